@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef DLOADCARD_CLI_H
+#define DLOADCARD_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* What the commands share on the command line. */
+
+/* The signal (SIGINT, SIGTERM) that asked us to stop, or 0. */
+extern volatile sig_atomic_t cli_stop;
+
+/* Catch SIGINT and SIGTERM into cli_stop, so a run can stop cleanly. */
+void cli_catch_signals(void);
+
+/* Ask on the terminal; true only for "yes".  False without a terminal. */
+bool cli_confirm(const char *question);
+
+/* The "Exit status:" part of --help for these codes (ending with -1). */
+void cli_print_exit_codes(FILE *out, const int *codes);
+
+/* A size option ("8G"), or exit with a usage error naming the option. */
+uint64_t cli_parse_size(const char *arg, const char *option);
+
+/* A hex digest option of len bytes, or exit with a usage error. */
+void cli_parse_digest(const char *arg, const char *option, unsigned char *out, size_t len);
+
+/* A usage error: the message, a hint to --help, exit 2. */
+void cli_usage_error(const char *command, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+void cli_print_version(void);
+
+#endif

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef DLOADCARD_COMMANDS_H
+#define DLOADCARD_COMMANDS_H
+
+/* Each command takes its own argv, argv[0] being its name; returns EXIT_*. */
+int cmd_prepare(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef DLOADCARD_COPY_H
+#define DLOADCARD_COPY_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "card.h"
+#include "progress.h"
+
+/* Reads the next bytes of the source; 0 at its end, -errno on failure. */
+typedef ssize_t (*copy_read_fn)(void *ctx, void *buf, size_t len);
+
+enum copy_status {
+	COPY_OK,
+	COPY_SOURCE_ERROR,	/* the source could not be read, or changed size */
+	COPY_WRITE_ERROR,	/* the card refused a write: err, err_card_off */
+	COPY_CANCELLED,
+};
+
+struct copy_job {
+	struct card *card;
+	uint64_t card_off;	/* first byte of the file's contiguous clusters */
+	uint64_t length;	/* file size */
+	copy_read_fn read;
+	void *read_ctx;
+	void *sha256;		/* an EVP_MD_CTX to hash what is written, or NULL */
+	struct progress *pg;
+	volatile sig_atomic_t *cancel;
+
+	enum copy_status status;
+	int err;
+	uint64_t err_card_off;
+};
+
+/*
+ * Write the source into its clusters with large O_DIRECT writes, reading
+ * (and hashing) the next buffer while the card writes this one.
+ */
+enum copy_status copy_to_card(struct copy_job *job);
+
+#endif

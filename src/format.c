@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "mtools.h"
+#include "strutils.h"
+
+int format_check_label(const char *label, char *why, size_t len)
+{
+	static const char forbidden[] = "\"*+,./:;<=>?[\\]|";
+	const unsigned char *p;
+
+	if (!*label || strlen(label) > 11) {
+		snprintf(why, len, "a label has 1 to 11 characters");
+		return -EINVAL;
+	}
+	for (p = (const unsigned char *)label; *p; p++) {
+		if (*p < 0x20 || *p >= 0x7f || strchr(forbidden, *p)) {
+			snprintf(why, len, "'%c' is not allowed in a FAT label", *p >= 0x20 && *p < 0x7f ? *p : '?');
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int run(const char *const argv[], char *err, size_t errlen, const char *what)
+{
+	char msg[512];
+	int rc = mtools_run(argv, -1, -1, msg, sizeof(msg));
+
+	if (rc)
+		snprintf(err, errlen, "%s failed: %s", what, *msg ? msg : "mtools error");
+	return rc < 0 ? rc : rc ? -EIO : 0;
+}
+
+static void drive(char *buf, size_t len, const struct card *c, const struct sd_layout *l)
+{
+	mtools_drive(buf, len, c->path, l->part_start * LAYOUT_SECTOR);
+}
+
+int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
+		 uint32_t volume_id, char *err, size_t errlen)
+{
+	char drv[PATH_MAX + 32], total[24], hidden[24], spc[8], res[8], fat[16], serial[16];
+	const char *mformat[] = {
+		MFORMAT_PATH, "-i", drv, "-T", total, "-H", hidden, "-h", "255", "-s", "63",
+		"-F", "-c", spc, "-R", res, "-L", fat, "-M", "512", "-N", serial,
+		"-v", label, "::", NULL
+	};
+	const char *mmd[] = { MMD_PATH, "-i", drv, "::" DLOAD_DIR, NULL };
+	int rc;
+
+	drive(drv, sizeof(drv), c, l);
+	snprintf(total, sizeof(total), "%" PRIu64, l->part_sectors);
+	snprintf(hidden, sizeof(hidden), "%" PRIu64, l->part_start);
+	snprintf(spc, sizeof(spc), "%u", l->cluster_sectors);
+	snprintf(res, sizeof(res), "%u", l->reserved_sectors);
+	snprintf(fat, sizeof(fat), "%u", l->fat_sectors);
+	snprintf(serial, sizeof(serial), "%08x", volume_id);
+
+	rc = run(mformat, err, errlen, "formatting (mformat)");
+	if (!rc)
+		rc = run(mmd, err, errlen, "creating " DLOAD_DIR "/ (mmd)");
+	/* mtools never syncs: push its writes out before anyone reads. */
+	if (!rc && fsync(c->fd) != 0 && errno != EINVAL) {
+		rc = -errno;
+		snprintf(err, errlen, "flushing the new file system: %s", strerror(errno));
+	}
+	return rc;
+}
+
+static void fat_path(char *buf, size_t len, const char *path)
+{
+	snprintf(buf, len, "::%s", path);
+}
+
+int format_create_empty(struct card *c, const struct sd_layout *l, const char *path,
+			char *err, size_t errlen)
+{
+	char drv[PATH_MAX + 32], dst[256];
+	const char *argv[] = { MCOPY_PATH, "-i", drv, "-D", "o", "-", dst, NULL };
+
+	drive(drv, sizeof(drv), c, l);
+	fat_path(dst, sizeof(dst), path);
+	return run(argv, err, errlen, "creating the file (mcopy)");
+}
+
+int format_rename(struct card *c, const struct sd_layout *l, const char *from,
+		  const char *to, char *err, size_t errlen)
+{
+	char drv[PATH_MAX + 32], src[256], dst[256];
+	const char *argv[] = { MREN_PATH, "-i", drv, "-D", "o", src, dst, NULL };
+	int rc;
+
+	drive(drv, sizeof(drv), c, l);
+	fat_path(src, sizeof(src), from);
+	fat_path(dst, sizeof(dst), to);
+	rc = run(argv, err, errlen, "renaming the file (mren)");
+	if (!rc && fsync(c->fd) != 0 && errno != EINVAL)
+		rc = -errno;
+	return rc;
+}
+
+int format_delete(struct card *c, const struct sd_layout *l, const char *path,
+		  char *err, size_t errlen)
+{
+	char drv[PATH_MAX + 32], dst[256];
+	const char *argv[] = { MDEL_PATH, "-i", drv, dst, NULL };
+	int rc;
+
+	drive(drv, sizeof(drv), c, l);
+	fat_path(dst, sizeof(dst), path);
+	rc = run(argv, err, errlen, "deleting the file (mdel)");
+	if (!rc && fsync(c->fd) != 0 && errno != EINVAL)
+		rc = -errno;
+	return rc;
+}

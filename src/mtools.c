@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mtools.h"
+#include "strutils.h"
+
+void mtools_drive(char *buf, size_t len, const char *path, uint64_t offset)
+{
+	snprintf(buf, len, "%s@@%" PRIu64, path, offset);
+}
+
+/*
+ * Every setting mtools would otherwise take from a configuration file or the
+ * environment, given explicitly.  MTOOLSRC=/dev/null stops the user's files
+ * from being read; /etc/mtools.conf is read regardless, and these override it.
+ */
+static char *const clean_env[] = {
+	"PATH=/usr/bin:/bin",
+	"HOME=/nonexistent",
+	"LC_ALL=C",
+	"MTOOLSRC=/dev/null",
+	"MTOOLS_SKIP_CHECK=0",
+	"MTOOLS_LOWER_CASE=0",
+	"MTOOLS_FAT_COMPATIBILITY=0",
+	"MTOOLS_NO_VFAT=0",
+	"MTOOLS_DOTTED_DIR=0",
+	"MTOOLS_NAME_NUMERIC_TAIL=1",
+	"MTOOLS_TWENTY_FOUR_HOUR_CLOCK=1",
+	"MTOOLS_DEFAULT_CODEPAGE=850",
+	NULL
+};
+
+/* The first line of what the child wrote to stderr, for the error message. */
+static void read_first_line(int fd, char *err, size_t errlen)
+{
+	char buf[1024];
+	size_t used = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf + used, sizeof(buf) - 1 - used)) > 0 ||
+	       (n < 0 && errno == EINTR)) {
+		if (n > 0)
+			used += (size_t)n;
+		if (used == sizeof(buf) - 1)
+			used = sizeof(buf) - 1 - 1; /* keep draining, keep the start */
+	}
+	buf[used] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (err && errlen)
+		xstrncpy(err, buf, errlen);
+}
+
+static const char *prog_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+int mtools_run(const char *const argv[], int in_fd, int out_fd, char *err, size_t errlen)
+{
+	posix_spawn_file_actions_t fa;
+	int pipefd[2], status, rc;
+	pid_t pid;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (pipe2(pipefd, O_CLOEXEC) != 0)
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	if (in_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
+	else
+		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	if (out_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+	else
+		posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
+
+	rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, clean_env);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	if (rc != 0) {
+		close(pipefd[0]);
+		if (err && errlen)
+			snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(rc));
+		return -rc;
+	}
+	read_first_line(pipefd[0], err, errlen);
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	if (WIFEXITED(status)) {
+		rc = WEXITSTATUS(status);
+		if (rc && err && errlen && !err[0])
+			snprintf(err, errlen, "%s failed (exit status %d)", prog_name(argv[0]), rc);
+		return rc;
+	}
+	if (err && errlen)
+		snprintf(err, errlen, "%s was killed by signal %d", prog_name(argv[0]), WTERMSIG(status));
+	return 128 + WTERMSIG(status);
+}

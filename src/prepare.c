@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "copy.h"
+#include "exitcodes.h"
+#include "fat.h"
+#include "format.h"
+#include "partition.h"
+#include "prepare.h"
+#include "safety.h"
+#include "source.h"
+#include "strutils.h"
+#include "volume.h"
+
+#define TMP_PATH	DLOAD_DIR "/" DLOAD_TMPFILE
+#define FINAL_PATH	DLOAD_DIR "/" DLOAD_FILE
+/* The file starts on an erase-block boundary, for the card's sake. */
+#define FILE_ALIGN	((uint64_t)LAYOUT_BU_SECTORS * LAYOUT_SECTOR)
+
+const char *prepare_phase_name(enum prepare_phase p)
+{
+	static const char *const names[PHASE_COUNT] = {
+		"open", "wipe", "partition", "format", "write", "readback", "finish"
+	};
+
+	return p < PHASE_COUNT ? names[p] : "?";
+}
+
+static int fail(struct prepare_run *r, int code, const char *advice, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(struct prepare_run *r, int code, const char *advice, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+	xstrncpy(r->advice, advice ? advice : "", sizeof(r->advice));
+	r->exit_code = code;
+	return code;
+}
+
+static double mib(uint64_t bytes)
+{
+	return (double)bytes / (1024.0 * 1024.0);
+}
+
+/* An I/O error of the card, told apart: gone, or failing. */
+static int card_io_failure(struct prepare_run *r, int err, uint64_t off, bool writing)
+{
+	if (card_errno_vanished(err))
+		return fail(r, EXIT_VANISHED,
+			    "Check the reader and the card's contacts, insert it again and rerun.",
+			    "the card went away at %.0f MiB (unplugged, or the reader reset): %s",
+			    mib(off), strerror(err));
+	if (writing)
+		return fail(r, EXIT_WRITE_ERROR,
+			    "The card is faulty or worn: use another card (or try another reader).",
+			    "the card failed while writing at %.0f MiB: %s", mib(off), strerror(err));
+	return fail(r, EXIT_READ_ERROR,
+		    "The card is faulty or worn: use another card (or try another reader).",
+		    "the card failed while reading at %.0f MiB: %s", mib(off), strerror(err));
+}
+
+static int cancelled(struct prepare_run *r)
+{
+	return r->cancel && *r->cancel;
+}
+
+static int interrupted(struct prepare_run *r)
+{
+	return fail(r, EXIT_INTERRUPTED, "Run prepare again to make the card.",
+		    "interrupted during %s", prepare_phase_name(r->phase));
+}
+
+int prepare_open(struct prepare_run *r, const char *target, const struct prepare_opts *o,
+		 uint64_t source_size, struct progress *pg, volatile sig_atomic_t *cancel)
+{
+	struct safety_result sr;
+	char err[512], have[48], need[48];
+	enum card_kind kind;
+	dev_t rdev = 0;
+	unsigned flags = CARD_WRITE;
+	uint64_t min;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->opts = o;
+	r->pg = pg;
+	r->cancel = cancel;
+	r->phase = PHASE_OPEN;
+	sysroot_init(&r->root);
+
+	kind = card_kind_of(target, &rdev);
+	if (kind == CARD_KIND_BLOCKDEV) {
+		if (safety_check_disk(&r->root, rdev, o->safety_flags, &sr) != SAFE_OK)
+			return fail(r, EXIT_REFUSED, NULL, "%s", sr.reason);
+	} else if (kind == CARD_KIND_MISSING) {
+		if (!o->create_size)
+			return fail(r, EXIT_REFUSED, NULL,
+				    "%s does not exist: give a card (/dev/sdX, /dev/mmcblkN), or "
+				    "--size to create an image file", target);
+		flags |= CARD_CREATE;
+	} else if (kind == CARD_KIND_OTHER) {
+		return fail(r, EXIT_REFUSED, NULL, "%s is neither a disk nor an image file", target);
+	}
+
+	rc = card_open(&r->card, target, flags, o->create_size, err, sizeof(err));
+	if (rc)
+		return fail(r, EXIT_REFUSED, NULL, "%s", err);
+	r->card_open = true;
+	if (r->card.blockdev)
+		identity_read(&r->root, r->card.name, &r->id);
+	if (r->card.sector_size != LAYOUT_SECTOR)
+		return fail(r, EXIT_REFUSED, NULL,
+			    "%s has %u-byte sectors: only 512-byte sectors are supported",
+			    target, r->card.sector_size);
+
+	size_to_human_both(r->card.size, have, sizeof(have));
+	min = layout_min_card(source_size);
+	size_to_human_both(min, need, sizeof(need));
+	if (layout_compute(r->card.size, &r->layout) != 0 ||
+	    layout_max_file(&r->layout) < source_size)
+		return fail(r, EXIT_REFUSED, NULL,
+			    "%s is too small: it holds %s, and this UPDATE.APP needs a card of "
+			    "at least %s", target, have, need);
+	content_probe(r->card.fd, r->card.size, &r->before);
+	return 0;
+}
+
+static ssize_t read_source(void *ctx, void *buf, size_t len)
+{
+	return source_read(ctx, buf, len);
+}
+
+static int write_layout(struct prepare_run *r)
+{
+	char err[512];
+	int rc;
+
+	r->phase = PHASE_WIPE;
+	progress_note(r->pg, "Erasing old partition tables and file systems");
+	r->card_touched = true;
+	rc = content_wipe(r->card.fd, r->card.size, err, sizeof(err));
+	if (rc < 0)
+		return card_io_failure(r, -rc, 0, true);
+
+	r->phase = PHASE_PARTITION;
+	progress_note(r->pg, "Writing the partition table (MBR, FAT32 partition at 4 MiB)");
+	rc = partition_write_mbr(r->card.fd, r->card.path, &r->layout, r->disk_id, err, sizeof(err));
+	if (rc)
+		return card_errno_vanished(-rc) ? card_io_failure(r, -rc, 0, true) :
+		       fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", err);
+
+	r->phase = PHASE_FORMAT;
+	progress_note(r->pg, "Formatting FAT32 (label %s, %u KiB clusters) and creating " DLOAD_DIR "/",
+		      r->opts->label, r->layout.cluster_sectors / 2);
+	rc = format_fat32(&r->card, &r->layout, r->opts->label, r->volume_id, err, sizeof(err));
+	if (!rc)
+		rc = format_create_empty(&r->card, &r->layout, TMP_PATH, err, sizeof(err));
+	if (rc)
+		return fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", err);
+	r->temp_created = true;
+	return 0;
+}
+
+/* Give dload/UPDATE.TMP its clusters, contiguous from a 4 MiB boundary. */
+static int allocate_file(struct prepare_run *r, uint64_t size)
+{
+	const struct sd_layout *l = &r->layout;
+	struct fat_extent ext;
+	struct fat_vol *vol;
+	char err[512];
+	int rc;
+
+	rc = volume_open(&r->card, false, l->part_start * LAYOUT_SECTOR,
+			 l->part_sectors * LAYOUT_SECTOR, &vol, err, sizeof(err));
+	if (rc)
+		return fail(r, EXIT_WRITE_ERROR, "Use another card.",
+			    "the new file system does not read back: %s", err);
+	rc = fat_alloc_contiguous(vol, TMP_PATH, size, FILE_ALIGN, &ext);
+	if (rc)
+		fail(r, EXIT_WRITE_ERROR, "Use another card.",
+		     "cannot allocate room for UPDATE.APP: %s", fat_errmsg(vol));
+	fat_close(vol);
+	if (rc)
+		return r->exit_code;
+	if (fsync(r->card.fd) != 0 && errno != EINVAL)
+		return card_io_failure(r, errno, 0, true);
+	r->file_card_off = size ? ext.card_off : 0;
+	return 0;
+}
+
+static int write_file(struct prepare_run *r, struct source *src, const struct prepare_source *ps)
+{
+	EVP_MD_CTX *sha = NULL;
+	struct copy_job job = {
+		.card = &r->card,
+		.card_off = r->file_card_off,
+		.length = ps->size,
+		.read = read_source,
+		.read_ctx = src,
+		.pg = r->pg,
+		.cancel = r->cancel,
+	};
+	unsigned int mdlen;
+	int rc = 0;
+
+	r->phase = PHASE_WRITE;
+	/* Hash while writing unless the check pass already did. */
+	if (!ps->have_sha256) {
+		sha = EVP_MD_CTX_new();
+		if (!sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1) {
+			EVP_MD_CTX_free(sha);
+			return fail(r, EXIT_ERROR, NULL, "cannot set up SHA-256");
+		}
+		job.sha256 = sha;
+	}
+	switch (copy_to_card(&job)) {
+	case COPY_OK:
+		break;
+	case COPY_WRITE_ERROR:
+		progress_end(r->pg, "failed");
+		rc = card_io_failure(r, job.err, job.err_card_off, true);
+		break;
+	case COPY_SOURCE_ERROR:
+		progress_end(r->pg, "failed");
+		rc = fail(r, EXIT_SOURCE_DAMAGED, "Keep the file unchanged while dloadcard runs.",
+			  "%s could not be read while copying: %s", ps->path,
+			  job.err == EFBIG || job.err == ENODATA ? "its size changed" : strerror(job.err));
+		break;
+	case COPY_CANCELLED:
+		progress_end(r->pg, "interrupted");
+		rc = interrupted(r);
+		break;
+	}
+	if (sha) {
+		EVP_DigestFinal_ex(sha, r->sha256, &mdlen);
+		EVP_MD_CTX_free(sha);
+	} else {
+		memcpy(r->sha256, ps->sha256, sizeof(r->sha256));
+	}
+	if (rc)
+		return rc;
+	progress_end(r->pg, "done");
+	if (source_unchanged(src) != 1)
+		return fail(r, EXIT_SOURCE_DAMAGED, "Keep the file unchanged while dloadcard runs.",
+			    "%s changed while it was being copied: %s", ps->path, source_error(src));
+	return 0;
+}
+
+static void describe_diff(struct prepare_run *r)
+{
+	const struct diff_report *d = &r->diff;
+
+	if (!d->n) {
+		fail(r, EXIT_MISMATCH, "Try another reader, then another card.",
+		     "the copy read back from the card differs from UPDATE.APP");
+		return;
+	}
+	fail(r, EXIT_MISMATCH,
+	     "The card (or the reader) gives back other bytes than it was given: "
+	     "it is faulty or fake; try another reader, then another card.",
+	     "the card gave back other bytes: %" PRIu64 " bytes differ in %zu range%s, the first "
+	     "at byte %" PRIu64 " of UPDATE.APP (card offset %" PRIu64 ", %.1f MiB)",
+	     d->bytes, d->total_ranges, d->total_ranges == 1 ? "" : "s",
+	     d->ranges[0].file_off, d->ranges[0].card_off, mib(d->ranges[0].card_off));
+}
+
+static int read_back(struct prepare_run *r, struct source *src, const struct prepare_source *ps)
+{
+	struct card_extent ext = { 0, r->file_card_off, ps->size };
+	struct readback_job job = {
+		.card = &r->card,
+		.ext = &ext,
+		.n_ext = ps->size ? 1 : 0,
+		.length = ps->size,
+		.pg = r->pg,
+		.label = "Reading back",
+		.cancel = r->cancel,
+	};
+	int rc;
+
+	r->phase = PHASE_READBACK;
+	/* Everything on the card, nothing in memory: flush and drop caches. */
+	rc = card_flush(&r->card);
+	if (rc)
+		return card_io_failure(r, -rc, 0, true);
+	switch (readback_hash(&job)) {
+	case READBACK_OK:
+		break;
+	case READBACK_READ_ERROR:
+		progress_end(r->pg, "failed");
+		return card_io_failure(r, job.err, job.err_card_off, false);
+	case READBACK_CANCELLED:
+		progress_end(r->pg, "interrupted");
+		return interrupted(r);
+	}
+	memcpy(r->card_sha256, job.sha256, sizeof(r->card_sha256));
+	if (memcmp(r->card_sha256, r->sha256, sizeof(r->sha256)) == 0) {
+		progress_end(r->pg, "SHA-256 matches");
+		return 0;
+	}
+	progress_end(r->pg, "MISMATCH");
+	/* Say where: compare with the source byte for byte. */
+	if (source_rewind(src) == 0)
+		readback_compare(&job, read_source, src, &r->diff);
+	describe_diff(r);
+	return r->exit_code;
+}
+
+/* Rename, then read the directory back from the card to see it there. */
+static int finish(struct prepare_run *r, uint64_t size)
+{
+	const struct sd_layout *l = &r->layout;
+	struct fat_dirent de;
+	struct fat_vol *vol;
+	uint64_t off = 0;
+	char err[512];
+	int rc;
+
+	r->phase = PHASE_FINISH;
+	rc = format_rename(&r->card, l, TMP_PATH, FINAL_PATH, err, sizeof(err));
+	if (rc)
+		return fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", err);
+	r->temp_created = false;
+	rc = card_flush(&r->card);
+	if (rc)
+		return card_io_failure(r, -rc, 0, true);
+	rc = volume_open(&r->card, true, l->part_start * LAYOUT_SECTOR,
+			 l->part_sectors * LAYOUT_SECTOR, &vol, err, sizeof(err));
+	if (rc)
+		return fail(r, EXIT_MISMATCH, "Use another card.",
+			    "the file system does not read back from the card: %s", err);
+	rc = fat_lookup(vol, FINAL_PATH, &de, NULL, 0);
+	if (!rc && size)
+		rc = fat_map_offset(vol, &de, 0, &off);
+	fat_close(vol);
+	if (rc || de.size != size || off != r->file_card_off)
+		return fail(r, EXIT_MISMATCH, "Use another card.",
+			    "the card does not show " FINAL_PATH " as written");
+	r->verified = true;
+
+	rc = card_reread_partitions(&r->card);
+	if (rc && rc != -EINVAL)
+		progress_note(r->pg, "warning: the system did not re-read the partition table "
+			      "(%s); remove and insert the card to see it", strerror(-rc));
+	return 0;
+}
+
+int prepare_write(struct prepare_run *r, struct source *src, const struct prepare_source *ps)
+{
+	struct timespec t;
+	char err[256];
+	int rc;
+
+	if (getrandom(&r->disk_id, sizeof(r->disk_id), 0) != sizeof(r->disk_id) ||
+	    getrandom(&r->volume_id, sizeof(r->volume_id), 0) != sizeof(r->volume_id))
+		r->disk_id = r->volume_id = 0x44c0ad00u;
+
+	time_now(&t);
+	rc = write_layout(r);
+	if (!rc && cancelled(r))
+		rc = interrupted(r);
+	if (!rc)
+		rc = allocate_file(r, ps->size);
+	r->seconds[PHASE_FORMAT] = elapsed_since(&t);
+	time_now(&t);
+	if (!rc)
+		rc = write_file(r, src, ps);
+	r->seconds[PHASE_WRITE] = elapsed_since(&t);
+	time_now(&t);
+	if (!rc)
+		rc = read_back(r, src, ps);
+	r->seconds[PHASE_READBACK] = elapsed_since(&t);
+	time_now(&t);
+	if (!rc && cancelled(r))
+		rc = interrupted(r);
+	if (!rc)
+		rc = finish(r, ps->size);
+	r->seconds[PHASE_FINISH] = elapsed_since(&t);
+
+	/* A card that failed must not look ready: no UPDATE.TMP left either. */
+	if (rc && r->temp_created &&
+	    format_delete(&r->card, &r->layout, TMP_PATH, err, sizeof(err)) == 0)
+		r->temp_created = false;
+	return rc;
+}
+
+void prepare_close(struct prepare_run *r)
+{
+	if (r->card_open)
+		card_close(&r->card);
+	r->card_open = false;
+}
+
+const char *prepare_card_state(const struct prepare_run *r)
+{
+	if (r->verified)
+		return "the card is ready: dload/UPDATE.APP is written and verified";
+	if (!r->card_touched)
+		return "nothing was written to the card";
+	if (r->temp_created)
+		return "the card has no UPDATE.APP (a partial dload/UPDATE.TMP remains, which the "
+		       "device ignores); it will not start an update";
+	return "the card has no UPDATE.APP and will not start an update";
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef DLOADCARD_PREPARE_H
+#define DLOADCARD_PREPARE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "card.h"
+#include "identity.h"
+#include "layout.h"
+#include "progress.h"
+#include "readback.h"
+#include "sysfs.h"
+#include "wipe.h"
+
+/*
+ * The prepare pipeline for one card, in the order it runs:
+ *
+ *   prepare_open   safety rules, exclusive open and lock, layout, room
+ *   (the caller shows what will be erased and asks)
+ *   prepare_write  wipe, partition, format, dload/, write UPDATE.TMP,
+ *                  flush, read back past the cache, compare, rename to
+ *                  UPDATE.APP, check the rename on the card, re-read the
+ *                  partition table
+ *   prepare_close  release the card
+ *
+ * No step prints except through the progress reporter, so that batch can
+ * run one pipeline per card.
+ */
+struct source;
+
+struct prepare_opts {
+	const char *label;		/* volume label, "DLOAD" */
+	uint64_t create_size;		/* create an image file this big if missing */
+	unsigned safety_flags;		/* SAFETY_ALLOW_FIXED */
+};
+
+/* The source, checked once, shared by every card of a batch. */
+struct prepare_source {
+	const char *path;
+	uint64_t size;
+	bool have_sha256;		/* known before writing (check pass) */
+	unsigned char sha256[32];
+};
+
+enum prepare_phase {
+	PHASE_OPEN,
+	PHASE_WIPE,
+	PHASE_PARTITION,
+	PHASE_FORMAT,
+	PHASE_WRITE,
+	PHASE_READBACK,
+	PHASE_FINISH,
+	PHASE_COUNT
+};
+
+struct prepare_run {
+	const struct prepare_opts *opts;
+	struct progress *pg;
+	volatile sig_atomic_t *cancel;
+	struct sysroot root;
+	struct card card;
+	bool card_open;
+	struct disk_identity id;	/* block devices only */
+	struct card_content before;	/* what the card held */
+	struct sd_layout layout;
+	uint32_t disk_id, volume_id;
+
+	/* Result */
+	int exit_code;			/* EXIT_* */
+	enum prepare_phase phase;	/* where it stopped */
+	char error[512];		/* one line: what went wrong */
+	char advice[256];		/* one line: what to do */
+	bool card_touched;		/* anything written yet */
+	bool temp_created;		/* dload/UPDATE.TMP exists */
+	unsigned char sha256[32];	/* of the source, as written */
+	unsigned char card_sha256[32];	/* as read back from the card */
+	bool verified;			/* the two are equal, and renamed */
+	uint64_t file_card_off;
+	struct diff_report diff;
+	double seconds[PHASE_COUNT];
+};
+
+const char *prepare_phase_name(enum prepare_phase p);
+
+/* 0, or the exit code with r->error set.  Nothing is written. */
+int prepare_open(struct prepare_run *r, const char *target, const struct prepare_opts *o,
+		 uint64_t source_size, struct progress *pg, volatile sig_atomic_t *cancel);
+
+/* 0, or the exit code with r->error and r->advice set.  src is at its start. */
+int prepare_write(struct prepare_run *r, struct source *src, const struct prepare_source *ps);
+
+void prepare_close(struct prepare_run *r);
+
+/* What the card holds now, in words, after a failure ("no UPDATE.APP ..."). */
+const char *prepare_card_state(const struct prepare_run *r);
+
+#endif

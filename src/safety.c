@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <libmount.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "safety.h"
+#include "strutils.h"
+
+#define MAX_DEVS 64
+
+const char *safety_refusal_name(enum safety_refusal r)
+{
+	switch (r) {
+	case SAFE_OK:		return "ok";
+	case SAFE_PARTITION:	return "partition";
+	case SAFE_SYSTEM:	return "system";
+	case SAFE_MOUNTED:	return "mounted";
+	case SAFE_IN_USE:	return "in-use";
+	case SAFE_READ_ONLY:	return "read-only";
+	case SAFE_FIXED:	return "fixed";
+	case SAFE_NOT_DISK:	return "not-a-disk";
+	}
+	return "unknown";
+}
+
+/*
+ * The block device behind a mount: the device number in mountinfo, unless it
+ * is anonymous (btrfs, overlay) and the source names a block device.
+ */
+static dev_t fs_devno(struct libmnt_fs *fs)
+{
+	const char *src = mnt_fs_get_srcpath(fs);
+	dev_t d = mnt_fs_get_devno(fs);
+	struct stat st;
+
+	if (major(d) == 0 && src && stat(src, &st) == 0 && S_ISBLK(st.st_mode))
+		d = st.st_rdev;
+	return d;
+}
+
+static struct libmnt_table *load_table(const char *path, bool swaps)
+{
+	struct libmnt_table *tb = mnt_new_table();
+
+	if (!tb)
+		return NULL;
+	if ((swaps ? mnt_table_parse_swaps(tb, path) : mnt_table_parse_file(tb, path)) != 0) {
+		mnt_unref_table(tb);
+		return NULL;
+	}
+	return tb;
+}
+
+/* Whether any underlying disk of devno is disk. */
+static bool lies_on(const struct sysroot *root, dev_t devno, dev_t disk)
+{
+	dev_t disks[MAX_DEVS];
+	size_t i, n = sysfs_underlying_disks(root, devno, disks, MAX_DEVS);
+
+	for (i = 0; i < n; i++)
+		if (disks[i] == disk)
+			return true;
+	return false;
+}
+
+bool safety_is_system_disk(const struct sysroot *root, dev_t disk, char *why, size_t len)
+{
+	static const char *const targets[] = { "/", "/boot", "/boot/efi" };
+	struct libmnt_table *tb;
+	struct libmnt_iter *it;
+	struct libmnt_fs *fs;
+	bool found = false;
+	size_t i;
+
+	tb = load_table(root->mountinfo, false);
+	for (i = 0; tb && !found && i < sizeof(targets) / sizeof(targets[0]); i++) {
+		fs = mnt_table_find_target(tb, targets[i], MNT_ITER_BACKWARD);
+		if (fs && lies_on(root, fs_devno(fs), disk)) {
+			snprintf(why, len, "it holds %s", targets[i]);
+			found = true;
+		}
+	}
+	mnt_unref_table(tb);
+	if (found)
+		return true;
+
+	/* Active swap, on a partition or as a file on one of its file systems. */
+	tb = load_table(root->swaps, true);
+	it = mnt_new_iter(MNT_ITER_FORWARD);
+	while (tb && it && !found && mnt_table_next_fs(tb, it, &fs) == 0) {
+		const char *src = mnt_fs_get_srcpath(fs);
+		struct stat st;
+
+		if (!src || stat(src, &st) != 0)
+			continue;
+		if (lies_on(root, S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev, disk)) {
+			snprintf(why, len, "it holds the active swap %s", src);
+			found = true;
+		}
+	}
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	return found;
+}
+
+bool safety_find_mount(const struct sysroot *root, const char *disk, dev_t devno,
+		       char *where, size_t len)
+{
+	dev_t devs[MAX_DEVS];
+	size_t n, i;
+	struct libmnt_table *tb;
+	struct libmnt_iter *it;
+	struct libmnt_fs *fs;
+	bool found = false;
+
+	devs[0] = devno;
+	n = 1 + sysfs_partitions(root, disk, devs + 1, MAX_DEVS - 1);
+
+	/* A libmount look-up of the disk alone misses mounted partitions:
+	 * compare every mount with the disk and each partition. */
+	tb = load_table(root->mountinfo, false);
+	it = mnt_new_iter(MNT_ITER_FORWARD);
+	while (tb && it && !found && mnt_table_next_fs(tb, it, &fs) == 0) {
+		dev_t d = fs_devno(fs);
+
+		for (i = 0; i < n; i++) {
+			if (devs[i] == d) {
+				snprintf(where, len, "%s on %s",
+					 mnt_fs_get_source(fs) ? mnt_fs_get_source(fs) : disk,
+					 mnt_fs_get_target(fs) ? mnt_fs_get_target(fs) : "?");
+				found = true;
+				break;
+			}
+		}
+	}
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	if (found)
+		return true;
+
+	tb = load_table(root->swaps, true);
+	it = mnt_new_iter(MNT_ITER_FORWARD);
+	while (tb && it && !found && mnt_table_next_fs(tb, it, &fs) == 0) {
+		const char *src = mnt_fs_get_srcpath(fs);
+		struct stat st;
+
+		if (!src || stat(src, &st) != 0 || !S_ISBLK(st.st_mode))
+			continue;
+		for (i = 0; i < n; i++) {
+			if (devs[i] == st.st_rdev) {
+				snprintf(where, len, "%s as swap", src);
+				found = true;
+				break;
+			}
+		}
+	}
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	return found;
+}
+
+static enum safety_refusal refuse(struct safety_result *res, enum safety_refusal r,
+				  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static enum safety_refusal refuse(struct safety_result *res, enum safety_refusal r,
+				  const char *fmt, ...)
+{
+	va_list ap;
+
+	res->refusal = r;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+enum safety_refusal safety_check_disk(const struct sysroot *root, dev_t devno,
+				      unsigned flags, struct safety_result *res)
+{
+	char name[64], disk_name[64], why[PATH_MAX + 64], bus[16];
+	uint64_t val;
+	dev_t disk;
+
+	res->refusal = SAFE_OK;
+	res->reason[0] = '\0';
+
+	if (sysfs_devno_name(root, devno, name, sizeof(name)) != 0)
+		return refuse(res, SAFE_NOT_DISK,
+			      "block device %u:%u is not in %s/dev/block: is it a disk?",
+			      major(devno), minor(devno), root->sys);
+	if (sysfs_is_partition(root, devno, &disk)) {
+		if (sysfs_devno_name(root, disk, disk_name, sizeof(disk_name)) != 0)
+			xstrncpy(disk_name, "its disk", sizeof(disk_name));
+		return refuse(res, SAFE_PARTITION,
+			      "/dev/%s is a partition: give the whole card, /dev/%s "
+			      "(it gets a new partition table)", name, disk_name);
+	}
+	if (safety_is_system_disk(root, devno, why, sizeof(why)))
+		return refuse(res, SAFE_SYSTEM,
+			      "/dev/%s is a system disk (%s): dloadcard will never write to it",
+			      name, why);
+	if (safety_find_mount(root, name, devno, why, sizeof(why)))
+		return refuse(res, SAFE_MOUNTED,
+			      "/dev/%s is mounted (%s): unmount it first (umount), then try again",
+			      name, why);
+	if (sysfs_holders(root, name, why, sizeof(why)) > 0)
+		return refuse(res, SAFE_IN_USE,
+			      "/dev/%s is in use by %s (device mapper, RAID or LVM): release it first",
+			      name, why);
+	if (sysfs_read_u64(root, &val, "block/%s/ro", name) == 0 && val)
+		return refuse(res, SAFE_READ_ONLY,
+			      "/dev/%s is write-protected: slide the lock switch on the card's "
+			      "side away from LOCK, then insert it again", name);
+	sysfs_hotplug_bus(root, name, bus, sizeof(bus));
+	if (!(flags & SAFETY_ALLOW_FIXED) &&
+	    !(sysfs_read_u64(root, &val, "block/%s/removable", name) == 0 && val) && !*bus)
+		return refuse(res, SAFE_FIXED,
+			      "/dev/%s is a fixed disk, not a card in a reader (neither removable "
+			      "nor on usb or mmc): add --allow-fixed if you are sure", name);
+	return SAFE_OK;
+}

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <blkid.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "strutils.h"
+#include "wipe.h"
+
+static void copy_value(blkid_probe pr, const char *name, char *dst, size_t len)
+{
+	const char *v = NULL;
+
+	if (blkid_probe_lookup_value(pr, name, &v, NULL) == 0 && v)
+		xstrncpy(dst, v, len);
+	else if (len)
+		dst[0] = '\0';
+}
+
+/* The file system (if any) in a byte range of fd. */
+static void probe_range(int fd, uint64_t off, uint64_t size, struct content_item *it)
+{
+	blkid_probe pr = blkid_new_probe();
+
+	it->type[0] = it->version[0] = it->label[0] = it->uuid[0] = '\0';
+	if (!pr)
+		return;
+	if (blkid_probe_set_device(pr, fd, (blkid_loff_t)off, (blkid_loff_t)size) == 0) {
+		blkid_probe_enable_superblocks(pr, 1);
+		blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL |
+						  BLKID_SUBLKS_UUID | BLKID_SUBLKS_VERSION);
+		if (blkid_do_safeprobe(pr) == 0) {
+			copy_value(pr, "TYPE", it->type, sizeof(it->type));
+			copy_value(pr, "VERSION", it->version, sizeof(it->version));
+			copy_value(pr, "LABEL", it->label, sizeof(it->label));
+			copy_value(pr, "UUID", it->uuid, sizeof(it->uuid));
+		}
+	}
+	blkid_free_probe(pr);
+}
+
+int content_probe(int fd, uint64_t size, struct card_content *cc)
+{
+	blkid_partlist ls;
+	blkid_probe pr;
+	int i, n;
+
+	memset(cc, 0, sizeof(*cc));
+	pr = blkid_new_probe();
+	if (!pr)
+		return -ENOMEM;
+	if (blkid_probe_set_device(pr, fd, 0, (blkid_loff_t)size) != 0) {
+		blkid_free_probe(pr);
+		return -EIO;
+	}
+	blkid_probe_enable_partitions(pr, 1);
+	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
+	ls = blkid_probe_get_partitions(pr);
+	if (ls) {
+		blkid_parttable tab = blkid_partlist_get_table(ls);
+
+		if (tab) {
+			xstrncpy(cc->pttype, blkid_parttable_get_type(tab) ?: "", sizeof(cc->pttype));
+			xstrncpy(cc->ptuuid, blkid_parttable_get_id(tab) ?: "", sizeof(cc->ptuuid));
+		}
+		n = blkid_partlist_numof_partitions(ls);
+		for (i = 0; i < n && cc->n < CONTENT_MAX_ITEMS; i++) {
+			blkid_partition p = blkid_partlist_get_partition(ls, i);
+			struct content_item *it = &cc->items[cc->n++];
+
+			it->partno = blkid_partition_get_partno(p);
+			it->offset = (uint64_t)blkid_partition_get_start(p) * 512;
+			it->size = (uint64_t)blkid_partition_get_size(p) * 512;
+			it->type_code = (unsigned)blkid_partition_get_type(p);
+			/* Extended partitions hold other partitions, not a file system. */
+			if (it->offset + it->size <= size && !blkid_partition_is_extended(p))
+				probe_range(fd, it->offset, it->size, it);
+		}
+	}
+	blkid_free_probe(pr);
+
+	/* No table: a file system may fill the whole card (a superfloppy). */
+	if (!cc->pttype[0] && cc->n < CONTENT_MAX_ITEMS) {
+		struct content_item *it = &cc->items[cc->n];
+
+		memset(it, 0, sizeof(*it));
+		it->size = size;
+		probe_range(fd, 0, size, it);
+		if (it->type[0])
+			cc->n++;
+	}
+	return 0;
+}
+
+/* Erase all signatures libblkid finds in a range; returns the count. */
+static int wipe_range(int fd, uint64_t off, uint64_t size, int tables)
+{
+	blkid_probe pr = blkid_new_probe();
+	int n = 0;
+
+	if (!pr)
+		return -ENOMEM;
+	if (blkid_probe_set_device(pr, fd, (blkid_loff_t)off, (blkid_loff_t)size) != 0) {
+		blkid_free_probe(pr);
+		return -EIO;
+	}
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_MAGIC | BLKID_SUBLKS_BADCSUM);
+	blkid_probe_enable_partitions(pr, tables);
+	if (tables)
+		blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC | BLKID_PARTS_FORCE_GPT);
+
+	/* blkid_do_wipe steps the prober back, so the loop also finds what
+	 * hid behind the signature just erased (the GPT backup, say). */
+	while (blkid_do_probe(pr) == 0 && n < 64) {
+		if (blkid_do_wipe(pr, 0) != 0) {
+			n = -EIO;
+			break;
+		}
+		n++;
+	}
+	blkid_free_probe(pr);
+	return n;
+}
+
+int content_wipe(int fd, uint64_t size, char *err, size_t errlen)
+{
+	struct card_content cc;
+	int total = 0, n;
+	size_t i;
+
+	if (content_probe(fd, size, &cc) == 0) {
+		for (i = 0; i < cc.n; i++) {
+			if (!cc.items[i].partno || cc.items[i].offset + cc.items[i].size > size)
+				continue;
+			n = wipe_range(fd, cc.items[i].offset, cc.items[i].size, 0);
+			if (n < 0)
+				goto fail;
+			total += n;
+		}
+	}
+	n = wipe_range(fd, 0, size, 1);
+	if (n < 0)
+		goto fail;
+	total += n;
+	if (fsync(fd) != 0 && errno != EINVAL) {
+		n = -errno;
+		goto fail;
+	}
+	return total;
+fail:
+	snprintf(err, errlen, "cannot erase the old signatures: %s", strerror(-n));
+	return n;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Sizes and digests as users type them. */
+#include "config.h"
+
+#include <errno.h>
+
+#include "strutils.h"
+#include "tap.h"
+
+static void size_is(const char *s, uint64_t want)
+{
+	uint64_t v = 0;
+	int rc = parse_size(s, &v);
+
+	ok(rc == 0 && v == want, "size '%s' is %ju", s, (uintmax_t)want);
+}
+
+static void size_bad(const char *s)
+{
+	uint64_t v;
+
+	ok(parse_size(s, &v) != 0, "size '%s' is refused", s);
+}
+
+int main(void)
+{
+	unsigned char bin[4];
+	char buf[64];
+
+	size_is("8G", 8 * GiB);
+	size_is("8GiB", 8 * GiB);
+	size_is("8g", 8 * GiB);
+	size_is("8GB", 8000000000ULL);
+	size_is("512M", 512 * MiB);
+	size_is("1.5G", 3 * GiB / 2);
+	size_is("4096", 4096);
+	size_is("1T", 1024 * GiB);
+	size_bad("");
+	size_bad("-1G");
+	size_bad("8X");
+	size_bad("G");
+	size_bad("8Gx");
+
+	is_str(size_to_human(0, buf, sizeof(buf)), "0 B", "0 bytes");
+	is_str(size_to_human(8 * GiB, buf, sizeof(buf)), "8.0 GiB", "8 GiB");
+	is_str(size_to_human_both(16 * GiB, buf, sizeof(buf)), "16.0 GiB (17.2 GB)",
+	       "both binary and decimal, as cards are sold");
+
+	ok(parse_hex("DEADbeef", bin, 4) == 0 && bin[0] == 0xde && bin[3] == 0xef, "hex in any case");
+	ok(parse_hex("  deadbeef\n", bin, 4) == 0, "hex with blanks around it");
+	ok(parse_hex("deadbee", bin, 4) != 0, "short hex refused");
+	ok(parse_hex("deadbeef00", bin, 4) != 0, "long hex refused");
+	ok(parse_hex("deadbeeg", bin, 4) != 0, "non-hex refused");
+	is_str(hex_string(bin, 4, buf), "deadbeef", "hex string");
+	return done_testing();
+}
