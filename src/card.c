@@ -321,3 +321,23 @@ bool card_errno_vanished(int e)
 {
 	return e == ENODEV || e == ENXIO || e == ENOMEDIUM || e == ESHUTDOWN || e == ENOTCONN;
 }
+
+bool card_gone(struct card *c)
+{
+	uint64_t size = 0;
+	int fd;
+
+	if (card_errno_vanished(c->last_errno))
+		return true;
+	/* A card that cannot even be opened any more is not merely failing. */
+	fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return errno != EMFILE && errno != ENFILE && errno != ENOMEM;
+	/* A reader whose card was pulled reports a size of 0. */
+	if (c->blockdev && ioctl(fd, BLKGETSIZE64, &size) == 0 && size == 0) {
+		close(fd);
+		return true;
+	}
+	close(fd);
+	return false;
+}

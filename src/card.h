@@ -91,4 +91,10 @@ int card_reread_partitions(struct card *c);
 /* Is the error one that means the card went away (unplugged, reader reset)? */
 bool card_errno_vanished(int e);
 
+/*
+ * After an I/O error: is the card still there?  A reader that lost its card
+ * may still answer EIO; opening the path again, and the size, tell.
+ */
+bool card_gone(struct card *c);
+
 #endif

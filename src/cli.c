@@ -16,6 +16,10 @@ volatile sig_atomic_t cli_stop;
 
 static void on_signal(int sig)
 {
+	/* A second request means now: the card is left as it is, which is
+	 * safe, since only a verified file is ever named UPDATE.APP. */
+	if (cli_stop)
+		_exit(EXIT_INTERRUPTED);
 	cli_stop = sig;
 }
 

@@ -19,17 +19,19 @@
 #include "exitcodes.h"
 #include "format.h"
 #include "json.h"
+#include "mtools.h"
 #include "prepare.h"
 #include "prepare_args.h"
 #include "safety.h"
 #include "source.h"
 #include "srccheck.h"
 #include "strutils.h"
+#include "guard.h"
 
 static const int prepare_exit_codes[] = {
 	EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED, EXIT_SOURCE_DAMAGED,
 	EXIT_SOURCE_INVALID, EXIT_DIGEST_MISMATCH, EXIT_WRITE_ERROR, EXIT_READ_ERROR,
-	EXIT_MISMATCH, EXIT_VANISHED, EXIT_INTERRUPTED, -1
+	EXIT_MISMATCH, EXIT_VANISHED, EXIT_STALLED, EXIT_INTERRUPTED, -1
 };
 
 static void usage(FILE *out)
@@ -47,6 +49,9 @@ static void usage(FILE *out)
 	      "     --allow-fixed    allow a disk that is neither removable nor on usb/mmc\n"
 	      "     --sha256 <hex>   the vendor's SHA-256 of UPDATE.APP: refuse another\n"
 	      "     --md5 <hex>      the vendor's MD5 of UPDATE.APP: refuse another\n"
+	      "     --stall-timeout <seconds>\n"
+	      "                      give up when the card makes no progress this long\n"
+	      "                      (default 30; 0 waits forever)\n"
 	      " -j, --json           print the result as JSON on stdout\n"
 	      " -q, --quiet          no progress, only errors and the result\n"
 	      " -h, --help           display this help\n"
@@ -273,6 +278,66 @@ static int report_source(const struct prepare_args *a, const struct srccheck *sc
 	return sc->exit_code;
 }
 
+/* What the child process of guard_run needs, and what the parent reports. */
+struct prepare_job {
+	struct prepare_run *r;		/* in shared memory: the parent reads the phase */
+	const struct prepare_args *a;
+	const struct srccheck *sc;
+	struct source *src;
+	struct prepare_source ps;
+};
+
+static int run_job(void *arg)
+{
+	struct prepare_job *job = arg;
+	int rc = prepare_write(job->r, job->src, &job->ps);
+
+	if (rc)
+		report_failure(job->r, job->a, job->sc, rc);
+	else if (job->a->json)
+		print_json_result(job->r, job->a, job->sc, rc);
+	else
+		print_text_result(job->r, job->a, job->sc);
+	fflush(NULL);
+	return rc;
+}
+
+/*
+ * The card stopped answering; the child is stuck in the kernel and will be
+ * killed.  Nothing was renamed UPDATE.APP unless it was verified, so the
+ * card cannot look ready.
+ */
+static void on_stall(void *arg, unsigned seconds)
+{
+	const struct prepare_job *job = arg;
+	const struct prepare_run *r = job->r;
+	const char *state = r->verified ? prepare_card_state(r) :
+			    "the card holds no UPDATE.APP (it is named so only once verified)";
+
+	mtools_kill_all();
+	if (job->a->json) {
+		struct json j;
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "%s stopped responding: no progress for %u s",
+			 job->a->target, seconds);
+		json_init(&j, stdout, false);
+		json_open(&j, NULL);
+		json_str(&j, "command", "prepare");
+		json_str(&j, "result", "failed");
+		json_int(&j, "exit_code", EXIT_STALLED);
+		json_str(&j, "error", msg);
+		json_str(&j, "phase", prepare_phase_name(r->phase));
+		json_str(&j, "card_state", state);
+		json_close(&j);
+		json_end(&j);
+	}
+	fprintf(stderr, "\ndloadcard: %s stopped responding: no progress for %u s during %s\n"
+		"  The card or the reader hangs: remove the card, then try another reader or "
+		"card.\n  State: %s.\n", job->a->target, seconds, prepare_phase_name(r->phase),
+		state);
+}
+
 static bool confirmed(const struct prepare_run *r, const struct prepare_args *a, struct progress *pg)
 {
 	char q[PATH_MAX + 128];
@@ -290,14 +355,13 @@ int cmd_prepare(int argc, char **argv)
 	struct prepare_args a;
 	struct srccheck_opts so = { 0 };
 	struct srccheck sc;
-	struct prepare_source ps;
-	struct prepare_run r;
-	struct progress pg;
-	struct source *src = NULL;
-	char err[512];
+	struct prepare_job job = { .a = &a, .sc = &sc };
+	struct prepare_run *r;
+	struct progress *pg;
+	char why[512];
 	int rc;
 
-	rc = prepare_parse_args(argc, argv, &a, err, sizeof(err));
+	rc = prepare_parse_args(argc, argv, &a, why, sizeof(why));
 	if (rc == PREPARE_ARGS_HELP) {
 		usage(stdout);
 		return EXIT_OK;
@@ -307,51 +371,54 @@ int cmd_prepare(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (rc)
-		cli_usage_error("prepare", "%s", err);
+		cli_usage_error("prepare", "%s", why);
 
+	/* Shared with the child that does the writing (guard.h). */
+	r = guard_shared_alloc(sizeof(*r));
+	pg = guard_shared_alloc(sizeof(*pg));
+	if (!r || !pg)
+		err(EXIT_ERROR, "cannot allocate shared memory");
+	job.r = r;
 	cli_catch_signals();
-	progress_init(&pg, stderr, a.quiet || a.json);
+	progress_init(pg, stderr, a.quiet || a.json);
 
 	/* The source first: a bad file must not cost the card anything. */
 	so.want_sha256 = a.have_sha256;
 	so.want_md5 = a.have_md5;
 	so.expect_sha256 = a.have_sha256 ? a.sha256 : NULL;
 	so.expect_md5 = a.have_md5 ? a.md5 : NULL;
-	rc = srccheck_run(a.source, &so, &pg, &cli_stop, &sc);
+	rc = srccheck_run(a.source, &so, pg, &cli_stop, &sc);
 	if (rc) {
 		rc = report_source(&a, &sc);
-		srccheck_free(&sc);
-		return rc;
+		goto out;
 	}
 
-	rc = prepare_open(&r, a.target, &a.opts, sc.size, &pg, &cli_stop);
-	if (!rc && !confirmed(&r, &a, &pg)) {
-		snprintf(r.error, sizeof(r.error), "%s was not erased: not confirmed%s", a.target,
+	rc = prepare_open(r, a.target, &a.opts, sc.size, pg, &cli_stop);
+	if (!rc && !confirmed(r, &a, pg)) {
+		snprintf(r->error, sizeof(r->error), "%s was not erased: not confirmed%s", a.target,
 			 isatty(STDIN_FILENO) ? "" : " (no terminal to ask on: add --yes)");
-		r.exit_code = rc = EXIT_REFUSED;
+		r->exit_code = rc = EXIT_REFUSED;
 	}
 	if (!rc) {
-		ps.path = a.source;
-		ps.size = sc.size;
-		ps.have_sha256 = sc.have_sha256;
-		memcpy(ps.sha256, sc.sha256, sizeof(ps.sha256));
+		job.ps.path = a.source;
+		job.ps.size = sc.size;
+		job.ps.have_sha256 = sc.have_sha256;
+		memcpy(job.ps.sha256, sc.sha256, sizeof(job.ps.sha256));
 		/* The very file that was checked, from its start. */
-		src = sc.src;
-		if (source_rewind(src) != 0) {
-			snprintf(r.error, sizeof(r.error), "%s: %s", a.source, source_error(src));
-			r.exit_code = rc = EXIT_SOURCE_INVALID;
+		job.src = sc.src;
+		if (source_rewind(job.src) != 0) {
+			snprintf(r->error, sizeof(r->error), "%s: %s", a.source, source_error(job.src));
+			r->exit_code = rc = EXIT_SOURCE_INVALID;
 		}
 	}
-	if (!rc)
-		rc = prepare_write(&r, src, &ps);
-
 	if (rc)
-		report_failure(&r, &a, &sc, rc);
-	else if (a.json)
-		print_json_result(&r, &a, &sc, rc);
+		report_failure(r, &a, &sc, rc);
 	else
-		print_text_result(&r, &a, &sc);
-	prepare_close(&r);
+		rc = guard_run(run_job, &job, pg, a.stall_timeout, on_stall);
+	prepare_close(r);
+out:
 	srccheck_free(&sc);
+	guard_shared_free(pg, sizeof(*pg));
+	guard_shared_free(r, sizeof(*r));
 	return rc;
 }

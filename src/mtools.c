@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,36 @@ static char *const clean_env[] = {
 	"MTOOLS_DEFAULT_CODEPAGE=850",
 	NULL
 };
+
+/* Children running now, from any thread (batch runs several cards). */
+#define MAX_CHILDREN 64
+static pid_t children[MAX_CHILDREN];
+static pthread_mutex_t children_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void track(pid_t pid, pid_t old)
+{
+	size_t i;
+
+	pthread_mutex_lock(&children_lock);
+	for (i = 0; i < MAX_CHILDREN; i++) {
+		if (children[i] == old) {
+			children[i] = pid;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&children_lock);
+}
+
+void mtools_kill_all(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&children_lock);
+	for (i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] > 0)
+			kill(children[i], SIGKILL);
+	pthread_mutex_unlock(&children_lock);
+}
 
 /* The first line of what the child wrote to stderr, for the error message. */
 static void read_first_line(int fd, char *err, size_t errlen)
@@ -97,12 +129,16 @@ int mtools_run(const char *const argv[], int in_fd, int out_fd, char *err, size_
 			snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(rc));
 		return -rc;
 	}
+	track(pid, 0);
 	read_first_line(pipefd[0], err, errlen);
 	close(pipefd[0]);
 	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			track(0, pid);
 			return -errno;
+		}
 	}
+	track(0, pid);
 	if (WIFEXITED(status)) {
 		rc = WEXITSTATUS(status);
 		if (rc && err && errlen && !err[0])

@@ -22,4 +22,7 @@ void mtools_drive(char *buf, size_t len, const char *path, uint64_t offset);
  */
 int mtools_run(const char *const argv[], int in_fd, int out_fd, char *err, size_t errlen);
 
+/* Kill every mtools child still running (a stalled card hangs them too). */
+void mtools_kill_all(void);
+
 #endif

@@ -55,21 +55,35 @@ static double mib(uint64_t bytes)
 	return (double)bytes / (1024.0 * 1024.0);
 }
 
+#define NO_OFFSET UINT64_MAX
+
+/* " at 120 MiB", or nothing when the place is not known. */
+static const char *where(uint64_t off, char *buf, size_t len)
+{
+	if (off == NO_OFFSET)
+		buf[0] = '\0';
+	else
+		snprintf(buf, len, " at %.0f MiB", mib(off));
+	return buf;
+}
+
 /* An I/O error of the card, told apart: gone, or failing. */
 static int card_io_failure(struct prepare_run *r, int err, uint64_t off, bool writing)
 {
-	if (card_errno_vanished(err))
+	char at[32];
+
+	where(off, at, sizeof(at));
+	if (card_errno_vanished(err) || card_gone(&r->card))
 		return fail(r, EXIT_VANISHED,
 			    "Check the reader and the card's contacts, insert it again and rerun.",
-			    "the card went away at %.0f MiB (unplugged, or the reader reset): %s",
-			    mib(off), strerror(err));
+			    "the card went away%s (unplugged, or the reader reset)", at);
 	if (writing)
 		return fail(r, EXIT_WRITE_ERROR,
 			    "The card is faulty or worn: use another card (or try another reader).",
-			    "the card failed while writing at %.0f MiB: %s", mib(off), strerror(err));
+			    "the card failed while writing%s: %s", at, strerror(err));
 	return fail(r, EXIT_READ_ERROR,
 		    "The card is faulty or worn: use another card (or try another reader).",
-		    "the card failed while reading at %.0f MiB: %s", mib(off), strerror(err));
+		    "the card failed while reading%s: %s", at, strerror(err));
 }
 
 static int cancelled(struct prepare_run *r)
@@ -153,14 +167,15 @@ static int write_layout(struct prepare_run *r)
 	r->card_touched = true;
 	rc = content_wipe(r->card.fd, r->card.size, err, sizeof(err));
 	if (rc < 0)
-		return card_io_failure(r, -rc, 0, true);
+		return card_io_failure(r, -rc, NO_OFFSET, true);
 
 	r->phase = PHASE_PARTITION;
 	progress_note(r->pg, "Writing the partition table (MBR, FAT32 partition at 4 MiB)");
 	rc = partition_write_mbr(r->card.fd, r->card.path, &r->layout, r->disk_id, err, sizeof(err));
+	if (rc && card_gone(&r->card))
+		return card_io_failure(r, ENODEV, NO_OFFSET, true);
 	if (rc)
-		return card_errno_vanished(-rc) ? card_io_failure(r, -rc, 0, true) :
-		       fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", err);
+		return fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", err);
 
 	r->phase = PHASE_FORMAT;
 	progress_note(r->pg, "Formatting FAT32 (label %s, %u KiB clusters) and creating " DLOAD_DIR "/",
@@ -168,6 +183,8 @@ static int write_layout(struct prepare_run *r)
 	rc = format_fat32(&r->card, &r->layout, r->opts->label, r->volume_id, err, sizeof(err));
 	if (!rc)
 		rc = format_create_empty(&r->card, &r->layout, TMP_PATH, err, sizeof(err));
+	if (rc && card_gone(&r->card))
+		return card_io_failure(r, ENODEV, NO_OFFSET, true);
 	if (rc)
 		return fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", err);
 	r->temp_created = true;
@@ -196,7 +213,7 @@ static int allocate_file(struct prepare_run *r, uint64_t size)
 	if (rc)
 		return r->exit_code;
 	if (fsync(r->card.fd) != 0 && errno != EINVAL)
-		return card_io_failure(r, errno, 0, true);
+		return card_io_failure(r, errno, NO_OFFSET, true);
 	r->file_card_off = size ? ext.card_off : 0;
 	return 0;
 }
@@ -295,7 +312,7 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 	/* Everything on the card, nothing in memory: flush and drop caches. */
 	rc = card_flush(&r->card);
 	if (rc)
-		return card_io_failure(r, -rc, 0, true);
+		return card_io_failure(r, -rc, NO_OFFSET, true);
 	switch (readback_hash(&job)) {
 	case READBACK_OK:
 		break;
@@ -336,7 +353,7 @@ static int finish(struct prepare_run *r, uint64_t size)
 	r->temp_created = false;
 	rc = card_flush(&r->card);
 	if (rc)
-		return card_io_failure(r, -rc, 0, true);
+		return card_io_failure(r, -rc, NO_OFFSET, true);
 	rc = volume_open(&r->card, true, l->part_start * LAYOUT_SECTOR,
 			 l->part_sectors * LAYOUT_SECTOR, &vol, err, sizeof(err));
 	if (rc)

@@ -3,6 +3,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "format.h"
@@ -14,7 +15,10 @@ enum {
 	OPT_ALLOW_FIXED = 256,
 	OPT_SHA256,
 	OPT_MD5,
+	OPT_STALL_TIMEOUT,
 };
+
+#define DEFAULT_STALL_TIMEOUT 30
 
 static int bad(char *err, size_t errlen, const char *option, const char *arg, const char *hint)
 {
@@ -31,6 +35,7 @@ int prepare_parse_args(int argc, char **argv, struct prepare_args *a, char *err,
 		{ "allow-fixed", no_argument, NULL, OPT_ALLOW_FIXED },
 		{ "sha256", required_argument, NULL, OPT_SHA256 },
 		{ "md5", required_argument, NULL, OPT_MD5 },
+		{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -42,6 +47,7 @@ int prepare_parse_args(int argc, char **argv, struct prepare_args *a, char *err,
 
 	memset(a, 0, sizeof(*a));
 	a->opts.label = DEFAULT_LABEL;
+	a->stall_timeout = DEFAULT_STALL_TIMEOUT;
 	optind = 0;
 	opterr = 0;	/* our own messages, through err */
 	while ((c = getopt_long(argc, argv, "ys:L:jqhV", longopts, NULL)) != -1) {
@@ -71,6 +77,16 @@ int prepare_parse_args(int argc, char **argv, struct prepare_args *a, char *err,
 				return bad(err, errlen, "--md5", optarg, "give the 32 hexadecimal digits");
 			a->have_md5 = true;
 			break;
+		case OPT_STALL_TIMEOUT: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*optarg == '-' || *end || end == optarg || v > 86400)
+				return bad(err, errlen, "--stall-timeout", optarg,
+					   "give seconds, 0 to wait forever");
+			a->stall_timeout = (unsigned)v;
+			break;
+		}
 		case 'j':
 			a->json = true;
 			break;

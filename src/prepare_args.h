@@ -13,6 +13,7 @@ struct prepare_args {
 	const char *target;
 	const char *source;
 	bool yes, json, quiet;
+	unsigned stall_timeout;		/* seconds without progress; 0: never */
 	bool have_sha256, have_md5;
 	unsigned char sha256[32], md5[16];
 };

@@ -44,7 +44,7 @@ void progress_begin(struct progress *p, const char *label, uint64_t total)
 	time_now(&p->start);
 	p->last_draw.tv_sec = 0;
 	p->last_draw.tv_nsec = 0;
-	p->beat++;
+	progress_beat(p);
 	emit(p, PROGRESS_BEGIN);
 }
 
@@ -75,7 +75,7 @@ static void draw_bar(struct progress *p)
 void progress_update(struct progress *p, uint64_t done)
 {
 	p->done = done;
-	p->beat++;
+	progress_beat(p);
 	emit(p, PROGRESS_UPDATE);
 	if (p->quiet || !p->tty || !p->out)
 		return;
@@ -95,7 +95,7 @@ void progress_end(struct progress *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->text, sizeof(p->text), fmt, ap);
 	va_end(ap);
-	p->beat++;
+	progress_beat(p);
 	if (p->total && secs > 0.05)
 		snprintf(rate, sizeof(rate), ", %.1f MB/s", (double)p->done / secs / 1e6);
 	emit(p, PROGRESS_END);

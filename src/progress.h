@@ -22,8 +22,8 @@ struct progress {
 	char text[256];		/* last END or NOTE text */
 	uint64_t total, done;
 	struct timespec start, last_draw;
-	/* Updated on every change: the stall watchdog reads it. */
-	volatile uint64_t beat;
+	/* Bumped on every change (atomically): the stall watchdog reads it. */
+	uint64_t beat;
 	void (*sink)(void *arg, const struct progress *p, enum progress_event ev);
 	void *sink_arg;
 };
@@ -35,6 +35,17 @@ void progress_update(struct progress *p, uint64_t done);
 void progress_end(struct progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A line of its own, outside any bar. */
 void progress_note(struct progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Count a sign of life without a visible change (a slow step that is moving). */
+static inline void progress_beat(struct progress *p)
+{
+	__atomic_add_fetch(&p->beat, 1, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t progress_beats(const struct progress *p)
+{
+	return __atomic_load_n(&p->beat, __ATOMIC_RELAXED);
+}
 
 /* "0:42", "1:02:03" */
 char *format_duration(double seconds, char *buf, size_t len);

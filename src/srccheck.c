@@ -13,6 +13,7 @@
 
 static void on_progress(void *arg, uint64_t done, uint64_t total)
 {
+	(void)total;
 	progress_update(arg, done);
 }
 
@@ -98,7 +99,8 @@ int srccheck_run(const char *path, const struct srccheck_opts *o, struct progres
 	}
 	if (rc) {
 		progress_end(pg, "failed");
-		return sc->exit_code = EXIT_SOURCE_INVALID;
+		/* A zip that fails to inflate is a damaged download. */
+		return sc->exit_code = source_is_zip(sc->src) ? EXIT_SOURCE_DAMAGED : EXIT_SOURCE_INVALID;
 	}
 	sc->chk = res.check;
 	sc->have_sha256 = so.what & SCAN_SHA256;

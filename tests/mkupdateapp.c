@@ -265,6 +265,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mkupdateapp: %s: %s\n", output ? output : "stdout",
 			err == -EINVAL ? "that damage does not apply to that entry" :
 			strerror(-err));
+		if (output)
+			unlink(output);     /* no half-written sample left behind */
 		return 1;
 	}
 	free(s);

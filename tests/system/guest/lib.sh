@@ -66,8 +66,18 @@ expect_rc() {
 	fi
 	notok "$_desc"
 	diag "exit status $RC, expected $_want: $*"
-	tail -n 5 "$OUT" | while IFS= read -r _l; do diag "  $_l"; done
+	diag_out
 	return 1
+}
+
+# diag_out: the telling lines of the last command's output ($OUT): those
+# that warn or fail, else its last lines.
+diag_out() {
+	if grep -Eiq 'warn|fail|error|refus|bad|differ|mismatch' "$OUT"; then
+		grep -Ei 'warn|fail|error|refus|bad|differ|mismatch' "$OUT" | head -n 6
+	else
+		tail -n 5 "$OUT"
+	fi | while IFS= read -r _l; do diag "  $_l"; done
 }
 
 # wait_for SECONDS COMMAND [ARG]...: poll every 0.2 s until COMMAND succeeds.
@@ -211,6 +221,24 @@ mounted_sha_ok() {
 	[ "$_got" = "$SAMPLE_SHA256" ] && return 0
 	diag "dload/UPDATE.APP: sha256 ${_got:-(missing)}, expected $SAMPLE_SHA256"
 	return 1
+}
+
+# make_used_card DISK: a card as it comes from a shop or a camera, the same
+# whatever ran before: its first 16 MiB (MBR to past UPDATE.APP's start)
+# full of stale bytes, then a FAT32 partition at 1 MiB with a file on it.
+# prepare must leave nothing of it that matters; fsck.fat and verify tell.
+make_used_card() {
+	_n=0
+	while [ "$_n" -lt 16 ]; do
+		dd if=/etc/dlt/stale.bin of="$1" bs=1M seek="$_n" count=1 2>/dev/null || return 1
+		_n=$((_n + 1))
+	done
+	echo 'start=2048, type=c' | sfdisk -q "$1" || return 1
+	_p=$(part_dev "$1" 1)
+	wait_for 10 test -b "$_p" || return 1
+	mkfs.fat -F 32 -n OLDCARD "$_p" >/dev/null 2>&1 || return 1
+	MTOOLSRC=/dev/null MTOOLS_SKIP_CHECK=1 mcopy -i "$_p" /etc/dlt/stale.bin ::OLDFILE.BIN || return 1
+	sync
 }
 
 # Ask the host to do something to the machine (see run: handle_request).
