@@ -5,5 +5,7 @@
 /* Each command takes its own argv, argv[0] being its name; returns EXIT_*. */
 int cmd_prepare(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 
 #endif

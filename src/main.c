@@ -19,6 +19,8 @@ static const struct command {
 } commands[] = {
 	{ "prepare", cmd_prepare, "make a verified dload card from UPDATE.APP" },
 	{ "verify", cmd_verify, "audit a card, read-only, and say why it would fail" },
+	{ "list", cmd_list, "list the disks a card could be on, and what they hold" },
+	{ "batch", cmd_batch, "prepare many cards at once, or each card as it is plugged in" },
 };
 
 static void usage(FILE *out)

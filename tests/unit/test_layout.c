@@ -33,8 +33,12 @@ static void check_invariants(const char *what, uint64_t bytes, uint32_t want_spc
 	   "%s: FAT grown by less than a boundary unit", what);
 	is_int(l.data_start + (uint64_t)l.clusters * l.cluster_sectors <= end, 1,
 	       "%s: clusters end inside the partition", what);
-	ok(layout_max_file(&l) > bytes - 16 * MiB && layout_max_file(&l) < bytes,
-	   "%s: nearly all of the card is room for UPDATE.APP", what);
+	/* Lost: 4 MiB before the partition, the FATs (and what aligns the
+	 * data area), up to 4 MiB so the file starts on a boundary. */
+	ok(bytes - layout_max_file(&l) < 12 * MiB + 2ULL * l.fat_sectors * 512,
+	   "%s: all but the FATs and 12 MiB is room for UPDATE.APP", what);
+	is_int(layout_max_file(&l) % layout_cluster_bytes(&l), 0,
+	       "%s: room counted in whole clusters", what);
 }
 
 int main(void)

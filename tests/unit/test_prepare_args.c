@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* prepare's command line: what users type, and what is refused. */
+#include "config.h"
+
+#include <string.h>
+
+#include "prepare_args.h"
+#include "safety.h"
+#include "strutils.h"
+#include "tap.h"
+
+static int parse(struct prepare_args *a, char *err, const char *first, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+	const char *s;
+
+	argv[argc++] = (char *)"prepare";
+	va_start(ap, first);
+	for (s = first; s && argc < 31; s = va_arg(ap, const char *))
+		argv[argc++] = (char *)s;
+	va_end(ap);
+	argv[argc] = NULL;
+	return prepare_parse_args(argc, argv, a, err, 256);
+}
+
+int main(void)
+{
+	struct prepare_args a;
+	char err[256];
+
+	is_int(parse(&a, err, "/dev/sdb", "UPDATE.APP", NULL), PREPARE_ARGS_OK, "card and file");
+	is_str(a.target, "/dev/sdb", "the card");
+	is_str(a.source, "UPDATE.APP", "the file");
+	is_str(a.opts.label, "DLOAD", "label DLOAD by default");
+	ok(!a.yes && !a.json && !a.quiet, "no --yes, --json or --quiet by default");
+	is_int(a.opts.create_size, 0, "no image is created by default");
+	is_int(a.stall_timeout, 30, "stall timeout 30 s by default");
+	ok(!(a.opts.safety_flags & SAFETY_ALLOW_FIXED), "fixed disks refused by default");
+
+	is_int(parse(&a, err, "--yes", "--json", "-q", "--size", "8G", "-L", "RESCUE",
+		     "--allow-fixed", "--stall-timeout", "5", "card.img", "fw.zip", NULL),
+	       PREPARE_ARGS_OK, "every option at once");
+	ok(a.yes && a.json && a.quiet, "--yes --json -q");
+	is_int(a.opts.create_size, 8 * GiB, "--size 8G");
+	is_str(a.opts.label, "RESCUE", "--label");
+	ok(a.opts.safety_flags & SAFETY_ALLOW_FIXED, "--allow-fixed");
+	is_int(a.stall_timeout, 5, "--stall-timeout 5");
+
+	is_int(parse(&a, err, "card.img", "--yes", "UPDATE.APP", NULL), PREPARE_ARGS_OK,
+	       "options after the arguments");
+	ok(a.yes, "--yes after the card");
+
+	is_int(parse(&a, err, "--sha256",
+		     "6C1779B3F55B27FBBF57EED1FA6B2CA964C232CD6FCC64D5B958CBC21DAB6A1C",
+		     "--md5", "00112233445566778899aabbccddeeff", "c", "f", NULL),
+	       PREPARE_ARGS_OK, "--sha256 and --md5 in any case");
+	ok(a.have_sha256 && a.sha256[0] == 0x6c && a.sha256[31] == 0x1c, "SHA-256 parsed");
+	ok(a.have_md5 && a.md5[15] == 0xff, "MD5 parsed");
+
+	is_int(parse(&a, err, "/dev/sdb", NULL), PREPARE_ARGS_ERROR, "the file is missing");
+	ok(strstr(err, "give the card and the UPDATE.APP") != NULL, "and the error says what to give");
+	is_int(parse(&a, err, "a", "b", "c", NULL), PREPARE_ARGS_ERROR, "too many arguments");
+	is_int(parse(&a, err, "--size", "8X", "a", "b", NULL), PREPARE_ARGS_ERROR, "a bad size");
+	ok(strstr(err, "--size") != NULL, "names --size");
+	is_int(parse(&a, err, "--label", "MUCH TOO LONG", "a", "b", NULL), PREPARE_ARGS_ERROR,
+	       "a label longer than 11 characters");
+	is_int(parse(&a, err, "--label", "A/B", "a", "b", NULL), PREPARE_ARGS_ERROR,
+	       "a label with a character FAT forbids");
+	is_int(parse(&a, err, "--sha256", "abc", "a", "b", NULL), PREPARE_ARGS_ERROR, "a short SHA-256");
+	ok(strstr(err, "64 hexadecimal") != NULL, "says how long a SHA-256 is");
+	is_int(parse(&a, err, "--stall-timeout", "-1", "a", "b", NULL), PREPARE_ARGS_ERROR,
+	       "a negative stall timeout");
+	is_int(parse(&a, err, "--bogus", "a", "b", NULL), PREPARE_ARGS_ERROR, "an unknown option");
+	ok(strstr(err, "--bogus") != NULL, "names the unknown option");
+	is_int(parse(&a, err, "--help", NULL), PREPARE_ARGS_HELP, "--help");
+	is_int(parse(&a, err, "-V", NULL), PREPARE_ARGS_VERSION, "-V");
+	return done_testing();
+}
