@@ -204,7 +204,8 @@ static const char *cell(int col, const struct disk_info *d, const struct disk_co
 		return buf;
 	case COL_BUS:		return id->bus;
 	case COL_MODEL:
-		snprintf(buf, len, "%s%s%s", id->vendor, *id->vendor ? " " : "", id->model);
+		snprintf(buf, len, "%s%s%s", id->vendor, *id->vendor && *id->model ? " " : "",
+			 id->model);
 		return buf;
 	case COL_SERIAL:	return id->serial;
 	case COL_READER:	return id->reader;
@@ -221,8 +222,8 @@ static const char *cell(int col, const struct disk_info *d, const struct disk_co
 		return disks_content_summary(&dc->cc, buf, len);
 	case COL_DLOAD:		return dc->dload;
 	case COL_MOUNT:		return d->mount;
-	case COL_RO:		return json ? (id->ro ? "true" : "false") : (id->ro ? "1" : "0");
-	case COL_RM:		return json ? (id->removable ? "true" : "false") : (id->removable ? "1" : "0");
+	case COL_RO:		return id->ro ? "1" : "0";
+	case COL_RM:		return id->removable ? "1" : "0";
 	case COL_STATE:		return disks_state(d, buf, len);
 	case COL_REASON:	return d->reason;
 	}
@@ -300,7 +301,8 @@ static int list_disks(const struct list_opts *o)
 	scols_unref_table(tb);
 	free(v);
 	if (no_access && !o->json)
-		fputs("(Some disks could not be opened to see what they hold: run as root.)\n", stderr);
+		fputs("(Some disks could not be opened, permission denied, to see what they "
+		      "hold: run as root.)\n", stderr);
 	return EXIT_OK;
 }
 

@@ -100,17 +100,14 @@ const char *disks_state(const struct disk_info *d, char *buf, size_t len)
 	return buf;
 }
 
-/* Append ", text" (or "text" at the start) when text is not empty. */
-static void add(char *buf, size_t len, const char *fmt, const char *text)
+/* Append " <pre>text<post>" (no space at the start) when text is not empty. */
+static void add(char *buf, size_t len, const char *pre, const char *text, const char *post)
 {
 	size_t used = strlen(buf);
 
 	if (!*text || used >= len)
 		return;
-	if (used)
-		snprintf(buf + used, len - used, " ");
-	used = strlen(buf);
-	snprintf(buf + used, len - used, fmt, text);
+	snprintf(buf + used, len - used, "%s%s%s%s", used ? " " : "", pre, text, post);
 }
 
 char *disks_short_identity(const struct disk_identity *id, char *buf, size_t len)
@@ -120,17 +117,18 @@ char *disks_short_identity(const struct disk_identity *id, char *buf, size_t len
 	buf[0] = '\0';
 	if (*id->cid) {
 		/* An SD card in a native slot: its own registers say who it is. */
-		add(buf, len, "SD %s", id->card_name);
-		add(buf, len, "serial %s", id->serial);
-		add(buf, len, "(%s)", id->date);
+		add(buf, len, "SD ", id->card_name, "");
+		add(buf, len, "serial ", id->serial, "");
+		add(buf, len, "(", id->date, ")");
 		return buf;
 	}
-	snprintf(model, sizeof(model), "%s%s%s", id->vendor, *id->vendor ? " " : "", id->model);
-	add(buf, len, "%s", model);
-	add(buf, len, "serial %s", id->serial);
-	if (*id->reader_serial && !*id->serial)
-		add(buf, len, "reader serial %s", id->reader_serial);
-	add(buf, len, "on %s", id->backing_file);
+	snprintf(model, sizeof(model), "%s%s%s", id->vendor, *id->vendor && *id->model ? " " : "",
+		 id->model);
+	add(buf, len, "", model, "");
+	add(buf, len, "serial ", id->serial, "");
+	if (!*id->serial)
+		add(buf, len, "reader serial ", id->reader_serial, "");
+	add(buf, len, "on ", id->backing_file, "");
 	return buf;
 }
 
@@ -152,7 +150,7 @@ char *disks_content_summary(const struct card_content *cc, char *buf, size_t len
 	size_t i, used;
 
 	if (!*cc->pttype && !cc->n) {
-		snprintf(buf, len, "nothing known (empty or unreadable)");
+		snprintf(buf, len, "none (no partition table, no file system)");
 		return buf;
 	}
 	snprintf(buf, len, "%s", *cc->pttype ? cc->pttype : "no table");

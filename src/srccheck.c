@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "exitcodes.h"
 #include "scan.h"
@@ -43,6 +45,170 @@ static int conclude(struct srccheck *sc)
 		 f ? f->message : "not a valid UPDATE.APP");
 	xstrncpy(sc->advice, f && f->advice ? f->advice : "", sizeof(sc->advice));
 	return sc->verdict == UA_DAMAGED ? EXIT_SOURCE_DAMAGED : EXIT_SOURCE_INVALID;
+}
+
+/* ---- what the package is for -------------------------------------------- */
+
+static bool all_digits(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)p[i]))
+			return false;
+	return true;
+}
+
+/*
+ * Where a Huawei version starts in a token: "V100R001..." (release), or
+ * "C432B120" / "C00B008" (region, then build) right after the model in
+ * newer packages.  -1 when the token holds none.
+ */
+static int version_start(const char *tok, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		const char *p = tok + i;
+		size_t left = len - i;
+
+		if (left >= 8 && p[0] == 'V' && all_digits(p + 1, 3) && p[4] == 'R' &&
+		    all_digits(p + 5, 3))
+			return (int)i;
+		if (left >= 7 && p[0] == 'C' && all_digits(p + 1, 2) &&
+		    ((p[3] == 'B' && all_digits(p + 4, 3)) ||
+		     (left >= 8 && isdigit((unsigned char)p[3]) && p[4] == 'B' &&
+		      all_digits(p + 5, 3))))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* A token that is only a version: "V100R001C00B008", "8.0.0.046(C432)". */
+static bool is_version(const char *tok, size_t len)
+{
+	return version_start(tok, len) == 0 ||
+	       (len > 2 && isdigit((unsigned char)tok[0]) && memchr(tok, '.', len));
+}
+
+static bool listed(const char *list, const char *name, size_t len)
+{
+	while (*list) {
+		size_t n = strcspn(list, ",");
+
+		if (n == len && strncasecmp(list, name, len) == 0)
+			return true;
+		list += n;
+		list += strspn(list, ", ");
+	}
+	return false;
+}
+
+static void add_product(char *out, size_t outlen, const char *name, size_t len)
+{
+	size_t used = strlen(out), need;
+
+	while (len && strchr("-_.(", name[len - 1]))
+		len--;
+	if (len < 2 || len > 32 || !isalnum((unsigned char)name[0]) || listed(out, name, len))
+		return;
+	need = (used ? 2 : 0) + len + 1;
+	if (need > outlen - used)
+		return;		/* cut to fit: the first ones are the main ones */
+	snprintf(out + used, outlen - used, "%s%.*s", used ? ", " : "", (int)len, name);
+}
+
+/* The products one text names: per line, a model glued to its version, or
+ * the word before a version. */
+static void text_products(const char *text, char *out, size_t outlen)
+{
+	const char *prev = NULL, *p = text;
+	size_t prev_len = 0;
+
+	while (*p) {
+		size_t len = strcspn(p, " \t\r\n,;");
+		int v = version_start(p, len);
+
+		if (len == 0) {
+			if (*p == '\n')
+				prev = NULL;	/* a model and its version share a line */
+			p++;
+			continue;
+		}
+		if (v > 0)
+			add_product(out, outlen, p, (size_t)v);
+		else if (is_version(p, len) && prev && !is_version(prev, prev_len))
+			add_product(out, outlen, prev, prev_len);
+		prev = p;
+		prev_len = len;
+		p += len;
+	}
+}
+
+void srccheck_products(const struct ua_check *chk, char *out, size_t len)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < ua_check_entry_count(chk); i++) {
+		const struct ua_entry *e = ua_check_entry(chk, i);
+
+		if (e->text)
+			text_products(e->text, out, len);
+	}
+}
+
+/* The line of text that holds s, for a message: at most 80 bytes. */
+static void line_around(const char *text, const char *s, char *out, size_t len)
+{
+	const char *b = s, *e = s + strcspn(s, "\r\n");
+
+	while (b > text && b[-1] != '\n')
+		b--;
+	snprintf(out, len, "%.*s", (int)(e - b > 80 ? 80 : e - b), b);
+}
+
+static void note(struct srccheck *sc, const char *kind, enum ua_severity sev, const char *advice)
+{
+	sc->model.kind = kind;
+	sc->model.severity = sev;
+	sc->model.advice = advice;
+}
+
+/*
+ * --model: a case-insensitive substring of the text entries (or their
+ * names), since packages write the model in several forms ("S7-721u",
+ * "VTR-L09C432B120").  Another product is a warning, never an error: the
+ * model a user types can be a marketing name.
+ */
+static void check_model(struct srccheck *sc, const char *model)
+{
+	char line[96];
+
+	for (size_t i = 0; i < ua_check_entry_count(sc->chk); i++) {
+		const struct ua_entry *e = ua_check_entry(sc->chk, i);
+		const char *hit = e->text ? strcasestr(e->text, model) : NULL;
+
+		if (!e->text || (!hit && !strcasestr(e->name, model)))
+			continue;
+		line_around(e->text, hit ? hit : e->text, line, sizeof(line));
+		snprintf(sc->model.message, sizeof(sc->model.message),
+			 "The package names %s: entry %u (%s) says \"%s\".", model, e->index,
+			 e->name, line);
+		note(sc, "model", UA_INFO, "Nothing to do.");
+		return;
+	}
+	if (*sc->products) {
+		snprintf(sc->model.message, sizeof(sc->model.message),
+			 "This package is for %s, not %s: none of its version entries names %s.",
+			 sc->products, model, model);
+		note(sc, "model-mismatch", UA_WARNING,
+		     "Check the model on the device (its label, or Settings > About phone) and use "
+		     "the firmware made for it: a device refuses another model's firmware, or is "
+		     "harmed by it.");
+		if (sc->verdict == UA_VALID)
+			sc->verdict = UA_VALID_WITH_WARNINGS;
+		return;
+	}
+	snprintf(sc->model.message, sizeof(sc->model.message),
+		 "Nothing is known of the product this package is for: no text entry names one, "
+		 "so it cannot be compared with %s.", model);
+	note(sc, "model-unknown", UA_INFO,
+	     "Make sure from where you got the firmware that it is made for this model.");
 }
 
 static int compare_digest(struct srccheck *sc, const char *what, const unsigned char *got,
@@ -109,6 +275,9 @@ int srccheck_run(const char *path, const struct srccheck_opts *o, struct progres
 	memcpy(sc->md5, res.md5, sizeof(sc->md5));
 
 	sc->exit_code = conclude(sc);
+	srccheck_products(sc->chk, sc->products, sizeof(sc->products));
+	if (o->model)
+		check_model(sc, o->model);
 	if (!sc->exit_code && o->expect_sha256)
 		sc->exit_code = compare_digest(sc, "SHA-256", sc->sha256, o->expect_sha256, 32);
 	if (!sc->exit_code && o->expect_md5)

@@ -22,6 +22,18 @@ struct srccheck_opts {
 	bool want_sha256, want_md5;
 	const unsigned char *expect_sha256;	/* --sha256, or NULL */
 	const unsigned char *expect_md5;	/* --md5, or NULL */
+	const char *model;			/* --model: warn if the package is for another */
+};
+
+/*
+ * A finding of srccheck's own, beside the container's (in chk): what the
+ * package says about --model.  kind is a stable name, like ua_kind_name().
+ */
+struct srccheck_note {
+	const char *kind;		/* "model", "model-mismatch", "model-unknown"; NULL: none */
+	enum ua_severity severity;
+	char message[512];
+	const char *advice;
 };
 
 struct srccheck {
@@ -36,6 +48,8 @@ struct srccheck {
 	char error[2048];		/* one line (a zip's listing may follow) */
 	char advice[256];
 	double seconds;
+	char products[256];		/* the products its version entries name, ", "-separated */
+	struct srccheck_note model;	/* with opts.model */
 };
 
 /* Returns sc->exit_code.  Always call srccheck_free(). */
@@ -45,5 +59,13 @@ void srccheck_free(struct srccheck *sc);
 
 /* The finding that decides the verdict (the first error), or NULL. */
 const struct ua_finding *srccheck_first_problem(const struct srccheck *sc);
+
+/*
+ * The products a package names, from the version texts of its small text
+ * entries ("S7-721uV100R001C00B008", "S7-721u V100R001C00B008",
+ * "VTR-L09C432B120" all name their model): distinct, ", "-separated, cut to
+ * fit; "" when none.
+ */
+void srccheck_products(const struct ua_check *chk, char *out, size_t len);
 
 #endif

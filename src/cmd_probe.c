@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * dloadcard probe CARD: does the card hold what it announces, and keep it?
+ * The engine is probe.c; this file is the safety rules, the words and the
+ * JSON.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "card.h"
+#include "cli.h"
+#include "commands.h"
+#include "exitcodes.h"
+#include "json.h"
+#include "probe.h"
+#include "safety.h"
+#include "strutils.h"
+#include "sysfs.h"
+
+static const int probe_exit_codes[] = {
+	EXIT_OK, EXIT_FAKE_CAPACITY, EXIT_PROBE_DAMAGED, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED,
+	EXIT_WRITE_ERROR, EXIT_READ_ERROR, EXIT_VANISHED, EXIT_INTERRUPTED, -1
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage:\n"
+	      " dloadcard probe [options] <card>\n"
+	      "\nFind out whether a card holds what it announces and keeps what is written\n"
+	      "on it: blocks stamped with their own position are written all over the card,\n"
+	      "the last ones included, and read back past the page cache.  The verdict is\n"
+	      "GOOD, FAKE (with the size it really holds) or DAMAGED.\n"
+	      "\nNothing is lost and nothing is asked: every block the probe writes is read\n"
+	      "first and written back at the end, also when interrupted with Ctrl-C.  Only\n"
+	      "a crash or pulling the card out during the probe can leave the few hundred\n"
+	      "(--quick) or few thousand blocks it wrote changed.\n"
+	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.\n"
+	      "\nOptions:\n"
+	      "     --quick          only the capacity, as prepare checks it (a few seconds,\n"
+	      "                      real size to 1 MiB); no sampling for damage\n"
+	      "     --allow-fixed    allow a disk that is neither removable nor on usb/mmc\n"
+	      " -j, --json           print the facts and the verdict as JSON on stdout\n"
+	      " -q, --quiet          no progress\n"
+	      " -h, --help           display this help\n"
+	      " -V, --version        display version\n", out);
+	cli_print_exit_codes(out, probe_exit_codes);
+	fputs("\nExample:\n"
+	      " sudo dloadcard probe /dev/sdb\n"
+	      "\nSee dloadcard(1).\n", out);
+}
+
+/* The same rules as prepare, since the probe writes: 0 or EXIT_REFUSED. */
+static int open_target(const char *target, unsigned safety_flags, struct card *c)
+{
+	struct safety_result sr;
+	struct sysroot root;
+	enum card_kind kind;
+	dev_t rdev = 0;
+	char err[512];
+
+	kind = card_kind_of(target, &rdev);
+	if (kind == CARD_KIND_MISSING) {
+		warnx("%s does not exist: give a card (/dev/sdX, /dev/mmcblkN) or an image file",
+		      target);
+		return EXIT_REFUSED;
+	}
+	if (kind == CARD_KIND_OTHER) {
+		warnx("%s is neither a disk nor an image file", target);
+		return EXIT_REFUSED;
+	}
+	if (kind == CARD_KIND_BLOCKDEV) {
+		sysroot_init(&root);
+		if (safety_check_disk(&root, rdev, safety_flags, &sr) != SAFE_OK) {
+			warnx("%s", sr.reason);
+			return EXIT_REFUSED;
+		}
+	}
+	if (card_open(c, target, CARD_WRITE, 0, err, sizeof(err)) != 0) {
+		warnx("%s", err);
+		return EXIT_REFUSED;
+	}
+	return 0;
+}
+
+static const char *advice(const struct probe_result *r)
+{
+	switch (r->verdict) {
+	case PROBE_FAKE:
+		return "Do not use this card: whatever is written past the real size is lost, "
+		       "and with it the files and the file system.  Return it as fake.";
+	case PROBE_DAMAGED:
+		return "Do not use this card: it loses or alters data.  Try another reader "
+		       "first; if the result stays, use another card.";
+	case PROBE_IO_ERROR:
+		return "The card is faulty or worn: use another card (or try another reader).";
+	case PROBE_VANISHED:
+		return "Check the reader and the card's contacts, insert it again and rerun.";
+	default:
+		return NULL;
+	}
+}
+
+static void print_text(const char *target, const struct probe_result *r, bool quick)
+{
+	char line[512], ann[48], real[48], when[16];
+
+	probe_describe(r, line, sizeof(line));
+	if (r->verdict == PROBE_CANCELLED) {
+		warnx("interrupted");
+	} else if (r->verdict == PROBE_IO_ERROR || r->verdict == PROBE_VANISHED) {
+		warnx("%s", line);
+	} else {
+		printf("%s: %s\n", r->verdict == PROBE_GOOD ? "GOOD" :
+		       r->verdict == PROBE_FAKE ? "FAKE" : "DAMAGED", line);
+		printf("  card:       %s\n", target);
+		printf("  announced:  %s\n", size_to_human_both(r->announced, ann, sizeof(ann)));
+		if (r->verdict == PROBE_FAKE)
+			printf("  real size:  %s%s\n", size_to_human_both(r->real, real, sizeof(real)),
+			       quick && !r->wrap ? ", to within 1 MiB" : "");
+		printf("  checked:    %u places, %s probe, %u blocks of %u bytes written, %u read, "
+		       "in %s\n", r->samples, quick ? "quick" : "thorough", r->blocks_written,
+		       r->blocks_read, r->block_size, format_duration(r->seconds, when, sizeof(when)));
+	}
+	if (advice(r))
+		fprintf(stderr, "  %s\n", advice(r));
+	if (r->not_restored)
+		fprintf(stderr, "dloadcard: warning: %u blocks of %u bytes could not be put back "
+			"as they were\n", r->not_restored, r->block_size);
+	else if (!r->restored && r->verdict != PROBE_VANISHED)
+		fputs("dloadcard: warning: the card could not be flushed after putting back what "
+		      "the probe wrote\n", stderr);
+}
+
+static void print_json(const char *target, const struct probe_result *r, bool quick, int code)
+{
+	char line[512];
+	struct json j;
+
+	json_init(&j, stdout, false);
+	json_open(&j, NULL);
+	json_str(&j, "command", "probe");
+	json_str(&j, "target", target);
+	json_str(&j, "mode", quick ? "quick" : "thorough");
+	json_str(&j, "verdict", probe_verdict_name(r->verdict));
+	json_int(&j, "exit_code", code);
+	json_str(&j, "summary", probe_describe(r, line, sizeof(line)));
+	json_str(&j, "advice", advice(r));
+	json_u64(&j, "announced", r->announced);
+	json_u64(&j, "real", r->real);
+	if (r->first_bad < r->announced)
+		json_u64(&j, "first_bad", r->first_bad);
+	else
+		json_null(&j, "first_bad");
+	json_str(&j, "kind", *r->kind ? r->kind : NULL);
+	if (r->wrap)
+		json_u64(&j, "wrap_period", r->wrap);
+	else
+		json_null(&j, "wrap_period");
+	json_u64(&j, "block_size", r->block_size);
+	json_u64(&j, "samples", r->samples);
+	json_u64(&j, "bad", r->bad);
+	json_u64(&j, "bad_io", r->bad_io);
+	json_u64(&j, "bad_changed", r->bad_changed);
+	json_u64(&j, "blocks_written", r->blocks_written);
+	json_u64(&j, "blocks_read", r->blocks_read);
+	json_bool(&j, "restored", r->restored);
+	json_u64(&j, "not_restored", r->not_restored);
+	if (r->err) {
+		json_str(&j, "error", strerror(r->err));
+		json_u64(&j, "error_offset", r->err_off);
+	}
+	json_double(&j, "seconds", r->seconds);
+	json_close(&j);
+	json_end(&j);
+}
+
+int cmd_probe(int argc, char **argv)
+{
+	enum { OPT_QUICK = 256, OPT_ALLOW_FIXED };
+	static const struct option longopts[] = {
+		{ "quick", no_argument, NULL, OPT_QUICK },
+		{ "allow-fixed", no_argument, NULL, OPT_ALLOW_FIXED },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct probe_opts o = { .restore = true, .thorough = true };
+	struct probe_result r;
+	struct progress pg;
+	struct card card;
+	bool json = false, quiet = false;
+	unsigned safety_flags = 0;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "jqhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_QUICK:
+			o.thorough = false;
+			break;
+		case OPT_ALLOW_FIXED:
+			safety_flags |= SAFETY_ALLOW_FIXED;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			cli_print_version();
+			return EXIT_OK;
+		default:
+			cli_usage_error("probe", "invalid option");
+		}
+	}
+	if (argc - optind != 1)
+		cli_usage_error("probe", "give one card (a disk or an image file)");
+
+	rc = open_target(argv[optind], safety_flags, &card);
+	if (rc)
+		return rc;
+	cli_catch_signals();
+	progress_init(&pg, stderr, quiet || json);
+	o.pg = &pg;
+	o.cancel = &cli_stop;
+	probe_card(&card, &o, &r);
+	card_close(&card);
+
+	rc = probe_exit_code(&r);
+	/* A card left changed is a write failure whatever else it is. */
+	if (rc == EXIT_OK && (r.not_restored || !r.restored))
+		rc = EXIT_WRITE_ERROR;
+	if (json)
+		print_json(argv[optind], &r, !o.thorough, rc);
+	else
+		print_text(argv[optind], &r, !o.thorough);
+	return rc;
+}
