@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -45,6 +46,22 @@ static void drive(char *buf, size_t len, const struct card *c, const struct sd_l
 	mtools_drive(buf, len, c->path, l->part_start * LAYOUT_SECTOR);
 }
 
+static int zero_reserved(struct card *c, const struct sd_layout *l, char *err, size_t errlen)
+{
+	size_t len = (size_t)l->reserved_sectors * LAYOUT_SECTOR;
+	char *zeros = calloc(1, len);
+	int rc;
+
+	if (!zeros)
+		return -ENOMEM;
+	rc = card_pwrite(c, zeros, len, l->part_start * LAYOUT_SECTOR);
+	free(zeros);
+	if (rc)
+		snprintf(err, errlen, "cannot write the file system's reserved area: %s",
+			 strerror(-rc));
+	return rc;
+}
+
 int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
 		 uint32_t volume_id, char *err, size_t errlen)
 {
@@ -65,7 +82,11 @@ int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
 	snprintf(fat, sizeof(fat), "%u", l->fat_sectors);
 	snprintf(serial, sizeof(serial), "%08x", volume_id);
 
-	rc = run(mformat, err, errlen, "formatting (mformat)");
+	/* mformat writes only some fields of FSInfo and the backup boot
+	 * sector: what an old card held there must not survive. */
+	rc = zero_reserved(c, l, err, errlen);
+	if (!rc)
+		rc = run(mformat, err, errlen, "formatting (mformat)");
 	if (!rc)
 		rc = run(mmd, err, errlen, "creating " DLOAD_DIR "/ (mmd)");
 	/* mtools never syncs: push its writes out before anyone reads. */

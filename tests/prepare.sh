@@ -83,6 +83,16 @@ run blkid -p "$old"
 check_card "$old" DLOAD "1 GiB ex-GPT image"
 [ "$(cat "$TMP/spc")" -eq 16 ]; ok $? "1 GiB image: 8 KiB clusters (FAT32 needs 65525)"
 
+# A used card: every byte holds old data, which must not show through
+# (mformat leaves parts of FSInfo as they were).
+used=$TMP/used.img
+yes stale | head -c $((300 << 20)) >"$used"
+run "$DLOADCARD" prepare --yes "$used" "$src"
+is_status 0 "prepare over a card full of old data"
+check_card "$used" DLOAD "300 MiB used card"
+run "$DLOADCARD" verify "$used"
+is_status 0 "verify: the used card is good, no warning (FSInfo rewritten)"
+
 # --- Loop devices ------------------------------------------------------------
 if have_loop; then
 	back=$TMP/loop.img
