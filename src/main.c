@@ -18,7 +18,9 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "prepare", cmd_prepare, "make a verified dload card from UPDATE.APP" },
+	{ "check", cmd_check, "check an UPDATE.APP (or firmware zip): structure, every CRC" },
 	{ "verify", cmd_verify, "audit a card, read-only, and say why it would fail" },
+	{ "probe", cmd_probe, "find out whether a card is fake (holds less than it says)" },
 	{ "list", cmd_list, "list the disks a card could be on, and what they hold" },
 	{ "batch", cmd_batch, "prepare many cards at once, or each card as it is plugged in" },
 };

@@ -80,11 +80,17 @@ static int version_start(const char *tok, size_t len)
 	return -1;
 }
 
-/* A token that is only a version: "V100R001C00B008", "8.0.0.046(C432)". */
+/* A token that is only a version: "V100R001C00B008", "8.0.0.046(C432)"
+ * (two dots at least, so that "1.0" after a word names no product). */
 static bool is_version(const char *tok, size_t len)
 {
-	return version_start(tok, len) == 0 ||
-	       (len > 2 && isdigit((unsigned char)tok[0]) && memchr(tok, '.', len));
+	size_t dots = 0;
+
+	if (version_start(tok, len) == 0)
+		return true;
+	for (size_t i = 0; i < len; i++)
+		dots += tok[i] == '.';
+	return isdigit((unsigned char)tok[0]) && dots >= 2;
 }
 
 static bool listed(const char *list, const char *name, size_t len)
@@ -194,7 +200,7 @@ static void check_model(struct srccheck *sc, const char *model)
 	}
 	if (*sc->products) {
 		snprintf(sc->model.message, sizeof(sc->model.message),
-			 "This package is for %s, not %s: none of its version entries names %s.",
+			 "This package is for %s, not %s: no text entry in it names %s.",
 			 sc->products, model, model);
 		note(sc, "model-mismatch", UA_WARNING,
 		     "Check the model on the device (its label, or Settings > About phone) and use "
