@@ -9,14 +9,23 @@
 #include "copy.h"
 #include "ring.h"
 
-/* Large enough for full-speed card writes, small enough for 16 MiB RSS. */
+/*
+ * 1 MiB requests, two in flight: a card (and the kernel's queue in front
+ * of it) is idle between one synchronous request and the next; two keep it
+ * busy.  Six buffers let the reader run ahead.  6 MiB in all, for a 16 MiB
+ * process.
+ */
 #define COPY_CHUNK	(1024 * 1024)
-#define COPY_BUFFERS	4
+#define COPY_BUFFERS	6
+#define COPY_WRITERS	2
 
-struct reader {
+struct copy_state {
 	struct copy_job *job;
-	struct ring *ring;
-	int err;		/* -errno, or -EFBIG/-ENODATA when the size changed */
+	struct ring ring;
+	pthread_mutex_t lock;
+	int write_err;			/* first failed write, errno */
+	uint64_t write_err_off;
+	uint64_t written;		/* bytes, atomically */
 };
 
 /* Fill a buffer completely, unless the source ends first. */
@@ -36,45 +45,6 @@ static ssize_t read_full(struct copy_job *job, char *buf, size_t len)
 	return (ssize_t)got;
 }
 
-static void *reader_main(void *arg)
-{
-	struct reader *rd = arg;
-	struct copy_job *job = rd->job;
-	uint64_t off = 0;
-	char extra;
-
-	while (off < job->length) {
-		struct ring_buf *b = ring_get_empty(rd->ring);
-		size_t want = rd->ring->size;
-		ssize_t n;
-
-		if (!b)
-			return NULL;	/* the writer gave up */
-		if (want > job->length - off)
-			want = (size_t)(job->length - off);
-		n = read_full(job, b->data, want);
-		if (n < 0 || (size_t)n < want) {
-			rd->err = n < 0 ? (int)n : -ENODATA;
-			ring_abort(rd->ring);
-			return NULL;
-		}
-		if (job->sha256)
-			EVP_DigestUpdate(job->sha256, b->data, (size_t)n);
-		b->len = (size_t)n;
-		b->off = off;
-		off += (uint64_t)n;
-		ring_put_full(rd->ring, b);
-	}
-	/* The source must end where its size said it would. */
-	if (job->read(job->read_ctx, &extra, 1) != 0) {
-		rd->err = -EFBIG;
-		ring_abort(rd->ring);
-		return NULL;
-	}
-	ring_close(rd->ring);
-	return NULL;
-}
-
 /*
  * The aligned part goes O_DIRECT; an unaligned tail (the file's last
  * bytes) goes through the page cache and is flushed with the rest.
@@ -82,7 +52,7 @@ static void *reader_main(void *arg)
 static int write_chunk(struct copy_job *job, const struct ring_buf *b)
 {
 	struct card *c = job->card;
-	uint64_t pos = job->card_off + b->off;
+	uint64_t pos = job->card_off + b->seq * COPY_CHUNK;
 	size_t head = b->len / c->align * c->align;
 	int rc = 0;
 
@@ -93,53 +63,104 @@ static int write_chunk(struct copy_job *job, const struct ring_buf *b)
 	return rc;
 }
 
+static void *writer_main(void *arg)
+{
+	struct copy_state *st = arg;
+	struct ring_buf *b;
+
+	while ((b = ring_take(&st->ring))) {
+		int rc = write_chunk(st->job, b);
+
+		if (rc) {
+			pthread_mutex_lock(&st->lock);
+			if (!st->write_err) {
+				st->write_err = -rc;
+				st->write_err_off = st->job->card->last_offset;
+			}
+			pthread_mutex_unlock(&st->lock);
+			ring_abort(&st->ring);
+			break;
+		}
+		__atomic_add_fetch(&st->written, b->len, __ATOMIC_RELAXED);
+		ring_release(&st->ring, b);
+	}
+	return NULL;
+}
+
+/* The producer, in this thread: read (and hash) the source in order. */
+static int feed(struct copy_state *st)
+{
+	struct copy_job *job = st->job;
+	uint64_t off = 0;
+	char extra;
+
+	while (off < job->length) {
+		struct ring_buf *b;
+		size_t want = st->ring.size;
+		ssize_t n;
+
+		if (job->cancel && *job->cancel)
+			return -EINTR;
+		b = ring_claim(&st->ring);
+		if (!b)
+			return 0;	/* a writer failed */
+		if (want > job->length - off)
+			want = (size_t)(job->length - off);
+		n = read_full(job, b->data, want);
+		if (n < 0 || (size_t)n < want)
+			return n < 0 ? (int)n : -ENODATA;
+		if (job->sha256)
+			EVP_DigestUpdate(job->sha256, b->data, (size_t)n);
+		b->len = (size_t)n;
+		off += (uint64_t)n;
+		ring_fill_done(&st->ring, b);
+		progress_update(job->pg, __atomic_load_n(&st->written, __ATOMIC_RELAXED));
+	}
+	/* The source must end where its size said it would. */
+	if (job->read(job->read_ctx, &extra, 1) != 0)
+		return -EFBIG;
+	ring_close(&st->ring, UINT64_MAX);
+	return 0;
+}
+
 enum copy_status copy_to_card(struct copy_job *job)
 {
-	struct ring ring;
-	struct reader rd = { .job = job, .ring = &ring };
-	struct ring_buf *b;
-	pthread_t tid;
-	uint64_t done = 0;
-	int rc;
+	struct copy_state st = { .job = job };
+	pthread_t tid[COPY_WRITERS];
+	int i, started = 0, rc;
 
 	job->status = COPY_OK;
 	job->err = 0;
-	if (ring_init(&ring, COPY_BUFFERS, COPY_CHUNK, job->card->align) != 0) {
+	if (ring_init(&st.ring, COPY_BUFFERS, COPY_CHUNK, job->card->align) != 0) {
 		job->err = ENOMEM;
 		return job->status = COPY_SOURCE_ERROR;
 	}
-	if (pthread_create(&tid, NULL, reader_main, &rd) != 0) {
-		ring_destroy(&ring);
-		job->err = EAGAIN;
-		return job->status = COPY_SOURCE_ERROR;
-	}
+	pthread_mutex_init(&st.lock, NULL);
 	progress_begin(job->pg, "Writing UPDATE.APP", job->length);
-	while ((b = ring_get_full(&ring))) {
-		if (job->cancel && *job->cancel) {
-			job->status = COPY_CANCELLED;
-			break;
-		}
-		rc = write_chunk(job, b);
-		if (rc) {
-			job->status = COPY_WRITE_ERROR;
-			job->err = -rc;
-			job->err_card_off = job->card->last_offset;
-			break;
-		}
-		done += b->len;
-		ring_put_empty(&ring, b);
-		progress_update(job->pg, done);
-	}
-	ring_abort(&ring);
-	pthread_join(tid, NULL);
-	ring_destroy(&ring);
+	for (i = 0; i < COPY_WRITERS; i++)
+		if (pthread_create(&tid[started], NULL, writer_main, &st) == 0)
+			started++;
+	rc = started ? feed(&st) : -EAGAIN;
+	if (rc)
+		ring_abort(&st.ring);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	progress_update(job->pg, st.written);
 
-	if (job->status == COPY_OK && rd.err) {
+	if (st.write_err) {
+		job->status = COPY_WRITE_ERROR;
+		job->err = st.write_err;
+		job->err_card_off = st.write_err_off;
+	} else if (rc == -EINTR) {
+		job->status = COPY_CANCELLED;
+	} else if (rc) {
 		job->status = COPY_SOURCE_ERROR;
-		job->err = -rd.err;
-	} else if (job->status == COPY_OK && done != job->length) {
-		job->status = job->cancel && *job->cancel ? COPY_CANCELLED : COPY_SOURCE_ERROR;
+		job->err = -rc;
+	} else if (st.written != job->length) {
+		job->status = COPY_SOURCE_ERROR;
 		job->err = EIO;
 	}
+	pthread_mutex_destroy(&st.lock);
+	ring_destroy(&st.ring);
 	return job->status;
 }

@@ -10,64 +10,92 @@
 #include "readback.h"
 #include "ring.h"
 
+/* As copy.c: 1 MiB requests, two in flight. */
 #define READ_CHUNK	(1024 * 1024)
-#define READ_BUFFERS	4
+#define READ_BUFFERS	6
+#define READ_THREADS	2
 
 struct reader {
 	struct readback_job *job;
 	struct ring *ring;
-	void *bounce;		/* for runs that do not start aligned */
-	size_t bounce_size;
-	int err;
+	pthread_mutex_t lock;
+	int err;		/* first failure, -errno */
+	uint64_t err_off;
 };
 
-/* One piece of a run: aligned runs go straight into the ring buffer. */
-static int read_piece(struct reader *rd, struct ring_buf *b, uint64_t card_off, size_t len)
+/* Bytes [off, off + len) of the file, wherever its runs lie on the card. */
+static int read_file_range(struct reader *rd, char *dst, uint64_t off, size_t len,
+			   void *bounce, size_t bounce_size)
 {
-	struct card *c = rd->job->card;
-	const void *data;
-	int rc;
+	struct readback_job *job = rd->job;
+	struct card *c = job->card;
+	size_t i;
 
-	if (card_off % c->align == 0 && len % c->align == 0)
-		return card_pread_direct(c, b->data, len, card_off);
-	rc = card_pread_unaligned(c, rd->bounce, rd->bounce_size, card_off, len, &data);
-	if (rc == 0)
-		memcpy(b->data, data, len);
-	return rc;
+	for (i = 0; i < job->n_ext && len; i++) {
+		const struct card_extent *e = &job->ext[i];
+		uint64_t pos, n;
+		const void *data;
+		int rc;
+
+		if (off >= e->file_off + e->len || off < e->file_off)
+			continue;
+		pos = e->card_off + (off - e->file_off);
+		n = e->file_off + e->len - off;
+		if (n > len)
+			n = len;
+		/* Aligned runs go straight into the ring buffer. */
+		if (pos % c->align == 0 && n % c->align == 0 && (uintptr_t)dst % c->align == 0) {
+			rc = card_pread_direct(c, dst, (size_t)n, pos);
+		} else {
+			rc = card_pread_unaligned(c, bounce, bounce_size, pos, (size_t)n, &data);
+			if (rc == 0)
+				memcpy(dst, data, (size_t)n);
+		}
+		if (rc)
+			return rc;
+		dst += n;
+		off += n;
+		len -= (size_t)n;
+	}
+	return len ? -EFAULT : 0;	/* a hole in the extents: a bug */
 }
 
 static void *reader_main(void *arg)
 {
 	struct reader *rd = arg;
 	struct readback_job *job = rd->job;
-	size_t i;
+	size_t bounce_size = READ_CHUNK + 2 * (size_t)job->card->align;
+	void *bounce = card_alloc_buffer(job->card, bounce_size);
+	struct ring_buf *b;
 
-	for (i = 0; i < job->n_ext; i++) {
-		const struct card_extent *e = &job->ext[i];
-		uint64_t done = 0;
+	while (bounce && (b = ring_claim(rd->ring))) {
+		uint64_t off = b->seq * READ_CHUNK;
+		size_t n = READ_CHUNK;
+		int rc;
 
-		while (done < e->len) {
-			struct ring_buf *b = ring_get_empty(rd->ring);
-			size_t n = rd->ring->size;
-			int rc;
-
-			if (!b)
-				return NULL;
-			if (n > e->len - done)
-				n = (size_t)(e->len - done);
-			rc = read_piece(rd, b, e->card_off + done, n);
-			if (rc) {
+		if (n > job->length - off)
+			n = (size_t)(job->length - off);
+		rc = read_file_range(rd, b->data, off, n, bounce, bounce_size);
+		if (rc) {
+			pthread_mutex_lock(&rd->lock);
+			if (!rd->err) {
 				rd->err = rc;
-				ring_abort(rd->ring);
-				return NULL;
+				rd->err_off = job->card->last_offset;
 			}
-			b->len = n;
-			b->off = e->file_off + done;
-			done += n;
-			ring_put_full(rd->ring, b);
+			pthread_mutex_unlock(&rd->lock);
+			ring_abort(rd->ring);
+			break;
 		}
+		b->len = n;
+		ring_fill_done(rd->ring, b);
 	}
-	ring_close(rd->ring);
+	if (!bounce) {
+		pthread_mutex_lock(&rd->lock);
+		rd->err = rd->err ? rd->err : -ENOMEM;
+		pthread_mutex_unlock(&rd->lock);
+		ring_abort(rd->ring);
+	}
+	free(bounce);
 	return NULL;
 }
 
@@ -76,52 +104,53 @@ enum readback_status readback_hash(struct readback_job *job)
 	EVP_MD_CTX *sha = EVP_MD_CTX_new();
 	struct ring ring;
 	struct reader rd = { .job = job, .ring = &ring };
+	pthread_t tid[READ_THREADS];
 	struct ring_buf *b;
-	pthread_t tid;
 	uint64_t done = 0;
 	unsigned int mdlen;
+	int i, started = 0;
 
 	job->status = READBACK_OK;
 	job->err = 0;
-	rd.bounce_size = READ_CHUNK + 2 * job->card->align;
-	rd.bounce = card_alloc_buffer(job->card, rd.bounce_size);
-	if (!sha || !rd.bounce || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1 ||
+	if (!sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1 ||
 	    ring_init(&ring, READ_BUFFERS, READ_CHUNK, job->card->align) != 0) {
 		EVP_MD_CTX_free(sha);
-		free(rd.bounce);
 		job->err = ENOMEM;
 		return job->status = READBACK_READ_ERROR;
 	}
-	if (pthread_create(&tid, NULL, reader_main, &rd) != 0) {
-		ring_destroy(&ring);
-		EVP_MD_CTX_free(sha);
-		free(rd.bounce);
-		job->err = EAGAIN;
-		return job->status = READBACK_READ_ERROR;
-	}
+	pthread_mutex_init(&rd.lock, NULL);
+	/* The number of chunks is known: the sequence ends there. */
+	ring_close(&ring, (job->length + READ_CHUNK - 1) / READ_CHUNK);
 	progress_begin(job->pg, job->label ? job->label : "Reading back", job->length);
-	while ((b = ring_get_full(&ring))) {
+	for (i = 0; i < READ_THREADS; i++)
+		if (pthread_create(&tid[started], NULL, reader_main, &rd) == 0)
+			started++;
+	if (!started)
+		ring_abort(&ring);
+	while ((b = ring_take(&ring))) {
 		if (job->cancel && *job->cancel) {
 			job->status = READBACK_CANCELLED;
+			ring_abort(&ring);
 			break;
 		}
 		EVP_DigestUpdate(sha, b->data, b->len);
 		if (job->consume)
 			job->consume(job->consume_ctx, b->data, b->len);
 		done += b->len;
-		ring_put_empty(&ring, b);
+		ring_release(&ring, b);
 		progress_update(job->pg, done);
 	}
 	ring_abort(&ring);
-	pthread_join(tid, NULL);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
 	ring_destroy(&ring);
-	free(rd.bounce);
 
-	if (job->status == READBACK_OK && rd.err) {
+	if (job->status == READBACK_OK && (rd.err || !started || done != job->length)) {
 		job->status = READBACK_READ_ERROR;
-		job->err = -rd.err;
-		job->err_card_off = job->card->last_offset;
+		job->err = rd.err ? -rd.err : EIO;
+		job->err_card_off = rd.err_off;
 	}
+	pthread_mutex_destroy(&rd.lock);
 	EVP_DigestFinal_ex(sha, job->sha256, &mdlen);
 	EVP_MD_CTX_free(sha);
 	return job->status;

@@ -7,35 +7,33 @@
 
 #include "ring.h"
 
+enum { SLOT_FREE, SLOT_FILLING, SLOT_FULL, SLOT_TAKEN };
+
 int ring_init(struct ring *r, size_t nbuf, size_t size, size_t align)
 {
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
 	r->bufs = calloc(nbuf, sizeof(*r->bufs));
-	r->free_q = calloc(nbuf, sizeof(size_t));
-	r->full_q = calloc(nbuf, sizeof(size_t));
-	if (!r->bufs || !r->free_q || !r->full_q)
-		goto fail;
+	if (!r->bufs)
+		return -ENOMEM;
+	for (i = 0; i < nbuf; i++) {
+		if (posix_memalign(&r->bufs[i].data, align, size) != 0) {
+			while (i--)
+				free(r->bufs[i].data);
+			free(r->bufs);
+			r->bufs = NULL;
+			return -ENOMEM;
+		}
+		r->bufs[i].state = SLOT_FREE;
+		r->bufs[i].turn = i;
+	}
 	r->nbuf = nbuf;
 	r->size = size;
-	for (i = 0; i < nbuf; i++) {
-		if (posix_memalign(&r->bufs[i].data, align, size) != 0)
-			goto fail;
-		r->free_q[i] = i;
-	}
-	r->free_n = nbuf;
+	r->end = UINT64_MAX;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
 	return 0;
-fail:
-	for (i = 0; r->bufs && i < nbuf; i++)
-		free(r->bufs[i].data);
-	free(r->bufs);
-	free(r->free_q);
-	free(r->full_q);
-	memset(r, 0, sizeof(*r));
-	return -ENOMEM;
 }
 
 void ring_destroy(struct ring *r)
@@ -47,72 +45,87 @@ void ring_destroy(struct ring *r)
 	for (i = 0; i < r->nbuf; i++)
 		free(r->bufs[i].data);
 	free(r->bufs);
-	free(r->free_q);
-	free(r->full_q);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->cond);
 	memset(r, 0, sizeof(*r));
 }
 
-static struct ring_buf *take(struct ring *r, size_t *q, size_t *head, size_t *n, bool eof_ok)
+struct ring_buf *ring_claim(struct ring *r)
 {
 	struct ring_buf *b = NULL;
+	uint64_t seq;
 
 	pthread_mutex_lock(&r->lock);
-	while (!*n && !r->aborted && !(eof_ok && r->closed))
-		pthread_cond_wait(&r->cond, &r->lock);
-	if (*n && !r->aborted) {
-		b = &r->bufs[q[*head]];
-		*head = (*head + 1) % r->nbuf;
-		(*n)--;
+	if (!r->aborted && r->next_claim < r->end) {
+		seq = r->next_claim++;
+		b = &r->bufs[seq % r->nbuf];
+		/* The slot is ours once the buffer nbuf places back is
+		 * released, and not before a producer of an earlier turn. */
+		while (!r->aborted && (b->state != SLOT_FREE || b->turn != seq))
+			pthread_cond_wait(&r->cond, &r->lock);
+		if (r->aborted) {
+			b = NULL;
+		} else {
+			b->state = SLOT_FILLING;
+			b->seq = seq;
+			b->len = 0;
+		}
 	}
 	pthread_mutex_unlock(&r->lock);
 	return b;
 }
 
-static void give(struct ring *r, size_t *q, size_t head, size_t *n, struct ring_buf *b)
+void ring_fill_done(struct ring *r, struct ring_buf *b)
 {
 	pthread_mutex_lock(&r->lock);
-	q[(head + *n) % r->nbuf] = (size_t)(b - r->bufs);
-	(*n)++;
+	b->state = SLOT_FULL;
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 }
 
-struct ring_buf *ring_get_empty(struct ring *r)
-{
-	return take(r, r->free_q, &r->free_head, &r->free_n, false);
-}
-
-void ring_put_full(struct ring *r, struct ring_buf *b)
-{
-	give(r, r->full_q, r->full_head, &r->full_n, b);
-}
-
-struct ring_buf *ring_get_full(struct ring *r)
-{
-	return take(r, r->full_q, &r->full_head, &r->full_n, true);
-}
-
-void ring_put_empty(struct ring *r, struct ring_buf *b)
-{
-	give(r, r->free_q, r->free_head, &r->free_n, b);
-}
-
-static void set_flag(struct ring *r, bool *flag)
+void ring_close(struct ring *r, uint64_t count)
 {
 	pthread_mutex_lock(&r->lock);
-	*flag = true;
+	r->end = count == UINT64_MAX ? r->next_claim : count;
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 }
 
-void ring_close(struct ring *r)
+struct ring_buf *ring_take(struct ring *r)
 {
-	set_flag(r, &r->closed);
+	struct ring_buf *b = NULL;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		struct ring_buf *next = &r->bufs[r->next_take % r->nbuf];
+
+		if (r->aborted || r->next_take >= r->end)
+			break;
+		if (next->state == SLOT_FULL && next->seq == r->next_take) {
+			next->state = SLOT_TAKEN;
+			r->next_take++;
+			b = next;
+			break;
+		}
+		pthread_cond_wait(&r->cond, &r->lock);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return b;
+}
+
+void ring_release(struct ring *r, struct ring_buf *b)
+{
+	pthread_mutex_lock(&r->lock);
+	b->state = SLOT_FREE;
+	b->turn = b->seq + r->nbuf;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
 }
 
 void ring_abort(struct ring *r)
 {
-	set_flag(r, &r->aborted);
+	pthread_mutex_lock(&r->lock);
+	r->aborted = true;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
 }

@@ -8,23 +8,28 @@
 #include <stdint.h>
 
 /*
- * A fixed set of aligned buffers handed between one producer and one
- * consumer thread, so that reading the source, hashing and card I/O
- * overlap.  Memory is nbuf * size, allocated once.
+ * A fixed set of aligned buffers passed from producers to consumers in
+ * sequence, so that reading, hashing and card I/O overlap, and so that
+ * several requests can be in flight at once (a card, or the kernel under
+ * it, is faster with more than one).  Buffer k of the stream always lives
+ * in slot k % nbuf: producers fill the sequence in any order, consumers
+ * take it in order.  Memory is nbuf * size, allocated once.
  */
 struct ring_buf {
 	void *data;
 	size_t len;		/* bytes filled */
-	uint64_t off;		/* position of data[0] in the stream */
+	uint64_t seq;		/* position in the stream, 0, 1, 2, ... */
+	int state;		/* private */
+	uint64_t turn;		/* private: the sequence number this slot takes next */
 };
 
 struct ring {
 	struct ring_buf *bufs;
 	size_t nbuf, size;
-	size_t *free_q, *full_q;	/* indexes, FIFO */
-	size_t free_head, free_n, full_head, full_n;
-	bool closed;		/* the producer is done */
-	bool aborted;		/* either side gave up */
+	uint64_t next_claim;	/* next sequence number a producer gets */
+	uint64_t next_take;	/* next sequence number a consumer gets */
+	uint64_t end;		/* sequence numbers at or past it are not produced */
+	bool aborted;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 };
@@ -32,17 +37,20 @@ struct ring {
 int ring_init(struct ring *r, size_t nbuf, size_t size, size_t align);
 void ring_destroy(struct ring *r);
 
-/* Producer: an empty buffer (NULL when aborted), then hand it over full. */
-struct ring_buf *ring_get_empty(struct ring *r);
-void ring_put_full(struct ring *r, struct ring_buf *b);
-void ring_close(struct ring *r);
+/* Producer: the next buffer of the sequence, once it is free; NULL when the
+ * sequence has ended (ring_close) or the ring was aborted. */
+struct ring_buf *ring_claim(struct ring *r);
+void ring_fill_done(struct ring *r, struct ring_buf *b);
+/* No more buffers than count will be produced (count = claimed so far if
+ * UINT64_MAX); consumers end once they have taken them all. */
+void ring_close(struct ring *r, uint64_t count);
 
-/* Consumer: the next full buffer in order (NULL at the end or on abort),
- * then give it back. */
-struct ring_buf *ring_get_full(struct ring *r);
-void ring_put_empty(struct ring *r, struct ring_buf *b);
+/* Consumer: the next buffer in sequence, once filled; NULL at the end or
+ * on abort.  Give it back with ring_release. */
+struct ring_buf *ring_take(struct ring *r);
+void ring_release(struct ring *r, struct ring_buf *b);
 
-/* Either side: stop the other one. */
+/* Either side: stop everyone. */
 void ring_abort(struct ring *r);
 
 #endif
