@@ -85,7 +85,6 @@ static void draw_block(struct view *v)
 		fprintf(v->out, "\r\033[K%s\n", line);
 	}
 	v->drawn = (unsigned)v->n;
-	v->dirty = false;
 	time_now(&v->last_draw);
 	fflush(v->out);
 }
@@ -95,23 +94,33 @@ static bool live(const struct view *v)
 	return v->tty && !v->quiet;
 }
 
+/* Over the old lines rather than cleared first: no flicker.  What is left
+ * below (a row gone) is cleared after. */
 static void redraw(struct view *v)
 {
-	clear_block(v);
+	if (v->drawn)
+		fprintf(v->out, "\033[%uA", v->drawn);
 	draw_block(v);
+	fputs("\033[J", v->out);
+	fflush(v->out);
 }
 
-void view_destroy(struct view *v)
+void view_finish(struct view *v)
 {
 	pthread_mutex_lock(&v->lock);
 	if (live(v)) {
 		clear_block(v);
 		fflush(v->out);
 	}
+	v->n = 0;
+	pthread_mutex_unlock(&v->lock);
+}
+
+void view_destroy(struct view *v)
+{
 	free(v->rows);
 	v->rows = NULL;
 	v->n = v->cap = 0;
-	pthread_mutex_unlock(&v->lock);
 	pthread_mutex_destroy(&v->lock);
 }
 
@@ -231,7 +240,6 @@ void view_progress(struct view *v, struct view_row *row, const struct progress *
 		xstrncpy(row->text, p->text, sizeof(row->text));
 		break;
 	}
-	v->dirty = true;
 	if (!v->tty && !v->quiet)
 		plain_line(v, row, p, ev);
 	pthread_mutex_unlock(&v->lock);

@@ -24,7 +24,7 @@ struct view_row {
 	char name[32];		/* "sdb", "card.img" */
 	/* Guarded by the view's lock */
 	char label[64];		/* the phase, or the running progress' label */
-	char text[160];		/* the last note or phase result */
+	char text[336];		/* the last note or phase result */
 	uint64_t done, total;
 	struct timespec start;
 	bool bar;		/* a phase with a byte count is running */
@@ -39,12 +39,12 @@ struct view {
 	struct view_row **rows;	/* the live block, in order */
 	size_t n, cap;
 	unsigned drawn;		/* lines of the live block on screen */
-	bool dirty;
 	struct timespec last_draw;
 };
 
 void view_init(struct view *v, FILE *out, bool quiet);
-/* Clear the live block from the screen, and free. */
+/* Clear the live block from the screen, before a summary. */
+void view_finish(struct view *v);
 void view_destroy(struct view *v);
 
 void view_row_init(struct view_row *row, const char *name);

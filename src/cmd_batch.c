@@ -1,10 +1,762 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * dloadcard batch UPDATE.APP CARD...: many cards at once, each through the
+ * whole prepare pipeline in its own thread (batch.c).  With --watch: each
+ * card as it is plugged in (watch.c).  This file is the conversation: the
+ * options, the one question, the main loop, Ctrl-C, and the summary.
+ */
 #include "config.h"
 
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libsmartcols.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "cli.h"
 #include "commands.h"
 #include "exitcodes.h"
+#include "format.h"
+#include "shoplog.h"
+#include "srccheck.h"
+#include "strutils.h"
+#include "watch.h"
+
+#define DEFAULT_STALL_TIMEOUT	30
+#define DEFAULT_POLL		1
+#define MAX_CARDS		64	/* as many threads; more is a mistake */
+
+struct batch_args {
+	struct prepare_opts opts;
+	const char *source;
+	char **targets;
+	size_t ntargets;
+	bool yes, json, quiet;
+	bool watch, present, redo;
+	unsigned copies, poll, stall_timeout;
+	const char *log;
+	bool have_sha256, have_md5;
+	unsigned char sha256[32], md5[16];
+};
+
+/* The run: what the main loop decides on. */
+struct station {
+	const struct batch_args *a;
+	struct batch *b;
+	struct view *view;
+	struct watcher *w;		/* --watch */
+	bool draining;			/* no new cards: first Ctrl-C, or --copies reached */
+	bool stopping;			/* the cards in progress were told to stop */
+	bool interrupted;		/* a signal came */
+	bool scan_now;
+	unsigned poll;			/* seconds between rescans; 0: on events only */
+	struct timespec last_scan;
+};
+
+static const int batch_exit_codes[] = {
+	EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED, EXIT_SOURCE_DAMAGED, EXIT_SOURCE_INVALID,
+	EXIT_DIGEST_MISMATCH, EXIT_SOME_FAILED, EXIT_INTERRUPTED, -1
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage:\n"
+	      " dloadcard batch [options] <UPDATE.APP|firmware.zip> <card>...\n"
+	      " dloadcard batch --watch [options] <UPDATE.APP|firmware.zip>\n"
+	      "\nMake many dload cards at once.  UPDATE.APP is checked and hashed once; then\n"
+	      "every card runs the whole of prepare (safety rules, erase, partition, format,\n"
+	      "write, read back past the cache, compare) in parallel and on its own: a card\n"
+	      "that fails never stops the others.  At the end, a table of every card.\n"
+	      "\nWith --watch, wait for cards to be plugged in and prepare each new one the\n"
+	      "safety rules allow (never a fixed disk, whatever the options), saying when a\n"
+	      "card is ready to be pulled out, or failed.\n"
+	      "\nOptions:\n"
+	      " -y, --yes                do not ask before erasing\n"
+	      " -w, --watch              prepare each card as it is plugged in, until Ctrl-C\n"
+	      " -n, --copies <n>         with --watch: stop after <n> good cards\n"
+	      "     --present            with --watch: also take the cards already plugged in\n"
+	      "     --redo               with --watch: rewrite a card that already holds this\n"
+	      "                          UPDATE.APP (by default: verified and left alone)\n"
+	      "     --poll <seconds>     with --watch: rescan the disks this often (default 1;\n"
+	      "                          0: only when the kernel announces a change)\n"
+	      "     --log <file>         append one JSON line per card to <file>\n"
+	      " -s, --size <size>        create the image files that do not exist, this big\n"
+	      " -L, --label <name>       volume label (default " DEFAULT_LABEL ")\n"
+	      "     --allow-fixed        allow disks neither removable nor on usb/mmc\n"
+	      "                          (not with --watch)\n"
+	      "     --sha256 <hex>       the vendor's SHA-256 of UPDATE.APP: refuse another\n"
+	      "     --md5 <hex>          the vendor's MD5 of UPDATE.APP: refuse another\n"
+	      "     --stall-timeout <seconds>\n"
+	      "                          fail a card that makes no progress this long\n"
+	      "                          (default 30; 0 waits forever)\n"
+	      " -j, --json               print the summary as JSON on stdout\n"
+	      " -q, --quiet              no progress: each card's result and the summary\n"
+	      " -h, --help               display this help\n"
+	      " -V, --version            display version\n"
+	      "\nCtrl-C:\n"
+	      " The first starts no new card and lets the cards in progress finish.  The\n"
+	      " second stops them cleanly at their next step: a card stopped holds no\n"
+	      " UPDATE.APP.  The summary follows either way.  A third quits at once.\n"
+	      " SIGTERM and SIGHUP act as the second.\n"
+	      "\nWhen every card is refused the exit status is 3; when some failed or were\n"
+	      "refused, 23 (the others are ready).\n", out);
+	cli_print_exit_codes(out, batch_exit_codes);
+	fputs("\nExample:\n"
+	      " sudo dloadcard batch UPDATE.APP /dev/sdb /dev/sdc /dev/sdd\n"
+	      " sudo dloadcard batch --watch --yes --log shop.jsonl UPDATE.APP\n"
+	      "\nSee dloadcard(1).\n", out);
+}
+
+enum {
+	OPT_PRESENT = 256,
+	OPT_REDO,
+	OPT_POLL,
+	OPT_LOG,
+	OPT_ALLOW_FIXED,
+	OPT_SHA256,
+	OPT_MD5,
+	OPT_STALL_TIMEOUT,
+};
+
+static unsigned parse_count(const char *arg, const char *option, unsigned max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (*arg == '-' || !*arg || *end || errno || v > max)
+		cli_usage_error("batch", "invalid %s '%s': give a whole number up to %u",
+				option, arg, max);
+	return (unsigned)v;
+}
+
+static void check_combination(const struct batch_args *a, size_t npos)
+{
+	if (a->watch) {
+		if (npos != 1)
+			cli_usage_error("batch", "with --watch, give only the UPDATE.APP: cards are "
+					"taken as they are plugged in");
+		if (a->opts.safety_flags & SAFETY_ALLOW_FIXED)
+			cli_usage_error("batch", "--allow-fixed is not allowed with --watch: a fixed "
+					"disk is never taken by a watch");
+		if (a->opts.create_size)
+			cli_usage_error("batch", "--size is for image files, not with --watch");
+		return;
+	}
+	if (a->copies || a->present || a->redo || a->poll != DEFAULT_POLL)
+		cli_usage_error("batch", "--copies, --present, --redo and --poll go with --watch");
+	if (npos < 2)
+		cli_usage_error("batch", "give the UPDATE.APP, then the cards");
+	if (npos - 1 > MAX_CARDS)
+		cli_usage_error("batch", "at most %d cards at once", MAX_CARDS);
+}
+
+/* 1 for --help or --version (done), 0 to run. */
+static int parse_args(int argc, char **argv, struct batch_args *a)
+{
+	static const struct option longopts[] = {
+		{ "yes", no_argument, NULL, 'y' },
+		{ "watch", no_argument, NULL, 'w' },
+		{ "copies", required_argument, NULL, 'n' },
+		{ "present", no_argument, NULL, OPT_PRESENT },
+		{ "redo", no_argument, NULL, OPT_REDO },
+		{ "poll", required_argument, NULL, OPT_POLL },
+		{ "log", required_argument, NULL, OPT_LOG },
+		{ "size", required_argument, NULL, 's' },
+		{ "label", required_argument, NULL, 'L' },
+		{ "allow-fixed", no_argument, NULL, OPT_ALLOW_FIXED },
+		{ "sha256", required_argument, NULL, OPT_SHA256 },
+		{ "md5", required_argument, NULL, OPT_MD5 },
+		{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char why[128];
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->opts.label = DEFAULT_LABEL;
+	a->poll = DEFAULT_POLL;
+	a->stall_timeout = DEFAULT_STALL_TIMEOUT;
+	while ((c = getopt_long(argc, argv, "ywn:s:L:jqhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'y':
+			a->yes = true;
+			break;
+		case 'w':
+			a->watch = true;
+			break;
+		case 'n':
+			a->copies = parse_count(optarg, "--copies", 100000);
+			if (!a->copies)
+				cli_usage_error("batch", "--copies must be at least 1");
+			break;
+		case OPT_PRESENT:
+			a->present = true;
+			break;
+		case OPT_REDO:
+			a->redo = true;
+			break;
+		case OPT_POLL:
+			a->poll = parse_count(optarg, "--poll", 3600);
+			break;
+		case OPT_LOG:
+			a->log = optarg;
+			break;
+		case 's':
+			a->opts.create_size = cli_parse_size(optarg, "--size");
+			break;
+		case 'L':
+			if (format_check_label(optarg, why, sizeof(why)) != 0)
+				cli_usage_error("batch", "invalid --label '%s': %s", optarg, why);
+			a->opts.label = optarg;
+			break;
+		case OPT_ALLOW_FIXED:
+			a->opts.safety_flags |= SAFETY_ALLOW_FIXED;
+			break;
+		case OPT_SHA256:
+			cli_parse_digest(optarg, "--sha256", a->sha256, sizeof(a->sha256));
+			a->have_sha256 = true;
+			break;
+		case OPT_MD5:
+			cli_parse_digest(optarg, "--md5", a->md5, sizeof(a->md5));
+			a->have_md5 = true;
+			break;
+		case OPT_STALL_TIMEOUT:
+			a->stall_timeout = parse_count(optarg, "--stall-timeout", 86400);
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'q':
+			a->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			cli_print_version();
+			return 1;
+		default:
+			fprintf(stderr, "Try 'dloadcard batch --help' for more information.\n");
+			exit(EXIT_USAGE);
+		}
+	}
+	check_combination(a, (size_t)(argc - optind));
+	a->source = argv[optind];
+	a->targets = argv + optind + 1;
+	a->ntargets = (size_t)(argc - optind - 1);
+	return 0;
+}
+
+/* The same card named twice would be refused as locked by ourselves. */
+static void check_duplicates(const struct batch_args *a)
+{
+	struct stat si, sj;
+	size_t i, j;
+
+	for (i = 0; i < a->ntargets; i++) {
+		for (j = i + 1; j < a->ntargets; j++) {
+			bool same = strcmp(a->targets[i], a->targets[j]) == 0;
+
+			if (!same && stat(a->targets[i], &si) == 0 && stat(a->targets[j], &sj) == 0)
+				same = S_ISBLK(si.st_mode) ? S_ISBLK(sj.st_mode) &&
+							     si.st_rdev == sj.st_rdev :
+				       si.st_dev == sj.st_dev && si.st_ino == sj.st_ino;
+			if (same)
+				cli_usage_error("batch", "%s and %s are the same card", a->targets[i],
+						a->targets[j]);
+		}
+	}
+}
+
+/* --- Before the cards ---------------------------------------------------------- */
+
+static int report_source(const struct batch_args *a, const struct srccheck *sc)
+{
+	if (a->json) {
+		struct json j;
+
+		json_init(&j, stdout, false);
+		json_open(&j, NULL);
+		json_str(&j, "command", "batch");
+		json_int(&j, "exit_code", sc->exit_code);
+		json_str(&j, "error", sc->error);
+		json_str(&j, "advice", *sc->advice ? sc->advice : NULL);
+		json_open_array(&j, "cards");
+		json_close_array(&j);
+		json_close(&j);
+		json_end(&j);
+		return sc->exit_code;
+	}
+	warnx("%s", sc->error);
+	if (*sc->advice)
+		fprintf(stderr, "  %s\n", sc->advice);
+	fputs("  Nothing was written to any card.\n", stderr);
+	return sc->exit_code;
+}
+
+static int check_source(const struct batch_args *a, struct srccheck *sc)
+{
+	struct srccheck_opts so = {
+		.want_sha256 = true,	/* for the log, and to compare each card with */
+		.want_md5 = a->have_md5,
+		.expect_sha256 = a->have_sha256 ? a->sha256 : NULL,
+		.expect_md5 = a->have_md5 ? a->md5 : NULL,
+	};
+	struct progress pg;
+	int rc;
+
+	progress_init(&pg, stderr, a->quiet || a->json);
+	rc = srccheck_run(a->source, &so, &pg, &cli_stop, sc);
+	return rc ? report_source(a, sc) : 0;
+}
+
+/* One question for all the cards, after showing what each holds. */
+static bool confirm_cards(const struct batch_args *a, struct batch *b)
+{
+	char summary[512], content[512], q[128];
+	size_t i, n = 0;
+	bool ask = false;
+
+	for (i = 0; i < b->n; i++) {
+		struct batch_card *c = b->cards[i];
+
+		if (!c->run.card_open)
+			continue;
+		n++;
+		ask |= !c->run.card.created;
+	}
+	if (!n || a->yes || !ask)
+		return true;
+	fputs("These cards will be erased:\n", stderr);
+	for (i = 0; i < b->n; i++) {
+		const struct batch_card *c = b->cards[i];
+
+		if (!c->run.card_open)
+			continue;
+		if (c->run.card.blockdev)
+			identity_summary(&c->run.id, summary, sizeof(summary));
+		else
+			xstrncpy(summary, c->ident, sizeof(summary));
+		fprintf(stderr, "  %s: %s\n", c->target, summary);
+		if (!c->run.card.created)
+			fprintf(stderr, "      holds: %s\n",
+				disks_content_summary(&c->run.before, content, sizeof(content)));
+	}
+	snprintf(q, sizeof(q), "Everything on %s%zu card%s will be erased.",
+		 n == 1 ? "this " : "these ", n, n == 1 ? "" : "s");
+	return cli_confirm(q);
+}
+
+static bool confirm_watch(const struct batch_args *a)
+{
+	if (a->yes)
+		return true;
+	fputs("Every card plugged in from now on that the safety rules allow will be erased\n"
+	      "and made a dload card (fixed disks, system, mounted, busy and write-protected\n"
+	      "disks are never touched).\n", stderr);
+	return cli_confirm("Start the watch?");
+}
+
+static int not_confirmed(const char *what)
+{
+	if (cli_stop)
+		return EXIT_INTERRUPTED;
+	warnx("%s: not confirmed%s", what,
+	      isatty(STDIN_FILENO) ? "" : " (no terminal to ask on: add --yes)");
+	return EXIT_REFUSED;
+}
+
+/* --- The watch ------------------------------------------------------------------ */
+
+static size_t good_cards(struct batch *b)
+{
+	return batch_count(b, OUTCOME_OK) + batch_count(b, OUTCOME_ALREADY);
+}
+
+static bool on_card(void *arg, const struct disk_info *d)
+{
+	struct station *st = arg;
+	struct batch_card *c;
+
+	if (st->draining || batch_busy(st->b, d->path))
+		return false;
+	/* No more cards in flight than copies still wanted. */
+	if (st->a->copies && good_cards(st->b) + batch_running(st->b) >= st->a->copies)
+		return false;
+	c = batch_add(st->b, d->path, d);
+	view_message(st->view, "%s: new card: %s", c->name, c->ident);
+	batch_start(c);
+	return true;
+}
+
+static void on_refused(void *arg, const struct disk_info *d)
+{
+	struct station *st = arg;
+
+	view_message(st->view, "%s: not touched: %s", d->name, d->reason);
+}
+
+static void on_removed(void *arg, const char *name)
+{
+	struct station *st = arg;
+
+	view_message(st->view, "%s: card removed", name);
+}
+
+static void scan(struct station *st)
+{
+	const struct watch_events ev = { on_card, on_refused, on_removed, st };
+
+	watch_scan(st->w, &ev);
+	time_now(&st->last_scan);
+	st->scan_now = false;
+}
+
+/* --- The main loop --------------------------------------------------------------- */
+
+static void on_signal(struct station *st)
+{
+	size_t running = batch_running(st->b);
+
+	st->interrupted = true;
+	if (cli_stop == SIGINT && !st->draining) {
+		/* Cleared, so that the next Ctrl-C is seen as the second. */
+		cli_stop = 0;
+		st->draining = true;
+		if (running)
+			view_message(st->view, "Ctrl-C: no new cards; the %zu card%s in progress "
+				     "finish%s.  Ctrl-C again stops %s now (left without UPDATE.APP).",
+				     running, running == 1 ? "" : "s", running == 1 ? "es" : "",
+				     running == 1 ? "it" : "them");
+		return;
+	}
+	if (st->stopping)
+		return;
+	/* cli_stop stays set: one more signal ends the process (cli.c). */
+	st->draining = st->stopping = true;
+	batch_cancel_all(st->b);
+	if (running)
+		view_message(st->view, "Stopping the %zu card%s in progress at the next step; "
+			     "Ctrl-C again quits at once.", running, running == 1 ? "" : "s");
+}
+
+static bool finished(struct station *st)
+{
+	size_t running = batch_running(st->b);
+
+	if (!st->w)
+		return running == 0 && batch_settled(st->b);
+	if (!st->draining && st->a->copies && good_cards(st->b) >= st->a->copies) {
+		st->draining = true;
+		view_message(st->view, "%u good card%s: done.", st->a->copies,
+			     st->a->copies == 1 ? "" : "s");
+	}
+	return st->draining && running == 0 && batch_settled(st->b);
+}
+
+static int min_timeout(int a, int b)
+{
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
+/* Milliseconds until something must be done without an event, or -1. */
+static int loop_timeout(struct station *st)
+{
+	int ms = view_timeout(st->view);
+
+	if (batch_running(st->b))
+		ms = min_timeout(ms, 1000);	/* the stall watch */
+	if (st->w && !st->draining && st->poll) {
+		double left = st->poll - elapsed_since(&st->last_scan);
+
+		ms = min_timeout(ms, left > 0 ? (int)(left * 1000) + 1 : 0);
+	}
+	return ms;
+}
+
+static void wait_for_something(struct station *st, const sigset_t *unblocked)
+{
+	struct pollfd fds[2] = {
+		{ .fd = batch_notify_fd(st->b), .events = POLLIN },
+		{ .fd = st->w ? watch_fd(st->w) : -1, .events = POLLIN },
+	};
+	int ms = loop_timeout(st);
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	/* Signals are let in only here, so that cli_stop is never missed. */
+	if (ppoll(fds, 2, ms < 0 ? NULL : &ts, unblocked) < 0 && errno != EINTR)
+		err(EXIT_ERROR, "poll");
+	if (fds[1].revents & POLLIN && watch_drain(st->w))
+		st->scan_now = true;
+	if (st->w && st->poll && elapsed_since(&st->last_scan) >= st->poll)
+		st->scan_now = true;
+}
+
+static void run_loop(struct station *st, const sigset_t *unblocked)
+{
+	for (;;) {
+		if (cli_stop)
+			on_signal(st);
+		batch_poll(st->b);
+		if (finished(st))
+			break;
+		if (st->w && st->scan_now && !st->draining)
+			scan(st);
+		wait_for_something(st, unblocked);
+		view_tick(st->view);
+	}
+	batch_poll(st->b);
+}
+
+/* The card threads, and the mtools they spawn, never take a signal: the main
+ * thread decides what Ctrl-C means for them. */
+static void block_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+/* --- The summary ------------------------------------------------------------------ */
+
+static void print_table(struct batch *b)
+{
+	struct libscols_table *tb = scols_new_table();
+	struct card_result res;
+	char took[16];
+	size_t i;
+
+	if (!tb)
+		return;
+	scols_table_new_column(tb, "CARD", 0, 0);
+	scols_table_new_column(tb, "IDENTITY", 0.3, SCOLS_FL_TRUNC);
+	scols_table_new_column(tb, "RESULT", 0, 0);
+	scols_table_new_column(tb, "TIME", 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, "REASON", 0.5, SCOLS_FL_WRAP);
+	for (i = 0; i < b->n; i++) {
+		struct libscols_line *ln;
+
+		if (!batch_result(b, i, &res))
+			continue;
+		ln = scols_table_new_line(tb, NULL);
+		if (!ln)
+			break;
+		scols_line_set_data(ln, 0, b->cards[i]->target);
+		scols_line_set_data(ln, 1, b->cards[i]->ident);
+		scols_line_set_data(ln, 2, batch_outcome_name(res.outcome));
+		scols_line_set_data(ln, 3, format_duration(res.total_seconds, took, sizeof(took)));
+		scols_line_set_data(ln, 4, res.outcome == OUTCOME_ALREADY ?
+				    "already this UPDATE.APP, verified" : res.error);
+	}
+	scols_print_table(tb);
+	scols_unref_table(tb);
+}
+
+static void print_summary(struct batch *b, int rc)
+{
+	size_t ok = batch_count(b, OUTCOME_OK), already = batch_count(b, OUTCOME_ALREADY);
+	size_t failed = batch_count(b, OUTCOME_FAILED), refused = batch_count(b, OUTCOME_REFUSED);
+	size_t intr = batch_count(b, OUTCOME_INTERRUPTED);
+
+	if (!b->n) {
+		puts("No card was prepared.");
+		return;
+	}
+	putchar('\n');
+	print_table(b);
+	printf("\n%zu ready", ok + already);
+	if (already)
+		printf(" (%zu already)", already);
+	if (failed)
+		printf(", %zu failed", failed);
+	if (refused)
+		printf(", %zu refused", refused);
+	if (intr)
+		printf(", %zu interrupted", intr);
+	printf(".%s\n", rc == EXIT_OK ? "" : rc == EXIT_SOME_FAILED ?
+	       "  Set the failed cards aside: they hold no UPDATE.APP." : "");
+}
+
+static void print_json(struct batch *b, int rc)
+{
+	struct card_result res;
+	char hex[65];
+	struct json j;
+	size_t i;
+
+	json_init(&j, stdout, false);
+	json_open(&j, NULL);
+	json_str(&j, "command", "batch");
+	json_int(&j, "exit_code", rc);
+	json_open(&j, "source");
+	json_str(&j, "path", b->ps.path);
+	json_str(&j, "name", b->source_name);
+	json_u64(&j, "size", b->ps.size);
+	json_str(&j, "sha256", hex_string(b->ps.sha256, 32, hex));
+	json_close(&j);
+	json_u64(&j, "ready", batch_count(b, OUTCOME_OK) + batch_count(b, OUTCOME_ALREADY));
+	json_u64(&j, "already", batch_count(b, OUTCOME_ALREADY));
+	json_u64(&j, "failed", batch_count(b, OUTCOME_FAILED));
+	json_u64(&j, "refused", batch_count(b, OUTCOME_REFUSED));
+	json_u64(&j, "interrupted", batch_count(b, OUTCOME_INTERRUPTED));
+	json_open_array(&j, "cards");
+	for (i = 0; i < b->n; i++) {
+		if (!batch_result(b, i, &res))
+			continue;
+		json_open(&j, NULL);
+		batch_card_json(&j, b->cards[i], &res);
+		json_close(&j);
+	}
+	json_close_array(&j);
+	json_close(&j);
+	json_end(&j);
+}
+
+static int final_code(struct station *st)
+{
+	struct batch *b = st->b;
+	size_t failed = batch_count(b, OUTCOME_FAILED), refused = batch_count(b, OUTCOME_REFUSED);
+
+	if (batch_count(b, OUTCOME_INTERRUPTED))
+		return EXIT_INTERRUPTED;
+	if (!st->w && b->n && refused == b->n)
+		return EXIT_REFUSED;
+	if (failed || refused)
+		return EXIT_SOME_FAILED;
+	return EXIT_OK;
+}
+
+/* --- The two modes ----------------------------------------------------------------- */
+
+static int run_cards(struct station *st)
+{
+	const struct batch_args *a = st->a;
+	sigset_t old;
+	size_t i, opened = 0;
+
+	for (i = 0; i < a->ntargets && !cli_stop; i++)
+		opened += batch_open(batch_add(st->b, a->targets[i], NULL)) == 0;
+	if (cli_stop)
+		return EXIT_INTERRUPTED;
+	if (opened && !confirm_cards(a, st->b))
+		return not_confirmed(opened == 1 ? "the card was not erased" :
+				     "the cards were not erased");
+	block_signals(&old);
+	for (i = 0; i < st->b->n; i++)
+		if (st->b->cards[i]->run.card_open)
+			batch_start(st->b->cards[i]);
+	run_loop(st, &old);
+	return -1;
+}
+
+static int run_watch(struct station *st)
+{
+	struct watcher w;
+	sigset_t old;
+	size_t left;
+
+	if (!confirm_watch(st->a))
+		return not_confirmed("the watch did not start");
+	left = watch_open(&w, st->a->present);
+	st->w = &w;
+	st->poll = st->a->poll;
+	if (watch_fd(&w) < 0 && !st->poll) {
+		view_message(st->view, "dloadcard: no kernel events here (netlink): polling every "
+			     "second despite --poll 0");
+		st->poll = 1;
+	}
+	if (left)
+		view_message(st->view, "%zu card%s already plugged in %s left alone: take %s out "
+			     "and put %s back to prepare %s (or use --present).", left,
+			     left == 1 ? "" : "s", left == 1 ? "is" : "are", left == 1 ? "it" : "them",
+			     left == 1 ? "it" : "them", left == 1 ? "it" : "them");
+	view_message(st->view, "Waiting for cards%s (Ctrl-C to stop)...",
+		     st->a->copies ? "" : ", as many as come");
+	block_signals(&old);
+	st->scan_now = true;
+	run_loop(st, &old);
+	watch_close(&w);
+	st->w = NULL;
+	return -1;
+}
 
 int cmd_batch(int argc, char **argv)
 {
-	return EXIT_USAGE;
+	struct batch_args a;
+	struct srccheck sc;
+	struct prepare_source ps;
+	struct station st = { .a = &a };
+	struct shoplog *log = NULL;
+	struct view view;
+	struct batch b;
+	char why[512];
+	int rc;
+
+	if (parse_args(argc, argv, &a))
+		return EXIT_OK;
+	if (!a.watch)
+		check_duplicates(&a);
+	cli_catch_signals();
+	if (a.log && !(log = shoplog_open(a.log, why, sizeof(why)))) {
+		warnx("%s", why);
+		return EXIT_ERROR;
+	}
+
+	/* The source once, before any card: a bad file costs no card anything. */
+	rc = check_source(&a, &sc);
+	if (rc) {
+		srccheck_free(&sc);
+		shoplog_close(log);
+		return rc;
+	}
+	ps.path = a.source;
+	ps.size = sc.size;
+	ps.have_sha256 = true;
+	memcpy(ps.sha256, sc.sha256, sizeof(ps.sha256));
+
+	view_init(&view, stderr, a.quiet || a.json);
+	st.view = &view;
+	st.b = &b;
+	rc = batch_init(&b, &a.opts, &ps, sc.name, &view, log);
+	if (rc)
+		errx(EXIT_ERROR, "%s: %s", a.source, strerror(-rc));
+	b.stall_timeout = a.stall_timeout;
+	b.watch = a.watch;
+	b.redo = a.redo;
+
+	rc = a.watch ? run_watch(&st) : run_cards(&st);
+	view_finish(&view);
+	if (rc < 0) {
+		rc = final_code(&st);
+		if (a.json)
+			print_json(&b, rc);
+		else
+			print_summary(&b, rc);
+	}
+	/* A card's thread stuck in the kernel still uses b, view, log and sc,
+	 * some in this very frame: end here, without unwinding it.  The exit
+	 * waits until the kernel lets the thread go (the card pulled out). */
+	if (!batch_destroy(&b))
+		exit(rc);
+	view_destroy(&view);
+	srccheck_free(&sc);
+	shoplog_close(log);
+	return rc;
 }
