@@ -83,6 +83,11 @@ card_checks() {
 	check "mount -t vfat: dload/UPDATE.APP has the source's SHA-256" mounted_sha_ok "$_p"
 }
 
+# log_says_ok FILE SERIAL: the --log JSON line names the card and its success.
+log_says_ok() {
+	grep -q "$2" "$1" && grep -Eq '"result": *"ok"' "$1" && grep -q "$SAMPLE_SHA256" "$1"
+}
+
 # list_lacks DISK: the last `list` ran fine and did not name DISK.
 list_lacks() { [ "$RC" = 0 ] && ! grep -qw "${1#/dev/}" "$OUT"; }
 
@@ -243,8 +248,9 @@ scn_watch() {
 	_log=/tmp/watch.log
 	_wout=/tmp/watch.out
 	rm -f "$_log"
-	say "\$ dloadcard batch --watch --copies 1 --log $_log $DL_APP &"
-	dloadcard batch --watch --copies 1 --log "$_log" "$DL_APP" </dev/null >"$_wout" 2>&1 &
+	# --yes: no terminal to confirm on.
+	say "\$ dloadcard batch --watch --yes --copies 1 --log $_log $DL_APP &"
+	dloadcard batch --watch --yes --copies 1 --log "$_log" "$DL_APP" </dev/null >"$_wout" 2>&1 &
 	_bpid=$!
 	sleep 3
 	host_request hotplug hot0
@@ -266,11 +272,14 @@ scn_watch() {
 	sed 's/^/  | /' "$_wout"
 	say "exit $_brc"
 	check "batch --watch --copies 1 prepares the card and exits 0" test "$_brc" = 0 ||
-		diag "exit status $_brc"
+		{ diag "exit status $_brc"; OUT=$_wout diag_out; }
+	sed 's/^/  log | /' "$_log" 2>/dev/null
 	_lines=$(grep -c . "$_log" 2>/dev/null)
 	check "--log holds one JSON line" \
 		test "${_lines:-0}" = 1 -a "$(head -c 1 "$_log" 2>/dev/null)" = "{" ||
 		diag "log: $(head -c 300 "$_log" 2>/dev/null)"
+	check "the log line tells this card's success: serial, result ok, SHA-256" \
+		log_says_ok "$_log" "$HOT_SERIAL"
 	[ -n "$_disk" ] || return 0
 	card_checks "$_disk"
 	verify_card "$_disk"
