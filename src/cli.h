@@ -12,6 +12,15 @@
 /* The signal (SIGINT, SIGTERM) that asked us to stop, or 0. */
 extern volatile sig_atomic_t cli_stop;
 
+/*
+ * Whether a cancel flag (cli_stop, or a card's own in batch) is set.  The
+ * flag is written by a signal handler or another thread: read it atomically.
+ */
+static inline bool cancel_requested(volatile sig_atomic_t *flag)
+{
+	return flag && __atomic_load_n(flag, __ATOMIC_RELAXED);
+}
+
 /* Catch SIGINT and SIGTERM into cli_stop, so a run can stop cleanly. */
 void cli_catch_signals(void);
 

@@ -149,9 +149,9 @@ static void print_text_result(const struct prepare_run *r, const struct prepare_
 	printf("  dload/UPDATE.APP  %s, SHA-256 %s\n", size_to_human(sc->size, size, sizeof(size)),
 	       hex_string(r->card_sha256, 32, sha));
 	printf("  read back from the card: identical to %s\n", sc->name);
-	printf("  layout: MBR, FAT32 partition at %" PRIu64 " MiB, label %s, %u KiB clusters, "
+	printf("  layout: MBR, FAT32 partition at %" PRIu64 " MiB, label %s, %s clusters, "
 	       "data area at %" PRIu64 " MiB\n", l->part_start / 2048, a->opts.label,
-	       l->cluster_sectors / 2, l->data_start / 2048);
+	       size_to_human(layout_cluster_bytes(l), size, sizeof(size)), l->data_start / 2048);
 	print_next_steps(stdout);
 }
 

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "cli.h"
 #include "copy.h"
 #include "ring.h"
 
@@ -99,7 +100,7 @@ static int feed(struct copy_state *st)
 		size_t want = st->ring.size;
 		ssize_t n;
 
-		if (job->cancel && *job->cancel)
+		if (cancel_requested(job->cancel))
 			return -EINTR;
 		b = ring_claim(&st->ring);
 		if (!b)

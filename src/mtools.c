@@ -102,6 +102,7 @@ static const char *prog_name(const char *path)
 int mtools_run(const char *const argv[], int in_fd, int out_fd, char *err, size_t errlen)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	int pipefd[2], status, rc;
 	pid_t pid;
 
@@ -120,7 +121,14 @@ int mtools_run(const char *const argv[], int in_fd, int out_fd, char *err, size_
 		posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
 
-	rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, clean_env);
+	/* A process group of its own: a terminal's Ctrl-C is for dloadcard,
+	 * which stops at the next step; killing mformat halfway would only
+	 * turn an interruption into a write error. */
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&attr, 0);
+	rc = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, clean_env);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pipefd[1]);
 	if (rc != 0) {

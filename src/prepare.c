@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "copy.h"
 #include "exitcodes.h"
 #include "fat.h"
@@ -88,7 +89,7 @@ static int card_io_failure(struct prepare_run *r, int err, uint64_t off, bool wr
 
 static int cancelled(struct prepare_run *r)
 {
-	return r->cancel && *r->cancel;
+	return cancel_requested(r->cancel);
 }
 
 static int interrupted(struct prepare_run *r)
@@ -159,7 +160,7 @@ static ssize_t read_source(void *ctx, void *buf, size_t len)
 
 static int write_layout(struct prepare_run *r)
 {
-	char err[512];
+	char err[512], csize[16];
 	int rc;
 
 	r->phase = PHASE_WIPE;
@@ -178,8 +179,8 @@ static int write_layout(struct prepare_run *r)
 		return fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", err);
 
 	r->phase = PHASE_FORMAT;
-	progress_note(r->pg, "Formatting FAT32 (label %s, %u KiB clusters) and creating " DLOAD_DIR "/",
-		      r->opts->label, r->layout.cluster_sectors / 2);
+	progress_note(r->pg, "Formatting FAT32 (label %s, %s clusters) and creating " DLOAD_DIR "/",
+		      r->opts->label, size_to_human(layout_cluster_bytes(&r->layout), csize, sizeof(csize)));
 	rc = format_fat32(&r->card, &r->layout, r->opts->label, r->volume_id, err, sizeof(err));
 	if (!rc)
 		rc = format_create_empty(&r->card, &r->layout, TMP_PATH, err, sizeof(err));

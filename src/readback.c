@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "readback.h"
 #include "ring.h"
 
@@ -128,7 +129,7 @@ enum readback_status readback_hash(struct readback_job *job)
 	if (!started)
 		ring_abort(&ring);
 	while ((b = ring_take(&ring))) {
-		if (job->cancel && *job->cancel) {
+		if (cancel_requested(job->cancel)) {
 			job->status = READBACK_CANCELLED;
 			ring_abort(&ring);
 			break;

@@ -163,7 +163,7 @@ static int produce(struct ring *r, scan_read_fn rd, void *rd_arg,
 		uint64_t released;
 		ssize_t n;
 
-		if (o->cancel && *o->cancel)
+		if (o->cancel && __atomic_load_n(o->cancel, __ATOMIC_RELAXED))
 			return -ECANCELED;
 		pthread_mutex_lock(&r->lock);
 		while (s->pending)
