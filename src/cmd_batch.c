@@ -90,6 +90,7 @@ static void usage(FILE *out)
 	      " -s, --size <size>        create the image files that do not exist, this big\n"
 	      " -L, --label <name>       volume label (default " DEFAULT_LABEL ")\n"
 	      "     --allow-fixed        allow disks neither removable nor on usb/mmc\n"
+	      "     --no-probe           skip the quick capacity probe for fake cards\n"
 	      "                          (not with --watch)\n"
 	      "     --sha256 <hex>       the vendor's SHA-256 of UPDATE.APP: refuse another\n"
 	      "     --md5 <hex>          the vendor's MD5 of UPDATE.APP: refuse another\n"
@@ -120,6 +121,7 @@ enum {
 	OPT_POLL,
 	OPT_LOG,
 	OPT_ALLOW_FIXED,
+	OPT_NO_PROBE,
 	OPT_SHA256,
 	OPT_MD5,
 	OPT_STALL_TIMEOUT,
@@ -173,6 +175,7 @@ static int parse_args(int argc, char **argv, struct batch_args *a)
 		{ "size", required_argument, NULL, 's' },
 		{ "label", required_argument, NULL, 'L' },
 		{ "allow-fixed", no_argument, NULL, OPT_ALLOW_FIXED },
+		{ "no-probe", no_argument, NULL, OPT_NO_PROBE },
 		{ "sha256", required_argument, NULL, OPT_SHA256 },
 		{ "md5", required_argument, NULL, OPT_MD5 },
 		{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
@@ -224,6 +227,9 @@ static int parse_args(int argc, char **argv, struct batch_args *a)
 			break;
 		case OPT_ALLOW_FIXED:
 			a->opts.safety_flags |= SAFETY_ALLOW_FIXED;
+			break;
+		case OPT_NO_PROBE:
+			a->opts.no_probe = true;
 			break;
 		case OPT_SHA256:
 			cli_parse_digest(optarg, "--sha256", a->sha256, sizeof(a->sha256));

@@ -31,7 +31,8 @@
 static const int prepare_exit_codes[] = {
 	EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED, EXIT_SOURCE_DAMAGED,
 	EXIT_SOURCE_INVALID, EXIT_DIGEST_MISMATCH, EXIT_WRITE_ERROR, EXIT_READ_ERROR,
-	EXIT_MISMATCH, EXIT_VANISHED, EXIT_STALLED, EXIT_INTERRUPTED, -1
+	EXIT_MISMATCH, EXIT_FAKE_CAPACITY, EXIT_VANISHED, EXIT_STALLED, EXIT_PROBE_DAMAGED,
+	EXIT_INTERRUPTED, -1
 };
 
 static void usage(FILE *out)
@@ -47,6 +48,7 @@ static void usage(FILE *out)
 	      " -s, --size <size>    create the image file <card> of this size (e.g. 8G)\n"
 	      " -L, --label <name>   volume label (default " DEFAULT_LABEL ")\n"
 	      "     --allow-fixed    allow a disk that is neither removable nor on usb/mmc\n"
+	      "     --no-probe       skip the quick capacity probe for fake cards\n"
 	      "     --sha256 <hex>   the vendor's SHA-256 of UPDATE.APP: refuse another\n"
 	      "     --md5 <hex>      the vendor's MD5 of UPDATE.APP: refuse another\n"
 	      "     --stall-timeout <seconds>\n"
@@ -211,6 +213,17 @@ static void print_json_result(const struct prepare_run *r, const struct prepare_
 	json_bool(&j, "verified", r->verified);
 	json_close(&j);
 
+	if (r->probed) {
+		char what[512];
+
+		json_open(&j, "probe");
+		json_str(&j, "verdict", probe_verdict_name(r->probe.verdict));
+		json_u64(&j, "announced", r->probe.announced);
+		json_u64(&j, "real", r->probe.real);
+		json_str(&j, "kind", *r->probe.kind ? r->probe.kind : NULL);
+		json_str(&j, "details", probe_describe(&r->probe, what, sizeof(what)));
+		json_close(&j);
+	}
 	if (r->card_touched)
 		json_layout(&j, r, a->opts.label);
 	if (r->diff.total_ranges) {
@@ -228,6 +241,7 @@ static void print_json_result(const struct prepare_run *r, const struct prepare_
 	}
 	json_open(&j, "seconds");
 	json_double(&j, "check", sc->seconds);
+	json_double(&j, "probe", r->seconds[PHASE_PROBE]);
 	json_double(&j, "format", r->seconds[PHASE_FORMAT]);
 	json_double(&j, "write", r->seconds[PHASE_WRITE]);
 	json_double(&j, "readback", r->seconds[PHASE_READBACK]);

@@ -8,22 +8,30 @@
 
 #include <err.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "card.h"
 #include "cli.h"
 #include "commands.h"
 #include "exitcodes.h"
+#include "guard.h"
 #include "json.h"
 #include "probe.h"
 #include "safety.h"
 #include "strutils.h"
 #include "sysfs.h"
 
+/* Smaller is no SD card, and leaves the probe no room to look around. */
+#define MIN_CARD (1 * MiB)
+
+#define DEFAULT_STALL_TIMEOUT 30
+
 static const int probe_exit_codes[] = {
 	EXIT_OK, EXIT_FAKE_CAPACITY, EXIT_PROBE_DAMAGED, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED,
-	EXIT_WRITE_ERROR, EXIT_READ_ERROR, EXIT_VANISHED, EXIT_INTERRUPTED, -1
+	EXIT_WRITE_ERROR, EXIT_READ_ERROR, EXIT_VANISHED, EXIT_STALLED, EXIT_INTERRUPTED, -1
 };
 
 static void usage(FILE *out)
@@ -40,9 +48,12 @@ static void usage(FILE *out)
 	      "(--quick) or few thousand blocks it wrote changed.\n"
 	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.\n"
 	      "\nOptions:\n"
-	      "     --quick          only the capacity, as prepare checks it (a few seconds,\n"
-	      "                      real size to 1 MiB); no sampling for damage\n"
+	      "     --quick          the probe prepare runs: about a hundred places instead\n"
+	      "                      of thousands, the real size to 1 MiB\n"
 	      "     --allow-fixed    allow a disk that is neither removable nor on usb/mmc\n"
+	      "     --stall-timeout <seconds>\n"
+	      "                      give up when the card makes no progress this long\n"
+	      "                      (default 30; 0 waits forever)\n"
 	      " -j, --json           print the facts and the verdict as JSON on stdout\n"
 	      " -q, --quiet          no progress\n"
 	      " -h, --help           display this help\n"
@@ -83,6 +94,12 @@ static int open_target(const char *target, unsigned safety_flags, struct card *c
 		warnx("%s", err);
 		return EXIT_REFUSED;
 	}
+	if (c->size < MIN_CARD) {
+		warnx("%s is too small to be a card (%s)", target,
+		      size_to_human(c->size, err, sizeof(err)));
+		card_close(c);
+		return EXIT_REFUSED;
+	}
 	return 0;
 }
 
@@ -104,9 +121,24 @@ static const char *advice(const struct probe_result *r)
 	}
 }
 
+static void print_real(const struct probe_result *r)
+{
+	char real[48], gap[32];
+
+	size_to_human_both(r->real, real, sizeof(real));
+	if (r->real_max > r->real)
+		printf("  real size:  %s, or up to %s more\n", real,
+		       size_to_human(r->real_max - r->real, gap, sizeof(gap)));
+	else
+		printf("  real size:  %s, exactly\n", real);
+	if (r->wrap)
+		printf("  wraps every %s: what is written at offset X lands at X modulo that\n",
+		       size_to_human(r->wrap, gap, sizeof(gap)));
+}
+
 static void print_text(const char *target, const struct probe_result *r, bool quick)
 {
-	char line[512], ann[48], real[48], when[16];
+	char line[512], ann[48];
 
 	probe_describe(r, line, sizeof(line));
 	if (r->verdict == PROBE_CANCELLED) {
@@ -119,11 +151,10 @@ static void print_text(const char *target, const struct probe_result *r, bool qu
 		printf("  card:       %s\n", target);
 		printf("  announced:  %s\n", size_to_human_both(r->announced, ann, sizeof(ann)));
 		if (r->verdict == PROBE_FAKE)
-			printf("  real size:  %s%s\n", size_to_human_both(r->real, real, sizeof(real)),
-			       quick && !r->wrap ? ", to within 1 MiB" : "");
-		printf("  checked:    %u places, %s probe, %u blocks of %u bytes written, %u read, "
-		       "in %s\n", r->samples, quick ? "quick" : "thorough", r->blocks_written,
-		       r->blocks_read, r->block_size, format_duration(r->seconds, when, sizeof(when)));
+			print_real(r);
+		printf("  checked:    %u places (%s probe) in %.1f s: %u blocks of %u bytes "
+		       "written, %u read\n", r->samples, quick ? "quick" : "thorough", r->seconds,
+		       r->blocks_written, r->block_size, r->blocks_read);
 	}
 	if (advice(r))
 		fprintf(stderr, "  %s\n", advice(r));
@@ -151,6 +182,7 @@ static void print_json(const char *target, const struct probe_result *r, bool qu
 	json_str(&j, "advice", advice(r));
 	json_u64(&j, "announced", r->announced);
 	json_u64(&j, "real", r->real);
+	json_u64(&j, "real_max", r->real_max);
 	if (r->first_bad < r->announced)
 		json_u64(&j, "first_bad", r->first_bad);
 	else
@@ -178,36 +210,109 @@ static void print_json(const char *target, const struct probe_result *r, bool qu
 	json_end(&j);
 }
 
+/* What the child of guard_run needs; the result is shared with the parent. */
+struct probe_job {
+	struct card *card;
+	struct probe_opts o;
+	struct probe_result *r;
+	const char *target;
+	bool json;
+};
+
+static int run_probe(void *arg)
+{
+	struct probe_job *job = arg;
+	const struct probe_result *r = job->r;
+	bool quick = !job->o.thorough;
+	int rc;
+
+	probe_card(job->card, &job->o, job->r);
+	rc = probe_exit_code(r);
+	/* A card left changed is a write failure whatever else it is. */
+	if (rc == EXIT_OK && (r->not_restored || !r->restored))
+		rc = EXIT_WRITE_ERROR;
+	if (job->json)
+		print_json(job->target, r, quick, rc);
+	else
+		print_text(job->target, r, quick);
+	fflush(NULL);
+	return rc;
+}
+
+/* The card hangs: the child is stuck in the kernel and will be killed,
+ * before it could put back what it wrote. */
+static void on_stall(void *arg, unsigned seconds)
+{
+	const struct probe_job *job = arg;
+	char msg[PATH_MAX + 128];
+
+	snprintf(msg, sizeof(msg), "%s stopped responding: no progress for %u s", job->target,
+		 seconds);
+	if (job->json) {
+		struct json j;
+
+		json_init(&j, stdout, false);
+		json_open(&j, NULL);
+		json_str(&j, "command", "probe");
+		json_str(&j, "target", job->target);
+		json_str(&j, "verdict", "stalled");
+		json_int(&j, "exit_code", EXIT_STALLED);
+		json_str(&j, "error", msg);
+		json_bool(&j, "restored", false);
+		json_close(&j);
+		json_end(&j);
+	}
+	fprintf(stderr, "\ndloadcard: %s\n  The card or the reader hangs (fake cards often do "
+		"past their real size): remove the card.\n", msg);
+	if (job->r->blocks_written)
+		fprintf(stderr, "  Up to %u blocks of %u bytes that the probe wrote may not have "
+			"been put back.\n", job->r->blocks_written, job->r->block_size);
+}
+
+static unsigned parse_seconds(const char *arg)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+
+	if (*arg == '-' || *end || end == arg || v > 86400)
+		cli_usage_error("probe", "invalid --stall-timeout '%s': give seconds, 0 to wait "
+				"forever", arg);
+	return (unsigned)v;
+}
+
 int cmd_probe(int argc, char **argv)
 {
-	enum { OPT_QUICK = 256, OPT_ALLOW_FIXED };
+	enum { OPT_QUICK = 256, OPT_ALLOW_FIXED, OPT_STALL_TIMEOUT };
 	static const struct option longopts[] = {
 		{ "quick", no_argument, NULL, OPT_QUICK },
 		{ "allow-fixed", no_argument, NULL, OPT_ALLOW_FIXED },
+		{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct probe_opts o = { .restore = true, .thorough = true };
-	struct probe_result r;
-	struct progress pg;
+	struct probe_job job = { .o = { .restore = true, .thorough = true } };
+	unsigned safety_flags = 0, stall_timeout = DEFAULT_STALL_TIMEOUT;
+	struct progress *pg;
 	struct card card;
-	bool json = false, quiet = false;
-	unsigned safety_flags = 0;
+	bool quiet = false;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "jqhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_QUICK:
-			o.thorough = false;
+			job.o.thorough = false;
 			break;
 		case OPT_ALLOW_FIXED:
 			safety_flags |= SAFETY_ALLOW_FIXED;
 			break;
+		case OPT_STALL_TIMEOUT:
+			stall_timeout = parse_seconds(optarg);
+			break;
 		case 'j':
-			json = true;
+			job.json = true;
 			break;
 		case 'q':
 			quiet = true;
@@ -224,24 +329,24 @@ int cmd_probe(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		cli_usage_error("probe", "give one card (a disk or an image file)");
+	job.target = argv[optind];
 
-	rc = open_target(argv[optind], safety_flags, &card);
+	rc = open_target(job.target, safety_flags, &card);
 	if (rc)
 		return rc;
+	/* Shared with the child that does the probing (guard.h). */
+	pg = guard_shared_alloc(sizeof(*pg));
+	job.r = guard_shared_alloc(sizeof(*job.r));
+	if (!pg || !job.r)
+		err(EXIT_ERROR, "cannot allocate shared memory");
 	cli_catch_signals();
-	progress_init(&pg, stderr, quiet || json);
-	o.pg = &pg;
-	o.cancel = &cli_stop;
-	probe_card(&card, &o, &r);
+	progress_init(pg, stderr, quiet || job.json);
+	job.card = &card;
+	job.o.pg = pg;
+	job.o.cancel = &cli_stop;
+	rc = guard_run(run_probe, &job, pg, stall_timeout, on_stall);
 	card_close(&card);
-
-	rc = probe_exit_code(&r);
-	/* A card left changed is a write failure whatever else it is. */
-	if (rc == EXIT_OK && (r.not_restored || !r.restored))
-		rc = EXIT_WRITE_ERROR;
-	if (json)
-		print_json(argv[optind], &r, !o.thorough, rc);
-	else
-		print_text(argv[optind], &r, !o.thorough);
+	guard_shared_free(job.r, sizeof(*job.r));
+	guard_shared_free(pg, sizeof(*pg));
 	return rc;
 }

@@ -30,7 +30,7 @@
 const char *prepare_phase_name(enum prepare_phase p)
 {
 	static const char *const names[PHASE_COUNT] = {
-		"open", "wipe", "partition", "format", "write", "readback", "finish"
+		"open", "wipe", "probe", "partition", "format", "write", "readback", "finish"
 	};
 
 	return p < PHASE_COUNT ? names[p] : "?";
@@ -158,6 +158,44 @@ static ssize_t read_source(void *ctx, void *buf, size_t len)
 	return source_read(ctx, buf, len);
 }
 
+/*
+ * Fake cards keep a fraction of what they announce and wrap or drop the
+ * rest: a file written past the real size would overwrite the FAT it needs.
+ * The card was just wiped and is rewritten next, so the probe may write
+ * anywhere on it.
+ */
+static int check_capacity(struct prepare_run *r)
+{
+	struct probe_opts po = { .pg = r->pg, .cancel = r->cancel };
+	struct timespec t;
+	char what[512];
+
+	r->phase = PHASE_PROBE;
+	time_now(&t);
+	progress_note(r->pg, "Probing the card's real capacity");
+	probe_card(&r->card, &po, &r->probe);
+	r->probed = true;
+	r->seconds[PHASE_PROBE] = elapsed_since(&t);
+	probe_describe(&r->probe, what, sizeof(what));
+	switch (r->probe.verdict) {
+	case PROBE_GOOD:
+		return 0;
+	case PROBE_FAKE:
+		return fail(r, EXIT_FAKE_CAPACITY,
+			    "This card is fake: return it, and use another card.",
+			    "the card is fake: it %s", what);
+	case PROBE_DAMAGED:
+		return fail(r, EXIT_PROBE_DAMAGED, "Use another card (or try another reader).",
+			    "the card loses or alters data: %s", what);
+	case PROBE_CANCELLED:
+		return interrupted(r);
+	case PROBE_IO_ERROR:
+	case PROBE_VANISHED:
+		break;
+	}
+	return card_io_failure(r, r->probe.err, r->probe.err_off, r->probe.err_write);
+}
+
 static int write_layout(struct prepare_run *r)
 {
 	char err[512], csize[16];
@@ -169,6 +207,11 @@ static int write_layout(struct prepare_run *r)
 	rc = content_wipe(r->card.fd, r->card.size, err, sizeof(err));
 	if (rc < 0)
 		return card_io_failure(r, -rc, NO_OFFSET, true);
+	if (!r->opts->no_probe) {
+		rc = check_capacity(r);
+		if (rc)
+			return rc;
+	}
 
 	r->phase = PHASE_PARTITION;
 	progress_note(r->pg, "Writing the partition table (MBR, FAT32 partition at 4 MiB)");
@@ -392,7 +435,7 @@ int prepare_write(struct prepare_run *r, struct source *src, const struct prepar
 		rc = interrupted(r);
 	if (!rc)
 		rc = allocate_file(r, ps->size);
-	r->seconds[PHASE_FORMAT] = elapsed_since(&t);
+	r->seconds[PHASE_FORMAT] = elapsed_since(&t) - r->seconds[PHASE_PROBE];
 	time_now(&t);
 	if (!rc)
 		rc = write_file(r, src, ps);

@@ -9,6 +9,7 @@
 #include "card.h"
 #include "identity.h"
 #include "layout.h"
+#include "probe.h"
 #include "progress.h"
 #include "readback.h"
 #include "sysfs.h"
@@ -19,7 +20,8 @@
  *
  *   prepare_open   safety rules, exclusive open and lock, layout, room
  *   (the caller shows what will be erased and asks)
- *   prepare_write  wipe, partition, format, dload/, write UPDATE.TMP,
+ *   prepare_write  wipe, probe the capacity, partition, format, dload/,
+ *                  write UPDATE.TMP,
  *                  flush, read back past the cache, compare, rename to
  *                  UPDATE.APP, check the rename on the card, re-read the
  *                  partition table
@@ -34,6 +36,7 @@ struct prepare_opts {
 	const char *label;		/* volume label, "DLOAD" */
 	uint64_t create_size;		/* create an image file this big if missing */
 	unsigned safety_flags;		/* SAFETY_ALLOW_FIXED */
+	bool no_probe;			/* skip the capacity probe */
 };
 
 /* The source, checked once, shared by every card of a batch. */
@@ -47,6 +50,7 @@ struct prepare_source {
 enum prepare_phase {
 	PHASE_OPEN,
 	PHASE_WIPE,
+	PHASE_PROBE,
 	PHASE_PARTITION,
 	PHASE_FORMAT,
 	PHASE_WRITE,
@@ -79,6 +83,8 @@ struct prepare_run {
 	bool verified;			/* the two are equal, and renamed */
 	uint64_t file_card_off;
 	struct diff_report diff;
+	bool probed;
+	struct probe_result probe;	/* the capacity probe, when it ran */
 	double seconds[PHASE_COUNT];
 };
 

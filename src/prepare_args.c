@@ -16,6 +16,7 @@ enum {
 	OPT_SHA256,
 	OPT_MD5,
 	OPT_STALL_TIMEOUT,
+	OPT_NO_PROBE,
 };
 
 #define DEFAULT_STALL_TIMEOUT 30
@@ -36,6 +37,7 @@ int prepare_parse_args(int argc, char **argv, struct prepare_args *a, char *err,
 		{ "sha256", required_argument, NULL, OPT_SHA256 },
 		{ "md5", required_argument, NULL, OPT_MD5 },
 		{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
+		{ "no-probe", no_argument, NULL, OPT_NO_PROBE },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -63,6 +65,9 @@ int prepare_parse_args(int argc, char **argv, struct prepare_args *a, char *err,
 			if (format_check_label(optarg, why, sizeof(why)) != 0)
 				return bad(err, errlen, "--label", optarg, why);
 			a->opts.label = optarg;
+			break;
+		case OPT_NO_PROBE:
+			a->opts.no_probe = true;
 			break;
 		case OPT_ALLOW_FIXED:
 			a->opts.safety_flags |= SAFETY_ALLOW_FIXED;

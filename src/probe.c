@@ -10,6 +10,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -34,6 +35,7 @@
 #define FILLER_QUICK	(4 * MiB)
 #define FILLER_THOROUGH	(16 * MiB)
 #define FILLER_CHUNK	(1 * MiB)
+_Static_assert(FILLER_THOROUGH / FILLER_CHUNK <= 32, "one bit per filler chunk");
 
 /* The quick probe gives the real size to within this, the thorough one to
  * the block. */
@@ -485,6 +487,8 @@ void probe_judge(const struct probe_sample *s, size_t n, uint64_t size, unsigned
 	j->verdict = PROBE_FAKE;
 	j->good_below = s[last_good].off;
 	j->bad_above = s[suffix].off;
+	if (bound < j->bad_above)
+		j->bad_above = bound;	/* past the wrap is bad, sampled or not */
 	j->real = s[last_good].off + block;
 	suffix_kind(s, n, suffix, bound != UINT64_MAX, j->kind, sizeof(j->kind));
 }
@@ -513,6 +517,7 @@ struct probe_ctx {
 	struct saved *saved;
 	size_t nsaved, capsaved;
 	uint64_t fill_off, fill_len;
+	uint32_t fill_unsaved;		/* filler chunks that could not be saved */
 	uint64_t wrap;
 	struct timespec t0;
 	int fatal;			/* -errno: stop now */
@@ -570,8 +575,11 @@ static int do_write(struct probe_ctx *x, const void *buf, size_t len, uint64_t o
 	return rc;
 }
 
-/* Keep what is at off before it is overwritten; NULL on a read error. */
-static struct saved *save(struct probe_ctx *x, uint64_t off, size_t len)
+#define NOT_SAVED SIZE_MAX
+
+/* Keep what is at off before it is overwritten.  Its index in x->saved
+ * (which moves as it grows), or NOT_SAVED on a read error. */
+static size_t save(struct probe_ctx *x, uint64_t off, size_t len)
 {
 	struct saved *sv;
 
@@ -581,7 +589,7 @@ static struct saved *save(struct probe_ctx *x, uint64_t off, size_t len)
 
 		if (!n) {
 			x->fatal = -ENOMEM;
-			return NULL;
+			return NOT_SAVED;
 		}
 		x->saved = n;
 		x->capsaved = cap;
@@ -593,14 +601,13 @@ static struct saved *save(struct probe_ctx *x, uint64_t off, size_t len)
 	sv->data = card_alloc_buffer(x->c, len);
 	if (!sv->data) {
 		x->fatal = -ENOMEM;
-		return NULL;
+		return NOT_SAVED;
 	}
 	if (do_read(x, sv->data, len, off) != 0) {
 		free(sv->data);
-		return NULL;
+		return NOT_SAVED;
 	}
-	x->nsaved++;
-	return sv;
+	return x->nsaved++;
 }
 
 /* Last written, first put back: every block ends as it was before its
@@ -666,18 +673,17 @@ static size_t *shuffled(struct probe_ctx *x, size_t from, size_t to)
  */
 static void write_samples(struct probe_ctx *x, size_t from, size_t to)
 {
-	struct saved **sv = NULL;
-	size_t *order, i;
+	size_t *sv = NULL, *order, i;
 
 	if (x->o->restore) {
-		sv = calloc(to - from + 1, sizeof(*sv));
+		sv = malloc((to - from + 1) * sizeof(*sv));
 		if (!sv) {
 			x->fatal = -ENOMEM;
 			return;
 		}
-		for (i = from; i < to && !stopping(x); i++) {
-			sv[i - from] = save(x, x->s[i].off, x->block);
-			if (!sv[i - from])
+		for (i = from; i < to; i++) {
+			sv[i - from] = stopping(x) ? NOT_SAVED : save(x, x->s[i].off, x->block);
+			if (sv[i - from] == NOT_SAVED)
 				x->s[i].state = PROBE_S_IOERR;
 		}
 	}
@@ -690,8 +696,8 @@ static void write_samples(struct probe_ctx *x, size_t from, size_t to)
 		probe_stamp_fill(x->buf, x->block, s->off, x->nonce);
 		if (do_write(x, x->buf, x->block, s->off) != 0) {
 			s->state = PROBE_S_IOERR;
-			if (sv && sv[order[i] - from])
-				sv[order[i] - from]->write_failed = true;
+			if (sv && sv[order[i] - from] != NOT_SAVED)
+				x->saved[sv[order[i] - from]].write_failed = true;
 		}
 	}
 	free(order);
@@ -708,19 +714,25 @@ static void write_samples(struct probe_ctx *x, size_t from, size_t to)
 static void write_filler(struct probe_ctx *x, bool first)
 {
 	uint64_t off;
+	unsigned k;
 
-	for (off = x->fill_off; off < x->fill_off + x->fill_len && !stopping(x);
-	     off += FILLER_CHUNK) {
-		struct saved *sv = NULL;
+	for (off = x->fill_off, k = 0; off < x->fill_off + x->fill_len && !stopping(x);
+	     off += FILLER_CHUNK, k++) {
+		size_t sv = NOT_SAVED;
 
+		if (x->fill_unsaved & (1U << k))
+			continue;
 		if (first && x->o->restore) {
 			sv = save(x, off, FILLER_CHUNK);
-			if (!sv)
-				continue;	/* unreadable: leave it alone */
+			if (sv == NOT_SAVED) {
+				/* Unreadable: leave it alone, now and later. */
+				x->fill_unsaved |= 1U << k;
+				continue;
+			}
 		}
 		probe_stamp_fill(x->chunk, FILLER_CHUNK, off, x->nonce);
-		if (do_write(x, x->chunk, FILLER_CHUNK, off) != 0 && sv)
-			sv->write_failed = true;
+		if (do_write(x, x->chunk, FILLER_CHUNK, off) != 0 && sv != NOT_SAVED)
+			x->saved[sv].write_failed = true;
 	}
 }
 
@@ -849,26 +861,38 @@ static uint64_t find_period(struct probe_ctx *x)
 	return t;
 }
 
-/* One bisection round between the last good block and the first bad one. */
+/*
+ * One bisection round between the last good block and the first bad one.
+ * Under a known wrap-around the block just below it is tried too: when it
+ * holds, the real size is the period, exactly, whatever the precision.
+ */
 static bool narrow(struct probe_ctx *x, const struct probe_judgement *j)
 {
-	size_t k = x->o->thorough ? ROUND_THOROUGH : ROUND_QUICK, got, i;
-	uint64_t *offs;
+	size_t k = x->o->thorough ? ROUND_THOROUGH : ROUND_QUICK, got = 0, i;
+	uint64_t precision = x->o->thorough ? 0 : PRECISION_QUICK, gap, *offs;
+	uint64_t below_wrap = x->wrap - x->block;
+	bool edge;
 
 	if (j->verdict != PROBE_FAKE)
 		return false;
-	if (j->bad_above - j->real <= (x->o->thorough ? 0 : PRECISION_QUICK))
+	gap = j->bad_above - j->real;
+	edge = x->wrap && j->bad_above == x->wrap && j->good_below < below_wrap &&
+	       !in_keep(below_wrap, x->block, x->o->keep_off, x->o->keep_len);
+	if (gap <= precision && !edge)
 		return false;
 	if (elapsed_since(&x->t0) > (x->o->thorough ? BUDGET_THOROUGH : BUDGET_QUICK))
 		return false;
-	offs = malloc(k * sizeof(*offs));
-	if (!offs || !grow_samples(x, k)) {
+	offs = malloc((k + 1) * sizeof(*offs));
+	if (!offs || !grow_samples(x, k + 1)) {
 		free(offs);
 		x->fatal = -ENOMEM;
 		return false;
 	}
-	got = probe_plan_between(j->good_below, j->bad_above, x->block, k, x->o->keep_off,
-				 x->o->keep_len, offs);
+	if (gap > precision)
+		got = probe_plan_between(j->good_below, j->bad_above, x->block, k,
+					 x->o->keep_off, x->o->keep_len, offs);
+	if (edge && (!got || offs[got - 1] != below_wrap))
+		offs[got++] = below_wrap;
 	for (i = 0; i < got; i++)
 		x->s[x->n + i] = (struct probe_sample){ .off = offs[i], .found = offs[i] };
 	free(offs);
@@ -938,24 +962,24 @@ static void finish(struct probe_ctx *x, const struct probe_judgement *j)
 {
 	struct probe_result *r = x->r;
 
+	r->samples = (unsigned)x->n;
+	if (x->fatal) {
+		/* No verdict: the sizes stay as announced. */
+		r->verdict = x->fatal == -ECANCELED ? PROBE_CANCELLED :
+			     card_errno_vanished(-x->fatal) ? PROBE_VANISHED : PROBE_IO_ERROR;
+		if (!r->err)
+			r->err = -x->fatal;
+		return;
+	}
 	r->verdict = j->verdict;
 	r->real = j->real;
+	r->real_max = j->verdict == PROBE_FAKE ? j->bad_above : r->announced;
 	r->first_bad = j->first_bad;
 	r->bad = j->bad;
 	r->bad_io = j->bad_io;
 	r->bad_changed = j->bad_changed;
-	r->samples = (unsigned)x->n;
 	r->wrap = x->wrap;
 	xstrncpy(r->kind, j->kind, sizeof(r->kind));
-	if (x->fatal == -ECANCELED)
-		r->verdict = PROBE_CANCELLED;
-	else if (x->fatal && card_errno_vanished(-x->fatal))
-		r->verdict = PROBE_VANISHED;
-	else if (x->fatal) {
-		r->verdict = PROBE_IO_ERROR;
-		if (!r->err)
-			r->err = -x->fatal;
-	}
 	if (r->verdict == PROBE_IO_ERROR && !r->err)
 		r->err = EIO;
 }
@@ -970,6 +994,7 @@ int probe_card(struct card *c, const struct probe_opts *o, struct probe_result *
 	memset(r, 0, sizeof(*r));
 	r->announced = c->size;
 	r->real = c->size;
+	r->real_max = c->size;
 	r->first_bad = c->size;
 	x.block = c->align ? c->align : 4096;
 	r->block_size = x.block;

@@ -60,6 +60,8 @@ struct probe_result {
 	uint64_t announced;		/* the card's size */
 	uint64_t real;			/* FAKE: bytes from 0 proven to hold data;
 					 * otherwise the announced size */
+	uint64_t real_max;		/* FAKE: the first bad block above it, so that the
+					 * real size is in [real, real_max]; else announced */
 	uint64_t first_bad;		/* the lowest block that failed; announced if none */
 	uint64_t wrap;			/* the wrap-around period when found exactly, or 0 */
 	char kind[16];			/* FAKE: "wrap", "limbo", "zeros", "errors";

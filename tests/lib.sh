@@ -18,7 +18,6 @@ export MTOOLSRC=/dev/null
 
 _tap_n=0
 _tap_failed=0
-_loops=()
 
 echo "TAP version 13"
 
@@ -75,27 +74,29 @@ sha256_of() {
 }
 
 # A loop device on FILE (extra losetup options may follow), detached at exit.
+# Tests call it as dev=$(attach_loop ...), a subshell: the list of devices
+# to detach is kept in a file, not in a variable that would be lost.
 attach_loop() {
 	local dev
 	dev=$(losetup -f --show "$@") || return 1
-	_loops+=("$dev")
+	echo "$dev" >>"$TMP/.loops"
 	echo "$dev"
 }
 
 detach_loop() {
-	local i
 	losetup -d "$1" 2>/dev/null
-	for i in "${!_loops[@]}"; do
-		[ "${_loops[$i]}" = "$1" ] && unset '_loops[i]'
-	done
 	return 0
 }
 
 _cleanup() {
 	local d
-	for d in "${_loops[@]}"; do
-		losetup -d "$d" 2>/dev/null
-	done
+	if [ -n "${TMP:-}" ] && [ -f "$TMP/.loops" ]; then
+		while read -r d; do
+			# Only if it is still ours: the number may have been reused.
+			losetup -l -n -O BACK-FILE "$d" 2>/dev/null | grep -q "^$TMP/" &&
+				losetup -d "$d" 2>/dev/null
+		done <"$TMP/.loops"
+	fi
 	declare -F cardsim_cleanup >/dev/null && cardsim_cleanup
 	[ -n "${TMP:-}" ] && rm -rf "$TMP"
 }
