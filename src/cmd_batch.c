@@ -24,26 +24,23 @@
 #include "commands.h"
 #include "exitcodes.h"
 #include "format.h"
+#include "prepare_args.h"
 #include "shoplog.h"
 #include "srccheck.h"
 #include "strutils.h"
 #include "watch.h"
 
-#define DEFAULT_STALL_TIMEOUT	30
 #define DEFAULT_POLL		1
 #define MAX_CARDS		64	/* as many threads; more is a mistake */
 
 struct batch_args {
-	struct prepare_opts opts;
+	struct write_args w;		/* as prepare's */
 	const char *source;
 	char **targets;
 	size_t ntargets;
-	bool yes, json, quiet;
 	bool watch, present, redo;
-	unsigned copies, poll, stall_timeout;
+	unsigned copies, poll;
 	const char *log;
-	bool have_sha256, have_md5;
-	unsigned char sha256[32], md5[16];
 };
 
 /* The run: what the main loop decides on. */
@@ -120,11 +117,6 @@ enum {
 	OPT_REDO,
 	OPT_POLL,
 	OPT_LOG,
-	OPT_ALLOW_FIXED,
-	OPT_NO_PROBE,
-	OPT_SHA256,
-	OPT_MD5,
-	OPT_STALL_TIMEOUT,
 };
 
 static unsigned parse_count(const char *arg, const char *option, unsigned max)
@@ -146,10 +138,10 @@ static void check_combination(const struct batch_args *a, size_t npos)
 		if (npos != 1)
 			cli_usage_error("batch", "with --watch, give only the UPDATE.APP: cards are "
 					"taken as they are plugged in");
-		if (a->opts.safety_flags & SAFETY_ALLOW_FIXED)
+		if (a->w.opts.safety_flags & SAFETY_ALLOW_FIXED)
 			cli_usage_error("batch", "--allow-fixed is not allowed with --watch: a fixed "
 					"disk is never taken by a watch");
-		if (a->opts.create_size)
+		if (a->w.opts.create_size)
 			cli_usage_error("batch", "--size is for image files, not with --watch");
 		return;
 	}
@@ -165,38 +157,30 @@ static void check_combination(const struct batch_args *a, size_t npos)
 static int parse_args(int argc, char **argv, struct batch_args *a)
 {
 	static const struct option longopts[] = {
-		{ "yes", no_argument, NULL, 'y' },
+		WRITE_LONGOPTS,
 		{ "watch", no_argument, NULL, 'w' },
 		{ "copies", required_argument, NULL, 'n' },
 		{ "present", no_argument, NULL, OPT_PRESENT },
 		{ "redo", no_argument, NULL, OPT_REDO },
 		{ "poll", required_argument, NULL, OPT_POLL },
 		{ "log", required_argument, NULL, OPT_LOG },
-		{ "size", required_argument, NULL, 's' },
-		{ "label", required_argument, NULL, 'L' },
-		{ "allow-fixed", no_argument, NULL, OPT_ALLOW_FIXED },
-		{ "no-probe", no_argument, NULL, OPT_NO_PROBE },
-		{ "sha256", required_argument, NULL, OPT_SHA256 },
-		{ "md5", required_argument, NULL, OPT_MD5 },
-		{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char why[128];
-	int c;
+	char why[256];
+	int c, rc;
 
 	memset(a, 0, sizeof(*a));
-	a->opts.label = DEFAULT_LABEL;
+	write_args_init(&a->w);
 	a->poll = DEFAULT_POLL;
-	a->stall_timeout = DEFAULT_STALL_TIMEOUT;
-	while ((c = getopt_long(argc, argv, "ywn:s:L:jqhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, WRITE_SHORTOPTS "wn:hV", longopts, NULL)) != -1) {
+		rc = write_args_parse(&a->w, c, optarg, why, sizeof(why));
+		if (rc < 0)
+			cli_usage_error("batch", "%s", why);
+		if (rc > 0)
+			continue;
 		switch (c) {
-		case 'y':
-			a->yes = true;
-			break;
 		case 'w':
 			a->watch = true;
 			break;
@@ -216,37 +200,6 @@ static int parse_args(int argc, char **argv, struct batch_args *a)
 			break;
 		case OPT_LOG:
 			a->log = optarg;
-			break;
-		case 's':
-			a->opts.create_size = cli_parse_size(optarg, "--size");
-			break;
-		case 'L':
-			if (format_check_label(optarg, why, sizeof(why)) != 0)
-				cli_usage_error("batch", "invalid --label '%s': %s", optarg, why);
-			a->opts.label = optarg;
-			break;
-		case OPT_ALLOW_FIXED:
-			a->opts.safety_flags |= SAFETY_ALLOW_FIXED;
-			break;
-		case OPT_NO_PROBE:
-			a->opts.no_probe = true;
-			break;
-		case OPT_SHA256:
-			cli_parse_digest(optarg, "--sha256", a->sha256, sizeof(a->sha256));
-			a->have_sha256 = true;
-			break;
-		case OPT_MD5:
-			cli_parse_digest(optarg, "--md5", a->md5, sizeof(a->md5));
-			a->have_md5 = true;
-			break;
-		case OPT_STALL_TIMEOUT:
-			a->stall_timeout = parse_count(optarg, "--stall-timeout", 86400);
-			break;
-		case 'j':
-			a->json = true;
-			break;
-		case 'q':
-			a->quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -291,7 +244,7 @@ static void check_duplicates(const struct batch_args *a)
 
 static int report_source(const struct batch_args *a, const struct srccheck *sc)
 {
-	if (a->json) {
+	if (a->w.json) {
 		struct json j;
 
 		json_init(&j, stdout, false);
@@ -317,14 +270,14 @@ static int check_source(const struct batch_args *a, struct srccheck *sc)
 {
 	struct srccheck_opts so = {
 		.want_sha256 = true,	/* for the log, and to compare each card with */
-		.want_md5 = a->have_md5,
-		.expect_sha256 = a->have_sha256 ? a->sha256 : NULL,
-		.expect_md5 = a->have_md5 ? a->md5 : NULL,
+		.want_md5 = a->w.have_md5,
+		.expect_sha256 = a->w.have_sha256 ? a->w.sha256 : NULL,
+		.expect_md5 = a->w.have_md5 ? a->w.md5 : NULL,
 	};
 	struct progress pg;
 	int rc;
 
-	progress_init(&pg, stderr, a->quiet || a->json);
+	progress_init(&pg, stderr, a->w.quiet || a->w.json);
 	rc = srccheck_run(a->source, &so, &pg, &cli_stop, sc);
 	return rc ? report_source(a, sc) : 0;
 }
@@ -344,7 +297,7 @@ static bool confirm_cards(const struct batch_args *a, struct batch *b)
 		n++;
 		ask |= !c->run.card.created;
 	}
-	if (!n || a->yes || !ask)
+	if (!n || a->w.yes || !ask)
 		return true;
 	fputs("These cards will be erased:\n", stderr);
 	for (i = 0; i < b->n; i++) {
@@ -368,7 +321,7 @@ static bool confirm_cards(const struct batch_args *a, struct batch *b)
 
 static bool confirm_watch(const struct batch_args *a)
 {
-	if (a->yes)
+	if (a->w.yes)
 		return true;
 	fputs("Every card plugged in from now on that the safety rules allow will be erased\n"
 	      "and made a dload card (fixed disks, system, mounted, busy and write-protected\n"
@@ -737,13 +690,13 @@ int cmd_batch(int argc, char **argv)
 	ps.have_sha256 = true;
 	memcpy(ps.sha256, sc.sha256, sizeof(ps.sha256));
 
-	view_init(&view, stderr, a.quiet || a.json);
+	view_init(&view, stderr, a.w.quiet || a.w.json);
 	st.view = &view;
 	st.b = &b;
-	rc = batch_init(&b, &a.opts, &ps, sc.name, &view, log);
+	rc = batch_init(&b, &a.w.opts, &ps, sc.name, &view, log);
 	if (rc)
 		errx(EXIT_ERROR, "%s: %s", a.source, strerror(-rc));
-	b.stall_timeout = a.stall_timeout;
+	b.stall_timeout = a.w.stall_timeout;
 	b.watch = a.watch;
 	b.redo = a.redo;
 
@@ -751,7 +704,7 @@ int cmd_batch(int argc, char **argv)
 	view_finish(&view);
 	if (rc < 0) {
 		rc = final_code(&st);
-		if (a.json)
+		if (a.w.json)
 			print_json(&b, rc);
 		else
 			print_summary(&b, rc);

@@ -152,7 +152,7 @@ static void print_text_result(const struct prepare_run *r, const struct prepare_
 	       hex_string(r->card_sha256, 32, sha));
 	printf("  read back from the card: identical to %s\n", sc->name);
 	printf("  layout: MBR, FAT32 partition at %" PRIu64 " MiB, label %s, %s clusters, "
-	       "data area at %" PRIu64 " MiB\n", l->part_start / 2048, a->opts.label,
+	       "data area at %" PRIu64 " MiB\n", l->part_start / 2048, a->w.opts.label,
 	       size_to_human(layout_cluster_bytes(l), size, sizeof(size)), l->data_start / 2048);
 	print_next_steps(stdout);
 }
@@ -225,7 +225,7 @@ static void print_json_result(const struct prepare_run *r, const struct prepare_
 		json_close(&j);
 	}
 	if (r->card_touched)
-		json_layout(&j, r, a->opts.label);
+		json_layout(&j, r, a->w.opts.label);
 	if (r->diff.total_ranges) {
 		size_t i;
 
@@ -254,7 +254,7 @@ static void print_json_result(const struct prepare_run *r, const struct prepare_
 static int report_failure(const struct prepare_run *r, const struct prepare_args *a,
 			  const struct srccheck *sc, int rc)
 {
-	if (a->json) {
+	if (a->w.json) {
 		print_json_result(r, a, sc, rc);
 		return rc;
 	}
@@ -269,7 +269,7 @@ static int report_failure(const struct prepare_run *r, const struct prepare_args
 /* A source that failed its check: say what and stop before the card. */
 static int report_source(const struct prepare_args *a, const struct srccheck *sc)
 {
-	if (a->json) {
+	if (a->w.json) {
 		struct json j;
 
 		json_init(&j, stdout, false);
@@ -308,7 +308,7 @@ static int run_job(void *arg)
 
 	if (rc)
 		report_failure(job->r, job->a, job->sc, rc);
-	else if (job->a->json)
+	else if (job->a->w.json)
 		print_json_result(job->r, job->a, job->sc, rc);
 	else
 		print_text_result(job->r, job->a, job->sc);
@@ -329,7 +329,7 @@ static void on_stall(void *arg, unsigned seconds)
 			    "the card holds no UPDATE.APP (it is named so only once verified)";
 
 	mtools_kill_all();
-	if (job->a->json) {
+	if (job->a->w.json) {
 		struct json j;
 		char msg[128];
 
@@ -356,7 +356,7 @@ static bool confirmed(const struct prepare_run *r, const struct prepare_args *a,
 {
 	char q[PATH_MAX + 128];
 
-	if (a->yes || r->card.created)
+	if (a->w.yes || r->card.created)
 		return true;
 	if (!pg->quiet)
 		show_target(r, a->target, stderr);
@@ -394,20 +394,20 @@ int cmd_prepare(int argc, char **argv)
 		err(EXIT_ERROR, "cannot allocate shared memory");
 	job.r = r;
 	cli_catch_signals();
-	progress_init(pg, stderr, a.quiet || a.json);
+	progress_init(pg, stderr, a.w.quiet || a.w.json);
 
 	/* The source first: a bad file must not cost the card anything. */
-	so.want_sha256 = a.have_sha256;
-	so.want_md5 = a.have_md5;
-	so.expect_sha256 = a.have_sha256 ? a.sha256 : NULL;
-	so.expect_md5 = a.have_md5 ? a.md5 : NULL;
+	so.want_sha256 = a.w.have_sha256;
+	so.want_md5 = a.w.have_md5;
+	so.expect_sha256 = a.w.have_sha256 ? a.w.sha256 : NULL;
+	so.expect_md5 = a.w.have_md5 ? a.w.md5 : NULL;
 	rc = srccheck_run(a.source, &so, pg, &cli_stop, &sc);
 	if (rc) {
 		rc = report_source(&a, &sc);
 		goto out;
 	}
 
-	rc = prepare_open(r, a.target, &a.opts, sc.size, pg, &cli_stop);
+	rc = prepare_open(r, a.target, &a.w.opts, sc.size, pg, &cli_stop);
 	if (!rc && !confirmed(r, &a, pg)) {
 		snprintf(r->error, sizeof(r->error), "%s was not erased: not confirmed%s", a.target,
 			 isatty(STDIN_FILENO) ? "" : " (no terminal to ask on: add --yes)");
@@ -428,7 +428,7 @@ int cmd_prepare(int argc, char **argv)
 	if (rc)
 		report_failure(r, &a, &sc, rc);
 	else
-		rc = guard_run(run_job, &job, pg, a.stall_timeout, on_stall);
+		rc = guard_run(run_job, &job, pg, a.w.stall_timeout, on_stall);
 	prepare_close(r);
 out:
 	srccheck_free(&sc);

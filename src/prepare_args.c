@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,93 +10,90 @@
 #include "safety.h"
 #include "strutils.h"
 
-enum {
-	OPT_ALLOW_FIXED = 256,
-	OPT_SHA256,
-	OPT_MD5,
-	OPT_STALL_TIMEOUT,
-	OPT_NO_PROBE,
-};
-
-#define DEFAULT_STALL_TIMEOUT 30
-
 static int bad(char *err, size_t errlen, const char *option, const char *arg, const char *hint)
 {
 	snprintf(err, errlen, "invalid %s '%s': %s", option, arg, hint);
-	return PREPARE_ARGS_ERROR;
+	return -1;
+}
+
+void write_args_init(struct write_args *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->opts.label = DEFAULT_LABEL;
+	w->stall_timeout = DEFAULT_STALL_TIMEOUT;
+}
+
+int write_args_parse(struct write_args *w, int c, const char *arg, char *err, size_t errlen)
+{
+	char why[128], *end;
+	unsigned long v;
+
+	switch (c) {
+	case 'y':
+		w->yes = true;
+		return 1;
+	case 's':
+		if (parse_size(arg, &w->opts.create_size) != 0 || !w->opts.create_size)
+			return bad(err, errlen, "--size", arg, "give a size such as 8G or 512M");
+		return 1;
+	case 'L':
+		if (format_check_label(arg, why, sizeof(why)) != 0)
+			return bad(err, errlen, "--label", arg, why);
+		w->opts.label = arg;
+		return 1;
+	case WRITE_OPT_ALLOW_FIXED:
+		w->opts.safety_flags |= SAFETY_ALLOW_FIXED;
+		return 1;
+	case WRITE_OPT_NO_PROBE:
+		w->opts.no_probe = true;
+		return 1;
+	case WRITE_OPT_SHA256:
+		if (parse_hex(arg, w->sha256, sizeof(w->sha256)) != 0)
+			return bad(err, errlen, "--sha256", arg, "give the 64 hexadecimal digits");
+		w->have_sha256 = true;
+		return 1;
+	case WRITE_OPT_MD5:
+		if (parse_hex(arg, w->md5, sizeof(w->md5)) != 0)
+			return bad(err, errlen, "--md5", arg, "give the 32 hexadecimal digits");
+		w->have_md5 = true;
+		return 1;
+	case WRITE_OPT_STALL_TIMEOUT:
+		v = strtoul(arg, &end, 10);
+		if (*arg == '-' || *end || end == arg || v > 86400)
+			return bad(err, errlen, "--stall-timeout", arg, "give seconds, 0 to wait forever");
+		w->stall_timeout = (unsigned)v;
+		return 1;
+	case 'j':
+		w->json = true;
+		return 1;
+	case 'q':
+		w->quiet = true;
+		return 1;
+	}
+	return 0;
 }
 
 int prepare_parse_args(int argc, char **argv, struct prepare_args *a, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
-		{ "yes", no_argument, NULL, 'y' },
-		{ "size", required_argument, NULL, 's' },
-		{ "label", required_argument, NULL, 'L' },
-		{ "allow-fixed", no_argument, NULL, OPT_ALLOW_FIXED },
-		{ "sha256", required_argument, NULL, OPT_SHA256 },
-		{ "md5", required_argument, NULL, OPT_MD5 },
-		{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
-		{ "no-probe", no_argument, NULL, OPT_NO_PROBE },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
+		WRITE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char why[128];
-	int c;
+	int c, rc;
 
 	memset(a, 0, sizeof(*a));
-	a->opts.label = DEFAULT_LABEL;
-	a->stall_timeout = DEFAULT_STALL_TIMEOUT;
+	write_args_init(&a->w);
 	optind = 0;
 	opterr = 0;	/* our own messages, through err */
-	while ((c = getopt_long(argc, argv, "ys:L:jqhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, WRITE_SHORTOPTS "hV", longopts, NULL)) != -1) {
+		rc = write_args_parse(&a->w, c, optarg, err, errlen);
+		if (rc < 0)
+			return PREPARE_ARGS_ERROR;
+		if (rc > 0)
+			continue;
 		switch (c) {
-		case 'y':
-			a->yes = true;
-			break;
-		case 's':
-			if (parse_size(optarg, &a->opts.create_size) != 0 || !a->opts.create_size)
-				return bad(err, errlen, "--size", optarg, "give a size such as 8G or 512M");
-			break;
-		case 'L':
-			if (format_check_label(optarg, why, sizeof(why)) != 0)
-				return bad(err, errlen, "--label", optarg, why);
-			a->opts.label = optarg;
-			break;
-		case OPT_NO_PROBE:
-			a->opts.no_probe = true;
-			break;
-		case OPT_ALLOW_FIXED:
-			a->opts.safety_flags |= SAFETY_ALLOW_FIXED;
-			break;
-		case OPT_SHA256:
-			if (parse_hex(optarg, a->sha256, sizeof(a->sha256)) != 0)
-				return bad(err, errlen, "--sha256", optarg, "give the 64 hexadecimal digits");
-			a->have_sha256 = true;
-			break;
-		case OPT_MD5:
-			if (parse_hex(optarg, a->md5, sizeof(a->md5)) != 0)
-				return bad(err, errlen, "--md5", optarg, "give the 32 hexadecimal digits");
-			a->have_md5 = true;
-			break;
-		case OPT_STALL_TIMEOUT: {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-
-			if (*optarg == '-' || *end || end == optarg || v > 86400)
-				return bad(err, errlen, "--stall-timeout", optarg,
-					   "give seconds, 0 to wait forever");
-			a->stall_timeout = (unsigned)v;
-			break;
-		}
-		case 'j':
-			a->json = true;
-			break;
-		case 'q':
-			a->quiet = true;
-			break;
 		case 'h':
 			return PREPARE_ARGS_HELP;
 		case 'V':

@@ -2,20 +2,60 @@
 #ifndef DLOADCARD_PREPARE_ARGS_H
 #define DLOADCARD_PREPARE_ARGS_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "prepare.h"
 
-/* The command line of prepare, parsed without side effects (unit-tested). */
-struct prepare_args {
+/*
+ * The options of the commands that write cards (prepare, batch): they
+ * write them the same way, so they take the same options, parsed here
+ * without side effects (unit-tested).
+ */
+struct write_args {
 	struct prepare_opts opts;
-	const char *target;
-	const char *source;
 	bool yes, json, quiet;
 	unsigned stall_timeout;		/* seconds without progress; 0: never */
 	bool have_sha256, have_md5;
 	unsigned char sha256[32], md5[16];
+};
+
+#define DEFAULT_STALL_TIMEOUT 30
+
+enum {
+	WRITE_OPT_ALLOW_FIXED = 0x1000,
+	WRITE_OPT_NO_PROBE,
+	WRITE_OPT_SHA256,
+	WRITE_OPT_MD5,
+	WRITE_OPT_STALL_TIMEOUT,
+};
+
+/* getopt_long entries and short letters of the shared options. */
+#define WRITE_LONGOPTS \
+	{ "yes", no_argument, NULL, 'y' }, \
+	{ "size", required_argument, NULL, 's' }, \
+	{ "label", required_argument, NULL, 'L' }, \
+	{ "allow-fixed", no_argument, NULL, WRITE_OPT_ALLOW_FIXED }, \
+	{ "no-probe", no_argument, NULL, WRITE_OPT_NO_PROBE }, \
+	{ "sha256", required_argument, NULL, WRITE_OPT_SHA256 }, \
+	{ "md5", required_argument, NULL, WRITE_OPT_MD5 }, \
+	{ "stall-timeout", required_argument, NULL, WRITE_OPT_STALL_TIMEOUT }, \
+	{ "json", no_argument, NULL, 'j' }, \
+	{ "quiet", no_argument, NULL, 'q' }
+#define WRITE_SHORTOPTS "ys:L:jq"
+
+void write_args_init(struct write_args *w);
+
+/* 1: c was a shared option, handled; 0: not one of them; -1: a bad value,
+ * err says why. */
+int write_args_parse(struct write_args *w, int c, const char *arg, char *err, size_t errlen);
+
+/* The command line of prepare. */
+struct prepare_args {
+	struct write_args w;
+	const char *target;
+	const char *source;
 };
 
 enum {

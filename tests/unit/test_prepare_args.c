@@ -33,31 +33,31 @@ int main(void)
 	is_int(parse(&a, err, "/dev/sdb", "UPDATE.APP", NULL), PREPARE_ARGS_OK, "card and file");
 	is_str(a.target, "/dev/sdb", "the card");
 	is_str(a.source, "UPDATE.APP", "the file");
-	is_str(a.opts.label, "DLOAD", "label DLOAD by default");
-	ok(!a.yes && !a.json && !a.quiet, "no --yes, --json or --quiet by default");
-	is_int(a.opts.create_size, 0, "no image is created by default");
-	is_int(a.stall_timeout, 30, "stall timeout 30 s by default");
-	ok(!(a.opts.safety_flags & SAFETY_ALLOW_FIXED), "fixed disks refused by default");
+	is_str(a.w.opts.label, "DLOAD", "label DLOAD by default");
+	ok(!a.w.yes && !a.w.json && !a.w.quiet, "no --yes, --json or --quiet by default");
+	is_int(a.w.opts.create_size, 0, "no image is created by default");
+	is_int(a.w.stall_timeout, 30, "stall timeout 30 s by default");
+	ok(!(a.w.opts.safety_flags & SAFETY_ALLOW_FIXED), "fixed disks refused by default");
 
 	is_int(parse(&a, err, "--yes", "--json", "-q", "--size", "8G", "-L", "RESCUE",
 		     "--allow-fixed", "--stall-timeout", "5", "card.img", "fw.zip", NULL),
 	       PREPARE_ARGS_OK, "every option at once");
-	ok(a.yes && a.json && a.quiet, "--yes --json -q");
-	is_int(a.opts.create_size, 8 * GiB, "--size 8G");
-	is_str(a.opts.label, "RESCUE", "--label");
-	ok(a.opts.safety_flags & SAFETY_ALLOW_FIXED, "--allow-fixed");
-	is_int(a.stall_timeout, 5, "--stall-timeout 5");
+	ok(a.w.yes && a.w.json && a.w.quiet, "--yes --json -q");
+	is_int(a.w.opts.create_size, 8 * GiB, "--size 8G");
+	is_str(a.w.opts.label, "RESCUE", "--label");
+	ok(a.w.opts.safety_flags & SAFETY_ALLOW_FIXED, "--allow-fixed");
+	is_int(a.w.stall_timeout, 5, "--stall-timeout 5");
 
 	is_int(parse(&a, err, "card.img", "--yes", "UPDATE.APP", NULL), PREPARE_ARGS_OK,
 	       "options after the arguments");
-	ok(a.yes, "--yes after the card");
+	ok(a.w.yes, "--yes after the card");
 
 	is_int(parse(&a, err, "--sha256",
 		     "6C1779B3F55B27FBBF57EED1FA6B2CA964C232CD6FCC64D5B958CBC21DAB6A1C",
 		     "--md5", "00112233445566778899aabbccddeeff", "c", "f", NULL),
 	       PREPARE_ARGS_OK, "--sha256 and --md5 in any case");
-	ok(a.have_sha256 && a.sha256[0] == 0x6c && a.sha256[31] == 0x1c, "SHA-256 parsed");
-	ok(a.have_md5 && a.md5[15] == 0xff, "MD5 parsed");
+	ok(a.w.have_sha256 && a.w.sha256[0] == 0x6c && a.w.sha256[31] == 0x1c, "SHA-256 parsed");
+	ok(a.w.have_md5 && a.w.md5[15] == 0xff, "MD5 parsed");
 
 	is_int(parse(&a, err, "/dev/sdb", NULL), PREPARE_ARGS_ERROR, "the file is missing");
 	ok(strstr(err, "give the card and the UPDATE.APP") != NULL, "and the error says what to give");
