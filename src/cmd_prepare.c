@@ -285,10 +285,7 @@ static int report_source(const struct prepare_args *a, const struct srccheck *sc
 		json_end(&j);
 		return sc->exit_code;
 	}
-	warnx("%s", sc->error);
-	if (*sc->advice)
-		fprintf(stderr, "  %s\n", sc->advice);
-	fputs("  Nothing was written to the card.\n", stderr);
+	srccheck_print_failure(sc, "the card");
 	return sc->exit_code;
 }
 

@@ -57,6 +57,33 @@ static struct libmnt_table *load_table(const char *path, bool swaps)
 	return tb;
 }
 
+/*
+ * The first active swap area that match() accepts; its path goes to src.
+ * A swap area is a partition or a file on some file system.
+ */
+static bool find_swap(const struct sysroot *root,
+		      bool (*match)(const struct sysroot *root, const struct stat *st, void *arg),
+		      void *arg, char *src, size_t len)
+{
+	struct libmnt_table *tb = load_table(root->swaps, true);
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
+	bool found = false;
+
+	while (tb && it && !found && mnt_table_next_fs(tb, it, &fs) == 0) {
+		const char *path = mnt_fs_get_srcpath(fs);
+		struct stat st;
+
+		if (path && stat(path, &st) == 0 && match(root, &st, arg)) {
+			xstrncpy(src, path, len);
+			found = true;
+		}
+	}
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	return found;
+}
+
 /* Whether any underlying disk of devno is disk. */
 static bool lies_on(const struct sysroot *root, dev_t devno, dev_t disk)
 {
@@ -69,11 +96,16 @@ static bool lies_on(const struct sysroot *root, dev_t devno, dev_t disk)
 	return false;
 }
 
+static bool swap_on_disk(const struct sysroot *root, const struct stat *st, void *arg)
+{
+	return lies_on(root, S_ISBLK(st->st_mode) ? st->st_rdev : st->st_dev, *(dev_t *)arg);
+}
+
 bool safety_is_system_disk(const struct sysroot *root, dev_t disk, char *why, size_t len)
 {
 	static const char *const targets[] = { "/", "/boot", "/boot/efi" };
+	char src[PATH_MAX];
 	struct libmnt_table *tb;
-	struct libmnt_iter *it;
 	struct libmnt_fs *fs;
 	bool found = false;
 	size_t i;
@@ -91,28 +123,35 @@ bool safety_is_system_disk(const struct sysroot *root, dev_t disk, char *why, si
 		return true;
 
 	/* Active swap, on a partition or as a file on one of its file systems. */
-	tb = load_table(root->swaps, true);
-	it = mnt_new_iter(MNT_ITER_FORWARD);
-	while (tb && it && !found && mnt_table_next_fs(tb, it, &fs) == 0) {
-		const char *src = mnt_fs_get_srcpath(fs);
-		struct stat st;
-
-		if (!src || stat(src, &st) != 0)
-			continue;
-		if (lies_on(root, S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev, disk)) {
-			snprintf(why, len, "it holds the active swap %s", src);
-			found = true;
-		}
+	if (find_swap(root, swap_on_disk, &disk, src, sizeof(src))) {
+		snprintf(why, len, "it holds the active swap %s", src);
+		return true;
 	}
-	mnt_free_iter(it);
-	mnt_unref_table(tb);
-	return found;
+	return false;
+}
+
+struct devset {
+	const dev_t *devs;
+	size_t n;
+};
+
+static bool swap_on_devs(const struct sysroot *root, const struct stat *st, void *arg)
+{
+	const struct devset *set = arg;
+	size_t i;
+
+	for (i = 0; S_ISBLK(st->st_mode) && i < set->n; i++)
+		if (set->devs[i] == st->st_rdev)
+			return true;
+	return false;
 }
 
 bool safety_find_mount(const struct sysroot *root, const char *disk, dev_t devno,
 		       char *where, size_t len)
 {
 	dev_t devs[MAX_DEVS];
+	struct devset set = { devs, 0 };
+	char src[PATH_MAX];
 	size_t n, i;
 	struct libmnt_table *tb;
 	struct libmnt_iter *it;
@@ -121,6 +160,7 @@ bool safety_find_mount(const struct sysroot *root, const char *disk, dev_t devno
 
 	devs[0] = devno;
 	n = 1 + sysfs_partitions(root, disk, devs + 1, MAX_DEVS - 1);
+	set.n = n;
 
 	/* A libmount look-up of the disk alone misses mounted partitions:
 	 * compare every mount with the disk and each partition. */
@@ -144,25 +184,11 @@ bool safety_find_mount(const struct sysroot *root, const char *disk, dev_t devno
 	if (found)
 		return true;
 
-	tb = load_table(root->swaps, true);
-	it = mnt_new_iter(MNT_ITER_FORWARD);
-	while (tb && it && !found && mnt_table_next_fs(tb, it, &fs) == 0) {
-		const char *src = mnt_fs_get_srcpath(fs);
-		struct stat st;
-
-		if (!src || stat(src, &st) != 0 || !S_ISBLK(st.st_mode))
-			continue;
-		for (i = 0; i < n; i++) {
-			if (devs[i] == st.st_rdev) {
-				snprintf(where, len, "%s as swap", src);
-				found = true;
-				break;
-			}
-		}
+	if (find_swap(root, swap_on_devs, &set, src, sizeof(src))) {
+		snprintf(where, len, "%s as swap", src);
+		return true;
 	}
-	mnt_free_iter(it);
-	mnt_unref_table(tb);
-	return found;
+	return false;
 }
 
 static enum safety_refusal refuse(struct safety_result *res, enum safety_refusal r,

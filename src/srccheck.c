@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <err.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -301,4 +302,12 @@ void srccheck_free(struct srccheck *sc)
 		source_close(sc->src);
 	sc->chk = NULL;
 	sc->src = NULL;
+}
+
+void srccheck_print_failure(const struct srccheck *sc, const char *what)
+{
+	warnx("%s", sc->error);
+	if (*sc->advice)
+		fprintf(stderr, "  %s\n", sc->advice);
+	fprintf(stderr, "  Nothing was written to %s.\n", what);
 }

@@ -57,6 +57,10 @@ int srccheck_run(const char *path, const struct srccheck_opts *o, struct progres
 		 volatile sig_atomic_t *cancel, struct srccheck *sc);
 void srccheck_free(struct srccheck *sc);
 
+/* The failure on stderr: the error, the advice, then "Nothing was written
+ * to <what>." */
+void srccheck_print_failure(const struct srccheck *sc, const char *what);
+
 /* The finding that decides the verdict (the first error), or NULL. */
 const struct ua_finding *srccheck_first_problem(const struct srccheck *sc);
 
