@@ -166,9 +166,7 @@ static void fill_result(struct batch_card *c, int rc, struct card_result *res)
 		res->phase = prepare_phase_name(r->phase);
 	}
 	res->card_state = prepare_card_state(r);
-	/* The card's hash exists once the read-back finished. */
-	res->have_card_sha = r->verified || r->phase == PHASE_FINISH ||
-			     (r->phase == PHASE_READBACK && rc == EXIT_MISMATCH);
+	res->have_card_sha = r->card_sha_known;
 	memcpy(res->card_sha256, r->card_sha256, sizeof(res->card_sha256));
 	memcpy(res->seconds, r->seconds, sizeof(res->seconds));
 	res->size = r->card.size;

@@ -150,7 +150,8 @@ static void print_text_result(const struct prepare_run *r, const struct prepare_
 	printf("\nDone: %s is a dload card.\n", a->target);
 	printf("  dload/UPDATE.APP  %s, SHA-256 %s\n", size_to_human(sc->size, size, sizeof(size)),
 	       hex_string(r->card_sha256, 32, sha));
-	printf("  read back from the card: identical to %s\n", sc->name);
+	printf("  read back from the card: identical to %s%s\n", sc->name,
+	       r->readback_compared ? ", byte for byte" : " (same SHA-256)");
 	printf("  layout: MBR, FAT32 partition at %" PRIu64 " MiB, label %s, %s clusters, "
 	       "data area at %" PRIu64 " MiB\n", l->part_start / 2048, a->w.opts.label,
 	       size_to_human(layout_cluster_bytes(l), size, sizeof(size)), l->data_start / 2048);
@@ -208,8 +209,9 @@ static void print_json_result(const struct prepare_run *r, const struct prepare_
 		json_str(&j, "model", r->id.model);
 		json_str(&j, "serial", r->id.serial);
 	}
-	json_str(&j, "sha256", r->verified || r->phase >= PHASE_READBACK ?
-		 hex_string(r->card_sha256, 32, hex) : NULL);
+	json_str(&j, "sha256", r->card_sha_known ? hex_string(r->card_sha256, 32, hex) : NULL);
+	json_str(&j, "readback", !r->card_sha_known ? NULL :
+		 r->readback_compared ? "compared byte for byte" : "hashed");
 	json_bool(&j, "verified", r->verified);
 	json_close(&j);
 

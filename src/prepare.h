@@ -79,7 +79,9 @@ struct prepare_run {
 	bool card_touched;		/* anything written yet */
 	bool temp_created;		/* dload/UPDATE.TMP exists */
 	unsigned char sha256[32];	/* of the source, as written */
-	unsigned char card_sha256[32];	/* as read back from the card */
+	unsigned char card_sha256[32];	/* of what was read back from the card */
+	bool card_sha_known;		/* card_sha256 is set */
+	bool readback_compared;		/* ... proven by comparing every byte */
 	bool verified;			/* the two are equal, and renamed */
 	uint64_t file_card_off;
 	struct diff_report diff;

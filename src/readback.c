@@ -100,9 +100,9 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-enum readback_status readback_hash(struct readback_job *job)
+static enum readback_status readback_run(struct readback_job *job)
 {
-	EVP_MD_CTX *sha = EVP_MD_CTX_new();
+	EVP_MD_CTX *sha = job->want_sha256 ? EVP_MD_CTX_new() : NULL;
 	struct ring ring;
 	struct reader rd = { .job = job, .ring = &ring };
 	pthread_t tid[READ_THREADS];
@@ -113,7 +113,7 @@ enum readback_status readback_hash(struct readback_job *job)
 
 	job->status = READBACK_OK;
 	job->err = 0;
-	if (!sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1 ||
+	if ((job->want_sha256 && (!sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1)) ||
 	    ring_init(&ring, READ_BUFFERS, READ_CHUNK, job->card->align) != 0) {
 		EVP_MD_CTX_free(sha);
 		job->err = ENOMEM;
@@ -134,7 +134,8 @@ enum readback_status readback_hash(struct readback_job *job)
 			ring_abort(&ring);
 			break;
 		}
-		EVP_DigestUpdate(sha, b->data, b->len);
+		if (sha)
+			EVP_DigestUpdate(sha, b->data, b->len);
 		if (job->consume)
 			job->consume(job->consume_ctx, b->data, b->len);
 		done += b->len;
@@ -152,28 +153,41 @@ enum readback_status readback_hash(struct readback_job *job)
 		job->err_card_off = rd.err_off;
 	}
 	pthread_mutex_destroy(&rd.lock);
-	EVP_DigestFinal_ex(sha, job->sha256, &mdlen);
+	if (sha)
+		EVP_DigestFinal_ex(sha, job->sha256, &mdlen);
 	EVP_MD_CTX_free(sha);
 	return job->status;
 }
 
+enum readback_status readback_hash(struct readback_job *job)
+{
+	job->want_sha256 = true;
+	return readback_run(job);
+}
+
+/*
+ * Count a differing byte.  Differences closer than 4 KiB on the card and in
+ * the file are one damaged area; the first ranges are kept, all counted.
+ */
 static void add_range(struct diff_report *rep, uint64_t file_off, uint64_t card_off)
 {
-	struct diff_range *last = rep->n ? &rep->ranges[rep->n - 1] : NULL;
+	struct diff_range *cur = &rep->cur;
+	const size_t keep = sizeof(rep->ranges) / sizeof(rep->ranges[0]);
 
 	rep->bytes++;
-	/* Differences closer than 4 KiB are one damaged area. */
-	if (last && file_off <= last->file_off + last->len + 4096 &&
-	    card_off - file_off == last->card_off - last->file_off) {
-		last->len = file_off - last->file_off + 1;
-		return;
+	if (rep->total_ranges && file_off <= cur->file_off + cur->len + 4096 &&
+	    card_off - file_off == cur->card_off - cur->file_off) {
+		cur->len = file_off - cur->file_off + 1;
+	} else {
+		rep->total_ranges++;
+		cur->file_off = file_off;
+		cur->card_off = card_off;
+		cur->len = 1;
 	}
-	rep->total_ranges++;
-	if (rep->n < sizeof(rep->ranges) / sizeof(rep->ranges[0])) {
-		rep->ranges[rep->n].file_off = file_off;
-		rep->ranges[rep->n].card_off = card_off;
-		rep->ranges[rep->n].len = 1;
-		rep->n++;
+	/* The current range is the last one kept, if there was room for it. */
+	if (rep->total_ranges <= keep) {
+		rep->ranges[rep->total_ranges - 1] = *cur;
+		rep->n = rep->total_ranges;
 	}
 }
 
@@ -201,44 +215,67 @@ struct compare_ctx {
 	int err;
 };
 
+/* Record every differing byte of one 64-byte block. */
+static void compare_block(struct compare_ctx *cc, const unsigned char *card,
+			  const unsigned char *src, size_t len, uint64_t pos)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (card[i] != src[i])
+			add_range(cc->rep, pos + i, card_offset_of(cc->job, pos + i));
+}
+
 static void compare_consume(void *arg, const void *buf, size_t len)
 {
 	struct compare_ctx *cc = arg;
-	const unsigned char *card = buf;
-	size_t got = 0, i;
+	const unsigned char *card = buf, *src = (const unsigned char *)cc->src;
+	size_t got = 0, i, n;
 
 	while (got < len && !cc->err) {
-		ssize_t n = cc->read(cc->read_ctx, cc->src + got, len - got);
+		ssize_t r = cc->read(cc->read_ctx, cc->src + got, len - got);
 
-		if (n <= 0) {
-			cc->err = n < 0 ? (int)n : -ENODATA;
+		if (r <= 0) {
+			cc->err = r < 0 ? (int)r : -ENODATA;
 			return;
 		}
-		got += (size_t)n;
+		got += (size_t)r;
 	}
-	for (i = 0; i < len; i++) {
-		if (card[i] != (unsigned char)cc->src[i])
-			add_range(cc->rep, cc->pos + i, card_offset_of(cc->job, cc->pos + i));
+	/* memcmp over blocks; bytes are looked at one by one only where a
+	 * block differs. */
+	for (i = 0; i < len; i += n) {
+		n = len - i < 64 ? len - i : 64;
+		if (memcmp(card + i, src + i, n) != 0)
+			compare_block(cc, card + i, src + i, n, cc->pos + i);
 	}
 	cc->pos += len;
 }
 
-int readback_compare(struct readback_job *job, copy_read_fn read, void *read_ctx,
-		     struct diff_report *rep)
+enum readback_status readback_compare(struct readback_job *job, copy_read_fn read,
+				      void *read_ctx, struct diff_report *rep)
 {
 	struct compare_ctx cc = { .read = read, .read_ctx = read_ctx, .rep = rep, .job = job };
-	struct readback_job cmp = *job;
+	void (*consume)(void *, const void *, size_t) = job->consume;
 
 	memset(rep, 0, sizeof(*rep));
+	if (consume) {
+		job->err = EINVAL;	/* one consumer at a time */
+		return job->status = READBACK_READ_ERROR;
+	}
 	cc.src = malloc(READ_CHUNK);
-	if (!cc.src)
-		return -ENOMEM;
-	cmp.consume = compare_consume;
-	cmp.consume_ctx = &cc;
-	cmp.label = "Locating differences";
-	readback_hash(&cmp);
+	if (!cc.src) {
+		job->err = ENOMEM;
+		return job->status = READBACK_READ_ERROR;
+	}
+	job->consume = compare_consume;
+	job->consume_ctx = &cc;
+	readback_run(job);
+	job->consume = NULL;
+	job->consume_ctx = NULL;
 	free(cc.src);
-	if (cmp.status != READBACK_OK)
-		return cmp.status == READBACK_CANCELLED ? -EINTR : -cmp.err;
-	return cc.err;
+	if (job->status == READBACK_OK && cc.err) {
+		job->status = READBACK_SOURCE_ERROR;
+		job->err = -cc.err;
+	}
+	return job->status;
 }

@@ -423,7 +423,12 @@ static void check_against(struct verify_report *rep, const struct verify_opts *o
 		return;
 	}
 	if (o->against && (src = source_open(o->against, err, sizeof(err)))) {
-		readback_compare(job, read_source, src, &rep->diff);
+		struct readback_job cmp = *job;
+
+		cmp.consume = NULL;
+		cmp.want_sha256 = false;
+		cmp.label = "Locating differences";
+		readback_compare(&cmp, read_source, src, &rep->diff);
 		source_close(src);
 	}
 	if (!rep->diff.n) {
@@ -476,6 +481,7 @@ static void check_content(struct card *c, struct fat_vol *vol, const struct fat_
 		progress_end(o->pg, "done");
 		break;
 	case READBACK_READ_ERROR:
+	case READBACK_SOURCE_ERROR:	/* not with readback_hash */
 		progress_end(o->pg, "failed");
 		add(rep, "content", V_FAIL, VC_IO,
 		    "the card failed while reading UPDATE.APP at card offset %" PRIu64 ": %s",

@@ -769,24 +769,37 @@ static void maybe_stall(uint64_t off, size_t n)
 
 /*
  * A virtual clock: each request books n / rate seconds of the card after the
- * previous booking and returns when its booking ends.  The card does one
- * thing at a time, and idle time earns no credit, so the rate holds over any
- * stretch of a second or more, as a real card's does.
+ * previous booking, does its work within that time, and returns when its
+ * booking ends.  The card does one thing at a time and idle time earns no
+ * credit, so the rate holds over any stretch of a second or more, as a real
+ * card's does; a request arriving a few milliseconds late (the round trip
+ * through FUSE) is booked as if it had been queued, as a real card's queue
+ * would have it.
  */
-static void throttle(double rate, size_t n)
+#define THROTTLE_SLACK 0.005
+
+static double throttle_book(double rate, size_t n)
 {
 	double now, end;
 
 	if (rate <= 0)
-		return;
+		return 0;
 	pthread_mutex_lock(&throttle_lock);
 	now = now_mono();
-	if (throttle_next < now)
+	if (throttle_next < now - THROTTLE_SLACK)
 		throttle_next = now;
 	throttle_next += (double)n / rate;
 	end = throttle_next;
 	pthread_mutex_unlock(&throttle_lock);
-	sleep_until(end);
+	return end;
+}
+
+/* The request's result, once its booking has ended. */
+static int throttle_done(double due, int rc)
+{
+	if (due > 0)
+		sleep_until(due);
+	return rc;
 }
 
 static int gone_error(void)
@@ -914,6 +927,7 @@ static int cs_read(const char *path, char *buf, size_t size, off_t off,
 {
 	uint64_t pos = (uint64_t)off;
 	size_t n;
+	double due;
 	int rc;
 
 	(void)path;
@@ -926,24 +940,24 @@ static int cs_read(const char *path, char *buf, size_t size, off_t off,
 		return 0;   /* end of the card */
 	n = (size_t)min_u64(size, cfg.size - pos);
 	maybe_stall(pos, n);
-	throttle(cfg.read_bps, n);
+	due = throttle_book(cfg.read_bps, n);
 	if (touches(&cfg.eio_read, pos, n)) {
 		count(&st.eio_read);
-		return -EIO;
+		return throttle_done(due, -EIO);
 	}
 	rc = vanish_reserve(false, &n);
 	if (rc)
-		return rc;
+		return throttle_done(due, rc);
 	rc = card_read(buf, n, pos);
 	if (rc)
-		return rc;
+		return throttle_done(due, rc);
 	if (touches(&cfg.flip_read, pos, n)) {
 		count(&st.flip_read);
 		flip_bits(buf, pos, n, &cfg.flip_read);
 	}
 	count_n(&st.bytes_read, n);
 	counter_max(&st.largest_read, n);
-	return (int)n;
+	return throttle_done(due, (int)n);
 }
 
 /* Store a copy with the --flip-write bytes flipped. */
@@ -966,6 +980,7 @@ static int cs_write(const char *path, const char *buf, size_t size,
 {
 	uint64_t pos = (uint64_t)off;
 	size_t n;
+	double due;
 	int rc;
 
 	(void)path;
@@ -984,14 +999,14 @@ static int cs_write(const char *path, const char *buf, size_t size,
 	}
 	n = (size_t)min_u64(size, cfg.size - pos);
 	maybe_stall(pos, n);
-	throttle(cfg.write_bps, n);
+	due = throttle_book(cfg.write_bps, n);
 	if (touches(&cfg.eio_write, pos, n)) {
 		count(&st.eio_write);
-		return -EIO;
+		return throttle_done(due, -EIO);
 	}
 	rc = vanish_reserve(true, &n);
 	if (rc)
-		return rc;
+		return throttle_done(due, rc);
 	if (touches(&cfg.flip_write, pos, n)) {
 		count(&st.flip_write);
 		rc = write_flipped(buf, n, pos);
@@ -999,10 +1014,10 @@ static int cs_write(const char *path, const char *buf, size_t size,
 		rc = card_write(buf, n, pos);
 	}
 	if (rc)
-		return rc;
+		return throttle_done(due, rc);
 	count_n(&st.bytes_written, n);
 	counter_max(&st.largest_write, n);
-	return (int)n;
+	return throttle_done(due, (int)n);
 }
 
 /* Nothing is cached here, so flush and fsync have nothing to do. */
