@@ -9,8 +9,7 @@
 #include "card.h"
 #include "progress.h"
 
-/* Reads the next bytes of the source; 0 at its end, -errno on failure. */
-typedef ssize_t (*copy_read_fn)(void *ctx, void *buf, size_t len);
+struct source;
 
 enum copy_status {
 	COPY_OK,
@@ -23,8 +22,7 @@ struct copy_job {
 	struct card *card;
 	uint64_t card_off;	/* first byte of the file's contiguous clusters */
 	uint64_t length;	/* file size */
-	copy_read_fn read;
-	void *read_ctx;
+	struct source *src;	/* at its start */
 	void *sha256;		/* an EVP_MD_CTX to hash what is written, or NULL */
 	struct progress *pg;
 	volatile sig_atomic_t *cancel;

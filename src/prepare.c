@@ -153,11 +153,6 @@ int prepare_open(struct prepare_run *r, const char *target, const struct prepare
 	return 0;
 }
 
-static ssize_t read_source(void *ctx, void *buf, size_t len)
-{
-	return source_read(ctx, buf, len);
-}
-
 /*
  * Fake cards keep a fraction of what they announce and wrap or drop the
  * rest: a file written past the real size would overwrite the FAT it needs.
@@ -269,8 +264,7 @@ static int write_file(struct prepare_run *r, struct source *src, const struct pr
 		.card = &r->card,
 		.card_off = r->file_card_off,
 		.length = ps->size,
-		.read = read_source,
-		.read_ctx = src,
+		.src = src,
 		.pg = r->pg,
 		.cancel = r->cancel,
 	};
@@ -369,7 +363,7 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 	if (compare && source_rewind(src) != 0)
 		return fail(r, EXIT_SOURCE_DAMAGED, "Keep the file unchanged while dloadcard runs.",
 			    "%s cannot be read again: %s", ps->path, source_error(src));
-	st = compare ? readback_compare(&job, read_source, src, &r->diff) : readback_hash(&job);
+	st = compare ? readback_compare(&job, src, &r->diff) : readback_hash(&job);
 	switch (st) {
 	case READBACK_OK:
 		break;
@@ -401,7 +395,7 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 		if (source_rewind(src) == 0) {
 			job.want_sha256 = false;
 			job.label = "Locating differences";
-			readback_compare(&job, read_source, src, &r->diff);
+			readback_compare(&job, src, &r->diff);
 		}
 	}
 	describe_diff(r);

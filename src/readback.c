@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "readback.h"
 #include "ring.h"
+#include "source.h"
 
 /* As copy.c: 1 MiB requests, two in flight. */
 #define READ_CHUNK	(1024 * 1024)
@@ -206,11 +207,10 @@ static uint64_t card_offset_of(const struct readback_job *job, uint64_t file_off
 }
 
 struct compare_ctx {
-	copy_read_fn read;
-	void *read_ctx;
+	struct source *src;
 	struct diff_report *rep;
 	struct readback_job *job;
-	char *src;
+	char *buf;		/* a zip is inflated here */
 	uint64_t pos;
 	int err;
 };
@@ -226,35 +226,64 @@ static void compare_block(struct compare_ctx *cc, const unsigned char *card,
 			add_range(cc->rep, pos + i, card_offset_of(cc->job, pos + i));
 }
 
+/* The source's next len bytes: mapped (no copy) when it is a plain file. */
+static const unsigned char *source_chunk(struct compare_ctx *cc, size_t len, bool *mapped)
+{
+	const void *p;
+	size_t got = 0;
+	ssize_t n;
+
+	*mapped = source_mappable(cc->src);
+	if (*mapped) {
+		n = source_map_next(cc->src, len, &p);
+		if (n == (ssize_t)len)
+			return p;
+		if (n > 0)
+			source_unmap(p, (size_t)n);
+		cc->err = n < 0 ? (int)n : -ENODATA;
+		return NULL;
+	}
+	while (got < len) {
+		n = source_read(cc->src, cc->buf + got, len - got);
+		if (n <= 0) {
+			cc->err = n < 0 ? (int)n : -ENODATA;
+			return NULL;
+		}
+		got += (size_t)n;
+	}
+	return (const unsigned char *)cc->buf;
+}
+
 static void compare_consume(void *arg, const void *buf, size_t len)
 {
 	struct compare_ctx *cc = arg;
-	const unsigned char *card = buf, *src = (const unsigned char *)cc->src;
-	size_t got = 0, i, n;
+	const unsigned char *card = buf, *src;
+	bool mapped;
+	size_t i, n;
 
-	while (got < len && !cc->err) {
-		ssize_t r = cc->read(cc->read_ctx, cc->src + got, len - got);
-
-		if (r <= 0) {
-			cc->err = r < 0 ? (int)r : -ENODATA;
-			return;
+	if (cc->err)
+		return;
+	src = source_chunk(cc, len, &mapped);
+	if (!src)
+		return;
+	/* One memcmp for the whole chunk; 64-byte blocks, then bytes, only
+	 * where it differs. */
+	if (memcmp(card, src, len) != 0) {
+		for (i = 0; i < len; i += n) {
+			n = len - i < 64 ? len - i : 64;
+			if (memcmp(card + i, src + i, n) != 0)
+				compare_block(cc, card + i, src + i, n, cc->pos + i);
 		}
-		got += (size_t)r;
 	}
-	/* memcmp over blocks; bytes are looked at one by one only where a
-	 * block differs. */
-	for (i = 0; i < len; i += n) {
-		n = len - i < 64 ? len - i : 64;
-		if (memcmp(card + i, src + i, n) != 0)
-			compare_block(cc, card + i, src + i, n, cc->pos + i);
-	}
+	if (mapped)
+		source_unmap(src, len);
 	cc->pos += len;
 }
 
-enum readback_status readback_compare(struct readback_job *job, copy_read_fn read,
-				      void *read_ctx, struct diff_report *rep)
+enum readback_status readback_compare(struct readback_job *job, struct source *src,
+				      struct diff_report *rep)
 {
-	struct compare_ctx cc = { .read = read, .read_ctx = read_ctx, .rep = rep, .job = job };
+	struct compare_ctx cc = { .src = src, .rep = rep, .job = job };
 	void (*consume)(void *, const void *, size_t) = job->consume;
 
 	memset(rep, 0, sizeof(*rep));
@@ -262,8 +291,8 @@ enum readback_status readback_compare(struct readback_job *job, copy_read_fn rea
 		job->err = EINVAL;	/* one consumer at a time */
 		return job->status = READBACK_READ_ERROR;
 	}
-	cc.src = malloc(READ_CHUNK);
-	if (!cc.src) {
+	cc.buf = malloc(READ_CHUNK);
+	if (!cc.buf) {
 		job->err = ENOMEM;
 		return job->status = READBACK_READ_ERROR;
 	}
@@ -272,7 +301,7 @@ enum readback_status readback_compare(struct readback_job *job, copy_read_fn rea
 	readback_run(job);
 	job->consume = NULL;
 	job->consume_ctx = NULL;
-	free(cc.src);
+	free(cc.buf);
 	if (job->status == READBACK_OK && cc.err) {
 		job->status = READBACK_SOURCE_ERROR;
 		job->err = -cc.err;

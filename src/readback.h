@@ -65,7 +65,7 @@ struct diff_report {
  * runs at memory speed, SHA-256 at a fifth of it), and it says where the
  * two differ.  rep->bytes == 0 means identical.
  */
-enum readback_status readback_compare(struct readback_job *job, copy_read_fn read,
-				      void *read_ctx, struct diff_report *rep);
+enum readback_status readback_compare(struct readback_job *job, struct source *src,
+				      struct diff_report *rep);
 
 #endif

@@ -6,6 +6,8 @@
  * the slowest job (about 1.2 GB/s here), so it sets the pace; reading and the
  * container check share the other core.
  */
+#include "config.h"
+
 #include "scan.h"
 
 #include <errno.h>
@@ -24,7 +26,8 @@
 #define PROGRESS_NS 100000000   /* 10 calls a second at most */
 
 struct slot {
-	unsigned char *buf;
+	const unsigned char *buf;       /* own, or lent by the reader (a mapping) */
+	unsigned char *own;
 	size_t len;
 	int pending;                    /* jobs still to take it */
 };
@@ -109,10 +112,29 @@ static int digest_job(struct job *j, const EVP_MD *md, const char *name,
 
 /* ---- the ring ------------------------------------------------------------ */
 
-static void ring_free(struct ring *r)
+/*
+ * A reader that lends its own memory instead of copying into ours: a plain
+ * file's pages, mapped.  NULL members: the reader copies.
+ */
+struct lender {
+	ssize_t (*lend)(void *arg, const void **ptr, size_t len);
+	void (*give_back)(const void *ptr, size_t len);
+	void *arg;
+};
+
+static void give_back(const struct lender *l, struct slot *s)
 {
-	for (int i = 0; i < SCAN_BUFS; i++)
-		free(r->slot[i].buf);
+	if (s->buf != s->own && l && l->give_back)
+		l->give_back(s->buf, s->len);
+	s->buf = s->own;
+}
+
+static void ring_free(struct ring *r, const struct lender *l)
+{
+	for (int i = 0; i < SCAN_BUFS; i++) {
+		give_back(l, &r->slot[i]);
+		free(r->slot[i].own);
+	}
 	pthread_cond_destroy(&r->can_take);
 	pthread_cond_destroy(&r->can_fill);
 	pthread_mutex_destroy(&r->lock);
@@ -129,7 +151,7 @@ static int ring_init(struct ring *r)
 
 		if (posix_memalign(&p, 4096, SCAN_BUF_SIZE) != 0)
 			return -ENOMEM;
-		r->slot[i].buf = p;
+		r->slot[i].buf = r->slot[i].own = p;
 	}
 	return 0;
 }
@@ -153,7 +175,7 @@ static uint64_t now_ns(void)
 }
 
 /* Fill the ring until the end, an error or a cancel. */
-static int produce(struct ring *r, scan_read_fn rd, void *rd_arg,
+static int produce(struct ring *r, scan_read_fn rd, void *rd_arg, const struct lender *l,
 		   uint64_t total, const struct scan_opts *o, uint64_t *bytes)
 {
 	uint64_t last = now_ns();
@@ -176,7 +198,16 @@ static int produce(struct ring *r, scan_read_fn rd, void *rd_arg,
 			last = now_ns();
 		}
 
-		n = rd(rd_arg, s->buf, SCAN_BUF_SIZE);
+		give_back(l, s);
+		if (l && l->lend) {
+			const void *p;
+
+			n = l->lend(l->arg, &p, SCAN_BUF_SIZE);
+			if (n > 0)
+				s->buf = p;
+		} else {
+			n = rd(rd_arg, s->own, SCAN_BUF_SIZE);
+		}
 		if (n < 0)
 			return (int)n;
 		if (n == 0)
@@ -267,9 +298,9 @@ static int collect(struct job *jobs, int n, struct scan_result *res,
 	return 0;
 }
 
-int scan_run(scan_read_fn rd, void *rd_arg, uint64_t total,
-	     const struct scan_opts *o, struct scan_result *res,
-	     char *err, size_t errlen)
+static int scan_pass(scan_read_fn rd, void *rd_arg, const struct lender *l, uint64_t total,
+		     const struct scan_opts *o, struct scan_result *res,
+		     char *err, size_t errlen)
 {
 	struct job jobs[MAX_JOBS];
 	struct ring ring;
@@ -286,7 +317,7 @@ int scan_run(scan_read_fn rd, void *rd_arg, uint64_t total,
 	if (!e)
 		e = start_jobs(&ring, jobs, njobs, err, errlen);
 	if (!e) {
-		e = produce(&ring, rd, rd_arg, total, o, &res->bytes);
+		e = produce(&ring, rd, rd_arg, l, total, o, &res->bytes);
 		if (e == -ECANCELED)
 			snprintf(err, errlen, "interrupted");
 		else if (e < 0)
@@ -302,12 +333,19 @@ int scan_run(scan_read_fn rd, void *rd_arg, uint64_t total,
 	if (!e && o->progress)
 		o->progress(o->progress_arg, res->bytes, total);
 	free_jobs(jobs, njobs);
-	ring_free(&ring);
+	ring_free(&ring, l);
 	if (e) {
 		ua_check_free(res->check);
 		res->check = NULL;
 	}
 	return e;
+}
+
+int scan_run(scan_read_fn rd, void *rd_arg, uint64_t total,
+	     const struct scan_opts *o, struct scan_result *res,
+	     char *err, size_t errlen)
+{
+	return scan_pass(rd, rd_arg, NULL, total, o, res, err, errlen);
 }
 
 /* ---- over a source ------------------------------------------------------- */
@@ -327,11 +365,24 @@ static ssize_t read_source(void *arg, void *buf, size_t len)
 	return n;
 }
 
+static ssize_t lend_source(void *arg, const void **ptr, size_t len)
+{
+	struct source_reader *r = arg;
+	ssize_t n = source_map_next(r->src, len, ptr);
+
+	if (n < 0)
+		r->failed = true;
+	return n;
+}
+
 int scan_source(struct source *src, const struct scan_opts *o,
 		struct scan_result *res, char *err, size_t errlen)
 {
 	struct source_reader r = { src, false };
-	int e = scan_run(read_source, &r, source_size(src), o, res, err, errlen);
+	/* A plain file's pages are checked and hashed where they lie. */
+	struct lender l = { lend_source, source_unmap, &r };
+	int e = scan_pass(read_source, &r, source_mappable(src) ? &l : NULL,
+			  source_size(src), o, res, err, errlen);
 
 	/* The source's own words are better than strerror(). */
 	if (e < 0 && r.failed)

@@ -6,6 +6,8 @@
  * for rewinding) and seeking works (the zip's central directory gives sizes
  * even for entries written with data descriptors).
  */
+#include "config.h"
+
 #include "source.h"
 
 #include <archive.h>
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +37,8 @@ struct source {
 	char *desc;
 	uint64_t size;
 	uint64_t done;                  /* bytes delivered */
+
+	int can_map;                    /* -1 not known yet, 0 no, 1 yes */
 
 	/* zip only */
 	struct archive *ar;
@@ -410,6 +415,7 @@ struct source *source_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	src->fd = -1;
+	src->can_map = -1;
 	r = open_file(src);
 	if (!r && starts_like_zip(src->fd)) {
 		r = open_zip(src);
@@ -460,7 +466,8 @@ static ssize_t read_plain(struct source *src, unsigned char *buf, size_t len)
 	size_t got = 0;
 
 	while (got < len) {
-		ssize_t n = read(src->fd, buf + got, len - got);
+		/* pread at the position: reads and mappings mix freely. */
+		ssize_t n = pread(src->fd, buf + got, len - got, (off_t)(src->done + got));
 
 		if (n < 0) {
 			int e = errno;
@@ -514,6 +521,57 @@ ssize_t source_read(struct source *src, void *buf, size_t len)
 	if (n > 0)
 		src->done += (uint64_t)n;
 	return n;
+}
+
+bool source_mappable(const struct source *src)
+{
+	struct source *s = (struct source *)src;	/* the answer is cached */
+	void *p;
+
+	if (s->ar || s->size == 0)
+		return false;
+	/* Some file systems cannot map (FUSE with direct_io): try once. */
+	if (s->can_map < 0) {
+		p = mmap(NULL, 1, PROT_READ, MAP_SHARED, s->fd, 0);
+		s->can_map = p != MAP_FAILED;
+		if (p != MAP_FAILED)
+			munmap(p, 1);
+	}
+	return s->can_map;
+}
+
+ssize_t source_map_next(struct source *src, size_t len, const void **ptr)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	if (src->ar)
+		return -ENOTSUP;
+	if (len > src->size - src->done)
+		len = (size_t)(src->size - src->done);
+	if (len == 0)
+		return 0;
+	if (page <= 0 || src->done % (uint64_t)page)
+		return -EINVAL;
+	/* MAP_POPULATE: one call maps every page, not a fault per page. */
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED | MAP_POPULATE, src->fd, (off_t)src->done);
+	if (p == MAP_FAILED) {
+		int e = errno;
+
+		set_err(src, "mapping %s at byte %" PRIu64 ": %s", src->path, src->done, strerror(e));
+		return -e;
+	}
+	/* Read sequentially, once: the kernel may read ahead and drop behind. */
+	madvise(p, len, MADV_SEQUENTIAL);
+	src->done += len;
+	*ptr = p;
+	return (ssize_t)len;
+}
+
+void source_unmap(const void *ptr, size_t len)
+{
+	if (ptr && len)
+		munmap((void *)ptr, len);
 }
 
 int source_rewind(struct source *src)

@@ -45,6 +45,18 @@ const char *source_zip_entry(const struct source *src);
  */
 ssize_t source_read(struct source *src, void *buf, size_t len);
 
+/*
+ * Zero-copy reading of a plain file: map its next bytes (at most len; the
+ * position must be a multiple of the page size, as it is when every read
+ * before was a multiple) and move past them.  Returns the count, 0 at the
+ * end, -ENOTSUP for a zip (read it instead), or a negative errno.  The
+ * pages come straight from the page cache: no copy, and O_DIRECT writes
+ * can take them as they are.  Give the mapping back with source_unmap().
+ */
+ssize_t source_map_next(struct source *src, size_t len, const void **ptr);
+void source_unmap(const void *ptr, size_t len);
+bool source_mappable(const struct source *src);
+
 /* Back to the first byte (a zip is reopened and searched again). */
 int source_rewind(struct source *src);
 

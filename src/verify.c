@@ -371,11 +371,6 @@ static void feed_checker(void *ctx, const void *buf, size_t len)
 	ua_check_feed(ctx, buf, len);
 }
 
-static ssize_t read_source(void *ctx, void *buf, size_t len)
-{
-	return source_read(ctx, buf, len);
-}
-
 /* The container's verdict, and where its first error lies on the card. */
 static void report_container(struct fat_vol *vol, const struct fat_dirent *de,
 			     struct verify_report *rep, struct ua_check *chk)
@@ -428,7 +423,7 @@ static void check_against(struct verify_report *rep, const struct verify_opts *o
 		cmp.consume = NULL;
 		cmp.want_sha256 = false;
 		cmp.label = "Locating differences";
-		readback_compare(&cmp, read_source, src, &rep->diff);
+		readback_compare(&cmp, src, &rep->diff);
 		source_close(src);
 	}
 	if (!rep->diff.n) {

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,24 +14,39 @@
 #include "card.h"
 #include "progress.h"
 #include "readback.h"
+#include "source.h"
 #include "tap.h"
 
 #define LEN (3 * 1024 * 1024 + 123)	/* not a whole number of chunks */
 
-struct src {
-	const unsigned char *data;
-	size_t pos;
-};
+static char srcpath[] = "/tmp/dloadcard-readback-src.XXXXXX";
 
-static ssize_t src_read(void *ctx, void *buf, size_t len)
+/* The source as a file, as prepare has it; NULL on failure. */
+static struct source *source_of(const unsigned char *data)
 {
-	struct src *s = ctx;
+	char err[SOURCE_ERR_MAX];
+	int fd = open(srcpath, O_WRONLY | O_TRUNC);
 
-	if (len > LEN - s->pos)
-		len = LEN - s->pos;
-	memcpy(buf, s->data + s->pos, len);
-	s->pos += len;
-	return (ssize_t)len;
+	if (fd < 0 || write(fd, data, LEN) != LEN) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	close(fd);
+	return source_open(srcpath, err, sizeof(err));
+}
+
+static enum readback_status compare_with(struct readback_job *job, const unsigned char *data,
+					 struct diff_report *rep)
+{
+	struct source *src = source_of(data);
+	enum readback_status st;
+
+	if (!src)
+		return READBACK_SOURCE_ERROR;
+	st = readback_compare(job, src, rep);
+	source_close(src);
+	return st;
 }
 
 int main(void)
@@ -42,11 +58,13 @@ int main(void)
 	struct diff_report rep;
 	struct progress pg;
 	struct card c;
-	struct src s;
 	char err[256];
 	size_t i;
-	int fd;
+	int fd, sfd;
 
+	sfd = mkstemp(srcpath);
+	if (sfd >= 0)
+		close(sfd);
 	fd = mkstemp(path);
 	if (fd < 0 || !file || !other) {
 		printf("Bail out! no temporary file\n");
@@ -78,8 +96,7 @@ int main(void)
 	job.length = LEN;
 	job.pg = &pg;
 
-	s = (struct src){ file, 0 };
-	ok(readback_compare(&job, src_read, &s, &rep) == READBACK_OK, "an identical copy reads back");
+	ok(compare_with(&job, file, &rep) == READBACK_OK, "an identical copy reads back");
 	is_int(rep.bytes, 0, "no byte differs");
 	is_int(rep.total_ranges, 0, "no range");
 
@@ -88,8 +105,7 @@ int main(void)
 	other[20] ^= 1;			/* same range: 10 bytes further */
 	other[(1 << 20) + 7] ^= 0xff;	/* second run of the file */
 	other[LEN - 1] ^= 0x80;		/* the very last byte */
-	s = (struct src){ other, 0 };
-	readback_compare(&job, src_read, &s, &rep);
+	compare_with(&job, other, &rep);
 	is_int(rep.bytes, 4, "four bytes differ");
 	is_int(rep.total_ranges, 3, "in three places");
 	is_int(rep.ranges[0].file_off, 10, "the first at byte 10");
@@ -102,8 +118,7 @@ int main(void)
 	memcpy(other, file, LEN);
 	for (i = 0; i < 100; i++)
 		other[i * 20000 + 3] ^= 1;
-	s = (struct src){ other, 0 };
-	readback_compare(&job, src_read, &s, &rep);
+	compare_with(&job, other, &rep);
 	is_int(rep.bytes, 100, "a hundred scattered bytes counted");
 	is_int(rep.total_ranges, 100, "as a hundred ranges");
 	is_int(rep.n, 16, "the first sixteen kept");
@@ -113,8 +128,7 @@ int main(void)
 	memcpy(other, file, LEN);
 	for (i = 1100000; i < 1400000; i += 100)
 		other[i] ^= 1;
-	s = (struct src){ other, 0 };
-	readback_compare(&job, src_read, &s, &rep);
+	compare_with(&job, other, &rep);
 	is_int(rep.total_ranges, 1, "a stretch with a difference every 100 bytes is one range");
 	/* (one run of the card: a stretch across two runs is two places) */
 	is_int(rep.ranges[0].len, 299901, "as long as the stretch");
@@ -124,6 +138,7 @@ int main(void)
 
 	card_close(&c);
 	unlink(path);
+	unlink(srcpath);
 	free(file);
 	free(other);
 	return done_testing();
