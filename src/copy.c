@@ -14,11 +14,11 @@
 /*
  * 1 MiB requests, two in flight: a card (and the kernel's queue in front
  * of it) is idle between one synchronous request and the next; two keep it
- * busy.  Six buffers let the reader run ahead.  6 MiB in all, for a 16 MiB
- * process.
+ * busy.  Two more let the reader run ahead.  4 MiB in all (or 4 MiB of the
+ * source mapped), for a process that stays under 16 MiB.
  */
 #define COPY_CHUNK	(1024 * 1024)
-#define COPY_BUFFERS	6
+#define COPY_BUFFERS	4
 #define COPY_WRITERS	2
 
 struct copy_state {

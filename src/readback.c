@@ -14,7 +14,7 @@
 
 /* As copy.c: 1 MiB requests, two in flight. */
 #define READ_CHUNK	(1024 * 1024)
-#define READ_BUFFERS	6
+#define READ_BUFFERS	4
 #define READ_THREADS	2
 
 struct reader {
