@@ -413,6 +413,8 @@ static int finish(struct prepare_run *r, uint64_t size)
 	int rc;
 
 	r->phase = PHASE_FINISH;
+	/* From here, a failure must take the name away again (prepare_write). */
+	r->final_named = true;
 	rc = format_rename(&r->card, l, TMP_PATH, FINAL_PATH, err, sizeof(err));
 	if (rc)
 		return fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", err);
@@ -439,6 +441,23 @@ static int finish(struct prepare_run *r, uint64_t size)
 		progress_note(r->pg, "warning: the system did not re-read the partition table "
 			      "(%s); remove and insert the card to see it", strerror(-rc));
 	return 0;
+}
+
+/* After a failed rename or its failed confirmation: is the name gone? */
+static bool final_name_absent(struct prepare_run *r)
+{
+	const struct sd_layout *l = &r->layout;
+	struct fat_dirent de;
+	struct fat_vol *vol;
+	char err[256];
+	bool absent;
+
+	if (volume_open(&r->card, false, l->part_start * LAYOUT_SECTOR,
+			l->part_sectors * LAYOUT_SECTOR, &vol, err, sizeof(err)) != 0)
+		return false;
+	absent = fat_lookup(vol, FINAL_PATH, &de, NULL, 0) == -ENOENT;
+	fat_close(vol);
+	return absent;
 }
 
 int prepare_write(struct prepare_run *r, struct source *src, const struct prepare_source *ps)
@@ -473,7 +492,12 @@ int prepare_write(struct prepare_run *r, struct source *src, const struct prepar
 		rc = finish(r, ps->size);
 	r->seconds[PHASE_FINISH] = elapsed_since(&t);
 
-	/* A card that failed must not look ready: no UPDATE.TMP left either. */
+	/* A card that failed must not look ready: no UPDATE.APP that was not
+	 * confirmed on the card, and no UPDATE.TMP left either. */
+	if (rc && r->final_named && !r->verified) {
+		format_delete(&r->card, &r->layout, FINAL_PATH, err, sizeof(err));
+		r->final_named = !final_name_absent(r);
+	}
 	if (rc && r->temp_created &&
 	    format_delete(&r->card, &r->layout, TMP_PATH, err, sizeof(err)) == 0)
 		r->temp_created = false;
@@ -491,6 +515,9 @@ const char *prepare_card_state(const struct prepare_run *r)
 {
 	if (r->verified)
 		return "the card is ready: dload/UPDATE.APP is written and verified";
+	if (r->final_named)
+		return "dload/UPDATE.APP could not be confirmed on the card, nor removed: "
+		       "do not use this card";
 	if (!r->card_touched)
 		return "nothing was written to the card";
 	if (r->temp_created)

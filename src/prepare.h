@@ -78,6 +78,7 @@ struct prepare_run {
 	char advice[256];		/* one line: what to do */
 	bool card_touched;		/* anything written yet */
 	bool temp_created;		/* dload/UPDATE.TMP exists */
+	bool final_named;		/* the rename to UPDATE.APP was attempted */
 	unsigned char sha256[32];	/* of the source, as written */
 	unsigned char card_sha256[32];	/* of what was read back from the card */
 	bool card_sha_known;		/* card_sha256 is set */
