@@ -109,6 +109,16 @@ uint64_t cli_parse_size(const char *arg, const char *option)
 	return v;
 }
 
+unsigned cli_parse_uint(const char *command, const char *option, const char *arg, unsigned max)
+{
+	unsigned v;
+
+	if (parse_uint(arg, max, &v) != 0)
+		cli_usage_error(command, "invalid %s '%s': give a whole number up to %u",
+				option, arg, max);
+	return v;
+}
+
 void cli_parse_digest(const char *arg, const char *option, unsigned char *out, size_t len)
 {
 	if (parse_hex(arg, out, len) != 0)

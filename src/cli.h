@@ -33,6 +33,9 @@ void cli_print_exit_codes(FILE *out, const int *codes);
 /* A size option ("8G"), or exit with a usage error naming the option. */
 uint64_t cli_parse_size(const char *arg, const char *option);
 
+/* A whole-number option up to max, or exit with a usage error. */
+unsigned cli_parse_uint(const char *command, const char *option, const char *arg, unsigned max);
+
 /* A hex digest option of len bytes, or exit with a usage error. */
 void cli_parse_digest(const char *arg, const char *option, unsigned char *out, size_t len);
 

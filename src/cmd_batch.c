@@ -119,19 +119,6 @@ enum {
 	OPT_LOG,
 };
 
-static unsigned parse_count(const char *arg, const char *option, unsigned max)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (*arg == '-' || !*arg || *end || errno || v > max)
-		cli_usage_error("batch", "invalid %s '%s': give a whole number up to %u",
-				option, arg, max);
-	return (unsigned)v;
-}
-
 static void check_combination(const struct batch_args *a, size_t npos)
 {
 	if (a->watch) {
@@ -185,7 +172,7 @@ static int parse_args(int argc, char **argv, struct batch_args *a)
 			a->watch = true;
 			break;
 		case 'n':
-			a->copies = parse_count(optarg, "--copies", 100000);
+			a->copies = cli_parse_uint("batch", "--copies", optarg, 100000);
 			if (!a->copies)
 				cli_usage_error("batch", "--copies must be at least 1");
 			break;
@@ -196,7 +183,7 @@ static int parse_args(int argc, char **argv, struct batch_args *a)
 			a->redo = true;
 			break;
 		case OPT_POLL:
-			a->poll = parse_count(optarg, "--poll", 3600);
+			a->poll = cli_parse_uint("batch", "--poll", optarg, 3600);
 			break;
 		case OPT_LOG:
 			a->log = optarg;

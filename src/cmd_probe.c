@@ -27,7 +27,6 @@
 /* Smaller is no SD card, and leaves the probe no room to look around. */
 #define MIN_CARD (1 * MiB)
 
-#define DEFAULT_STALL_TIMEOUT 30
 
 static const int probe_exit_codes[] = {
 	EXIT_OK, EXIT_FAKE_CAPACITY, EXIT_PROBE_DAMAGED, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED,
@@ -269,17 +268,6 @@ static void on_stall(void *arg, unsigned seconds)
 			"been put back.\n", job->r->blocks_written, job->r->block_size);
 }
 
-static unsigned parse_seconds(const char *arg)
-{
-	char *end;
-	unsigned long v = strtoul(arg, &end, 10);
-
-	if (*arg == '-' || *end || end == arg || v > 86400)
-		cli_usage_error("probe", "invalid --stall-timeout '%s': give seconds, 0 to wait "
-				"forever", arg);
-	return (unsigned)v;
-}
-
 int cmd_probe(int argc, char **argv)
 {
 	enum { OPT_QUICK = 256, OPT_ALLOW_FIXED, OPT_STALL_TIMEOUT };
@@ -309,7 +297,7 @@ int cmd_probe(int argc, char **argv)
 			safety_flags |= SAFETY_ALLOW_FIXED;
 			break;
 		case OPT_STALL_TIMEOUT:
-			stall_timeout = parse_seconds(optarg);
+			stall_timeout = cli_parse_uint("probe", "--stall-timeout", optarg, MAX_STALL_TIMEOUT);
 			break;
 		case 'j':
 			job.json = true;

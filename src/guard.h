@@ -16,6 +16,10 @@
  * while the child stays stuck until the kernel releases it.
  */
 
+/* Seconds without progress before a card is declared stalled. */
+#define DEFAULT_STALL_TIMEOUT 30
+#define MAX_STALL_TIMEOUT 86400
+
 /* Memory the parent and the child both see; zeroed. */
 void *guard_shared_alloc(size_t size);
 void guard_shared_free(void *p, size_t size);

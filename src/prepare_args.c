@@ -25,8 +25,7 @@ void write_args_init(struct write_args *w)
 
 int write_args_parse(struct write_args *w, int c, const char *arg, char *err, size_t errlen)
 {
-	char why[128], *end;
-	unsigned long v;
+	char why[128];
 
 	switch (c) {
 	case 'y':
@@ -58,10 +57,8 @@ int write_args_parse(struct write_args *w, int c, const char *arg, char *err, si
 		w->have_md5 = true;
 		return 1;
 	case WRITE_OPT_STALL_TIMEOUT:
-		v = strtoul(arg, &end, 10);
-		if (*arg == '-' || *end || end == arg || v > 86400)
+		if (parse_uint(arg, MAX_STALL_TIMEOUT, &w->stall_timeout) != 0)
 			return bad(err, errlen, "--stall-timeout", arg, "give seconds, 0 to wait forever");
-		w->stall_timeout = (unsigned)v;
 		return 1;
 	case 'j':
 		w->json = true;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "guard.h"
 #include "prepare.h"
 
 /*
@@ -20,8 +21,6 @@ struct write_args {
 	bool have_sha256, have_md5;
 	unsigned char sha256[32], md5[16];
 };
-
-#define DEFAULT_STALL_TIMEOUT 30
 
 enum {
 	WRITE_OPT_ALLOW_FIXED = 0x1000,

@@ -50,6 +50,21 @@ int parse_size(const char *str, uint64_t *bytes)
 	return 0;
 }
 
+int parse_uint(const char *str, unsigned max, unsigned *val)
+{
+	unsigned long v;
+	char *end;
+
+	if (!str || !isdigit((unsigned char)*str))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(str, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*val = (unsigned)v;
+	return 0;
+}
+
 char *size_to_human(uint64_t bytes, char *buf, size_t len)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };

@@ -13,6 +13,9 @@
 /* "8G", "512M", "7.5GiB", "4000000000": binary suffixes, as dd and truncate. */
 int parse_size(const char *str, uint64_t *bytes);
 
+/* A whole number from 0 to max, nothing else around it.  0 or -EINVAL. */
+int parse_uint(const char *str, unsigned max, unsigned *val);
+
 /* "7.4 GiB"; the buffer should hold at least 16 bytes. */
 char *size_to_human(uint64_t bytes, char *buf, size_t len);
 

@@ -41,6 +41,20 @@ int main(void)
 	size_bad("G");
 	size_bad("8Gx");
 
+	{
+		unsigned v = 0;
+
+		ok(parse_uint("30", 86400, &v) == 0 && v == 30, "a whole number");
+		ok(parse_uint("0", 10, &v) == 0 && v == 0, "zero");
+		ok(parse_uint("86400", 86400, &v) == 0, "the maximum itself");
+		ok(parse_uint("86401", 86400, &v) != 0, "past the maximum refused");
+		ok(parse_uint("-1", 86400, &v) != 0, "a negative number refused");
+		ok(parse_uint("", 86400, &v) != 0, "nothing refused");
+		ok(parse_uint("5s", 86400, &v) != 0, "a unit after it refused");
+		ok(parse_uint(" 5", 86400, &v) != 0, "a blank before it refused");
+		ok(parse_uint("99999999999999999999", 4000000000U, &v) != 0, "an overflow refused");
+	}
+
 	is_str(size_to_human(0, buf, sizeof(buf)), "0 B", "0 bytes");
 	is_str(size_to_human(8 * GiB, buf, sizeof(buf)), "8.0 GiB", "8 GiB");
 	is_str(size_to_human_both(16 * GiB, buf, sizeof(buf)), "16.0 GiB (17.2 GB)",
