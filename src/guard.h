@@ -2,6 +2,7 @@
 #ifndef DLOADCARD_GUARD_H
 #define DLOADCARD_GUARD_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "progress.h"
@@ -14,6 +15,33 @@
  * with the child): after timeout seconds without a beat it reports the
  * stall, kills the child and returns, and the user gets the shell back even
  * while the child stays stuck until the kernel releases it.
+ *
+ * Interruptions.  A terminal's Ctrl-C reaches the whole foreground process
+ * group at once, the child with the parent; so does `kill -INT -PGID`, and
+ * systemd's SIGTERM reaches every process of the unit; `kill PID` reaches
+ * the parent alone.  Were each process to act on what it receives, one
+ * Ctrl-C would be one signal here and two there, and a stop request
+ * forwarded to a child that already had one would count as a second,
+ * "now", and end it halfway through putting the card back.  So only the
+ * parent listens: the child ignores SIGINT, SIGTERM and SIGHUP, and the
+ * parent, counting every one it receives (cli.h), passes the request on
+ * through memory they share, which no signal can duplicate:
+ *
+ *   first     stop: the child stops at its next step, cleans up (prepare
+ *             removes dload/UPDATE.TMP, probe puts back every block) and
+ *             reports the state of the card;
+ *   second    absorbed, with a word that the cleanup is under way;
+ *   third     abandon: the child is killed and on_abandon says what the
+ *             card is left with.
+ *
+ * The child dies with the parent (PR_SET_PDEATHSIG, checked against the
+ * parent that forked it, in case that one died before), so that a `kill -9`
+ * of the command leaves nothing writing the card or holding its lock; mtools
+ * dies with whoever ran it likewise (mtools.c).
+ *
+ * batch needs no child for this: its cards are threads of one process,
+ * which a signal reaches once whatever its source; the main thread counts
+ * them (cmd_batch.c) and tells each card through its cancel flag.
  */
 
 /* Seconds without progress before a card is declared stalled. */
@@ -24,13 +52,25 @@
 void *guard_shared_alloc(size_t size);
 void guard_shared_free(void *p, size_t size);
 
+struct guard_ops {
+	/* The card made no progress for seconds: say so; the child is then
+	 * killed and EXIT_STALLED returned.  Runs in the parent. */
+	void (*on_stall)(void *arg, unsigned seconds);
+	/* The third signal: say what the card is left with; the child is then
+	 * killed and EXIT_INTERRUPTED returned.  Runs in the parent. */
+	void (*on_abandon)(void *arg);
+	/* What the child does when stopped ("putting back ..."), for the word
+	 * after a second signal. */
+	const char *cleanup;
+};
+
 /*
- * Run work(arg) in a child and return its exit status.  Signals reaching
- * the parent alone (SIGTERM) are passed on.  On a stall: on_stall(arg,
- * seconds) runs in the parent, the child is killed, and EXIT_STALLED is
- * returned.  timeout 0: no watching (work still runs in a child).
+ * Run work(arg, stop) in a child and return its exit status.  *stop becomes
+ * the first signal that reached the parent (read it with cancel_requested);
+ * work stops at its next step, cleans up and returns.  timeout 0: no
+ * watching for stalls (work still runs in a child).
  */
-int guard_run(int (*work)(void *arg), void *arg, const struct progress *pg,
-	      unsigned timeout, void (*on_stall)(void *arg, unsigned seconds));
+int guard_run(int (*work)(void *arg, volatile sig_atomic_t *stop), void *arg,
+	      const struct progress *pg, unsigned timeout, const struct guard_ops *ops);
 
 #endif
