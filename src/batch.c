@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "batch.h"
@@ -58,20 +59,31 @@ int batch_init(struct batch *b, const struct prepare_opts *opts, const struct pr
 	return 0;
 }
 
-bool batch_destroy(struct batch *b)
+/* A card given up on whose thread still runs. */
+static bool any_stuck(struct batch *b)
 {
+	bool stuck = false;
 	size_t i;
 
 	pthread_mutex_lock(&b->lock);
-	for (i = 0; i < b->n; i++) {
-		struct batch_card *c = b->cards[i];
-
-		if (c->started && !c->exited && c->given_up) {
-			pthread_mutex_unlock(&b->lock);
-			return false;
-		}
-	}
+	for (i = 0; i < b->n && !stuck; i++)
+		stuck = b->cards[i]->started && !b->cards[i]->exited && b->cards[i]->given_up;
 	pthread_mutex_unlock(&b->lock);
+	return stuck;
+}
+
+bool batch_destroy(struct batch *b)
+{
+	const struct timespec moment = { 0, 50 * 1000 * 1000 };
+	size_t i;
+	int tries;
+
+	/* A card just given up on may end in a moment, its mtools killed. */
+	for (tries = 0; tries < 20 && any_stuck(b); tries++)
+		nanosleep(&moment, NULL);
+	batch_poll(b);		/* joins the threads that ended */
+	if (any_stuck(b))
+		return false;
 	for (i = 0; i < b->n; i++) {
 		struct batch_card *c = b->cards[i];
 

@@ -12,36 +12,32 @@
  * uninterruptibly for O_DIRECT; no thread of the process that issued it can
  * end the process before the kernel gives up.  So the work runs in a child
  * process, and this parent watches its progress heartbeat (in memory shared
- * with the child): after timeout seconds without a beat it reports the
- * stall, kills the child and returns, and the user gets the shell back even
- * while the child stays stuck until the kernel releases it.
+ * with the child): after timeout seconds without a beat (time the command
+ * spends stopped, by Ctrl-Z, not counted) it reports the stall, kills the
+ * child and returns, and the user gets the shell back even while the child
+ * stays stuck until the kernel releases it.
  *
  * Interruptions.  A terminal's Ctrl-C reaches the whole foreground process
- * group at once, the child with the parent; so does `kill -INT -PGID`, and
- * systemd's SIGTERM reaches every process of the unit; `kill PID` reaches
- * the parent alone.  Were each process to act on what it receives, one
- * Ctrl-C would be one signal here and two there, and a stop request
- * forwarded to a child that already had one would count as a second,
- * "now", and end it halfway through putting the card back.  So only the
- * parent listens: the child ignores SIGINT, SIGTERM and SIGHUP, and the
- * parent, counting every one it receives (cli.h), passes the request on
- * through memory they share, which no signal can duplicate:
+ * group, the child with the parent, and so does systemd's SIGTERM; `kill
+ * PID` reaches the parent alone.  Were each process to act on what it gets,
+ * one Ctrl-C would count once here and twice there (a forwarded stop on top
+ * of the child's own: "now", halfway through putting the card back).  So
+ * the child ignores SIGINT, SIGTERM and SIGHUP, and the parent, counting
+ * what it receives (cli.h), passes the stop on through memory they share,
+ * which no signal can duplicate:
  *
- *   first     stop: the child stops at its next step, cleans up (prepare
- *             removes dload/UPDATE.TMP, probe puts back every block) and
- *             reports the state of the card;
- *   second    absorbed, with a word that the cleanup is under way;
- *   third     abandon: the child is killed and on_abandon says what the
- *             card is left with.
+ *   first   the child stops at its next step, cleans up (prepare removes
+ *           dload/UPDATE.TMP, probe puts every block back), says what the
+ *           card holds;
+ *   second  absorbed, with a word that the cleanup is under way;
+ *   third   the child is killed, and on_abandon says what the card is left
+ *           with.
  *
- * The child dies with the parent (PR_SET_PDEATHSIG, checked against the
- * parent that forked it, in case that one died before), so that a `kill -9`
- * of the command leaves nothing writing the card or holding its lock; mtools
- * dies with whoever ran it likewise (mtools.c).
- *
+ * The child dies with the parent (PR_SET_PDEATHSIG, and a check that the
+ * parent did not die before that), so that `kill -9` leaves nothing writing
+ * the card or holding its lock; mtools dies with whoever ran it (mtools.c).
  * batch needs no child for this: its cards are threads of one process,
- * which a signal reaches once whatever its source; the main thread counts
- * them (cmd_batch.c) and tells each card through its cancel flag.
+ * which a signal reaches once whatever its source.
  */
 
 /* Seconds without progress before a card is declared stalled. */

@@ -42,7 +42,8 @@ layout() { jq -r ".layout.$1" "$TMP/good.json"; }
 part=$(($(layout partition_start) * 512))
 fat_at=$((part + $(layout reserved_sectors) * 512))
 data_at=$(($(layout data_start) * 512))
-dirs_len=$((2 * $(layout cluster_bytes)))	# the root and dload/
+cluster=$(layout cluster_bytes)
+dload_dir=$((data_at + cluster))	# cluster 3, after the root's
 file_at=$(layout file_offset)
 good_sha=$(sha256_of "$good")
 
@@ -200,10 +201,10 @@ write_hangs=(--stall-on write --stall-at $((file_at + MiB)):4096 --stall-seconds
 phase write "Formatting FAT32" 0.6 --no-probe -- "${write_hangs[@]}"
 phase readback "Writing UPDATE.APP: done" 0.3 --no-probe -- \
 	--stall-on read --stall-at $((file_at + MiB)):4096 --stall-seconds 1.5
-# finish: every write to the directories takes 0.3 s, the rename's too; a
+# finish: every write to dload/ takes half a second, the rename's too; a
 # stop while renaming takes the name back.
-phase finish "identical, byte for byte" 0.1 -- \
-	--stall-on write --stall-every --stall-at "$data_at:$dirs_len" --stall-seconds 0.3
+phase finish "identical, byte for byte" 0.15 -- \
+	--stall-on write --stall-every --stall-at "$dload_dir:$cluster" --stall-seconds 0.5
 
 # --- prepare: other sources of the signal ----------------------------------------
 
@@ -435,8 +436,8 @@ sim b3b --stall-on write --stall-at $((file_at + MiB)):4096 --stall-seconds 30 -
 cards+=("$CARD")
 hung=$CARD
 rm -f "$TMP/b.jsonl"
-interrupted --timeout 20 --when "Writing UPDATE.APP" --after 0.3 --ctrl-c --after 0.4 --ctrl-c \
-	--after 0.4 --ctrl-c -- "$DLOADCARD" batch --yes --no-probe --log "$TMP/b.jsonl" "$src" \
+interrupted --timeout 20 --when "Writing UPDATE.APP" --after 0.3 --ctrl-c --after 0.5 --ctrl-c \
+	--after 0.5 --ctrl-c -- "$DLOADCARD" batch --yes --no-probe --log "$TMP/b.jsonl" "$src" \
 	"${cards[@]}"
 is_status 130 "Ctrl-C three times, a card hanging: batch ends, exit 130"
 like "$out" "b3b/mnt/card: INTERRUPTED: interrupted during write, and the cleanup abandoned" \
