@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "exitcodes.h"
 #include "strutils.h"
+#include "sysfs.h"
 
 volatile sig_atomic_t cli_stop;
 
@@ -117,6 +118,15 @@ unsigned cli_parse_uint(const char *command, const char *option, const char *arg
 		cli_usage_error(command, "invalid %s '%s': give a whole number up to %u",
 				option, arg, max);
 	return v;
+}
+
+const char *cli_parse_sysroot(const char *command, const char *arg)
+{
+	char why[PATH_MAX + 96];
+
+	if (sysroot_check(arg, why, sizeof(why)) != 0)
+		cli_usage_error(command, "invalid --sysroot '%s': %s", arg, why);
+	return arg;
 }
 
 void cli_parse_digest(const char *arg, const char *option, unsigned char *out, size_t len)

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "strutils.h"
@@ -25,15 +27,17 @@ static void probe_range(int fd, uint64_t off, uint64_t size, struct content_item
 {
 	blkid_probe pr = blkid_new_probe();
 
-	it->type[0] = it->version[0] = it->label[0] = it->uuid[0] = '\0';
+	it->type[0] = it->version[0] = it->label[0] = it->uuid[0] = it->usage[0] = '\0';
 	if (!pr)
 		return;
 	if (blkid_probe_set_device(pr, fd, (blkid_loff_t)off, (blkid_loff_t)size) == 0) {
 		blkid_probe_enable_superblocks(pr, 1);
 		blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL |
-						  BLKID_SUBLKS_UUID | BLKID_SUBLKS_VERSION);
+						  BLKID_SUBLKS_UUID | BLKID_SUBLKS_VERSION |
+						  BLKID_SUBLKS_USAGE);
 		if (blkid_do_safeprobe(pr) == 0) {
 			copy_value(pr, "TYPE", it->type, sizeof(it->type));
+			copy_value(pr, "USAGE", it->usage, sizeof(it->usage));
 			copy_value(pr, "VERSION", it->version, sizeof(it->version));
 			copy_value(pr, "LABEL", it->label, sizeof(it->label));
 			copy_value(pr, "UUID", it->uuid, sizeof(it->uuid));
@@ -93,6 +97,91 @@ int content_probe(int fd, uint64_t size, struct card_content *cc)
 			cc->n++;
 	}
 	return 0;
+}
+
+/* Beyond this much data, a file is not taken for blank without a look. */
+#define BLANK_SCAN_MAX	(64ULL << 20)
+#define SCAN_CHUNK	(1U << 20)
+
+static bool all_zero(const char *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+/*
+ * The bytes of data in the file (its holes left out), and whether they are
+ * all zero: only the data is read, and only up to BLANK_SCAN_MAX of it.
+ */
+static uint64_t data_bytes(int fd, uint64_t size, bool *blank)
+{
+	char *buf = malloc(SCAN_CHUNK);
+	uint64_t total = 0, scanned = 0;
+	off_t pos = 0, start, end, off;
+	ssize_t n;
+
+	*blank = buf != NULL;
+	while ((uint64_t)pos < size) {
+		start = lseek(fd, pos, SEEK_DATA);
+		if (start < 0 && errno == ENXIO)
+			break;			/* only holes from here */
+		if (start < 0)
+			start = pos;		/* no SEEK_DATA: all of it is data */
+		end = lseek(fd, start, SEEK_HOLE);
+		if (end < 0 || (uint64_t)end > size)
+			end = (off_t)size;
+		total += (uint64_t)(end - start);
+		for (off = start; *blank && off < end; off += n) {
+			n = pread(fd, buf, (size_t)(end - off < SCAN_CHUNK ? end - off : SCAN_CHUNK), off);
+			if (n <= 0 || scanned >= BLANK_SCAN_MAX || !all_zero(buf, (size_t)n))
+				*blank = false;
+			scanned += n > 0 ? (uint64_t)n : 0;
+			if (n <= 0)
+				break;
+		}
+		pos = end;
+	}
+	free(buf);
+	return total;
+}
+
+static const char *article(const char *word)
+{
+	return strchr("aeiouAEIOU", word[0]) ? "an" : "a";
+}
+
+enum content_kind content_classify(int fd, uint64_t size, const struct card_content *cc,
+				   char *what, size_t len)
+{
+	const struct content_item *it = cc->n ? &cc->items[0] : NULL;
+	char human[32];
+	bool blank;
+
+	if (*cc->pttype) {
+		snprintf(what, len, "%s %s partition table", article(cc->pttype), cc->pttype);
+		return CONTENT_DISK_IMAGE;
+	}
+	if (it && strcmp(it->type, "vfat") == 0) {
+		snprintf(what, len, "a FAT file system");
+		return CONTENT_DISK_IMAGE;
+	}
+	if (it) {
+		if (strcmp(it->usage, "filesystem") == 0)
+			snprintf(what, len, "%s %s file system", article(it->type), it->type);
+		else if (strcmp(it->usage, "crypto") == 0)
+			snprintf(what, len, "an encrypted volume (%s)", it->type);
+		else if (strcmp(it->usage, "raid") == 0)
+			snprintf(what, len, "a member of a RAID or volume group (%s)", it->type);
+		else
+			snprintf(what, len, "%s %s signature", article(it->type), it->type);
+		return CONTENT_OTHER;
+	}
+	size = data_bytes(fd, size, &blank);
+	if (blank) {
+		snprintf(what, len, "no data");
+		return CONTENT_BLANK;
+	}
+	snprintf(what, len, "%s of data", size_to_human(size, human, sizeof(human)));
+	return CONTENT_DATA;
 }
 
 /* Erase all signatures libblkid finds in a range; returns the count. */
