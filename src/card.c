@@ -302,8 +302,11 @@ int card_host_full(struct card *c, int err)
 		return 0;
 	if (err == ENOSPC || err == EDQUOT || err == EFBIG)
 		return err;
-	/* mtools only says that it failed: ask the file system. */
-	if (fstatvfs(c->fd, &vfs) != 0)
+	if (err)
+		return 0;
+	/* A tool only said that it failed: ask the file system, if it counts
+	 * its blocks at all (a FUSE file system may not). */
+	if (fstatvfs(c->fd, &vfs) != 0 || !vfs.f_blocks)
 		return 0;
 	left = (uint64_t)(geteuid() == 0 ? vfs.f_bfree : vfs.f_bavail) * vfs.f_frsize;
 	return left < MiB ? ENOSPC : 0;

@@ -83,8 +83,12 @@ int card_lock_alias(struct card *c, const char *path, bool blockdev, dev_t dev, 
  * if the name is still that file).  Before card_close. */
 void card_discard(struct card *c);
 
-/* Is a failed write of an image the host file system's fault (full, quota,
- * file too large) rather than the card's?  The errno that says so, or 0. */
+/*
+ * Is a failed write of an image the host file system's fault (full, quota,
+ * file too large) rather than the card's?  err is the failure's errno, or 0
+ * when it is not known (a tool only said it failed: then the file system's
+ * free space tells).  The errno that says so, or 0.
+ */
 int card_host_full(struct card *c, int err);
 
 /* Full reads and writes at an offset; -errno on failure, recorded in c. */

@@ -247,10 +247,11 @@ static int check_capacity(struct prepare_run *r)
 }
 
 /* A step done by libfdisk, mtools or fat.c failed, saying why in err; rc is
- * its -errno, or 0 when that says nothing of the host's file system. */
+ * its -errno, -EIO when a tool failed, or 0 when it says nothing of the
+ * host's file system. */
 static int step_failure(struct prepare_run *r, int rc, const char *err)
 {
-	int full = card_host_full(&r->card, -rc);
+	int full = card_host_full(&r->card, rc == -EIO ? 0 : -rc);
 
 	if (full)
 		return host_full(r, full);

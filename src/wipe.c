@@ -99,48 +99,62 @@ int content_probe(int fd, uint64_t size, struct card_content *cc)
 	return 0;
 }
 
-/* Beyond this much data, a file is not taken for blank without a look. */
-#define BLANK_SCAN_MAX	(64ULL << 20)
-#define SCAN_CHUNK	(1U << 20)
+/*
+ * A file whose data reads as zeros at its start and end, where every file
+ * format keeps its headers, and at places spread between, is taken for
+ * blank (a card image made by truncate, fallocate or dd): a little is read,
+ * whatever the size, since a card simulator or a slow file system may be
+ * behind it.
+ */
+#define BLANK_EDGE	(64U << 10)
+#define BLANK_SAMPLES	16U
+#define BLANK_SAMPLE	4096U
 
 static bool all_zero(const char *p, size_t n)
 {
 	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
 }
 
-/*
- * The bytes of data in the file (its holes left out), and whether they are
- * all zero: only the data is read, and only up to BLANK_SCAN_MAX of it.
- */
-static uint64_t data_bytes(int fd, uint64_t size, bool *blank)
+static bool zeros_at(int fd, char *buf, uint64_t off, size_t len)
 {
-	char *buf = malloc(SCAN_CHUNK);
-	uint64_t total = 0, scanned = 0;
-	off_t pos = 0, start, end, off;
-	ssize_t n;
+	ssize_t n = pread(fd, buf, len, (off_t)off);
 
-	*blank = buf != NULL;
+	return n >= 0 && all_zero(buf, (size_t)n);
+}
+
+static bool looks_blank(int fd, uint64_t size)
+{
+	char *buf = malloc(BLANK_EDGE);
+	size_t edge = size < BLANK_EDGE ? (size_t)size : BLANK_EDGE;
+	bool blank = buf && zeros_at(fd, buf, 0, edge) && zeros_at(fd, buf, size - edge, edge);
+	unsigned i;
+
+	for (i = 1; blank && i <= BLANK_SAMPLES; i++)
+		blank = zeros_at(fd, buf, size / (BLANK_SAMPLES + 1) * i / BLANK_SAMPLE * BLANK_SAMPLE,
+				 BLANK_SAMPLE);
+	free(buf);
+	return blank;
+}
+
+/* The bytes of data in the file, its holes left out (all of it where the
+ * file system cannot tell holes). */
+static uint64_t data_bytes(int fd, uint64_t size)
+{
+	uint64_t total = 0;
+	off_t pos = 0, start, end;
+
 	while ((uint64_t)pos < size) {
 		start = lseek(fd, pos, SEEK_DATA);
 		if (start < 0 && errno == ENXIO)
 			break;			/* only holes from here */
 		if (start < 0)
-			start = pos;		/* no SEEK_DATA: all of it is data */
+			return size - (uint64_t)pos;
 		end = lseek(fd, start, SEEK_HOLE);
 		if (end < 0 || (uint64_t)end > size)
 			end = (off_t)size;
 		total += (uint64_t)(end - start);
-		for (off = start; *blank && off < end; off += n) {
-			n = pread(fd, buf, (size_t)(end - off < SCAN_CHUNK ? end - off : SCAN_CHUNK), off);
-			if (n <= 0 || scanned >= BLANK_SCAN_MAX || !all_zero(buf, (size_t)n))
-				*blank = false;
-			scanned += n > 0 ? (uint64_t)n : 0;
-			if (n <= 0)
-				break;
-		}
 		pos = end;
 	}
-	free(buf);
 	return total;
 }
 
@@ -154,7 +168,7 @@ enum content_kind content_classify(int fd, uint64_t size, const struct card_cont
 {
 	const struct content_item *it = cc->n ? &cc->items[0] : NULL;
 	char human[32];
-	bool blank;
+	uint64_t data;
 
 	if (*cc->pttype) {
 		snprintf(what, len, "%s %s partition table", article(cc->pttype), cc->pttype);
@@ -175,12 +189,12 @@ enum content_kind content_classify(int fd, uint64_t size, const struct card_cont
 			snprintf(what, len, "%s %s signature", article(it->type), it->type);
 		return CONTENT_OTHER;
 	}
-	size = data_bytes(fd, size, &blank);
-	if (blank) {
+	data = data_bytes(fd, size);
+	if (!data || looks_blank(fd, size)) {
 		snprintf(what, len, "no data");
 		return CONTENT_BLANK;
 	}
-	snprintf(what, len, "%s of data", size_to_human(size, human, sizeof(human)));
+	snprintf(what, len, "%s of data", size_to_human(data, human, sizeof(human)));
 	return CONTENT_DATA;
 }
 
