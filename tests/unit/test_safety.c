@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The safety rules, driven by a fake sysfs tree and mount table: a USB
- * card, an SD card in a native slot, a SATA disk holding /, a disk under
- * LVM, a mounted card, a write-protected card, a partition node.
+ * The safety rules, driven by a fake system root as --sysroot gives it
+ * (sys/, proc/self/mountinfo, proc/swaps): a USB card, an SD card in a
+ * native slot, a SATA disk holding /, a disk under LVM, a mounted card, a
+ * write-protected card, a partition node.
  */
 #include "config.h"
 
@@ -43,7 +44,7 @@ static void put(const char *rel, const char *fmt, ...)
 	va_list ap;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(path, sizeof(path), "%s/sys/%s", root, rel);
 	xstrncpy(dir, path, sizeof(dir));
 	*strrchr(dir, '/') = '\0';
 	mkdirs(dir);
@@ -60,7 +61,7 @@ static void link_to(const char *target, const char *rel)
 {
 	char path[PATH_MAX * 2], dir[PATH_MAX * 2];
 
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(path, sizeof(path), "%s/sys/%s", root, rel);
 	xstrncpy(dir, path, sizeof(dir));
 	*strrchr(dir, '/') = '\0';
 	mkdirs(dir);
@@ -156,7 +157,9 @@ int main(void)
 	link_to("../../../../pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda/sda2",
 		"devices/virtual/block/dm-0/slaves/sda2");
 
-	snprintf(path, sizeof(path), "%s/mountinfo", root);
+	snprintf(path, sizeof(path), "%s/proc/self", root);
+	mkdirs(path);
+	snprintf(path, sizeof(path), "%s/proc/self/mountinfo", root);
 	{
 		FILE *f = fopen(path, "w");
 
@@ -164,17 +167,14 @@ int main(void)
 			   "30 22 8:33 / /media/card rw,relatime shared:2 - vfat /dev/sdc1 rw\n");
 		fclose(f);
 	}
-	snprintf(path, sizeof(path), "%s/swaps", root);
+	snprintf(path, sizeof(path), "%s/proc/swaps", root);
 	{
 		FILE *f = fopen(path, "w");
 
 		fprintf(f, "Filename\tType\tSize\tUsed\tPriority\n");
 		fclose(f);
 	}
-	memset(&r, 0, sizeof(r));
-	xstrncpy(r.sys, root, sizeof(r.sys));
-	snprintf(r.mountinfo, sizeof(r.mountinfo), "%s/mountinfo", root);
-	snprintf(r.swaps, sizeof(r.swaps), "%s/swaps", root);
+	sysroot_init(&r, root);
 
 	is_int(check(&r, 8, 16, 0, &res), SAFE_OK, "a card in a USB reader is eligible");
 	is_int(check(&r, 179, 0, 0, &res), SAFE_OK, "an SD card in a native slot (removable 0) is eligible");
