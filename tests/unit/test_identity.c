@@ -22,54 +22,9 @@
 #include "safety.h"
 #include "strutils.h"
 #include "sysfs.h"
+#include "fakeroot.h"
 #include "tap.h"
 #include "wipe.h"
-
-static char root[PATH_MAX - 128];
-
-static void mkdirs(const char *path)
-{
-	char buf[PATH_MAX], *p;
-
-	xstrncpy(buf, path, sizeof(buf));
-	for (p = buf + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	}
-	mkdir(buf, 0755);
-}
-
-/* Write text to root/rel, making the folders on the way. */
-static void put(const char *rel, const char *text)
-{
-	char path[PATH_MAX * 2], dir[PATH_MAX * 2];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	xstrncpy(dir, path, sizeof(dir));
-	*strrchr(dir, '/') = '\0';
-	mkdirs(dir);
-	f = fopen(path, "w");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-}
-
-static void link_to(const char *target, const char *rel)
-{
-	char path[PATH_MAX * 2], dir[PATH_MAX * 2];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	xstrncpy(dir, path, sizeof(dir));
-	*strrchr(dir, '/') = '\0';
-	mkdirs(dir);
-	if (symlink(target, path) != 0)
-		perror(path);
-}
 
 /*
  * A loop device of the fake sysfs, attached to file.  Its name is no real
@@ -77,22 +32,11 @@ static void link_to(const char *target, const char *rel)
  */
 static void add_loop(const char *name, unsigned minor, const char *file)
 {
-	char rel[256], text[PATH_MAX + 2], target[256];
+	char rel[256];
 
-	snprintf(rel, sizeof(rel), "sys/devices/virtual/block/%s/dev", name);
-	snprintf(text, sizeof(text), "7:%u\n", minor);
-	put(rel, text);
-	snprintf(rel, sizeof(rel), "sys/devices/virtual/block/%s/loop/backing_file", name);
-	snprintf(text, sizeof(text), "%s\n", file);
-	put(rel, text);
-	snprintf(target, sizeof(target), "../../devices/virtual/block/%s", name);
-	snprintf(rel, sizeof(rel), "sys/dev/block/7:%u", minor);
-	link_to(target, rel);
-	snprintf(rel, sizeof(rel), "sys/class/block/%s", name);
-	link_to(target, rel);
-	snprintf(target, sizeof(target), "../devices/virtual/block/%s", name);
-	snprintf(rel, sizeof(rel), "sys/block/%s", name);
-	link_to(target, rel);
+	fake_disk("virtual", name, 7, minor, 0, 0);
+	snprintf(rel, sizeof(rel), "devices/virtual/block/%s/loop/backing_file", name);
+	fake_put(rel, "%s\n", file);
 }
 
 static int make_file(const char *path, uint64_t size, const void *head, size_t hlen)
@@ -260,19 +204,17 @@ static void test_open(const struct sysroot *r, const char *dir, const char *src)
 
 int main(void)
 {
-	char img[PATH_MAX], hard[PATH_MAX], other[PATH_MAX], cmd[PATH_MAX + 16];
-	const char *tmp = getenv("TMPDIR");
+	char img[PATH_MAX], hard[PATH_MAX], other[PATH_MAX];
 	struct sysroot r;
 	int fd;
 
-	snprintf(root, sizeof(root), "%s/dloadcard-identity.XXXXXX", tmp ? tmp : "/tmp");
-	if (!mkdtemp(root)) {
+	if (fake_root_make("identity") != 0) {
 		printf("Bail out! cannot make a temporary folder\n");
 		return 1;
 	}
-	snprintf(img, sizeof(img), "%s/card.img", root);
-	snprintf(hard, sizeof(hard), "%s/link.img", root);
-	snprintf(other, sizeof(other), "%s/other.img", root);
+	snprintf(img, sizeof(img), "%s/card.img", fake_root);
+	snprintf(hard, sizeof(hard), "%s/link.img", fake_root);
+	snprintf(other, sizeof(other), "%s/other.img", fake_root);
 	fd = make_file(img, 64 << 20, NULL, 0);
 	close(fd);
 	fd = make_file(other, 64 << 20, NULL, 0);
@@ -281,20 +223,13 @@ int main(void)
 		perror(hard);
 	add_loop("loopfake0", 200, img);
 	add_loop("loopfake1", 201, img);
-	mkdirs(strcat(strcpy(cmd, root), "/proc/self"));
-	put("proc/self/mountinfo", "");
-	put("proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n");
-	sysroot_init(&r, root);
+	sysroot_init(&r, fake_root);
 
 	test_sysroot();
 	test_names(&r, img, hard, other);
-	test_content(root);
-	test_open(&r, root, other);
+	test_content(fake_root);
+	test_open(&r, fake_root, other);
 
-	if (getenv("KEEP"))
-		return done_testing();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	if (system(cmd) != 0)
-		diag("could not remove %s", root);
+	fake_root_remove();
 	return done_testing();
 }
