@@ -46,7 +46,7 @@ is_status 0 "a directory configured by hand (no stamp) is configured again"
 # --- The summary ------------------------------------------------------------------------
 
 # The reason faults.sh gives on a build without the simulator.
-why=$(cd "$TMP" && CARDSIM= TESTS_BUILDDIR=$TMP/none cardsim_usable)
+why=$(cd "$TMP" && CARDSIM='' TESTS_BUILDDIR=$TMP/none cardsim_usable)
 like "$why" "apt-get install libfuse3-dev" "without cardsim, the skip names libfuse3-dev"
 
 # A test-suite.log as automake writes it: a section per test that did not
