@@ -298,11 +298,11 @@ static enum safety_refusal check_loop(const struct sysroot *root, struct card *c
 	switch (card_lock_alias(c, node, true, devno, 0)) {
 	case -EWOULDBLOCK:
 		return refuse(res, SAFE_LOCKED, "%s is locked by another program (another "
-			      "dloadcard?) as %s: wait for it to finish", target, node);
+			      "dloadcard?) through %s: wait for it to finish", target, node);
 	case -EBUSY:
 		return refuse(res, SAFE_IN_USE, "%s, and %s is in use (mounted, or opened by "
-			      "another program): unmount it, or detach it (losetup -d %s)",
-			      words, node, node);
+			      "another program): close what holds it (then losetup -d %s), "
+			      "and try again", words, node, node);
 	}
 	/* Not ours to open (not root), or gone: the rules above were all. */
 	return SAFE_OK;
