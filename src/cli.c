@@ -58,7 +58,7 @@ static const char *exit_text(int code)
 	case EXIT_ERROR:		return "system error (out of memory, a missing tool, ...)";
 	case EXIT_USAGE:		return "bad command line";
 	case EXIT_REFUSED:		return "target refused (system disk, mounted, fixed, "
-					       "read-only, too small, ...) or not confirmed";
+					       "the source, not a disk image, ...) or not confirmed";
 	case EXIT_SOURCE_DAMAGED:	return "the UPDATE.APP is damaged or incomplete";
 	case EXIT_SOURCE_INVALID:	return "the file is not an UPDATE.APP (web page, "
 					       "zip, empty, ...)";
