@@ -361,6 +361,11 @@ refused 2 "invalid --label ' ': a label cannot start with a space" "--label ' '"
 run "$DLOADCARD" prepare --yes --size 40M "$TMP/small.img" "$src"
 is_status 3 "--size 40M is too small for the file: refused"
 [ ! -e "$TMP/small.img" ]; ok $? "and the file it created is gone"
+truncate -s 64M "$TMP/old.img"
+run "$DLOADCARD" batch --size 64M "$src" "$TMP/new.img" "$TMP/old.img" </dev/null
+is_status 3 "batch, not confirmed: refused"
+[ ! -e "$TMP/new.img" ]; ok $? "and the image it created for it is gone"
+rm -f "$TMP/old.img"
 run "$DLOADCARD" prepare --yes --size 100M "$lab" "$src"
 is_status 0 "an existing 64 MiB image with --size 100M is used as it is"
 one_line 'note: .*label.img already exists, of 64.0 MiB: --size 100.0 MiB is for a new file' \
