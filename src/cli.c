@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "exitcodes.h"
 #include "strutils.h"
+#include "sysfs.h"
 
 volatile sig_atomic_t cli_stop;
 
@@ -57,7 +58,7 @@ static const char *exit_text(int code)
 	case EXIT_ERROR:		return "system error (out of memory, a missing tool, ...)";
 	case EXIT_USAGE:		return "bad command line";
 	case EXIT_REFUSED:		return "target refused (system disk, mounted, fixed, "
-					       "read-only, too small, ...) or not confirmed";
+					       "the source, not a disk image, ...) or not confirmed";
 	case EXIT_SOURCE_DAMAGED:	return "the UPDATE.APP is damaged or incomplete";
 	case EXIT_SOURCE_INVALID:	return "the file is not an UPDATE.APP (web page, "
 					       "zip, empty, ...)";
@@ -117,6 +118,15 @@ unsigned cli_parse_uint(const char *command, const char *option, const char *arg
 		cli_usage_error(command, "invalid %s '%s': give a whole number up to %u",
 				option, arg, max);
 	return v;
+}
+
+const char *cli_parse_sysroot(const char *command, const char *arg)
+{
+	char why[PATH_MAX + 96];
+
+	if (sysroot_check(arg, why, sizeof(why)) != 0)
+		cli_usage_error(command, "invalid --sysroot '%s': %s", arg, why);
+	return arg;
 }
 
 void cli_parse_digest(const char *arg, const char *option, unsigned char *out, size_t len)

@@ -36,6 +36,9 @@ uint64_t cli_parse_size(const char *arg, const char *option);
 /* A whole-number option up to max, or exit with a usage error. */
 unsigned cli_parse_uint(const char *command, const char *option, const char *arg, unsigned max);
 
+/* A --sysroot directory (sysfs.h), or exit with a usage error. */
+const char *cli_parse_sysroot(const char *command, const char *arg);
+
 /* A hex digest option of len bytes, or exit with a usage error. */
 void cli_parse_digest(const char *arg, const char *option, unsigned char *out, size_t len);
 

@@ -69,6 +69,7 @@ static const int default_cols[] = {
 
 struct list_opts {
 	bool all, json;
+	const char *sysroot;		/* --sysroot, or NULL */
 	int cols[NCOLS];
 	size_t ncols;
 };
@@ -97,6 +98,8 @@ static void usage(FILE *out)
 	      " -a, --all            also show fixed disks (marked protected)\n"
 	      " -o, --output <list>  the columns to show; +<list> adds to the default\n"
 	      " -j, --json           print JSON (every column)\n"
+	      "     --sysroot <dir>  read the disks' facts from <dir>/sys and <dir>/proc\n"
+	      "                      (for tests, as lsblk's)\n"
 	      " -h, --help           display this help\n"
 	      " -V, --version        display version\n"
 	      "\nColumns:\n", out);
@@ -283,7 +286,7 @@ static int list_disks(const struct list_opts *o)
 	bool no_access = false;
 	int rc;
 
-	sysroot_init(&root);
+	sysroot_init(&root, o->sysroot);
 	rc = disks_scan(&root, &v, &n);
 	if (rc) {
 		warnx("cannot read %s/block: %s", root.sys, strerror(-rc));
@@ -308,9 +311,11 @@ static int list_disks(const struct list_opts *o)
 
 int cmd_list(int argc, char **argv)
 {
+	enum { OPT_SYSROOT = 256 };
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -332,6 +337,9 @@ int cmd_list(int argc, char **argv)
 			break;
 		case 'j':
 			o.json = true;
+			break;
+		case OPT_SYSROOT:
+			o.sysroot = cli_parse_sysroot("list", optarg);
 			break;
 		case 'h':
 			usage(stdout);

@@ -53,6 +53,8 @@ static void usage(FILE *out)
 	      "     --stall-timeout <seconds>\n"
 	      "                      give up when the card makes no progress this long\n"
 	      "                      (default 30; 0 waits forever)\n"
+	      "     --sysroot <dir>  read the disks' facts from <dir>/sys and <dir>/proc\n"
+	      "                      (for tests, as lsblk's)\n"
 	      " -j, --json           print the facts and the verdict as JSON on stdout\n"
 	      " -q, --quiet          no progress\n"
 	      " -h, --help           display this help\n"
@@ -63,39 +65,24 @@ static void usage(FILE *out)
 	      "\nSee dloadcard(1).\n", out);
 }
 
-/* The same rules as prepare, since the probe writes: 0 or EXIT_REFUSED. */
-static int open_target(const char *target, unsigned safety_flags, struct card *c)
+/* The same rules as prepare, since the probe writes: 0 or EXIT_REFUSED.
+ * Not the rule on what a file holds: the probe puts back what it wrote. */
+static int open_target(const char *target, unsigned safety_flags, const char *sysroot,
+		       struct card *c)
 {
+	struct safety_target t = { .flags = safety_flags };
 	struct safety_result sr;
 	struct sysroot root;
-	enum card_kind kind;
-	dev_t rdev = 0;
-	char err[512];
+	char size[48];
 
-	kind = card_kind_of(target, &rdev);
-	if (kind == CARD_KIND_MISSING) {
-		warnx("%s does not exist: give a card (/dev/sdX, /dev/mmcblkN) or an image file",
-		      target);
-		return EXIT_REFUSED;
-	}
-	if (kind == CARD_KIND_OTHER) {
-		warnx("%s is neither a disk nor an image file", target);
-		return EXIT_REFUSED;
-	}
-	if (kind == CARD_KIND_BLOCKDEV) {
-		sysroot_init(&root);
-		if (safety_check_disk(&root, rdev, safety_flags, &sr) != SAFE_OK) {
-			warnx("%s", sr.reason);
-			return EXIT_REFUSED;
-		}
-	}
-	if (card_open(c, target, CARD_WRITE, 0, err, sizeof(err)) != 0) {
-		warnx("%s", err);
+	sysroot_init(&root, sysroot);
+	if (safety_open_card(&root, c, target, &t, &sr) != SAFE_OK) {
+		warnx("%s", sr.reason);
 		return EXIT_REFUSED;
 	}
 	if (c->size < MIN_CARD) {
 		warnx("%s is too small to be a card (%s)", target,
-		      size_to_human(c->size, err, sizeof(err)));
+		      size_to_human(c->size, size, sizeof(size)));
 		card_close(c);
 		return EXIT_REFUSED;
 	}
@@ -270,11 +257,12 @@ static void on_stall(void *arg, unsigned seconds)
 
 int cmd_probe(int argc, char **argv)
 {
-	enum { OPT_QUICK = 256, OPT_ALLOW_FIXED, OPT_STALL_TIMEOUT };
+	enum { OPT_QUICK = 256, OPT_ALLOW_FIXED, OPT_STALL_TIMEOUT, OPT_SYSROOT };
 	static const struct option longopts[] = {
 		{ "quick", no_argument, NULL, OPT_QUICK },
 		{ "allow-fixed", no_argument, NULL, OPT_ALLOW_FIXED },
 		{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
+		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -283,6 +271,7 @@ int cmd_probe(int argc, char **argv)
 	};
 	struct probe_job job = { .o = { .restore = true, .thorough = true } };
 	unsigned safety_flags = 0, stall_timeout = DEFAULT_STALL_TIMEOUT;
+	const char *sysroot = NULL;
 	struct progress *pg;
 	struct card card;
 	bool quiet = false;
@@ -298,6 +287,9 @@ int cmd_probe(int argc, char **argv)
 			break;
 		case OPT_STALL_TIMEOUT:
 			stall_timeout = cli_parse_uint("probe", "--stall-timeout", optarg, MAX_STALL_TIMEOUT);
+			break;
+		case OPT_SYSROOT:
+			sysroot = cli_parse_sysroot("probe", optarg);
 			break;
 		case 'j':
 			job.json = true;
@@ -319,7 +311,7 @@ int cmd_probe(int argc, char **argv)
 		cli_usage_error("probe", "give one card (a disk or an image file)");
 	job.target = argv[optind];
 
-	rc = open_target(job.target, safety_flags, &card);
+	rc = open_target(job.target, safety_flags, sysroot, &card);
 	if (rc)
 		return rc;
 	/* Shared with the child that does the probing (guard.h). */

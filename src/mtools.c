@@ -16,9 +16,9 @@
 #include "mtools.h"
 #include "strutils.h"
 
-void mtools_drive(char *buf, size_t len, const char *path, uint64_t offset)
+void mtools_drive(char *buf, size_t len, uint64_t offset)
 {
-	snprintf(buf, len, "%s@@%" PRIu64, path, offset);
+	snprintf(buf, len, "/proc/self/fd/%d@@%" PRIu64, MTOOLS_CARD_FD, offset);
 }
 
 /*
@@ -99,7 +99,8 @@ static const char *prog_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-int mtools_run(const char *const argv[], int in_fd, int out_fd, char *err, size_t errlen)
+int mtools_run(const char *const argv[], int in_fd, int out_fd, int card_fd,
+	       char *err, size_t errlen)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -120,6 +121,10 @@ int mtools_run(const char *const argv[], int in_fd, int out_fd, char *err, size_
 	else
 		posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
+	/* Last, once the others are in place; a dup2 onto itself clears
+	 * close-on-exec (POSIX 2024, glibc 2.29). */
+	if (card_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, card_fd, MTOOLS_CARD_FD);
 
 	/* A process group of its own: a terminal's Ctrl-C is for dloadcard,
 	 * which stops at the next step; killing mformat halfway would only

@@ -68,12 +68,29 @@ static const char *where(uint64_t off, char *buf, size_t len)
 	return buf;
 }
 
-/* An I/O error of the card, told apart: gone, or failing. */
+/* An image file that could not grow: its file system's fault, not the card's. */
+static int host_full(struct prepare_run *r, int err)
+{
+	if (err == EFBIG)
+		return fail(r, EXIT_WRITE_ERROR, "Put the image on a file system that allows "
+			    "larger files (ext4, xfs), or make it smaller (--size).",
+			    "%s is larger than its file system allows: %s", r->card.path,
+			    strerror(err));
+	return fail(r, EXIT_WRITE_ERROR, "Free some space there (a sparse image needs about "
+		    "as much as UPDATE.APP), or put the image on another file system.",
+		    "the file system that holds %s is full: %s", r->card.path, strerror(err));
+}
+
+/* An I/O error of the card, told apart: gone, failing, or an image whose
+ * file system is full. */
 static int card_io_failure(struct prepare_run *r, int err, uint64_t off, bool writing)
 {
 	char at[32];
+	int full = writing ? card_host_full(&r->card, err) : 0;
 
 	where(off, at, sizeof(at));
+	if (full)
+		return host_full(r, full);
 	if (card_errno_vanished(err) || card_gone(&r->card))
 		return fail(r, EXIT_VANISHED,
 			    "Check the reader and the card's contacts, insert it again and rerun.",
@@ -98,14 +115,53 @@ static int interrupted(struct prepare_run *r)
 		    "interrupted during %s", prepare_phase_name(r->phase));
 }
 
-int prepare_open(struct prepare_run *r, const char *target, const struct prepare_opts *o,
-		 uint64_t source_size, struct progress *pg, volatile sig_atomic_t *cancel)
+static void note(struct prepare_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(struct prepare_run *r, const char *fmt, ...)
 {
+	va_list ap;
+
+	if (r->nnotes == PREPARE_MAX_NOTES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->notes[r->nnotes++], sizeof(r->notes[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* The rules, the open, then what the card's size allows. */
+static int open_card(struct prepare_run *r, const char *target, const struct prepare_opts *o,
+		     const struct prepare_source *ps)
+{
+	struct safety_target t = {
+		.flags = o->safety_flags | SAFETY_ERASE,
+		.create_size = o->create_size,
+		.source = ps->path,
+	};
+	struct card_identity source;
 	struct safety_result sr;
-	char err[512], have[48], need[48];
-	enum card_kind kind;
-	dev_t rdev = 0;
-	unsigned flags = CARD_WRITE;
+	char size[48], asked[48];
+
+	if (identity_of_path(&r->root, ps->path, &source) == 0)
+		t.source_id = &source;
+	if (safety_open_card(&r->root, &r->card, target, &t, &sr) != SAFE_OK)
+		return fail(r, EXIT_REFUSED, NULL, "%s", sr.reason);
+	r->card_open = true;
+	xstrncpy(r->holds, sr.holds, sizeof(r->holds));
+	if (sr.forced)
+		note(r, "%s holds %s: erased all the same (--force)", target, sr.holds);
+	if (o->create_size && !r->card.created && o->create_size != r->card.size)
+		note(r, "%s already exists, of %s: --size %s is for a new file, and is not used",
+		     target, size_to_human(r->card.size, size, sizeof(size)),
+		     size_to_human(o->create_size, asked, sizeof(asked)));
+	return 0;
+}
+
+int prepare_open(struct prepare_run *r, const char *target, const struct prepare_opts *o,
+		 const struct prepare_source *ps, struct progress *pg,
+		 volatile sig_atomic_t *cancel)
+{
+	char have[48], need[48], used[48];
+	bool size_unused;
 	uint64_t min;
 	int rc;
 
@@ -114,26 +170,12 @@ int prepare_open(struct prepare_run *r, const char *target, const struct prepare
 	r->pg = pg;
 	r->cancel = cancel;
 	r->phase = PHASE_OPEN;
-	sysroot_init(&r->root);
+	sysroot_init(&r->root, o->sysroot);
 
-	kind = card_kind_of(target, &rdev);
-	if (kind == CARD_KIND_BLOCKDEV) {
-		if (safety_check_disk(&r->root, rdev, o->safety_flags, &sr) != SAFE_OK)
-			return fail(r, EXIT_REFUSED, NULL, "%s", sr.reason);
-	} else if (kind == CARD_KIND_MISSING) {
-		if (!o->create_size)
-			return fail(r, EXIT_REFUSED, NULL,
-				    "%s does not exist: give a card (/dev/sdX, /dev/mmcblkN), or "
-				    "--size to create an image file", target);
-		flags |= CARD_CREATE;
-	} else if (kind == CARD_KIND_OTHER) {
-		return fail(r, EXIT_REFUSED, NULL, "%s is neither a disk nor an image file", target);
-	}
-
-	rc = card_open(&r->card, target, flags, o->create_size, err, sizeof(err));
+	rc = open_card(r, target, o, ps);
 	if (rc)
-		return fail(r, EXIT_REFUSED, NULL, "%s", err);
-	r->card_open = true;
+		return rc;
+	size_unused = o->create_size && !r->card.created && o->create_size != r->card.size;
 	if (r->card.blockdev)
 		identity_read(&r->root, r->card.name, &r->id);
 	if (r->card.sector_size != LAYOUT_SECTOR)
@@ -142,13 +184,20 @@ int prepare_open(struct prepare_run *r, const char *target, const struct prepare
 			    target, r->card.sector_size);
 
 	size_to_human_both(r->card.size, have, sizeof(have));
-	min = layout_min_card(source_size);
+	min = layout_min_card(ps->size);
 	size_to_human_both(min, need, sizeof(need));
 	if (layout_compute(r->card.size, &r->layout) != 0 ||
-	    layout_max_file(&r->layout) < source_size)
+	    layout_max_file(&r->layout) < ps->size)
 		return fail(r, EXIT_REFUSED, NULL,
 			    "%s is too small: it holds %s, and this UPDATE.APP needs a card of "
-			    "at least %s", target, have, need);
+			    "at least %s%s", target, have, need,
+			    size_unused ? " (--size is for a new file: remove this one first, or "
+			    "give another name)" : "");
+	if (layout_capped(&r->layout))
+		note(r, "only the first %s of %s's %s are used: an MBR partition ends within "
+		     "2 TiB, and the device needs an MBR",
+		     size_to_human(layout_used_bytes(&r->layout), used, sizeof(used)), target,
+		     size_to_human(r->card.size, have, sizeof(have)));
 	content_probe(r->card.fd, r->card.size, &r->before);
 	return 0;
 }
@@ -164,6 +213,7 @@ static int check_capacity(struct prepare_run *r)
 	struct probe_opts po = { .pg = r->pg, .cancel = r->cancel };
 	struct timespec t;
 	char what[512];
+	int full;
 
 	r->phase = PHASE_PROBE;
 	time_now(&t);
@@ -172,6 +222,11 @@ static int check_capacity(struct prepare_run *r)
 	r->probed = true;
 	r->seconds[PHASE_PROBE] = elapsed_since(&t);
 	probe_describe(&r->probe, what, sizeof(what));
+	/* An image whose file system filled up reads as a damaged card. */
+	full = r->probe.verdict != PROBE_GOOD && r->probe.verdict != PROBE_CANCELLED &&
+	       r->probe.err_write ? card_host_full(&r->card, r->probe.err) : 0;
+	if (full)
+		return host_full(r, full);
 	switch (r->probe.verdict) {
 	case PROBE_GOOD:
 		return 0;
@@ -189,6 +244,20 @@ static int check_capacity(struct prepare_run *r)
 		break;
 	}
 	return card_io_failure(r, r->probe.err, r->probe.err_off, r->probe.err_write);
+}
+
+/* A step done by libfdisk, mtools or fat.c failed, saying why in err; rc is
+ * its -errno, -EIO when a tool failed, or 0 when it says nothing of the
+ * host's file system. */
+static int step_failure(struct prepare_run *r, int rc, const char *err)
+{
+	int full = card_host_full(&r->card, rc == -EIO ? 0 : -rc);
+
+	if (full)
+		return host_full(r, full);
+	if (card_gone(&r->card))
+		return card_io_failure(r, ENODEV, NO_OFFSET, true);
+	return fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", err);
 }
 
 static int write_layout(struct prepare_run *r)
@@ -211,10 +280,8 @@ static int write_layout(struct prepare_run *r)
 	r->phase = PHASE_PARTITION;
 	progress_note(r->pg, "Writing the partition table (MBR, FAT32 partition at 4 MiB)");
 	rc = partition_write_mbr(r->card.fd, r->card.path, &r->layout, r->disk_id, err, sizeof(err));
-	if (rc && card_gone(&r->card))
-		return card_io_failure(r, ENODEV, NO_OFFSET, true);
 	if (rc)
-		return fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", err);
+		return step_failure(r, rc, err);
 
 	r->phase = PHASE_FORMAT;
 	progress_note(r->pg, "Formatting FAT32 (label %s, %s clusters) and creating " DLOAD_DIR "/",
@@ -222,10 +289,8 @@ static int write_layout(struct prepare_run *r)
 	rc = format_fat32(&r->card, &r->layout, r->opts->label, r->volume_id, err, sizeof(err));
 	if (!rc)
 		rc = format_create_empty(&r->card, &r->layout, TMP_PATH, err, sizeof(err));
-	if (rc && card_gone(&r->card))
-		return card_io_failure(r, ENODEV, NO_OFFSET, true);
 	if (rc)
-		return fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", err);
+		return step_failure(r, rc, err);
 	r->temp_created = true;
 	return 0;
 }
@@ -245,9 +310,11 @@ static int allocate_file(struct prepare_run *r, uint64_t size)
 		return fail(r, EXIT_WRITE_ERROR, "Use another card.",
 			    "the new file system does not read back: %s", err);
 	rc = fat_alloc_contiguous(vol, TMP_PATH, size, FILE_ALIGN, &ext);
-	if (rc)
-		fail(r, EXIT_WRITE_ERROR, "Use another card.",
-		     "cannot allocate room for UPDATE.APP: %s", fat_errmsg(vol));
+	if (rc) {
+		snprintf(err, sizeof(err), "cannot allocate room for UPDATE.APP: %s",
+			 fat_errmsg(vol));
+		step_failure(r, 0, err);	/* fat.c's errno is the volume's, not the host's */
+	}
 	fat_close(vol);
 	if (rc)
 		return r->exit_code;
@@ -417,7 +484,7 @@ static int finish(struct prepare_run *r, uint64_t size)
 	r->final_named = true;
 	rc = format_rename(&r->card, l, TMP_PATH, FINAL_PATH, err, sizeof(err));
 	if (rc)
-		return fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", err);
+		return step_failure(r, rc, err);
 	r->temp_created = false;
 	rc = card_flush(&r->card);
 	if (rc)
@@ -506,6 +573,9 @@ int prepare_write(struct prepare_run *r, struct source *src, const struct prepar
 
 void prepare_close(struct prepare_run *r)
 {
+	/* A file made for a run that never wrote it: as if never asked. */
+	if (r->card_open && !r->card_touched)
+		card_discard(&r->card);
 	if (r->card_open)
 		card_close(&r->card);
 	r->card_open = false;

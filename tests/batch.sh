@@ -132,7 +132,7 @@ is_status 5 "a web page as UPDATE.APP: exit 5"
 [ "$(sha256_of "$c1")" = "$before" ]; ok $? "and no card was touched"
 
 run "$DLOADCARD" batch --yes "$src" "$c1" "$TMP/../$(basename "$TMP")/c1.img"
-is_status 2 "the same card twice is a usage error"
+is_status 23 "the same card twice: made once, the second name refused"
 run "$DLOADCARD" batch --yes "$src"
 is_status 2 "no card is a usage error"
 
