@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "exitcodes.h"
+#include "json.h"
 #include "strutils.h"
 
 volatile sig_atomic_t cli_stop;
@@ -75,6 +76,8 @@ static const char *exit_text(int code)
 	case EXIT_DAMAGED_CARD:		return "a dload card whose UPDATE.APP is damaged";
 	case EXIT_SOME_FAILED:		return "some cards failed";
 	case EXIT_PROBE_DAMAGED:	return "the card loses or alters data";
+	case EXIT_REPORT_LOST:		return "the card (every card of a batch) is ready, but "
+					       "the report could not be written to standard output";
 	case EXIT_INTERRUPTED:		return "interrupted (SIGINT, SIGTERM)";
 	}
 	return "?";
@@ -85,6 +88,30 @@ void cli_print_exit_codes(FILE *out, const int *codes)
 	fputs("\nExit status:\n", out);
 	for (; *codes >= 0; codes++)
 		fprintf(out, " %3d  %s\n", *codes, exit_text(*codes));
+}
+
+int cli_fail(bool json, const char *command, const char *target, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	struct json j;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!json) {
+		warnx("%s", msg);
+		return code;
+	}
+	json_init(&j, stdout, false);
+	json_open(&j, NULL);
+	json_str(&j, "command", command);
+	json_str(&j, "target", target);
+	json_int(&j, "exit_code", code);
+	json_str(&j, "error", msg);
+	json_close(&j);
+	json_end(&j);
+	return code;
 }
 
 void cli_usage_error(const char *command, const char *fmt, ...)

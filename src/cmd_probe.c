@@ -15,6 +15,7 @@
 
 #include "card.h"
 #include "cli.h"
+#include "closestream.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "guard.h"
@@ -63,8 +64,9 @@ static void usage(FILE *out)
 	      "\nSee dloadcard(1).\n", out);
 }
 
-/* The same rules as prepare, since the probe writes: 0 or EXIT_REFUSED. */
-static int open_target(const char *target, unsigned safety_flags, struct card *c)
+/* The same rules as prepare, since the probe writes: 0 or EXIT_REFUSED
+ * (said as JSON with --json). */
+static int open_target(const char *target, unsigned safety_flags, bool json, struct card *c)
 {
 	struct safety_result sr;
 	struct sysroot root;
@@ -73,31 +75,23 @@ static int open_target(const char *target, unsigned safety_flags, struct card *c
 	char err[512];
 
 	kind = card_kind_of(target, &rdev);
-	if (kind == CARD_KIND_MISSING) {
-		warnx("%s does not exist: give a card (/dev/sdX, /dev/mmcblkN) or an image file",
-		      target);
-		return EXIT_REFUSED;
-	}
-	if (kind == CARD_KIND_OTHER) {
-		warnx("%s is neither a disk nor an image file", target);
-		return EXIT_REFUSED;
-	}
+	if (kind == CARD_KIND_MISSING)
+		return cli_fail(json, "probe", target, EXIT_REFUSED, "%s does not exist: give a card "
+				"(/dev/sdX, /dev/mmcblkN) or an image file", target);
+	if (kind == CARD_KIND_OTHER)
+		return cli_fail(json, "probe", target, EXIT_REFUSED,
+				"%s is neither a disk nor an image file", target);
 	if (kind == CARD_KIND_BLOCKDEV) {
 		sysroot_init(&root);
-		if (safety_check_disk(&root, rdev, safety_flags, &sr) != SAFE_OK) {
-			warnx("%s", sr.reason);
-			return EXIT_REFUSED;
-		}
+		if (safety_check_disk(&root, rdev, safety_flags, &sr) != SAFE_OK)
+			return cli_fail(json, "probe", target, EXIT_REFUSED, "%s", sr.reason);
 	}
-	if (card_open(c, target, CARD_WRITE, 0, err, sizeof(err)) != 0) {
-		warnx("%s", err);
-		return EXIT_REFUSED;
-	}
+	if (card_open(c, target, CARD_WRITE, 0, err, sizeof(err)) != 0)
+		return cli_fail(json, "probe", target, EXIT_REFUSED, "%s", err);
 	if (c->size < MIN_CARD) {
-		warnx("%s is too small to be a card (%s)", target,
-		      size_to_human(c->size, err, sizeof(err)));
 		card_close(c);
-		return EXIT_REFUSED;
+		return cli_fail(json, "probe", target, EXIT_REFUSED, "%s is too small to be a card (%s)",
+				target, size_to_human(c->size, err, sizeof(err)));
 	}
 	return 0;
 }
@@ -234,8 +228,9 @@ static int run_probe(void *arg)
 		print_json(job->target, r, quick, rc);
 	else
 		print_text(job->target, r, quick);
-	fflush(NULL);
-	return rc;
+	fflush(stderr);
+	/* This process ends with _exit(): its stdout is checked here. */
+	return closestream_status(rc);
 }
 
 /* The card hangs: the child is stuck in the kernel and will be killed,
@@ -319,7 +314,7 @@ int cmd_probe(int argc, char **argv)
 		cli_usage_error("probe", "give one card (a disk or an image file)");
 	job.target = argv[optind];
 
-	rc = open_target(job.target, safety_flags, &card);
+	rc = open_target(job.target, safety_flags, job.json, &card);
 	if (rc)
 		return rc;
 	/* Shared with the child that does the probing (guard.h). */
