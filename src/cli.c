@@ -55,11 +55,13 @@ static const char *exit_text(int code)
 {
 	switch (code) {
 	case EXIT_OK:			return "success";
-	case EXIT_ERROR:		return "system error (out of memory, a missing tool, ...)";
+	case EXIT_ERROR:		return "system error (out of memory, a missing tool, ...), "
+					       "or the result could not be written";
 	case EXIT_USAGE:		return "bad command line";
 	case EXIT_REFUSED:		return "target refused (system disk, mounted, fixed, "
 					       "read-only, too small, ...) or not confirmed";
-	case EXIT_SOURCE_DAMAGED:	return "the UPDATE.APP is damaged or incomplete";
+	case EXIT_SOURCE_DAMAGED:	return "the UPDATE.APP is damaged or incomplete, or changed "
+					       "while it was read";
 	case EXIT_SOURCE_INVALID:	return "the file is not an UPDATE.APP (web page, "
 					       "zip, empty, ...)";
 	case EXIT_DIGEST_MISMATCH:	return "the file's SHA-256 or MD5 differs from the "

@@ -8,6 +8,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <libsmartcols.h>
@@ -169,7 +170,13 @@ static void probe_content(const struct disk_info *d, struct disk_content *dc)
 		return;
 	rc = card_open(&c, d->path, 0, 0, err, sizeof(err));	/* O_RDONLY */
 	if (rc) {
-		dc->open_errno = -rc;
+		/* card_open() reports EACCES as a write-protected card, which
+		 * is what it means for a write; here, the open's own errno. */
+		int fd = open(d->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+		dc->open_errno = fd < 0 ? errno : -rc;
+		if (fd >= 0)
+			close(fd);
 		xstrncpy(dc->dload, "?", sizeof(dc->dload));
 		return;
 	}

@@ -499,11 +499,16 @@ static ssize_t read_plain(struct source *src, unsigned char *buf, size_t len)
 			return -e;
 		}
 		if (n == 0) {
+			struct stat now;
 			char how[96];
 
 			/* source_read() asks for no more than the size at open. */
-			snprintf(how, sizeof(how), "it shrank from %" PRIu64 " to %" PRIu64 " bytes",
-				 src->size, src->done + got);
+			if (fstat(src->fd, &now) == 0 && (uint64_t)now.st_size < src->size)
+				snprintf(how, sizeof(how), "it shrank from %" PRIu64 " to %" PRIu64
+					 " bytes", src->size, (uint64_t)now.st_size);
+			else
+				snprintf(how, sizeof(how), "it ended at byte %" PRIu64 " of %" PRIu64,
+					 src->done + got, src->size);
 			return source_note_changed(src, how);
 		}
 		got += (size_t)n;
