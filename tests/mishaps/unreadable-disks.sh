@@ -29,13 +29,13 @@ row() {	# row DEVICE FILTER
 
 # --- A disk that hangs -------------------------------------------------------------
 
-if ! _cardsim_bin >/dev/null 2>&1 || [ ! -e /dev/fuse ]; then
-	skip "list with a disk that hangs" "the faulty-card simulator needs FUSE (libfuse3, /dev/fuse)"
+if ! why=$(cardsim_usable); then
+	skip "list with a disk that hangs" "$why"
 else
 	# Every request stalls for 10 s; list waits 5 s for a disk by default.
 	cardsim_start "$TMP/hang" --size 64M --stall-at 0:64M --stall-every --stall-seconds 10 ||
 		{ echo "Bail out! cardsim does not start"; exit 1; }
-	cardsim_loop
+	cardsim_loop "$CARD"
 	t0=$(date +%s)
 	run timeout 50 "$DLOADCARD" list --all
 	t1=$(date +%s)
