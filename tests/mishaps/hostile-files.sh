@@ -66,6 +66,20 @@ run_limited verify --json --against "$TMP/fifo.APP" "$img"
 [ "$(jq -r .exit_code <<<"$out")" = 5 ]; ok $? "verify --json --against a FIFO: the error as JSON"
 [ "$(sha256_of "$src")" = "$src_sha" ]; ok $? "the source is unchanged"
 
+# --- A card that is not there ---------------------------------------------------------
+
+for cmd in verify probe; do
+	run "$DLOADCARD" "$cmd" --json "$TMP/missing.img"
+	[ "$(jq -r .exit_code <<<"$out" 2>/dev/null)" = "$status" ] && [ "$status" -ne 0 ]
+	ok $? "$cmd --json, no such card: a JSON error object with the exit status ($status)"
+	like "$(jq -r .error <<<"$out" 2>/dev/null)" "missing.img does not exist: give a card" \
+		"$cmd --json, no such card: the error names it"
+	[ ! -e "$TMP/missing.img" ]; ok $? "$cmd, no such card: nothing is created"
+done
+run "$DLOADCARD" verify "$TMP/missing.img"
+like "$errout" "missing.img does not exist" "verify, no such card: says so"
+! grep -q -- "--size" <<<"$errout"; ok $? "verify, no such card: no --size, which verify does not have"
+
 # --- A stored zip member with a wrong CRC-32 -----------------------------------------
 
 zip=$TMP/fw.zip
