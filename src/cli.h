@@ -42,6 +42,15 @@ const char *cli_parse_sysroot(const char *command, const char *arg);
 /* A hex digest option of len bytes, or exit with a usage error. */
 void cli_parse_digest(const char *arg, const char *option, unsigned char *out, size_t len);
 
+/*
+ * A failure before a command's work began (no such card, refused): the
+ * message as a warning, or with --json a JSON object on stdout with the
+ * command, the target, the exit code and the error, as scripts expect of
+ * every run.  Returns code.
+ */
+int cli_fail(bool json, const char *command, const char *target, int code, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
 /* A usage error: the message, a hint to --help, exit 2. */
 void cli_usage_error(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));

@@ -20,6 +20,7 @@
 
 #include "batch.h"
 #include "cli.h"
+#include "closestream.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "format.h"
@@ -58,7 +59,7 @@ struct station {
 
 static const int batch_exit_codes[] = {
 	EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED, EXIT_SOURCE_DAMAGED, EXIT_SOURCE_INVALID,
-	EXIT_DIGEST_MISMATCH, EXIT_SOME_FAILED, EXIT_INTERRUPTED, -1
+	EXIT_DIGEST_MISMATCH, EXIT_SOME_FAILED, EXIT_REPORT_LOST, EXIT_INTERRUPTED, -1
 };
 
 static void usage(FILE *out)
@@ -654,6 +655,7 @@ int cmd_batch(int argc, char **argv)
 
 	if (parse_args(argc, argv, &a))
 		return EXIT_OK;
+	closestream_on_lost_result(EXIT_REPORT_LOST, "every card is ready");
 	cli_catch_signals();
 	if (a.log && !(log = shoplog_open(a.log, why, sizeof(why)))) {
 		warnx("%s", why);

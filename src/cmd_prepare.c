@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "closestream.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "format.h"
@@ -32,7 +33,7 @@ static const int prepare_exit_codes[] = {
 	EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED, EXIT_SOURCE_DAMAGED,
 	EXIT_SOURCE_INVALID, EXIT_DIGEST_MISMATCH, EXIT_WRITE_ERROR, EXIT_READ_ERROR,
 	EXIT_MISMATCH, EXIT_FAKE_CAPACITY, EXIT_VANISHED, EXIT_STALLED, EXIT_PROBE_DAMAGED,
-	EXIT_INTERRUPTED, -1
+	EXIT_REPORT_LOST, EXIT_INTERRUPTED, -1
 };
 
 static void usage(FILE *out)
@@ -338,8 +339,9 @@ static int run_job(void *arg)
 		print_json_result(job->r, job->a, job->sc, rc);
 	else
 		print_text_result(job->r, job->a, job->sc);
-	fflush(NULL);
-	return rc;
+	fflush(stderr);
+	/* This process ends with _exit(): its stdout is checked here. */
+	return closestream_status(rc);
 }
 
 /*
@@ -428,6 +430,8 @@ int cmd_prepare(int argc, char **argv)
 	}
 	if (rc)
 		cli_usage_error("prepare", "%s", why);
+	closestream_on_lost_result(EXIT_REPORT_LOST, "the card is ready: dload/UPDATE.APP "
+				   "is written and verified");
 
 	/* Shared with the child that does the writing (guard.h). */
 	r = guard_shared_alloc(sizeof(*r));

@@ -15,6 +15,7 @@
 
 #include "card.h"
 #include "cli.h"
+#include "closestream.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "guard.h"
@@ -65,10 +66,11 @@ static void usage(FILE *out)
 	      "\nSee dloadcard(1).\n", out);
 }
 
-/* The same rules as prepare, since the probe writes: 0 or EXIT_REFUSED.
- * Not the rule on what a file holds: the probe puts back what it wrote. */
+/* The same rules as prepare, since the probe writes: 0 or EXIT_REFUSED
+ * (said as JSON with --json).  Not the rule on what a file holds: the probe
+ * puts back what it wrote. */
 static int open_target(const char *target, unsigned safety_flags, const char *sysroot,
-		       struct card *c)
+		       bool json, struct card *c)
 {
 	struct safety_target t = { .flags = safety_flags };
 	struct safety_result sr;
@@ -76,15 +78,12 @@ static int open_target(const char *target, unsigned safety_flags, const char *sy
 	char size[48];
 
 	sysroot_init(&root, sysroot);
-	if (safety_open_card(&root, c, target, &t, &sr) != SAFE_OK) {
-		warnx("%s", sr.reason);
-		return EXIT_REFUSED;
-	}
+	if (safety_open_card(&root, c, target, &t, &sr) != SAFE_OK)
+		return cli_fail(json, "probe", target, EXIT_REFUSED, "%s", sr.reason);
 	if (c->size < MIN_CARD) {
-		warnx("%s is too small to be a card (%s)", target,
-		      size_to_human(c->size, size, sizeof(size)));
 		card_close(c);
-		return EXIT_REFUSED;
+		return cli_fail(json, "probe", target, EXIT_REFUSED, "%s is too small to be a card (%s)",
+				target, size_to_human(c->size, size, sizeof(size)));
 	}
 	return 0;
 }
@@ -221,8 +220,9 @@ static int run_probe(void *arg)
 		print_json(job->target, r, quick, rc);
 	else
 		print_text(job->target, r, quick);
-	fflush(NULL);
-	return rc;
+	fflush(stderr);
+	/* This process ends with _exit(): its stdout is checked here. */
+	return closestream_status(rc);
 }
 
 /* The card hangs: the child is stuck in the kernel and will be killed,
@@ -311,7 +311,7 @@ int cmd_probe(int argc, char **argv)
 		cli_usage_error("probe", "give one card (a disk or an image file)");
 	job.target = argv[optind];
 
-	rc = open_target(job.target, safety_flags, sysroot, &card);
+	rc = open_target(job.target, safety_flags, sysroot, job.json, &card);
 	if (rc)
 		return rc;
 	/* Shared with the child that does the probing (guard.h). */

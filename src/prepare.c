@@ -18,6 +18,7 @@
 #include "partition.h"
 #include "prepare.h"
 #include "safety.h"
+#include "scan.h"
 #include "source.h"
 #include "strutils.h"
 #include "volume.h"
@@ -107,6 +108,21 @@ static int card_io_failure(struct prepare_run *r, int err, uint64_t off, bool wr
 static int cancelled(struct prepare_run *r)
 {
 	return cancel_requested(r->cancel);
+}
+
+#define KEEP_SOURCE "Keep the file unchanged while dloadcard runs, and run prepare again."
+
+/*
+ * The source failed while it was read (during: "while it was copied to the
+ * card"): if it changed, say so, with the code of a changed source.
+ */
+static int source_failed(struct prepare_run *r, struct source *src,
+			 const struct prepare_source *ps, const char *during, int err)
+{
+	if (err == ESTALE || source_unchanged(src) == 0)
+		return fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE, "%s, %s", source_error(src), during);
+	return fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE, "%s could not be read %s: %s", ps->path,
+		    during, *source_error(src) ? source_error(src) : strerror(err));
 }
 
 static int interrupted(struct prepare_run *r)
@@ -357,9 +373,7 @@ static int write_file(struct prepare_run *r, struct source *src, const struct pr
 		break;
 	case COPY_SOURCE_ERROR:
 		progress_end(r->pg, "failed");
-		rc = fail(r, EXIT_SOURCE_DAMAGED, "Keep the file unchanged while dloadcard runs.",
-			  "%s could not be read while copying: %s", ps->path,
-			  job.err == EFBIG || job.err == ENODATA ? "its size changed" : strerror(job.err));
+		rc = source_failed(r, src, ps, "while it was copied to the card", job.err);
 		break;
 	case COPY_CANCELLED:
 		progress_end(r->pg, "interrupted");
@@ -376,8 +390,7 @@ static int write_file(struct prepare_run *r, struct source *src, const struct pr
 		return rc;
 	progress_end(r->pg, "done");
 	if (source_unchanged(src) != 1)
-		return fail(r, EXIT_SOURCE_DAMAGED, "Keep the file unchanged while dloadcard runs.",
-			    "%s changed while it was being copied: %s", ps->path, source_error(src));
+		return source_failed(r, src, ps, "while it was copied to the card", ESTALE);
 	return 0;
 }
 
@@ -397,6 +410,47 @@ static void describe_diff(struct prepare_run *r)
 	     "at byte %" PRIu64 " of UPDATE.APP (card offset %" PRIu64 ", %.1f MiB)",
 	     d->bytes, d->total_ranges, d->total_ranges == 1 ? "" : "s",
 	     d->ranges[0].file_off, d->ranges[0].card_off, mib(d->ranges[0].card_off));
+}
+
+static void on_rehash(void *arg, uint64_t done, uint64_t total)
+{
+	(void)total;
+	progress_update(arg, done);
+}
+
+/*
+ * Did the source change since it was written?  Its times first; then, since
+ * a writer can keep those, its SHA-256 against the one written.  true with
+ * source_error() set to say how.
+ */
+static bool source_changed(struct prepare_run *r, struct source *src,
+			   const struct prepare_source *ps)
+{
+	struct scan_opts so = {
+		.what = SCAN_SHA256,
+		.progress = on_rehash,
+		.progress_arg = r->pg,
+		.cancel = r->cancel,
+	};
+	struct scan_result res;
+	char err[256];
+	bool differs;
+
+	if (source_unchanged(src) != 1)
+		return true;
+	if (source_rewind(src) != 0)
+		return false;
+	progress_begin(r->pg, "Checking whether the source changed", ps->size);
+	if (scan_source(src, &so, &res, err, sizeof(err)) != 0) {
+		progress_end(r->pg, "failed");
+		return source_unchanged(src) != 1;
+	}
+	differs = memcmp(res.sha256, r->sha256, sizeof(res.sha256)) != 0;
+	scan_result_free(&res);
+	progress_end(r->pg, differs ? "it changed" : "unchanged");
+	if (differs)
+		source_note_changed(src, "its content is no longer what was written");
+	return differs;
 }
 
 /*
@@ -428,7 +482,7 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 	if (rc)
 		return card_io_failure(r, -rc, NO_OFFSET, true);
 	if (compare && source_rewind(src) != 0)
-		return fail(r, EXIT_SOURCE_DAMAGED, "Keep the file unchanged while dloadcard runs.",
+		return fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE,
 			    "%s cannot be read again: %s", ps->path, source_error(src));
 	st = compare ? readback_compare(&job, src, &r->diff) : readback_hash(&job);
 	switch (st) {
@@ -442,9 +496,8 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 		return interrupted(r);
 	case READBACK_SOURCE_ERROR:
 		progress_end(r->pg, "failed");
-		return fail(r, EXIT_SOURCE_DAMAGED, "Keep the file unchanged while dloadcard runs.",
-			    "%s could not be read again to compare: %s", ps->path,
-			    source_error(src));
+		return source_failed(r, src, ps, "while the card's copy was compared with it",
+				     job.err);
 	}
 	if (compare ? r->diff.bytes == 0 : memcmp(job.sha256, r->sha256, 32) == 0) {
 		/* Identical bytes, identical SHA-256. */
@@ -455,6 +508,11 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 		return 0;
 	}
 	progress_end(r->pg, "MISMATCH");
+	/* The bytes compared were the source's as it is now: the card is at
+	 * fault only if they are still those that were written. */
+	if (compare && source_changed(r, src, ps))
+		return source_failed(r, src, ps, "while the card's copy was compared with it",
+				     ESTALE);
 	if (!compare) {
 		memcpy(r->card_sha256, job.sha256, sizeof(r->card_sha256));
 		r->card_sha_known = true;
