@@ -122,12 +122,48 @@ static void short_name(const char *target, char *buf, size_t len)
 		snprintf(buf, len, "...%s", target + n - (len - 4));
 }
 
+/*
+ * Is c a card of the batch still to be made or in progress, under another
+ * name (the same file, a loop device and its file)?  Its lock would say
+ * "locked by another program": say what it is instead.  Main thread.
+ */
+static void find_same(struct batch *b, struct batch_card *c)
+{
+	struct sysroot root;
+	char how[2 * PATH_MAX + 64];
+	size_t i;
+
+	sysroot_init(&root, b->opts->sysroot);
+	if (identity_of_path(&root, c->target, &c->card_id) != 0)
+		return;
+	for (i = 0; i < b->n; i++) {
+		struct batch_card *o = b->cards[i];
+		bool pending;
+
+		pthread_mutex_lock(&b->lock);
+		pending = !o->finished;
+		pthread_mutex_unlock(&b->lock);
+		if (!pending || !identity_same(&c->card_id, &o->card_id))
+			continue;
+		if (strcmp(c->target, o->target) == 0)
+			snprintf(c->same, sizeof(c->same), "%s is named twice: it is made once",
+				 c->target);
+		else
+			snprintf(c->same, sizeof(c->same), "%s is the same card as %s (%s): it is "
+				 "made once", c->target, o->target,
+				 identity_explain(&c->card_id, c->target, &o->card_id, o->target,
+						  how, sizeof(how)));
+		return;
+	}
+}
+
 struct batch_card *batch_add(struct batch *b, const char *target, const struct disk_info *d)
 {
 	struct batch_card *c = xcalloc(1, sizeof(*c));
 
 	c->b = b;
 	c->target = xstrdup(target);
+	find_same(b, c);
 	short_name(target, c->name, sizeof(c->name));
 	if (d) {
 		c->id = d->id;
@@ -235,7 +271,10 @@ int batch_open(struct batch_card *c)
 
 	c->started_at = time(NULL);
 	time_now(&c->t0);
-	rc = prepare_open(r, c->target, b->opts, b->ps.size, &c->pg, &c->cancel);
+	if (*c->same)
+		rc = run_fail(r, EXIT_REFUSED, "%s", c->same);
+	else
+		rc = prepare_open(r, c->target, b->opts, &b->ps, &c->pg, &c->cancel);
 	c->opened = true;
 	if (r->card.blockdev) {
 		c->id = r->id;
@@ -350,9 +389,13 @@ static void *card_main(void *arg)
 			goto out;
 		}
 		check = elapsed_since(&t);
-		rc = cancel_requested(&c->cancel) ? run_fail(&c->run, EXIT_INTERRUPTED, "interrupted before anything "
-					  "was written") :
-		     prepare_open(&c->run, c->target, b->opts, b->ps.size, &c->pg, &c->cancel);
+		if (cancel_requested(&c->cancel))
+			rc = run_fail(&c->run, EXIT_INTERRUPTED, "interrupted before anything was "
+				      "written");
+		else if (*c->same)
+			rc = run_fail(&c->run, EXIT_REFUSED, "%s", c->same);
+		else
+			rc = prepare_open(&c->run, c->target, b->opts, &b->ps, &c->pg, &c->cancel);
 	}
 	if (!rc)
 		rc = write_card(c);

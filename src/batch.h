@@ -56,6 +56,9 @@ struct batch_card {
 	struct disk_identity id;	/* block devices */
 	char ident[192];		/* short identity, for messages and the summary */
 	uint64_t size;			/* from the disk scan, or batch_open */
+	struct card_identity card_id;	/* which card it is, under any name */
+	char same[512];			/* why it is refused as a card already in the
+					 * batch under another name, or "" */
 
 	/* The card's thread alone (or the main thread before it starts) */
 	struct prepare_run run;
@@ -105,7 +108,9 @@ int batch_init(struct batch *b, const struct prepare_opts *opts, const struct pr
  */
 bool batch_destroy(struct batch *b);
 
-/* A new card; d gives its identity when it came from a disk scan. */
+/* A new card; d gives its identity when it came from a disk scan.  A card
+ * that is one still to be made or in progress, under another name, is
+ * refused when it is opened or started. */
 struct batch_card *batch_add(struct batch *b, const char *target, const struct disk_info *d);
 
 /* Run prepare_open for a card of the command line (main thread).  0, or the

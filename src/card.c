@@ -11,12 +11,11 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "card.h"
 #include "strutils.h"
-#include "sysfs.h"
 
 enum card_kind card_kind_of(const char *path, dev_t *rdev)
 {
@@ -81,10 +80,66 @@ static unsigned direct_alignment(struct card *c)
 	return a < 4096 ? 4096 : a;
 }
 
+/* The lock message, the same whichever name of the card was locked. */
+static int locked(char *err, size_t errlen, const char *path)
+{
+	return fail(err, errlen, EWOULDBLOCK, "%s is locked by another program (another "
+		    "dloadcard?): wait for it to finish", path);
+}
+
+/* Whether someone holds the flock of path (sfdisk, udev, another dloadcard). */
+static bool held_locked(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	bool held;
+
+	if (fd < 0)
+		return false;
+	held = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+/* Whether fd is what st describes: the same device, or the same file. */
+static bool same_object(int fd, const struct stat *st)
+{
+	struct stat now;
+
+	if (fstat(fd, &now) != 0 || (now.st_mode & S_IFMT) != (st->st_mode & S_IFMT))
+		return false;
+	return S_ISBLK(st->st_mode) ? now.st_rdev == st->st_rdev :
+	       now.st_dev == st->st_dev && now.st_ino == st->st_ino;
+}
+
+/*
+ * Open the path again, non-blocking (a FIFO put in its place must not hang
+ * us), and only if it is still the card that fd is: never another file that
+ * took its name meanwhile.
+ */
+static int reopen(const struct card *c, int flags)
+{
+	struct stat st;
+	int fd;
+
+	if (fstat(c->fd, &st) != 0)
+		return -1;
+	fd = open(c->path, flags | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (!same_object(fd, &st)) {
+		close(fd);
+		errno = ESTALE;
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
 static int open_image(struct card *c, const char *path, unsigned flags, uint64_t create_size,
 		      char *err, size_t errlen)
 {
 	int oflags = (flags & CARD_WRITE) ? O_RDWR : O_RDONLY;
+	struct stat st;
 
 	if (flags & CARD_CREATE) {
 		c->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -95,21 +150,25 @@ static int open_image(struct card *c, const char *path, unsigned flags, uint64_t
 		if (ftruncate(c->fd, (off_t)create_size) != 0) {
 			int e = errno;
 
-			unlink(path);
+			card_discard(c);
 			return fail(err, errlen, e, "cannot size %s: %s", path, strerror(e));
 		}
-	} else {
-		c->fd = open(path, oflags | O_CLOEXEC);
-		if (c->fd < 0)
-			return fail(err, errlen, errno, "cannot open %s: %s", path, strerror(errno));
+		return 0;
 	}
+	/* Non-blocking: a FIFO put in the file's place must not hang the open. */
+	c->fd = open(path, oflags | O_NONBLOCK | O_CLOEXEC);
+	if (c->fd < 0)
+		return fail(err, errlen, errno, "cannot open %s: %s", path, strerror(errno));
+	if (fstat(c->fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return fail(err, errlen, ESTALE, "%s changed while it was being opened: it is no "
+			    "longer a regular file", path);
+	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK);
 	return 0;
 }
 
-static int open_blockdev(struct card *c, const char *path, unsigned flags,
+static int open_blockdev(struct card *c, const char *path, unsigned flags, dev_t rdev,
 			 char *err, size_t errlen)
 {
-	struct sysroot root;
 	struct stat st;
 	int oflags = (flags & CARD_WRITE) ? O_RDWR | O_EXCL : O_RDONLY;
 
@@ -117,6 +176,8 @@ static int open_blockdev(struct card *c, const char *path, unsigned flags,
 	if (c->fd < 0) {
 		int e = errno;
 
+		if (e == EBUSY && held_locked(path))
+			return locked(err, errlen, path);
 		if (e == EBUSY)
 			return fail(err, errlen, e, "%s is in use (mounted, or opened by another "
 				    "program): unmount it or close that program first", path);
@@ -128,12 +189,10 @@ static int open_blockdev(struct card *c, const char *path, unsigned flags,
 			return fail(err, errlen, e, "%s has no card in it: insert the card", path);
 		return fail(err, errlen, e, "cannot open %s: %s", path, strerror(e));
 	}
-	if (fstat(c->fd, &st) == 0) {
-		c->devno = st.st_rdev;
-		sysroot_init(&root);
-		if (sysfs_devno_name(&root, c->devno, c->name, sizeof(c->name)) != 0)
-			xstrncpy(c->name, "", sizeof(c->name));
-	}
+	if (fstat(c->fd, &st) != 0 || !S_ISBLK(st.st_mode) || st.st_rdev != rdev)
+		return fail(err, errlen, ESTALE, "%s changed while it was being opened: it is "
+			    "another device now", path);
+	c->devno = st.st_rdev;
 	return 0;
 }
 
@@ -153,7 +212,7 @@ int card_open(struct card *c, const char *path, unsigned flags, uint64_t create_
 
 	if (kind == CARD_KIND_BLOCKDEV) {
 		c->blockdev = true;
-		rc = open_blockdev(c, path, flags, err, errlen);
+		rc = open_blockdev(c, path, flags, rdev, err, errlen);
 	} else if (kind == CARD_KIND_IMAGE || (kind == CARD_KIND_MISSING && (flags & CARD_CREATE))) {
 		rc = open_image(c, path, kind == CARD_KIND_MISSING ? flags : flags & ~CARD_CREATE,
 				create_size, err, errlen);
@@ -168,8 +227,7 @@ int card_open(struct card *c, const char *path, unsigned flags, uint64_t create_
 
 	/* sfdisk and wipefs do the same: udev leaves a locked disk alone. */
 	if (c->writable && flock(c->fd, LOCK_EX | LOCK_NB) != 0) {
-		rc = fail(err, errlen, EBUSY, "%s is locked by another program "
-			  "(another dloadcard?): wait for it to finish", path);
+		rc = locked(err, errlen, path);
 		goto fail;
 	}
 	rc = query_geometry(c);
@@ -184,16 +242,83 @@ int card_open(struct card *c, const char *path, unsigned flags, uint64_t create_
 	}
 	/* The second descriptor bypasses the page cache; a plain open, since
 	 * the exclusive claim is held by the first. */
-	c->dfd = open(path, (c->writable ? O_RDWR : O_RDONLY) | O_DIRECT | O_CLOEXEC);
+	c->dfd = reopen(c, (c->writable ? O_RDWR : O_RDONLY) | O_DIRECT);
 	c->align = c->dfd >= 0 ? direct_alignment(c) : 4096;
 	return 0;
 fail:
+	card_discard(c);
 	card_close(c);
 	return rc;
 }
 
+int card_lock_alias(struct card *c, const char *path, bool blockdev, dev_t dev, ino_t ino)
+{
+	struct stat st;
+	int fd, e;
+
+	if (c->nlocks == CARD_MAX_LOCKS)
+		return -ENOSPC;
+	/* A loop device is claimed as a mount would: while we hold it, the
+	 * file behind it cannot be mounted through it. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (blockdev ? O_EXCL : 0));
+	if (fd < 0) {
+		e = errno;
+		if (e == EBUSY)
+			return held_locked(path) ? -EWOULDBLOCK : -EBUSY;
+		return -e;
+	}
+	if (fstat(fd, &st) != 0 || (blockdev ? !S_ISBLK(st.st_mode) || st.st_rdev != dev :
+				    st.st_dev != dev || st.st_ino != ino)) {
+		close(fd);
+		return -ESTALE;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		e = errno;
+		close(fd);
+		return e == EWOULDBLOCK ? -EWOULDBLOCK : -e;
+	}
+	c->lock_fd[c->nlocks++] = fd;
+	return 0;
+}
+
+void card_discard(struct card *c)
+{
+	struct stat st;
+
+	if (!c->created || c->fd < 0)
+		return;
+	/* Only the file we made: the name may have been given to another. */
+	if (stat(c->path, &st) == 0 && same_object(c->fd, &st))
+		unlink(c->path);
+	c->created = false;
+}
+
+int card_host_full(struct card *c, int err)
+{
+	struct statvfs vfs;
+	uint64_t left;
+
+	if (c->blockdev)
+		return 0;
+	if (err == ENOSPC || err == EDQUOT || err == EFBIG)
+		return err;
+	if (err)
+		return 0;
+	/* A tool only said that it failed: ask the file system, if it counts
+	 * its blocks at all (a FUSE file system may not). */
+	if (fstatvfs(c->fd, &vfs) != 0 || !vfs.f_blocks)
+		return 0;
+	left = (uint64_t)(geteuid() == 0 ? vfs.f_bfree : vfs.f_bavail) * vfs.f_frsize;
+	return left < MiB ? ENOSPC : 0;
+}
+
 void card_close(struct card *c)
 {
+	size_t i;
+
+	for (i = 0; i < c->nlocks; i++)
+		close(c->lock_fd[i]);
+	c->nlocks = 0;
 	if (c->dfd >= 0)
 		close(c->dfd);
 	if (c->fd >= 0)
@@ -290,6 +415,8 @@ void *card_alloc_buffer(const struct card *c, size_t len)
 
 int card_flush(struct card *c)
 {
+	size_t i;
+
 	if (fsync(c->fd) != 0 && errno != EINVAL)
 		return record(c, errno, 0);
 	if (c->dfd >= 0 && fsync(c->dfd) != 0 && errno != EINVAL)
@@ -297,6 +424,11 @@ int card_flush(struct card *c)
 	if (c->blockdev)
 		ioctl(c->fd, BLKFLSBUF, 0);	/* needs CAP_SYS_ADMIN; fadvise below otherwise */
 	posix_fadvise(c->fd, 0, 0, POSIX_FADV_DONTNEED);
+	/* A loop device on the image kept what it read before: drop it too. */
+	for (i = 0; i < c->nlocks; i++) {
+		ioctl(c->lock_fd[i], BLKFLSBUF, 0);
+		posix_fadvise(c->lock_fd[i], 0, 0, POSIX_FADV_DONTNEED);
+	}
 	return 0;
 }
 

@@ -7,12 +7,16 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "identity.h"
+
 /*
  * The device layer: a card is a whole-disk block device or an image file
  * (a regular file, possibly on the faulty-card simulator).  Everything that
  * touches the card goes through here, so that I/O errors are classified in
  * one place and the read-back always bypasses the page cache.
  */
+#define CARD_MAX_LOCKS 16
+
 struct card {
 	char *path;		/* as given on the command line */
 	char name[64];		/* kernel name ("sdb"); "" for an image */
@@ -22,6 +26,9 @@ struct card {
 	bool writable;
 	int fd;			/* buffered; exclusive and locked when writable */
 	int dfd;		/* O_DIRECT, or -1 when the file system has none */
+	int lock_fd[CARD_MAX_LOCKS];	/* the card's other names, locked too */
+	size_t nlocks;
+	struct card_identity ident;	/* which card it is (safety_open_card) */
 	uint64_t size;		/* bytes */
 	unsigned sector_size;	/* logical sector size */
 	unsigned align;		/* O_DIRECT alignment of offset, length, buffer */
@@ -54,11 +61,35 @@ enum card_kind card_kind_of(const char *path, dev_t *rdev);
 /*
  * Open a card.  On failure returns -errno and a one-line reason in err:
  * EBUSY means in use (mounted, or opened exclusively by someone else),
- * EROFS means write-protected.
+ * EWOULDBLOCK locked by another program (another dloadcard), EROFS
+ * write-protected, ESTALE that the name changed to another file meanwhile.
+ * A writer goes through safety_open_card(), which applies the rules first.
  */
 int card_open(struct card *c, const char *path, unsigned flags, uint64_t create_size,
 	      char *err, size_t errlen);
 void card_close(struct card *c);
+
+/*
+ * Lock another name of the card as well: the backing file of a loop device,
+ * or a loop device on the image (claimed exclusively too, so that nobody
+ * mounts it meanwhile).  A second dloadcard on that name is then refused as
+ * locked, whichever name it was given.  0; -EWOULDBLOCK locked; -EBUSY in
+ * use (mounted, or opened exclusively); -ESTALE path is another file than
+ * (dev, ino) now; -errno.
+ */
+int card_lock_alias(struct card *c, const char *path, bool blockdev, dev_t dev, ino_t ino);
+
+/* An image file this run created, and nothing was written: remove it (only
+ * if the name is still that file).  Before card_close. */
+void card_discard(struct card *c);
+
+/*
+ * Is a failed write of an image the host file system's fault (full, quota,
+ * file too large) rather than the card's?  err is the failure's errno, or 0
+ * when it is not known (a tool only said it failed: then the file system's
+ * free space tells).  The errno that says so, or 0.
+ */
+int card_host_full(struct card *c, int err);
 
 /* Full reads and writes at an offset; -errno on failure, recorded in c. */
 int card_pread(struct card *c, void *buf, size_t len, uint64_t off);

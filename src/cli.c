@@ -10,7 +10,9 @@
 
 #include "cli.h"
 #include "exitcodes.h"
+#include "json.h"
 #include "strutils.h"
+#include "sysfs.h"
 
 volatile sig_atomic_t cli_stop;
 static volatile sig_atomic_t signals_seen;
@@ -82,11 +84,13 @@ static const char *exit_text(int code)
 {
 	switch (code) {
 	case EXIT_OK:			return "success";
-	case EXIT_ERROR:		return "system error (out of memory, a missing tool, ...)";
+	case EXIT_ERROR:		return "system error (out of memory, a missing tool, ...), "
+					       "or the result could not be written";
 	case EXIT_USAGE:		return "bad command line";
 	case EXIT_REFUSED:		return "target refused (system disk, mounted, fixed, "
-					       "read-only, too small, ...) or not confirmed";
-	case EXIT_SOURCE_DAMAGED:	return "the UPDATE.APP is damaged or incomplete";
+					       "the source, not a disk image, ...) or not confirmed";
+	case EXIT_SOURCE_DAMAGED:	return "the UPDATE.APP is damaged or incomplete, or changed "
+					       "while it was read";
 	case EXIT_SOURCE_INVALID:	return "the file is not an UPDATE.APP (web page, "
 					       "zip, empty, ...)";
 	case EXIT_DIGEST_MISMATCH:	return "the file's SHA-256 or MD5 differs from the "
@@ -103,6 +107,8 @@ static const char *exit_text(int code)
 	case EXIT_DAMAGED_CARD:		return "a dload card whose UPDATE.APP is damaged";
 	case EXIT_SOME_FAILED:		return "some cards failed";
 	case EXIT_PROBE_DAMAGED:	return "the card loses or alters data";
+	case EXIT_REPORT_LOST:		return "the card (every card of a batch) is ready, but "
+					       "the report could not be written to standard output";
 	case EXIT_INTERRUPTED:		return "interrupted (Ctrl-C, SIGINT, SIGTERM, SIGHUP)";
 	}
 	return "?";
@@ -113,6 +119,30 @@ void cli_print_exit_codes(FILE *out, const int *codes)
 	fputs("\nExit status:\n", out);
 	for (; *codes >= 0; codes++)
 		fprintf(out, " %3d  %s\n", *codes, exit_text(*codes));
+}
+
+int cli_fail(bool json, const char *command, const char *target, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	struct json j;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!json) {
+		warnx("%s", msg);
+		return code;
+	}
+	json_init(&j, stdout, false);
+	json_open(&j, NULL);
+	json_str(&j, "command", command);
+	json_str(&j, "target", target);
+	json_int(&j, "exit_code", code);
+	json_str(&j, "error", msg);
+	json_close(&j);
+	json_end(&j);
+	return code;
 }
 
 void cli_usage_error(const char *command, const char *fmt, ...)
@@ -145,6 +175,15 @@ unsigned cli_parse_uint(const char *command, const char *option, const char *arg
 		cli_usage_error(command, "invalid %s '%s': give a whole number up to %u",
 				option, arg, max);
 	return v;
+}
+
+const char *cli_parse_sysroot(const char *command, const char *arg)
+{
+	char why[PATH_MAX + 96];
+
+	if (sysroot_check(arg, why, sizeof(why)) != 0)
+		cli_usage_error(command, "invalid --sysroot '%s': %s", arg, why);
+	return arg;
 }
 
 void cli_parse_digest(const char *arg, const char *option, unsigned char *out, size_t len)

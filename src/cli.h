@@ -51,8 +51,20 @@ uint64_t cli_parse_size(const char *arg, const char *option);
 /* A whole-number option up to max, or exit with a usage error. */
 unsigned cli_parse_uint(const char *command, const char *option, const char *arg, unsigned max);
 
+/* A --sysroot directory (sysfs.h), or exit with a usage error. */
+const char *cli_parse_sysroot(const char *command, const char *arg);
+
 /* A hex digest option of len bytes, or exit with a usage error. */
 void cli_parse_digest(const char *arg, const char *option, unsigned char *out, size_t len);
+
+/*
+ * A failure before a command's work began (no such card, refused): the
+ * message as a warning, or with --json a JSON object on stdout with the
+ * command, the target, the exit code and the error, as scripts expect of
+ * every run.  Returns code.
+ */
+int cli_fail(bool json, const char *command, const char *target, int code, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* A usage error: the message, a hint to --help, exit 2. */
 void cli_usage_error(const char *command, const char *fmt, ...)

@@ -16,11 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "batch.h"
 #include "cli.h"
+#include "closestream.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "format.h"
@@ -59,7 +59,7 @@ struct station {
 
 static const int batch_exit_codes[] = {
 	EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED, EXIT_SOURCE_DAMAGED, EXIT_SOURCE_INVALID,
-	EXIT_DIGEST_MISMATCH, EXIT_SOME_FAILED, EXIT_INTERRUPTED, -1
+	EXIT_DIGEST_MISMATCH, EXIT_SOME_FAILED, EXIT_REPORT_LOST, EXIT_INTERRUPTED, -1
 };
 
 static void usage(FILE *out)
@@ -85,7 +85,9 @@ static void usage(FILE *out)
 	      "                          0: only when the kernel announces a change)\n"
 	      "     --log <file>         append one JSON line per card to <file>\n"
 	      " -s, --size <size>        create the image files that do not exist, this big\n"
-	      " -L, --label <name>       volume label (default " DEFAULT_LABEL ")\n"
+	      "     --force              erase existing files that are not disk images\n"
+	      "                          (not with --watch)\n"
+	      " -L, --label <name>       volume label, upper-cased (default " DEFAULT_LABEL ")\n"
 	      "     --allow-fixed        allow disks neither removable nor on usb/mmc\n"
 	      "     --no-probe           skip the quick capacity probe for fake cards\n"
 	      "                          (not with --watch)\n"
@@ -94,6 +96,8 @@ static void usage(FILE *out)
 	      "     --stall-timeout <seconds>\n"
 	      "                          fail a card that makes no progress this long\n"
 	      "                          (default 30; 0 waits forever)\n"
+	      "     --sysroot <dir>      read the disks' facts from <dir>/sys and <dir>/proc\n"
+	      "                          (for tests, as lsblk's)\n"
 	      " -j, --json               print the summary as JSON on stdout\n"
 	      " -q, --quiet              no progress: each card's result and the summary\n"
 	      " -h, --help               display this help\n"
@@ -128,8 +132,9 @@ static void check_combination(const struct batch_args *a, size_t npos)
 		if (a->w.opts.safety_flags & SAFETY_ALLOW_FIXED)
 			cli_usage_error("batch", "--allow-fixed is not allowed with --watch: a fixed "
 					"disk is never taken by a watch");
-		if (a->w.opts.create_size)
-			cli_usage_error("batch", "--size is for image files, not with --watch");
+		if (a->w.opts.create_size || (a->w.opts.safety_flags & SAFETY_FORCE))
+			cli_usage_error("batch", "--size and --force are for image files, not with "
+					"--watch");
 		return;
 	}
 	if (a->copies || a->present || a->redo || a->poll != DEFAULT_POLL)
@@ -206,27 +211,6 @@ static int parse_args(int argc, char **argv, struct batch_args *a)
 	return 0;
 }
 
-/* The same card named twice would be refused as locked by ourselves. */
-static void check_duplicates(const struct batch_args *a)
-{
-	struct stat si, sj;
-	size_t i, j;
-
-	for (i = 0; i < a->ntargets; i++) {
-		for (j = i + 1; j < a->ntargets; j++) {
-			bool same = strcmp(a->targets[i], a->targets[j]) == 0;
-
-			if (!same && stat(a->targets[i], &si) == 0 && stat(a->targets[j], &sj) == 0)
-				same = S_ISBLK(si.st_mode) ? S_ISBLK(sj.st_mode) &&
-							     si.st_rdev == sj.st_rdev :
-				       si.st_dev == sj.st_dev && si.st_ino == sj.st_ino;
-			if (same)
-				cli_usage_error("batch", "%s and %s are the same card", a->targets[i],
-						a->targets[j]);
-		}
-	}
-}
-
 /* --- Before the cards ---------------------------------------------------------- */
 
 static int report_source(const struct batch_args *a, const struct srccheck *sc)
@@ -266,9 +250,23 @@ static int check_source(const struct batch_args *a, struct srccheck *sc)
 	return rc ? report_source(a, sc) : 0;
 }
 
-/* One question for all the cards, after showing what each holds. */
-static bool confirm_cards(const struct batch_args *a, struct batch *b)
+/* What each card's user must know before it goes (prepare_run's notes). */
+static void show_notes(struct station *st)
 {
+	size_t i, k;
+
+	for (i = 0; i < st->b->n; i++) {
+		const struct batch_card *c = st->b->cards[i];
+
+		for (k = 0; c->run.card_open && k < c->run.nnotes; k++)
+			view_message(st->view, "%s: note: %s", c->name, c->run.notes[k]);
+	}
+}
+
+/* One question for all the cards, after showing what each holds. */
+static bool confirm_cards(const struct batch_args *a, struct station *st)
+{
+	struct batch *b = st->b;
 	char summary[512], content[512], q[128];
 	size_t i, n = 0;
 	bool ask = false;
@@ -281,6 +279,7 @@ static bool confirm_cards(const struct batch_args *a, struct batch *b)
 		n++;
 		ask |= !c->run.card.created;
 	}
+	show_notes(st);
 	if (!n || a->w.yes || !ask)
 		return true;
 	fputs("These cards will be erased:\n", stderr);
@@ -296,6 +295,8 @@ static bool confirm_cards(const struct batch_args *a, struct batch *b)
 		fprintf(stderr, "  %s: %s\n", c->target, summary);
 		if (!c->run.card.created)
 			fprintf(stderr, "      holds: %s\n",
+				!c->run.before.n && !*c->run.before.pttype && *c->run.holds ?
+				c->run.holds :
 				disks_content_summary(&c->run.before, content, sizeof(content)));
 	}
 	snprintf(q, sizeof(q), "Everything on %s%zu card%s will be erased.",
@@ -596,7 +597,7 @@ static int run_cards(struct station *st)
 		opened += batch_open(batch_add(st->b, a->targets[i], NULL)) == 0;
 	if (cli_stop)
 		return EXIT_INTERRUPTED;
-	if (opened && !confirm_cards(a, st->b))
+	if (opened && !confirm_cards(a, st))
 		return not_confirmed(opened == 1 ? "the card was not erased" :
 				     "the cards were not erased");
 	block_signals(&old);
@@ -615,7 +616,7 @@ static int run_watch(struct station *st)
 
 	if (!confirm_watch(st->a))
 		return not_confirmed("the watch did not start");
-	left = watch_open(&w, st->a->present);
+	left = watch_open(&w, st->a->w.opts.sysroot, st->a->present);
 	st->w = &w;
 	st->poll = st->a->poll;
 	if (watch_fd(&w) < 0 && !st->poll) {
@@ -652,8 +653,7 @@ int cmd_batch(int argc, char **argv)
 
 	if (parse_args(argc, argv, &a))
 		return EXIT_OK;
-	if (!a.watch)
-		check_duplicates(&a);
+	closestream_on_lost_result(EXIT_REPORT_LOST, "every card is ready");
 	cli_catch_signals();
 	if (a.log && !(log = shoplog_open(a.log, why, sizeof(why)))) {
 		warnx("%s", why);

@@ -8,6 +8,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <libsmartcols.h>
@@ -15,12 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "card.h"
 #include "cli.h"
 #include "commands.h"
 #include "disks.h"
 #include "exitcodes.h"
+#include "guard.h"
 #include "strutils.h"
 #include "verify.h"
 #include "xalloc.h"
@@ -67,15 +72,23 @@ static const int default_cols[] = {
 	COL_DLOAD, COL_MOUNT, COL_RO, COL_STATE
 };
 
+/* A disk that does not answer within this long is listed as such. */
+#define LIST_STALL_TIMEOUT 5
+
 struct list_opts {
 	bool all, json;
+	const char *sysroot;		/* --sysroot, or NULL */
+	unsigned stall_timeout;		/* seconds; 0 waits for ever */
 	int cols[NCOLS];
 	size_t ncols;
 };
 
-/* What is on one disk, seen through a read-only open. */
+/* What is on one disk, seen through a read-only open (by a child process,
+ * in memory shared with list). */
 struct disk_content {
+	bool done;			/* the look at the disk ended */
 	bool probed;
+	bool no_answer;			/* still waiting for the disk at the timeout */
 	int open_errno;
 	struct card_content cc;
 	char dload[16];
@@ -97,6 +110,11 @@ static void usage(FILE *out)
 	      " -a, --all            also show fixed disks (marked protected)\n"
 	      " -o, --output <list>  the columns to show; +<list> adds to the default\n"
 	      " -j, --json           print JSON (every column)\n"
+	      "     --sysroot <dir>  read the disks' facts from <dir>/sys and <dir>/proc\n"
+	      "                      (for tests, as lsblk's)\n"
+	      "     --stall-timeout <seconds>\n"
+	      "                      a disk that does not answer within this long is\n"
+	      "                      listed as not answering (default 5; 0 waits forever)\n"
 	      " -h, --help           display this help\n"
 	      " -V, --version        display version\n"
 	      "\nColumns:\n", out);
@@ -151,12 +169,17 @@ static void probe_content(const struct disk_info *d, struct disk_content *dc)
 	char err[512];
 	int rc;
 
-	memset(dc, 0, sizeof(*dc));
 	if (!d->media)
 		return;
 	rc = card_open(&c, d->path, 0, 0, err, sizeof(err));	/* O_RDONLY */
 	if (rc) {
-		dc->open_errno = -rc;
+		/* card_open() reports EACCES as a write-protected card, which
+		 * is what it means for a write; here, the open's own errno. */
+		int fd = open(d->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+		dc->open_errno = fd < 0 ? errno : -rc;
+		if (fd >= 0)
+			close(fd);
 		xstrncpy(dc->dload, "?", sizeof(dc->dload));
 		return;
 	}
@@ -184,6 +207,65 @@ static void probe_content(const struct disk_info *d, struct disk_content *dc)
 	}
 	free(rep);
 	card_close(&c);
+}
+
+/*
+ * Look at every disk at once, each in a child process: a card that hangs
+ * blocks its reader in the kernel, uninterruptibly, and would hold up the
+ * whole list (and, as a thread, the exit).  A child still waiting at the
+ * timeout is killed and left to the kernel (as guard.c does); the list goes
+ * on without it.
+ */
+static void probe_all(const struct disk_info *v, size_t n, const bool *shown,
+		      unsigned timeout, struct disk_content *dc)
+{
+	const struct timespec tick = { 0, 20 * 1000 * 1000 };
+	pid_t *pid = xcalloc(n, sizeof(*pid));
+	struct timespec start;
+	size_t i, left = 0;
+
+	fflush(NULL);	/* nothing buffered may be printed twice */
+	for (i = 0; i < n; i++) {
+		if (!shown[i] || !v[i].media)
+			continue;
+		pid[i] = fork();
+		if (pid[i] == 0) {
+			probe_content(&v[i], &dc[i]);
+			__atomic_store_n(&dc[i].done, true, __ATOMIC_RELEASE);
+			_exit(0);
+		}
+		if (pid[i] < 0) {	/* no process to spare: look here */
+			pid[i] = 0;
+			probe_content(&v[i], &dc[i]);
+			continue;
+		}
+		left++;
+	}
+	time_now(&start);
+	while (left) {
+		for (i = 0; i < n; i++) {
+			if (pid[i] > 0 && waitpid(pid[i], NULL, WNOHANG) == pid[i]) {
+				pid[i] = 0;
+				left--;
+			}
+		}
+		if (left && timeout && elapsed_since(&start) >= timeout)
+			break;
+		if (left)
+			nanosleep(&tick, NULL);
+	}
+	for (i = 0; i < n; i++) {
+		if (pid[i] > 0) {
+			kill(pid[i], SIGKILL);
+			dc[i].no_answer = true;
+		} else if (shown[i] && v[i].media &&
+			   !__atomic_load_n(&dc[i].done, __ATOMIC_ACQUIRE)) {
+			dc[i].open_errno = EIO;		/* the child died */
+		}
+		if (dc[i].no_answer || (!dc[i].probed && dc[i].open_errno))
+			xstrncpy(dc[i].dload, "?", sizeof(dc[i].dload));
+	}
+	free(pid);
 }
 
 static const char *cell(int col, const struct disk_info *d, const struct disk_content *dc,
@@ -217,6 +299,8 @@ static const char *cell(int col, const struct disk_info *d, const struct disk_co
 	case COL_OEMID:		return id->oemid;
 	case COL_DATE:		return id->date;
 	case COL_CONTENT:
+		if (dc->no_answer)
+			return "not answering";
 		if (!dc->probed)
 			return dc->open_errno ? "?" : "";
 		return disks_content_summary(&dc->cc, buf, len);
@@ -273,44 +357,74 @@ static void add_row(struct libscols_table *tb, const struct list_opts *o,
 	}
 }
 
+/* On stderr, under the table: the disks whose content is not shown, and why. */
+static void explain_unknown(const struct disk_info *v, size_t n, const bool *shown,
+			    const struct disk_content *dc, unsigned timeout)
+{
+	bool denied = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!shown[i])
+			continue;
+		if (dc[i].no_answer)
+			fprintf(stderr, "(%s did not answer within %u s: the card or its reader hangs; "
+				"remove it, or try another reader.)\n", v[i].path, timeout);
+		else if (!dc[i].probed && dc[i].open_errno)
+			fprintf(stderr, "(%s could not be opened to see what it holds: %s.)\n",
+				v[i].path, strerror(dc[i].open_errno));
+		denied |= dc[i].open_errno == EACCES || dc[i].open_errno == EPERM;
+	}
+	/* Root is denied too (a container's device rules): then it is no hint. */
+	if (denied && geteuid() != 0)
+		fputs("(Opening a disk needs root: run dloadcard list as root.)\n", stderr);
+}
+
 static int list_disks(const struct list_opts *o)
 {
 	struct libscols_table *tb;
-	struct disk_content dc;
+	struct disk_content *dc;
 	struct disk_info *v;
 	struct sysroot root;
 	size_t n, i;
-	bool no_access = false;
+	bool *shown;
 	int rc;
 
-	sysroot_init(&root);
+	sysroot_init(&root, o->sysroot);
 	rc = disks_scan(&root, &v, &n);
 	if (rc) {
 		warnx("cannot read %s/block: %s", root.sys, strerror(-rc));
 		return EXIT_ERROR;
 	}
+	shown = xcalloc(n, sizeof(*shown));
+	for (i = 0; i < n; i++)
+		shown[i] = !v[i].fixed || o->all;
+	dc = guard_shared_alloc(n ? n * sizeof(*dc) : 1);
+	if (!dc)
+		err(EXIT_ERROR, "cannot allocate shared memory");
+	probe_all(v, n, shown, o->stall_timeout, dc);
 	tb = new_table(o);
-	for (i = 0; i < n; i++) {
-		if (v[i].fixed && !o->all)
-			continue;
-		probe_content(&v[i], &dc);
-		no_access |= dc.open_errno == EACCES || dc.open_errno == EPERM;
-		add_row(tb, o, &v[i], &dc);
-	}
+	for (i = 0; i < n; i++)
+		if (shown[i])
+			add_row(tb, o, &v[i], &dc[i]);
 	scols_print_table(tb);
 	scols_unref_table(tb);
+	if (!o->json)
+		explain_unknown(v, n, shown, dc, o->stall_timeout);
+	guard_shared_free(dc, n ? n * sizeof(*dc) : 1);
+	free(shown);
 	free(v);
-	if (no_access && !o->json)
-		fputs("(Some disks could not be opened, permission denied, to see what they "
-		      "hold: run as root.)\n", stderr);
 	return EXIT_OK;
 }
 
 int cmd_list(int argc, char **argv)
 {
+	enum { OPT_SYSROOT = 256, OPT_STALL_TIMEOUT };
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
+		{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
 		{ "output", required_argument, NULL, 'o' },
+		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -322,6 +436,7 @@ int cmd_list(int argc, char **argv)
 	int c;
 
 	memset(&o, 0, sizeof(o));
+	o.stall_timeout = LIST_STALL_TIMEOUT;
 	while ((c = getopt_long(argc, argv, "ao:jhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
@@ -332,6 +447,13 @@ int cmd_list(int argc, char **argv)
 			break;
 		case 'j':
 			o.json = true;
+			break;
+		case OPT_SYSROOT:
+			o.sysroot = cli_parse_sysroot("list", optarg);
+			break;
+		case OPT_STALL_TIMEOUT:
+			o.stall_timeout = cli_parse_uint("list", "--stall-timeout", optarg,
+							 MAX_STALL_TIMEOUT);
 			break;
 		case 'h':
 			usage(stdout);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "closestream.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "format.h"
@@ -31,7 +32,7 @@ static const int prepare_exit_codes[] = {
 	EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED, EXIT_SOURCE_DAMAGED,
 	EXIT_SOURCE_INVALID, EXIT_DIGEST_MISMATCH, EXIT_WRITE_ERROR, EXIT_READ_ERROR,
 	EXIT_MISMATCH, EXIT_FAKE_CAPACITY, EXIT_VANISHED, EXIT_STALLED, EXIT_PROBE_DAMAGED,
-	EXIT_INTERRUPTED, -1
+	EXIT_REPORT_LOST, EXIT_INTERRUPTED, -1
 };
 
 static void usage(FILE *out)
@@ -41,11 +42,17 @@ static void usage(FILE *out)
 	      "\nMake a dload card: check UPDATE.APP, partition the card (MBR, one FAT32\n"
 	      "partition at 4 MiB), format it FAT32, copy UPDATE.APP to dload/, read it\n"
 	      "back from the card and compare, and only then name it UPDATE.APP.\n"
-	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.\n"
+	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.  An\n"
+	      "existing file is erased only when it holds nothing, or is already a disk\n"
+	      "image (a partition table, a FAT file system); never the source under any\n"
+	      "name, nor an image behind a mounted or busy loop device.  Above 2 TiB, the\n"
+	      "first 2 TiB are used (an MBR's limit).\n"
 	      "\nOptions:\n"
 	      " -y, --yes            do not ask before erasing the card\n"
-	      " -s, --size <size>    create the image file <card> of this size (e.g. 8G)\n"
-	      " -L, --label <name>   volume label (default " DEFAULT_LABEL ")\n"
+	      " -s, --size <size>    create the image file <card> of this size (e.g. 8G),\n"
+	      "                      when it does not exist\n"
+	      "     --force          erase an existing file that is not a disk image\n"
+	      " -L, --label <name>   volume label, upper-cased (default " DEFAULT_LABEL ")\n"
 	      "     --allow-fixed    allow a disk that is neither removable nor on usb/mmc\n"
 	      "     --no-probe       skip the quick capacity probe for fake cards\n"
 	      "     --sha256 <hex>   the vendor's SHA-256 of UPDATE.APP: refuse another\n"
@@ -53,6 +60,8 @@ static void usage(FILE *out)
 	      "     --stall-timeout <seconds>\n"
 	      "                      give up when the card makes no progress this long\n"
 	      "                      (default 30; 0 waits forever)\n"
+	      "     --sysroot <dir>  read the disks' facts from <dir>/sys and <dir>/proc\n"
+	      "                      (for tests, as lsblk's)\n"
 	      " -j, --json           print the result as JSON on stdout\n"
 	      " -q, --quiet          no progress, only errors and the result\n"
 	      " -h, --help           display this help\n"
@@ -124,7 +133,10 @@ static void show_target(const struct prepare_run *r, const char *target, FILE *o
 	if (r->card.created)
 		return;
 	if (!r->before.n && !*r->before.pttype) {
-		fputs("  It holds no partition table or file system that blkid knows.\n", out);
+		if (*r->holds)
+			fprintf(out, "  It holds %s.\n", r->holds);
+		else
+			fputs("  It holds no partition table or file system that blkid knows.\n", out);
 		return;
 	}
 	fprintf(out, "  Partition table: %s\n", *r->before.pttype ? r->before.pttype : "none");
@@ -157,7 +169,20 @@ static void print_text_result(const struct prepare_run *r, const struct prepare_
 	printf("  layout: MBR, FAT32 partition at %" PRIu64 " MiB, label %s, %s clusters, "
 	       "data area at %" PRIu64 " MiB\n", l->part_start / 2048, a->w.opts.label,
 	       size_to_human(layout_cluster_bytes(l), size, sizeof(size)), l->data_start / 2048);
+	if (layout_capped(l))
+		printf("  only the first %s of the card are used: an MBR partition ends within "
+		       "2 TiB\n", size_to_human(layout_used_bytes(l), size, sizeof(size)));
 	print_next_steps(stdout);
+}
+
+static void json_notes(struct json *j, const struct prepare_run *r)
+{
+	size_t i;
+
+	json_open_array(j, "notes");
+	for (i = 0; i < r->nnotes; i++)
+		json_str(j, NULL, r->notes[i]);
+	json_close_array(j);
 }
 
 static void json_layout(struct json *j, const struct prepare_run *r, const char *label)
@@ -177,6 +202,7 @@ static void json_layout(struct json *j, const struct prepare_run *r, const char 
 	json_u64(j, "data_start", l->data_start);
 	json_u64(j, "clusters", l->clusters);
 	json_u64(j, "file_offset", r->file_card_off);
+	json_u64(j, "used_bytes", layout_used_bytes(l));
 	json_close(j);
 }
 
@@ -195,6 +221,7 @@ static void print_json_result(const struct prepare_run *r, const struct prepare_
 	json_str(&j, "advice", rc && *r->advice ? r->advice : NULL);
 	json_str(&j, "phase", rc ? prepare_phase_name(r->phase) : NULL);
 	json_str(&j, "card_state", prepare_card_state(r));
+	json_notes(&j, r);
 
 	json_open(&j, "source");
 	json_str(&j, "path", a->source);
@@ -207,6 +234,7 @@ static void print_json_result(const struct prepare_run *r, const struct prepare_
 	json_open(&j, "card");
 	json_str(&j, "path", a->target);
 	json_u64(&j, "size", r->card.size);
+	json_str(&j, "holds", *r->holds ? r->holds : NULL);
 	if (r->card.blockdev) {
 		json_str(&j, "model", r->id.model);
 		json_str(&j, "serial", r->id.serial);
@@ -315,8 +343,9 @@ static int run_job(void *arg, volatile sig_atomic_t *stop)
 		print_json_result(job->r, job->a, job->sc, rc);
 	else
 		print_text_result(job->r, job->a, job->sc);
-	fflush(NULL);
-	return rc;
+	fflush(stderr);
+	/* This process ends with _exit(): its stdout is checked here. */
+	return closestream_status(rc);
 }
 
 /*
@@ -376,15 +405,31 @@ static const struct guard_ops prepare_guard = {
 	.cleanup = "the card's current step ends and dload/UPDATE.TMP is removed",
 };
 
+/* What the user must know before the card goes: on stderr, asked or not. */
+static void print_notes(const struct prepare_run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nnotes; i++)
+		warnx("note: %s", r->notes[i]);
+}
+
 static bool confirmed(const struct prepare_run *r, const struct prepare_args *a, struct progress *pg)
 {
-	char q[PATH_MAX + 128];
+	char q[PATH_MAX + 256];
 
-	if (a->w.yes || r->card.created)
+	if (a->w.yes || r->card.created) {
+		print_notes(r);
 		return true;
+	}
 	if (!pg->quiet)
 		show_target(r, a->target, stderr);
-	snprintf(q, sizeof(q), "Everything on %s will be erased.", a->target);
+	print_notes(r);
+	if (*r->holds)
+		snprintf(q, sizeof(q), "Everything on %s, which holds %s, will be erased.",
+			 a->target, r->holds);
+	else
+		snprintf(q, sizeof(q), "Everything on %s will be erased.", a->target);
 	return cli_confirm(q);
 }
 
@@ -410,6 +455,8 @@ int cmd_prepare(int argc, char **argv)
 	}
 	if (rc)
 		cli_usage_error("prepare", "%s", why);
+	closestream_on_lost_result(EXIT_REPORT_LOST, "the card is ready: dload/UPDATE.APP "
+				   "is written and verified");
 
 	/* Shared with the child that does the writing (guard.h). */
 	r = guard_shared_alloc(sizeof(*r));
@@ -431,7 +478,11 @@ int cmd_prepare(int argc, char **argv)
 		goto out;
 	}
 
-	rc = prepare_open(r, a.target, &a.w.opts, sc.size, pg, &cli_stop);
+	job.ps.path = a.source;
+	job.ps.size = sc.size;
+	job.ps.have_sha256 = sc.have_sha256;
+	memcpy(job.ps.sha256, sc.sha256, sizeof(job.ps.sha256));
+	rc = prepare_open(r, a.target, &a.w.opts, &job.ps, pg, &cli_stop);
 	if (!rc && !confirmed(r, &a, pg) && !cli_stop) {
 		snprintf(r->error, sizeof(r->error), "%s was not erased: not confirmed%s", a.target,
 			 isatty(STDIN_FILENO) ? "" : " (no terminal to ask on: add --yes)");
@@ -443,10 +494,6 @@ int cmd_prepare(int argc, char **argv)
 		r->exit_code = rc = EXIT_INTERRUPTED;
 	}
 	if (!rc) {
-		job.ps.path = a.source;
-		job.ps.size = sc.size;
-		job.ps.have_sha256 = sc.have_sha256;
-		memcpy(job.ps.sha256, sc.sha256, sizeof(job.ps.sha256));
 		/* The very file that was checked, from its start. */
 		job.src = sc.src;
 		if (source_rewind(job.src) != 0) {

@@ -15,6 +15,7 @@
 
 #include "card.h"
 #include "cli.h"
+#include "closestream.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "guard.h"
@@ -54,6 +55,8 @@ static void usage(FILE *out)
 	      "     --stall-timeout <seconds>\n"
 	      "                      give up when the card makes no progress this long\n"
 	      "                      (default 30; 0 waits forever)\n"
+	      "     --sysroot <dir>  read the disks' facts from <dir>/sys and <dir>/proc\n"
+	      "                      (for tests, as lsblk's)\n"
 	      " -j, --json           print the facts and the verdict as JSON on stdout\n"
 	      " -q, --quiet          no progress\n"
 	      " -h, --help           display this help\n"
@@ -64,41 +67,24 @@ static void usage(FILE *out)
 	      "\nSee dloadcard(1).\n", out);
 }
 
-/* The same rules as prepare, since the probe writes: 0 or EXIT_REFUSED. */
-static int open_target(const char *target, unsigned safety_flags, struct card *c)
+/* The same rules as prepare, since the probe writes: 0 or EXIT_REFUSED
+ * (said as JSON with --json).  Not the rule on what a file holds: the probe
+ * puts back what it wrote. */
+static int open_target(const char *target, unsigned safety_flags, const char *sysroot,
+		       bool json, struct card *c)
 {
+	struct safety_target t = { .flags = safety_flags };
 	struct safety_result sr;
 	struct sysroot root;
-	enum card_kind kind;
-	dev_t rdev = 0;
-	char err[512];
+	char size[48];
 
-	kind = card_kind_of(target, &rdev);
-	if (kind == CARD_KIND_MISSING) {
-		warnx("%s does not exist: give a card (/dev/sdX, /dev/mmcblkN) or an image file",
-		      target);
-		return EXIT_REFUSED;
-	}
-	if (kind == CARD_KIND_OTHER) {
-		warnx("%s is neither a disk nor an image file", target);
-		return EXIT_REFUSED;
-	}
-	if (kind == CARD_KIND_BLOCKDEV) {
-		sysroot_init(&root);
-		if (safety_check_disk(&root, rdev, safety_flags, &sr) != SAFE_OK) {
-			warnx("%s", sr.reason);
-			return EXIT_REFUSED;
-		}
-	}
-	if (card_open(c, target, CARD_WRITE, 0, err, sizeof(err)) != 0) {
-		warnx("%s", err);
-		return EXIT_REFUSED;
-	}
+	sysroot_init(&root, sysroot);
+	if (safety_open_card(&root, c, target, &t, &sr) != SAFE_OK)
+		return cli_fail(json, "probe", target, EXIT_REFUSED, "%s", sr.reason);
 	if (c->size < MIN_CARD) {
-		warnx("%s is too small to be a card (%s)", target,
-		      size_to_human(c->size, err, sizeof(err)));
 		card_close(c);
-		return EXIT_REFUSED;
+		return cli_fail(json, "probe", target, EXIT_REFUSED, "%s is too small to be a card (%s)",
+				target, size_to_human(c->size, size, sizeof(size)));
 	}
 	return 0;
 }
@@ -237,8 +223,9 @@ static int run_probe(void *arg, volatile sig_atomic_t *stop)
 		print_json(job->target, r, quick, rc);
 	else
 		print_text(job->target, r, quick);
-	fflush(NULL);
-	return rc;
+	fflush(stderr);
+	/* This process ends with _exit(): its stdout is checked here. */
+	return closestream_status(rc);
 }
 
 /*
@@ -304,11 +291,12 @@ static const struct guard_ops probe_guard = {
 
 int cmd_probe(int argc, char **argv)
 {
-	enum { OPT_QUICK = 256, OPT_ALLOW_FIXED, OPT_STALL_TIMEOUT };
+	enum { OPT_QUICK = 256, OPT_ALLOW_FIXED, OPT_STALL_TIMEOUT, OPT_SYSROOT };
 	static const struct option longopts[] = {
 		{ "quick", no_argument, NULL, OPT_QUICK },
 		{ "allow-fixed", no_argument, NULL, OPT_ALLOW_FIXED },
 		{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
+		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -317,6 +305,7 @@ int cmd_probe(int argc, char **argv)
 	};
 	struct probe_job job = { .o = { .restore = true, .thorough = true } };
 	unsigned safety_flags = 0, stall_timeout = DEFAULT_STALL_TIMEOUT;
+	const char *sysroot = NULL;
 	struct progress *pg;
 	struct card card;
 	bool quiet = false;
@@ -332,6 +321,9 @@ int cmd_probe(int argc, char **argv)
 			break;
 		case OPT_STALL_TIMEOUT:
 			stall_timeout = cli_parse_uint("probe", "--stall-timeout", optarg, MAX_STALL_TIMEOUT);
+			break;
+		case OPT_SYSROOT:
+			sysroot = cli_parse_sysroot("probe", optarg);
 			break;
 		case 'j':
 			job.json = true;
@@ -353,7 +345,7 @@ int cmd_probe(int argc, char **argv)
 		cli_usage_error("probe", "give one card (a disk or an image file)");
 	job.target = argv[optind];
 
-	rc = open_target(job.target, safety_flags, &card);
+	rc = open_target(job.target, safety_flags, sysroot, job.json, &card);
 	if (rc)
 		return rc;
 	/* Shared with the child that does the probing (guard.h). */

@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -139,6 +138,7 @@ int cmd_verify(int argc, char **argv)
 	struct card card;
 	unsigned char sha[32];
 	bool json = false, quiet = false, have_sha = false;
+	const char *target;
 	char err[512];
 	int c, rc;
 
@@ -174,21 +174,28 @@ int cmd_verify(int argc, char **argv)
 		cli_usage_error("verify", "give one card (a disk or an image file)");
 	if (o.against && have_sha)
 		cli_usage_error("verify", "give --against or --sha256, not both");
+	target = argv[optind];
 
 	cli_catch_signals();
 	progress_init(&pg, stderr, quiet || json);
 	o.pg = &pg;
 	o.cancel = &cli_stop;
 
+	/* A card that is not there is the first thing to say, before a
+	 * long check of --against. */
+	if (card_kind_of(target, NULL) == CARD_KIND_MISSING)
+		return cli_fail(json, "verify", target, EXIT_USAGE, "%s does not exist: give a card "
+				"(/dev/sdX, /dev/mmcblkN) or an image file", target);
 	if (o.against) {
 		struct srccheck_opts so = { .want_sha256 = true };
 
 		rc = srccheck_run(o.against, &so, &pg, &cli_stop, &sc);
 		if (rc == EXIT_SOURCE_DAMAGED || rc == EXIT_SOURCE_INVALID || rc == EXIT_INTERRUPTED ||
 		    !sc.have_sha256) {
-			warnx("%s: %s", o.against, sc.error);
+			rc = cli_fail(json, "verify", target, rc ? rc : EXIT_ERROR, "--against: %s",
+				      sc.error);
 			srccheck_free(&sc);
-			return rc ? rc : EXIT_ERROR;
+			return rc;
 		}
 		memcpy(sha, sc.sha256, sizeof(sha));
 		have_sha = true;
@@ -197,14 +204,15 @@ int cmd_verify(int argc, char **argv)
 	if (have_sha)
 		o.expect_sha256 = sha;
 
-	rc = card_open(&card, argv[optind], 0, 0, err, sizeof(err));
+	rc = card_open(&card, target, 0, 0, err, sizeof(err));
 	if (rc)
-		errx(rc == -ENOENT ? EXIT_USAGE : EXIT_ERROR, "%s", err);
+		return cli_fail(json, "verify", target, rc == -ENOENT ? EXIT_USAGE : EXIT_ERROR,
+				"%s", err);
 	rc = verify_card(&card, &o, &rep);
 	if (json) {
-		print_json(argv[optind], &card, &rep);
+		print_json(target, &card, &rep);
 	} else {
-		printf("Card: %s\n", argv[optind]);
+		printf("Card: %s\n", target);
 		print_table(&rep);
 		printf("\nVerdict: %s\n", rep.verdict);
 	}

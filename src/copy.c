@@ -14,8 +14,8 @@
 /*
  * 1 MiB requests, two in flight: a card (and the kernel's queue in front
  * of it) is idle between one synchronous request and the next; two keep it
- * busy.  Two more let the reader run ahead.  4 MiB in all (or 4 MiB of the
- * source mapped), for a process that stays under 16 MiB.
+ * busy.  Two more let the reader run ahead.  4 MiB in all, for a process
+ * that stays under 16 MiB.
  */
 #define COPY_CHUNK	(1024 * 1024)
 #define COPY_BUFFERS	4
@@ -42,9 +42,9 @@ static int write_chunk(struct copy_job *job, const struct ring_buf *b)
 	int rc = 0;
 
 	if (head)
-		rc = card_pwrite_direct(c, b->view, head, pos);
+		rc = card_pwrite_direct(c, b->data, head, pos);
 	if (!rc && head < b->len)
-		rc = card_pwrite(c, (const char *)b->view + head, b->len - head, pos + head);
+		rc = card_pwrite(c, (const char *)b->data + head, b->len - head, pos + head);
 	return rc;
 }
 
@@ -67,31 +67,9 @@ static void *writer_main(void *arg)
 			break;
 		}
 		__atomic_add_fetch(&st->written, b->len, __ATOMIC_RELAXED);
-		if (b->view != b->data)
-			source_unmap(b->view, b->len);
-		b->view = b->data;
 		ring_release(&st->ring, b);
 	}
 	return NULL;
-}
-
-/*
- * One chunk of the source into b: a plain file is mapped, so that its pages
- * go from the page cache to the card with no copy; a zip is inflated into
- * the buffer.
- */
-static ssize_t fill(struct copy_job *job, struct ring_buf *b, size_t want)
-{
-	const void *p;
-	ssize_t n;
-
-	if (source_mappable(job->src)) {
-		n = source_map_next(job->src, want, &p);
-		if (n > 0)
-			b->view = p;
-		return n;
-	}
-	return source_read(job->src, b->data, want);
 }
 
 /* The producer, in this thread: read (and hash) the source in order. */
@@ -99,7 +77,6 @@ static int feed(struct copy_state *st)
 {
 	struct copy_job *job = st->job;
 	uint64_t off = 0;
-	char extra;
 
 	while (off < job->length) {
 		struct ring_buf *b;
@@ -113,21 +90,18 @@ static int feed(struct copy_state *st)
 			return 0;	/* a writer failed */
 		if (want > job->length - off)
 			want = (size_t)(job->length - off);
-		n = fill(job, b, want);
+		n = source_read(job->src, b->data, want);
 		if (n < 0 || (size_t)n < want) {
 			b->len = n > 0 ? (size_t)n : 0;
 			return n < 0 ? (int)n : -ENODATA;
 		}
 		if (job->sha256)
-			EVP_DigestUpdate(job->sha256, b->view, (size_t)n);
+			EVP_DigestUpdate(job->sha256, b->data, (size_t)n);
 		b->len = (size_t)n;
 		off += (uint64_t)n;
 		ring_fill_done(&st->ring, b);
 		progress_update(job->pg, __atomic_load_n(&st->written, __ATOMIC_RELAXED));
 	}
-	/* The source must end where its size said it would. */
-	if (source_read(job->src, &extra, 1) != 0)
-		return -EFBIG;
 	ring_close(&st->ring, UINT64_MAX);
 	return 0;
 }
@@ -154,10 +128,6 @@ enum copy_status copy_to_card(struct copy_job *job)
 		ring_abort(&st.ring);
 	for (i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
-	/* After a failure, mappings no writer got to give back. */
-	for (i = 0; i < (int)st.ring.nbuf; i++)
-		if (st.ring.bufs[i].view != st.ring.bufs[i].data)
-			source_unmap(st.ring.bufs[i].view, st.ring.bufs[i].len);
 	progress_update(job->pg, st.written);
 
 	if (st.write_err) {

@@ -27,6 +27,7 @@ enum {
 	EXIT_DAMAGED_CARD = 22,    /* verify: dload card with damaged content */
 	EXIT_SOME_FAILED = 23,     /* batch: at least one card failed */
 	EXIT_PROBE_DAMAGED = 24,   /* probe: the card loses or alters data */
+	EXIT_REPORT_LOST = 25,     /* prepare, batch: done, but stdout failed */
 
 	EXIT_INTERRUPTED = 130,    /* SIGINT or SIGTERM */
 };

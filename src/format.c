@@ -13,37 +13,51 @@
 #include "mtools.h"
 #include "strutils.h"
 
-int format_check_label(const char *label, char *why, size_t len)
+int format_label(const char *label, char *out, char *why, size_t len)
 {
 	static const char forbidden[] = "\"*+,./:;<=>?[\\]|";
 	const unsigned char *p;
+	size_t n = strlen(label);
 
-	if (!*label || strlen(label) > 11) {
-		snprintf(why, len, "a label has 1 to 11 characters");
+	if (!n || n > FORMAT_LABEL_MAX) {
+		snprintf(why, len, "a label has 1 to %d characters", FORMAT_LABEL_MAX);
+		return -EINVAL;
+	}
+	/* FAT forbids a name that starts with a space; fsck.fat flags it. */
+	if (label[0] == ' ') {
+		snprintf(why, len, "a label cannot start with a space");
 		return -EINVAL;
 	}
 	for (p = (const unsigned char *)label; *p; p++) {
 		if (*p < 0x20 || *p >= 0x7f || strchr(forbidden, *p)) {
-			snprintf(why, len, "'%c' is not allowed in a FAT label", *p >= 0x20 && *p < 0x7f ? *p : '?');
+			snprintf(why, len, "'%c' is not allowed in a FAT label (letters, digits, "
+				 "spaces and ! # $ %% & ' ( ) - @ ^ _ ` { } ~ are)",
+				 *p >= 0x20 && *p < 0x7f ? *p : '?');
 			return -EINVAL;
 		}
 	}
+	/* mformat upper-cases the directory's copy only: do it for both (ASCII,
+	 * whatever the locale). */
+	for (p = (const unsigned char *)label; *p; p++)
+		*out++ = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+	*out = '\0';
 	return 0;
 }
 
-static int run(const char *const argv[], char *err, size_t errlen, const char *what)
+static int run(const struct card *c, const char *const argv[], char *err, size_t errlen,
+	       const char *what)
 {
 	char msg[512];
-	int rc = mtools_run(argv, -1, -1, msg, sizeof(msg));
+	int rc = mtools_run(argv, -1, -1, c->fd, msg, sizeof(msg));
 
 	if (rc)
 		snprintf(err, errlen, "%s failed: %s", what, *msg ? msg : "mtools error");
 	return rc < 0 ? rc : rc ? -EIO : 0;
 }
 
-static void drive(char *buf, size_t len, const struct card *c, const struct sd_layout *l)
+static void drive(char *buf, size_t len, const struct sd_layout *l)
 {
-	mtools_drive(buf, len, c->path, l->part_start * LAYOUT_SECTOR);
+	mtools_drive(buf, len, l->part_start * LAYOUT_SECTOR);
 }
 
 static int zero_reserved(struct card *c, const struct sd_layout *l, char *err, size_t errlen)
@@ -65,7 +79,7 @@ static int zero_reserved(struct card *c, const struct sd_layout *l, char *err, s
 int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
 		 uint32_t volume_id, char *err, size_t errlen)
 {
-	char drv[PATH_MAX + 32], total[24], hidden[24], spc[8], res[8], fat[16], serial[16];
+	char drv[64], total[24], hidden[24], spc[8], res[8], fat[16], serial[16];
 	const char *mformat[] = {
 		MFORMAT_PATH, "-i", drv, "-T", total, "-H", hidden, "-h", "255", "-s", "63",
 		"-F", "-c", spc, "-R", res, "-L", fat, "-M", "512", "-N", serial,
@@ -74,7 +88,7 @@ int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
 	const char *mmd[] = { MMD_PATH, "-i", drv, "::" DLOAD_DIR, NULL };
 	int rc;
 
-	drive(drv, sizeof(drv), c, l);
+	drive(drv, sizeof(drv), l);
 	snprintf(total, sizeof(total), "%" PRIu64, l->part_sectors);
 	snprintf(hidden, sizeof(hidden), "%" PRIu64, l->part_start);
 	snprintf(spc, sizeof(spc), "%u", l->cluster_sectors);
@@ -86,9 +100,9 @@ int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
 	 * sector: what an old card held there must not survive. */
 	rc = zero_reserved(c, l, err, errlen);
 	if (!rc)
-		rc = run(mformat, err, errlen, "formatting (mformat)");
+		rc = run(c, mformat, err, errlen, "formatting (mformat)");
 	if (!rc)
-		rc = run(mmd, err, errlen, "creating " DLOAD_DIR "/ (mmd)");
+		rc = run(c, mmd, err, errlen, "creating " DLOAD_DIR "/ (mmd)");
 	/* mtools never syncs: push its writes out before anyone reads. */
 	if (!rc && fsync(c->fd) != 0 && errno != EINVAL) {
 		rc = -errno;
@@ -105,25 +119,25 @@ static void fat_path(char *buf, size_t len, const char *path)
 int format_create_empty(struct card *c, const struct sd_layout *l, const char *path,
 			char *err, size_t errlen)
 {
-	char drv[PATH_MAX + 32], dst[256];
+	char drv[64], dst[256];
 	const char *argv[] = { MCOPY_PATH, "-i", drv, "-D", "o", "-", dst, NULL };
 
-	drive(drv, sizeof(drv), c, l);
+	drive(drv, sizeof(drv), l);
 	fat_path(dst, sizeof(dst), path);
-	return run(argv, err, errlen, "creating the file (mcopy)");
+	return run(c, argv, err, errlen, "creating the file (mcopy)");
 }
 
 int format_rename(struct card *c, const struct sd_layout *l, const char *from,
 		  const char *to, char *err, size_t errlen)
 {
-	char drv[PATH_MAX + 32], src[256], dst[256];
+	char drv[64], src[256], dst[256];
 	const char *argv[] = { MREN_PATH, "-i", drv, "-D", "o", src, dst, NULL };
 	int rc;
 
-	drive(drv, sizeof(drv), c, l);
+	drive(drv, sizeof(drv), l);
 	fat_path(src, sizeof(src), from);
 	fat_path(dst, sizeof(dst), to);
-	rc = run(argv, err, errlen, "renaming the file (mren)");
+	rc = run(c, argv, err, errlen, "renaming the file (mren)");
 	if (!rc && fsync(c->fd) != 0 && errno != EINVAL)
 		rc = -errno;
 	return rc;
@@ -132,13 +146,13 @@ int format_rename(struct card *c, const struct sd_layout *l, const char *from,
 int format_delete(struct card *c, const struct sd_layout *l, const char *path,
 		  char *err, size_t errlen)
 {
-	char drv[PATH_MAX + 32], dst[256];
+	char drv[64], dst[256];
 	const char *argv[] = { MDEL_PATH, "-i", drv, dst, NULL };
 	int rc;
 
-	drive(drv, sizeof(drv), c, l);
+	drive(drv, sizeof(drv), l);
 	fat_path(dst, sizeof(dst), path);
-	rc = run(argv, err, errlen, "deleting the file (mdel)");
+	rc = run(c, argv, err, errlen, "deleting the file (mdel)");
 	if (!rc && fsync(c->fd) != 0 && errno != EINVAL)
 		rc = -errno;
 	return rc;

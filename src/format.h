@@ -14,8 +14,14 @@
 #define DLOAD_TMPFILE	"UPDATE.TMP"
 #define DEFAULT_LABEL	"DLOAD"
 
-/* A FAT volume label: 1-11 characters that FAT allows.  0 or -EINVAL. */
-int format_check_label(const char *label, char *why, size_t len);
+/*
+ * A FAT volume label as it goes on the card, the same in the boot sector and
+ * the root directory: 1 to 11 ASCII characters that a FAT short name allows,
+ * upper-cased as FAT stores them, not starting with a space.  out holds
+ * FORMAT_LABEL_MAX + 1 bytes.  0 or -EINVAL with why.
+ */
+#define FORMAT_LABEL_MAX 11
+int format_label(const char *label, char *out, char *why, size_t len);
 
 /*
  * Make the FAT32 file system of the layout in the card's partition with

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <linux/loop.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "identity.h"
@@ -97,5 +103,141 @@ char *identity_summary(const struct disk_identity *id, char *buf, size_t len)
 			      *id->reader_serial ? " serial " : "", id->reader_serial);
 	if (*id->backing_file && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, ", backed by %s", id->backing_file);
+	return buf;
+}
+
+/* The kernel's 32-bit "new" device encoding, as LOOP_GET_STATUS64 gives it. */
+static dev_t decode_dev(uint64_t d)
+{
+	return makedev((unsigned)((d & 0xfff00) >> 8), (unsigned)((d & 0xff) | ((d >> 12) & 0xfff00)));
+}
+
+/*
+ * The file behind an attached loop device: its device and inode from the
+ * loop device itself, which knows them even when the file was renamed or
+ * deleted; the path sysfs names when it cannot be opened (not root).
+ * -ENOENT when name is no attached loop device.
+ */
+static int loop_backing(const struct sysroot *root, const char *name, dev_t *dev, ino_t *ino,
+			char *path, size_t len)
+{
+	struct loop_info64 li;
+	char node[96];
+	struct stat st;
+	int fd, rc = -1;
+
+	if (sysfs_read(root, path, len, "block/%s/loop/backing_file", name) != 0)
+		return -ENOENT;
+	snprintf(node, sizeof(node), "/dev/%s", name);
+	fd = open(node, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0) {
+		rc = ioctl(fd, LOOP_GET_STATUS64, &li);
+		close(fd);
+	}
+	if (rc == 0) {
+		*dev = decode_dev(li.lo_device);
+		*ino = (ino_t)li.lo_inode;
+		return 0;
+	}
+	if (stat(path, &st) != 0)
+		return -errno;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return 0;
+}
+
+/* Every loop device of the sysroot attached to id's file. */
+static void find_loops(const struct sysroot *root, struct card_identity *id)
+{
+	char path[PATH_MAX + 16], file[PATH_MAX];
+	struct dirent *de;
+	dev_t dev, devno;
+	ino_t ino;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%s/block", root->sys);
+	dir = opendir(path);
+	while (dir && (de = readdir(dir)) && id->nloops < IDENTITY_MAX_LOOPS) {
+		if (strncmp(de->d_name, "loop", 4) != 0 ||
+		    loop_backing(root, de->d_name, &dev, &ino, file, sizeof(file)) != 0 ||
+		    dev != id->dev || ino != id->ino ||
+		    sysfs_name_devno(root, de->d_name, &devno) != 0)
+			continue;
+		id->loops[id->nloops] = devno;
+		xstrncpy(id->loop_names[id->nloops], de->d_name, sizeof(id->loop_names[0]));
+		id->nloops++;
+	}
+	if (dir)
+		closedir(dir);
+}
+
+int identity_resolve(const struct sysroot *root, const struct stat *st, struct card_identity *id)
+{
+	memset(id, 0, sizeof(*id));
+	if (S_ISBLK(st->st_mode)) {
+		id->blockdev = true;
+		id->rdev = st->st_rdev;
+		if (sysfs_devno_name(root, id->rdev, id->name, sizeof(id->name)) == 0 &&
+		    loop_backing(root, id->name, &id->dev, &id->ino, id->file, sizeof(id->file)) == 0)
+			id->have_file = true;
+	} else if (S_ISREG(st->st_mode)) {
+		id->have_file = true;
+		id->dev = st->st_dev;
+		id->ino = st->st_ino;
+	} else {
+		return -EINVAL;
+	}
+	if (id->have_file)
+		find_loops(root, id);
+	return 0;
+}
+
+int identity_of_path(const struct sysroot *root, const char *path, struct card_identity *id)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		memset(id, 0, sizeof(*id));
+		return -errno;
+	}
+	return identity_resolve(root, &st, id);
+}
+
+bool identity_has_loop(const struct card_identity *id, dev_t devno)
+{
+	size_t i;
+
+	for (i = 0; i < id->nloops; i++)
+		if (id->loops[i] == devno)
+			return true;
+	return false;
+}
+
+static bool same_file(const struct card_identity *a, const struct card_identity *b)
+{
+	return a->have_file && b->have_file && a->dev == b->dev && a->ino == b->ino;
+}
+
+bool identity_same(const struct card_identity *a, const struct card_identity *b)
+{
+	return (a->blockdev && b->blockdev && a->rdev == b->rdev) || same_file(a, b) ||
+	       (b->blockdev && identity_has_loop(a, b->rdev)) ||
+	       (a->blockdev && identity_has_loop(b, a->rdev));
+}
+
+char *identity_explain(const struct card_identity *a, const char *an,
+		       const struct card_identity *b, const char *bn, char *buf, size_t len)
+{
+	if (a->blockdev && b->blockdev && a->rdev == b->rdev)
+		snprintf(buf, len, "%s and %s are the same device", an, bn);
+	else if (a->blockdev && b->blockdev)
+		snprintf(buf, len, "%s and %s are loop devices on the same file%s%s%s", an, bn,
+			 *a->file ? " (" : "", a->file, *a->file ? ")" : "");
+	else if (a->blockdev)
+		snprintf(buf, len, "%s is a loop device on %s", an, bn);
+	else if (b->blockdev)
+		snprintf(buf, len, "%s is the backing file of %s", an, bn);
+	else
+		snprintf(buf, len, "%s and %s are the same file", an, bn);
 	return buf;
 }

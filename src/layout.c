@@ -71,7 +71,8 @@ int layout_compute(uint64_t card_bytes, struct sd_layout *l)
 	l->part_start = LAYOUT_PART_START;
 	if (l->card_sectors <= l->part_start + LAYOUT_BU_SECTORS)
 		return -ERANGE;
-	l->part_sectors = l->card_sectors - l->part_start;
+	l->part_sectors = (l->card_sectors < LAYOUT_MBR_MAX_SECTORS ? l->card_sectors :
+			   LAYOUT_MBR_MAX_SECTORS) - l->part_start;
 
 	/* SD Association cluster sizes; halved on small cards, which FAT32
 	 * allows only with at least 65525 clusters. */

@@ -21,6 +21,9 @@
 #define LAYOUT_RESERVED_MAX	255U
 /* Cards above this are SDXC; FAT32 formatters use 64 KiB clusters there. */
 #define LAYOUT_SDHC_MAX_BYTES	(32ULL << 30)
+/* An MBR partition must end within 2^32 sectors (2 TiB): a larger card gets
+ * its first 2 TiB laid out, the rest left unused. */
+#define LAYOUT_MBR_MAX_SECTORS	(1ULL << 32)
 
 struct sd_layout {
 	uint64_t card_sectors;
@@ -34,10 +37,23 @@ struct sd_layout {
 };
 
 /*
- * Compute the layout for a card of card_bytes.  Returns 0, or -ERANGE when
+ * Compute the layout for a card of card_bytes: the partition from 4 MiB to
+ * the last sector, or to 2 TiB on a larger card.  Returns 0, or -ERANGE when
  * the card is too small to hold a FAT32 file system after the first 4 MiB.
  */
 int layout_compute(uint64_t card_bytes, struct sd_layout *l);
+
+/* The bytes of the card the layout uses: all of it, or the first 2 TiB. */
+static inline uint64_t layout_used_bytes(const struct sd_layout *l)
+{
+	return (l->part_start + l->part_sectors) * LAYOUT_SECTOR;
+}
+
+/* Does the layout leave the end of the card unused (beyond 2 TiB)? */
+static inline int layout_capped(const struct sd_layout *l)
+{
+	return l->part_start + l->part_sectors < l->card_sectors;
+}
 
 static inline uint64_t layout_cluster_bytes(const struct sd_layout *l)
 {

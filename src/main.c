@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "closestream.h"
 #include "commands.h"
 #include "exitcodes.h"
 
@@ -54,6 +55,8 @@ int main(int argc, char **argv)
 	size_t i;
 	int c;
 
+	/* Before anything is opened: no card may become stdout. */
+	closestream_init();
 	/* Only the options before the command are ours; "+" stops there. */
 	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
 		switch (c) {

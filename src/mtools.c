@@ -17,9 +17,9 @@
 #include "mtools.h"
 #include "strutils.h"
 
-void mtools_drive(char *buf, size_t len, const char *path, uint64_t offset)
+void mtools_drive(char *buf, size_t len, uint64_t offset)
 {
-	snprintf(buf, len, "%s@@%" PRIu64, path, offset);
+	snprintf(buf, len, "/proc/self/fd/%d@@%" PRIu64, MTOOLS_CARD_FD, offset);
 }
 
 /*
@@ -118,8 +118,8 @@ static void child_fd(int fd, int target, int flags)
  * The child's side: async-signal-safe calls only, since a thread of batch
  * forks while others run.  On a failure to exec, errno goes to report_fd.
  */
-static void exec_child(const char *const argv[], int in_fd, int out_fd, int err_fd,
-		       int report_fd, pid_t parent)
+static void exec_child(const char *const argv[], int in_fd, int out_fd, int card_fd,
+		       int err_fd, int report_fd, pid_t parent)
 {
 	sigset_t none;
 	int e;
@@ -137,9 +137,19 @@ static void exec_child(const char *const argv[], int in_fd, int out_fd, int err_
 	cli_ignore_stop_signals();
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Out of the way of the descriptors set next: an exec error written
+	 * to the card's descriptor would land on the card. */
+	if (report_fd <= MTOOLS_CARD_FD)
+		report_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, MTOOLS_CARD_FD + 1);
 	child_fd(in_fd, STDIN_FILENO, O_RDONLY);
 	child_fd(out_fd, STDOUT_FILENO, O_WRONLY);
 	dup2(err_fd, STDERR_FILENO);
+	/* The card last, once the others are in place; already there, it
+	 * only loses close-on-exec. */
+	if (card_fd == MTOOLS_CARD_FD)
+		fcntl(card_fd, F_SETFD, 0);
+	else if (card_fd >= 0)
+		dup2(card_fd, MTOOLS_CARD_FD);
 	execve(argv[0], (char *const *)argv, clean_env);
 	e = errno;
 	if (write(report_fd, &e, sizeof(e)) != sizeof(e))
@@ -158,7 +168,8 @@ static int exec_result(int fd)
 	return n == sizeof(e) ? e : 0;
 }
 
-int mtools_run(const char *const argv[], int in_fd, int out_fd, char *err, size_t errlen)
+int mtools_run(const char *const argv[], int in_fd, int out_fd, int card_fd,
+	       char *err, size_t errlen)
 {
 	int pipefd[2], report[2], status, rc;
 	pid_t pid, self = getpid();
@@ -176,7 +187,7 @@ int mtools_run(const char *const argv[], int in_fd, int out_fd, char *err, size_
 	/* fork and exec, not posix_spawn: PR_SET_PDEATHSIG goes in between. */
 	pid = fork();
 	if (pid == 0)
-		exec_child(argv, in_fd, out_fd, pipefd[1], report[1], self);
+		exec_child(argv, in_fd, out_fd, card_fd, pipefd[1], report[1], self);
 	rc = pid < 0 ? errno : 0;
 	close(pipefd[1]);
 	close(report[1]);

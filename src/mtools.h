@@ -12,16 +12,26 @@
  * variable of the user's changes what it does.
  */
 
-/* The "-i" drive argument for a FAT file system at offset bytes of path. */
-void mtools_drive(char *buf, size_t len, const char *path, uint64_t offset);
+/*
+ * The card is never named to mtools by its path, which mtools could misread
+ * (it splits "-i" at the first "@@", a name may hold anything) or which
+ * could name another file by the time it opens it: it gets the card's own
+ * descriptor, as MTOOLS_CARD_FD, and this drive names that.
+ */
+#define MTOOLS_CARD_FD 3
+
+/* The "-i" drive argument for a FAT file system at offset bytes of the card. */
+void mtools_drive(char *buf, size_t len, uint64_t offset);
 
 /*
  * Run argv (argv[0] an absolute path, NULL-terminated), stdin from in_fd
- * (-1: /dev/null), stdout to out_fd (-1: /dev/null).  Returns the exit
- * status (0 success), or -errno when it could not run; on failure err holds
- * the program's own first error line.
+ * (-1: /dev/null), stdout to out_fd (-1: /dev/null), the card card_fd as
+ * MTOOLS_CARD_FD (-1: none).  Returns the exit status (0 success), or
+ * -errno when it could not run; on failure err holds the program's own
+ * first error line.
  */
-int mtools_run(const char *const argv[], int in_fd, int out_fd, char *err, size_t errlen);
+int mtools_run(const char *const argv[], int in_fd, int out_fd, int card_fd,
+	       char *err, size_t errlen);
 
 /*
  * The child runs in a process group of its own, ignoring SIGINT, SIGTERM and

@@ -18,6 +18,7 @@
 #include "partition.h"
 #include "prepare.h"
 #include "safety.h"
+#include "scan.h"
 #include "source.h"
 #include "strutils.h"
 #include "volume.h"
@@ -68,12 +69,29 @@ static const char *where(uint64_t off, char *buf, size_t len)
 	return buf;
 }
 
-/* An I/O error of the card, told apart: gone, or failing. */
+/* An image file that could not grow: its file system's fault, not the card's. */
+static int host_full(struct prepare_run *r, int err)
+{
+	if (err == EFBIG)
+		return fail(r, EXIT_WRITE_ERROR, "Put the image on a file system that allows "
+			    "larger files (ext4, xfs), or make it smaller (--size).",
+			    "%s is larger than its file system allows: %s", r->card.path,
+			    strerror(err));
+	return fail(r, EXIT_WRITE_ERROR, "Free some space there (a sparse image needs about "
+		    "as much as UPDATE.APP), or put the image on another file system.",
+		    "the file system that holds %s is full: %s", r->card.path, strerror(err));
+}
+
+/* An I/O error of the card, told apart: gone, failing, or an image whose
+ * file system is full. */
 static int card_io_failure(struct prepare_run *r, int err, uint64_t off, bool writing)
 {
 	char at[32];
+	int full = writing ? card_host_full(&r->card, err) : 0;
 
 	where(off, at, sizeof(at));
+	if (full)
+		return host_full(r, full);
 	if (card_errno_vanished(err) || card_gone(&r->card))
 		return fail(r, EXIT_VANISHED,
 			    "Check the reader and the card's contacts, insert it again and rerun.",
@@ -98,20 +116,74 @@ static int cancelled(struct prepare_run *r)
 	return cancel_requested(r->cancel);
 }
 
+#define KEEP_SOURCE "Keep the file unchanged while dloadcard runs, and run prepare again."
+
+/*
+ * The source failed while it was read (during: "while it was copied to the
+ * card"): if it changed, say so, with the code of a changed source.
+ */
+static int source_failed(struct prepare_run *r, struct source *src,
+			 const struct prepare_source *ps, const char *during, int err)
+{
+	if (err == ESTALE || source_unchanged(src) == 0)
+		return fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE, "%s, %s", source_error(src), during);
+	return fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE, "%s could not be read %s: %s", ps->path,
+		    during, *source_error(src) ? source_error(src) : strerror(err));
+}
+
 static int interrupted(struct prepare_run *r)
 {
 	return fail(r, EXIT_INTERRUPTED, "Run prepare again to make the card.",
 		    "interrupted during %s", prepare_phase_name(r->phase));
 }
 
-int prepare_open(struct prepare_run *r, const char *target, const struct prepare_opts *o,
-		 uint64_t source_size, struct progress *pg, volatile sig_atomic_t *cancel)
+static void note(struct prepare_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(struct prepare_run *r, const char *fmt, ...)
 {
+	va_list ap;
+
+	if (r->nnotes == PREPARE_MAX_NOTES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->notes[r->nnotes++], sizeof(r->notes[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* The rules, the open, then what the card's size allows. */
+static int open_card(struct prepare_run *r, const char *target, const struct prepare_opts *o,
+		     const struct prepare_source *ps)
+{
+	struct safety_target t = {
+		.flags = o->safety_flags | SAFETY_ERASE,
+		.create_size = o->create_size,
+		.source = ps->path,
+	};
+	struct card_identity source;
 	struct safety_result sr;
-	char err[512], have[48], need[48];
-	enum card_kind kind;
-	dev_t rdev = 0;
-	unsigned flags = CARD_WRITE;
+	char size[48], asked[48];
+
+	if (identity_of_path(&r->root, ps->path, &source) == 0)
+		t.source_id = &source;
+	if (safety_open_card(&r->root, &r->card, target, &t, &sr) != SAFE_OK)
+		return fail(r, EXIT_REFUSED, NULL, "%s", sr.reason);
+	r->card_open = true;
+	xstrncpy(r->holds, sr.holds, sizeof(r->holds));
+	if (sr.forced)
+		note(r, "%s holds %s: erased all the same (--force)", target, sr.holds);
+	if (o->create_size && !r->card.created && o->create_size != r->card.size)
+		note(r, "%s already exists, of %s: --size %s is for a new file, and is not used",
+		     target, size_to_human(r->card.size, size, sizeof(size)),
+		     size_to_human(o->create_size, asked, sizeof(asked)));
+	return 0;
+}
+
+int prepare_open(struct prepare_run *r, const char *target, const struct prepare_opts *o,
+		 const struct prepare_source *ps, struct progress *pg,
+		 volatile sig_atomic_t *cancel)
+{
+	char have[48], need[48], used[48];
+	bool size_unused;
 	uint64_t min;
 	int rc;
 
@@ -120,26 +192,12 @@ int prepare_open(struct prepare_run *r, const char *target, const struct prepare
 	r->pg = pg;
 	r->cancel = cancel;
 	enter(r, PHASE_OPEN);
-	sysroot_init(&r->root);
+	sysroot_init(&r->root, o->sysroot);
 
-	kind = card_kind_of(target, &rdev);
-	if (kind == CARD_KIND_BLOCKDEV) {
-		if (safety_check_disk(&r->root, rdev, o->safety_flags, &sr) != SAFE_OK)
-			return fail(r, EXIT_REFUSED, NULL, "%s", sr.reason);
-	} else if (kind == CARD_KIND_MISSING) {
-		if (!o->create_size)
-			return fail(r, EXIT_REFUSED, NULL,
-				    "%s does not exist: give a card (/dev/sdX, /dev/mmcblkN), or "
-				    "--size to create an image file", target);
-		flags |= CARD_CREATE;
-	} else if (kind == CARD_KIND_OTHER) {
-		return fail(r, EXIT_REFUSED, NULL, "%s is neither a disk nor an image file", target);
-	}
-
-	rc = card_open(&r->card, target, flags, o->create_size, err, sizeof(err));
+	rc = open_card(r, target, o, ps);
 	if (rc)
-		return fail(r, EXIT_REFUSED, NULL, "%s", err);
-	r->card_open = true;
+		return rc;
+	size_unused = o->create_size && !r->card.created && o->create_size != r->card.size;
 	if (r->card.blockdev)
 		identity_read(&r->root, r->card.name, &r->id);
 	if (r->card.sector_size != LAYOUT_SECTOR)
@@ -148,13 +206,20 @@ int prepare_open(struct prepare_run *r, const char *target, const struct prepare
 			    target, r->card.sector_size);
 
 	size_to_human_both(r->card.size, have, sizeof(have));
-	min = layout_min_card(source_size);
+	min = layout_min_card(ps->size);
 	size_to_human_both(min, need, sizeof(need));
 	if (layout_compute(r->card.size, &r->layout) != 0 ||
-	    layout_max_file(&r->layout) < source_size)
+	    layout_max_file(&r->layout) < ps->size)
 		return fail(r, EXIT_REFUSED, NULL,
 			    "%s is too small: it holds %s, and this UPDATE.APP needs a card of "
-			    "at least %s", target, have, need);
+			    "at least %s%s", target, have, need,
+			    size_unused ? " (--size is for a new file: remove this one first, or "
+			    "give another name)" : "");
+	if (layout_capped(&r->layout))
+		note(r, "only the first %s of %s's %s are used: an MBR partition ends within "
+		     "2 TiB, and the device needs an MBR",
+		     size_to_human(layout_used_bytes(&r->layout), used, sizeof(used)), target,
+		     size_to_human(r->card.size, have, sizeof(have)));
 	content_probe(r->card.fd, r->card.size, &r->before);
 	return 0;
 }
@@ -170,6 +235,7 @@ static int check_capacity(struct prepare_run *r)
 	struct probe_opts po = { .pg = r->pg, .cancel = r->cancel };
 	struct timespec t;
 	char what[512];
+	int full;
 
 	enter(r, PHASE_PROBE);
 	time_now(&t);
@@ -178,6 +244,11 @@ static int check_capacity(struct prepare_run *r)
 	r->probed = true;
 	r->seconds[PHASE_PROBE] = elapsed_since(&t);
 	probe_describe(&r->probe, what, sizeof(what));
+	/* An image whose file system filled up reads as a damaged card. */
+	full = r->probe.verdict != PROBE_GOOD && r->probe.verdict != PROBE_CANCELLED &&
+	       r->probe.err_write ? card_host_full(&r->card, r->probe.err) : 0;
+	if (full)
+		return host_full(r, full);
 	switch (r->probe.verdict) {
 	case PROBE_GOOD:
 		return 0;
@@ -195,6 +266,20 @@ static int check_capacity(struct prepare_run *r)
 		break;
 	}
 	return card_io_failure(r, r->probe.err, r->probe.err_off, r->probe.err_write);
+}
+
+/* A step done by libfdisk, mtools or fat.c failed, saying why in err; rc is
+ * its -errno, -EIO when a tool failed, or 0 when it says nothing of the
+ * host's file system. */
+static int step_failure(struct prepare_run *r, int rc, const char *err)
+{
+	int full = card_host_full(&r->card, rc == -EIO ? 0 : -rc);
+
+	if (full)
+		return host_full(r, full);
+	if (card_gone(&r->card))
+		return card_io_failure(r, ENODEV, NO_OFFSET, true);
+	return fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", err);
 }
 
 static int write_layout(struct prepare_run *r)
@@ -219,10 +304,8 @@ static int write_layout(struct prepare_run *r)
 	enter(r, PHASE_PARTITION);
 	progress_note(r->pg, "Writing the partition table (MBR, FAT32 partition at 4 MiB)");
 	rc = partition_write_mbr(r->card.fd, r->card.path, &r->layout, r->disk_id, err, sizeof(err));
-	if (rc && card_gone(&r->card))
-		return card_io_failure(r, ENODEV, NO_OFFSET, true);
 	if (rc)
-		return fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", err);
+		return step_failure(r, rc, err);
 	if (cancelled(r))
 		return interrupted(r);
 
@@ -234,10 +317,8 @@ static int write_layout(struct prepare_run *r)
 		return interrupted(r);
 	if (!rc)
 		rc = format_create_empty(&r->card, &r->layout, TMP_PATH, err, sizeof(err));
-	if (rc && card_gone(&r->card))
-		return card_io_failure(r, ENODEV, NO_OFFSET, true);
 	if (rc)
-		return fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", err);
+		return step_failure(r, rc, err);
 	r->temp_created = true;
 	return cancelled(r) ? interrupted(r) : 0;
 }
@@ -257,9 +338,11 @@ static int allocate_file(struct prepare_run *r, uint64_t size)
 		return fail(r, EXIT_WRITE_ERROR, "Use another card.",
 			    "the new file system does not read back: %s", err);
 	rc = fat_alloc_contiguous(vol, TMP_PATH, size, FILE_ALIGN, &ext);
-	if (rc)
-		fail(r, EXIT_WRITE_ERROR, "Use another card.",
-		     "cannot allocate room for UPDATE.APP: %s", fat_errmsg(vol));
+	if (rc) {
+		snprintf(err, sizeof(err), "cannot allocate room for UPDATE.APP: %s",
+			 fat_errmsg(vol));
+		step_failure(r, 0, err);	/* fat.c's errno is the volume's, not the host's */
+	}
 	fat_close(vol);
 	if (rc)
 		return r->exit_code;
@@ -302,9 +385,7 @@ static int write_file(struct prepare_run *r, struct source *src, const struct pr
 		break;
 	case COPY_SOURCE_ERROR:
 		progress_end(r->pg, "failed");
-		rc = fail(r, EXIT_SOURCE_DAMAGED, "Keep the file unchanged while dloadcard runs.",
-			  "%s could not be read while copying: %s", ps->path,
-			  job.err == EFBIG || job.err == ENODATA ? "its size changed" : strerror(job.err));
+		rc = source_failed(r, src, ps, "while it was copied to the card", job.err);
 		break;
 	case COPY_CANCELLED:
 		progress_end(r->pg, "interrupted");
@@ -321,8 +402,7 @@ static int write_file(struct prepare_run *r, struct source *src, const struct pr
 		return rc;
 	progress_end(r->pg, "done");
 	if (source_unchanged(src) != 1)
-		return fail(r, EXIT_SOURCE_DAMAGED, "Keep the file unchanged while dloadcard runs.",
-			    "%s changed while it was being copied: %s", ps->path, source_error(src));
+		return source_failed(r, src, ps, "while it was copied to the card", ESTALE);
 	return 0;
 }
 
@@ -342,6 +422,47 @@ static void describe_diff(struct prepare_run *r)
 	     "at byte %" PRIu64 " of UPDATE.APP (card offset %" PRIu64 ", %.1f MiB)",
 	     d->bytes, d->total_ranges, d->total_ranges == 1 ? "" : "s",
 	     d->ranges[0].file_off, d->ranges[0].card_off, mib(d->ranges[0].card_off));
+}
+
+static void on_rehash(void *arg, uint64_t done, uint64_t total)
+{
+	(void)total;
+	progress_update(arg, done);
+}
+
+/*
+ * Did the source change since it was written?  Its times first; then, since
+ * a writer can keep those, its SHA-256 against the one written.  true with
+ * source_error() set to say how.
+ */
+static bool source_changed(struct prepare_run *r, struct source *src,
+			   const struct prepare_source *ps)
+{
+	struct scan_opts so = {
+		.what = SCAN_SHA256,
+		.progress = on_rehash,
+		.progress_arg = r->pg,
+		.cancel = r->cancel,
+	};
+	struct scan_result res;
+	char err[256];
+	bool differs;
+
+	if (source_unchanged(src) != 1)
+		return true;
+	if (source_rewind(src) != 0)
+		return false;
+	progress_begin(r->pg, "Checking whether the source changed", ps->size);
+	if (scan_source(src, &so, &res, err, sizeof(err)) != 0) {
+		progress_end(r->pg, "failed");
+		return source_unchanged(src) != 1;
+	}
+	differs = memcmp(res.sha256, r->sha256, sizeof(res.sha256)) != 0;
+	scan_result_free(&res);
+	progress_end(r->pg, differs ? "it changed" : "unchanged");
+	if (differs)
+		source_note_changed(src, "its content is no longer what was written");
+	return differs;
 }
 
 /*
@@ -373,7 +494,7 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 	if (rc)
 		return card_io_failure(r, -rc, NO_OFFSET, true);
 	if (compare && source_rewind(src) != 0)
-		return fail(r, EXIT_SOURCE_DAMAGED, "Keep the file unchanged while dloadcard runs.",
+		return fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE,
 			    "%s cannot be read again: %s", ps->path, source_error(src));
 	st = compare ? readback_compare(&job, src, &r->diff) : readback_hash(&job);
 	switch (st) {
@@ -387,9 +508,8 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 		return interrupted(r);
 	case READBACK_SOURCE_ERROR:
 		progress_end(r->pg, "failed");
-		return fail(r, EXIT_SOURCE_DAMAGED, "Keep the file unchanged while dloadcard runs.",
-			    "%s could not be read again to compare: %s", ps->path,
-			    source_error(src));
+		return source_failed(r, src, ps, "while the card's copy was compared with it",
+				     job.err);
 	}
 	if (compare ? r->diff.bytes == 0 : memcmp(job.sha256, r->sha256, 32) == 0) {
 		/* Identical bytes, identical SHA-256. */
@@ -400,6 +520,11 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 		return 0;
 	}
 	progress_end(r->pg, "MISMATCH");
+	/* The bytes compared were the source's as it is now: the card is at
+	 * fault only if they are still those that were written. */
+	if (compare && source_changed(r, src, ps))
+		return source_failed(r, src, ps, "while the card's copy was compared with it",
+				     ESTALE);
 	if (!compare) {
 		memcpy(r->card_sha256, job.sha256, sizeof(r->card_sha256));
 		r->card_sha_known = true;
@@ -429,7 +554,7 @@ static int finish(struct prepare_run *r, uint64_t size)
 	r->final_named = true;
 	rc = format_rename(&r->card, l, TMP_PATH, FINAL_PATH, err, sizeof(err));
 	if (rc)
-		return fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", err);
+		return step_failure(r, rc, err);
 	r->temp_created = false;
 	rc = card_flush(&r->card);
 	if (rc)
@@ -523,6 +648,9 @@ int prepare_write(struct prepare_run *r, struct source *src, const struct prepar
 
 void prepare_close(struct prepare_run *r)
 {
+	/* A file made for a run that never wrote it: as if never asked. */
+	if (r->card_open && !r->card_touched)
+		card_discard(&r->card);
 	if (r->card_open)
 		card_close(&r->card);
 	r->card_open = false;

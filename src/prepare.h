@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "card.h"
+#include "format.h"
 #include "identity.h"
 #include "layout.h"
 #include "probe.h"
@@ -33,15 +34,16 @@
 struct source;
 
 struct prepare_opts {
-	const char *label;		/* volume label, "DLOAD" */
+	char label[FORMAT_LABEL_MAX + 1];	/* volume label as written, "DLOAD" */
 	uint64_t create_size;		/* create an image file this big if missing */
-	unsigned safety_flags;		/* SAFETY_ALLOW_FIXED */
+	unsigned safety_flags;		/* SAFETY_ALLOW_FIXED, SAFETY_FORCE */
 	bool no_probe;			/* skip the capacity probe */
+	const char *sysroot;		/* --sysroot, or NULL */
 };
 
 /* The source, checked once, shared by every card of a batch. */
 struct prepare_source {
-	const char *path;
+	const char *path;		/* never the card, under any name (safety.h) */
 	uint64_t size;
 	bool have_sha256;		/* known before writing (check pass) */
 	unsigned char sha256[32];
@@ -59,6 +61,9 @@ enum prepare_phase {
 	PHASE_COUNT
 };
 
+/* What the user is told before the card is erased, beside what it holds. */
+#define PREPARE_MAX_NOTES 3
+
 struct prepare_run {
 	const struct prepare_opts *opts;
 	struct progress *pg;
@@ -68,6 +73,10 @@ struct prepare_run {
 	bool card_open;
 	struct disk_identity id;	/* block devices only */
 	struct card_content before;	/* what the card held */
+	char holds[160];		/* an existing image file: what it holds, in words */
+	char notes[PREPARE_MAX_NOTES][256];	/* a file that was no disk image (--force),
+						 * --size not used, the 2 TiB limit */
+	size_t nnotes;
 	struct sd_layout layout;
 	uint32_t disk_id, volume_id;
 
@@ -95,9 +104,13 @@ struct prepare_run {
 
 const char *prepare_phase_name(enum prepare_phase p);
 
-/* 0, or the exit code with r->error set.  Nothing is written. */
+/*
+ * 0, or the exit code with r->error set.  Nothing is written; an image file
+ * it created is removed again by prepare_close unless the card was written.
+ */
 int prepare_open(struct prepare_run *r, const char *target, const struct prepare_opts *o,
-		 uint64_t source_size, struct progress *pg, volatile sig_atomic_t *cancel);
+		 const struct prepare_source *ps, struct progress *pg,
+		 volatile sig_atomic_t *cancel);
 
 /* 0, or the exit code with r->error and r->advice set.  src is at its start. */
 int prepare_write(struct prepare_run *r, struct source *src, const struct prepare_source *ps);

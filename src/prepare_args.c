@@ -19,7 +19,7 @@ static int bad(char *err, size_t errlen, const char *option, const char *arg, co
 void write_args_init(struct write_args *w)
 {
 	memset(w, 0, sizeof(*w));
-	w->opts.label = DEFAULT_LABEL;
+	xstrncpy(w->opts.label, DEFAULT_LABEL, sizeof(w->opts.label));
 	w->stall_timeout = DEFAULT_STALL_TIMEOUT;
 }
 
@@ -36,12 +36,19 @@ int write_args_parse(struct write_args *w, int c, const char *arg, char *err, si
 			return bad(err, errlen, "--size", arg, "give a size such as 8G or 512M");
 		return 1;
 	case 'L':
-		if (format_check_label(arg, why, sizeof(why)) != 0)
+		if (format_label(arg, w->opts.label, why, sizeof(why)) != 0)
 			return bad(err, errlen, "--label", arg, why);
-		w->opts.label = arg;
 		return 1;
 	case WRITE_OPT_ALLOW_FIXED:
 		w->opts.safety_flags |= SAFETY_ALLOW_FIXED;
+		return 1;
+	case WRITE_OPT_FORCE:
+		w->opts.safety_flags |= SAFETY_FORCE;
+		return 1;
+	case WRITE_OPT_SYSROOT:
+		if (sysroot_check(arg, why, sizeof(why)) != 0)
+			return bad(err, errlen, "--sysroot", arg, why);
+		w->opts.sysroot = arg;
 		return 1;
 	case WRITE_OPT_NO_PROBE:
 		w->opts.no_probe = true;

@@ -28,6 +28,8 @@ enum {
 	WRITE_OPT_SHA256,
 	WRITE_OPT_MD5,
 	WRITE_OPT_STALL_TIMEOUT,
+	WRITE_OPT_FORCE,
+	WRITE_OPT_SYSROOT,
 };
 
 /* getopt_long entries and short letters of the shared options. */
@@ -40,6 +42,8 @@ enum {
 	{ "sha256", required_argument, NULL, WRITE_OPT_SHA256 }, \
 	{ "md5", required_argument, NULL, WRITE_OPT_MD5 }, \
 	{ "stall-timeout", required_argument, NULL, WRITE_OPT_STALL_TIMEOUT }, \
+	{ "force", no_argument, NULL, WRITE_OPT_FORCE }, \
+	{ "sysroot", required_argument, NULL, WRITE_OPT_SYSROOT }, \
 	{ "json", no_argument, NULL, 'j' }, \
 	{ "quiet", no_argument, NULL, 'q' }
 #define WRITE_SHORTOPTS "ys:L:jq"

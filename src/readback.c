@@ -210,7 +210,7 @@ struct compare_ctx {
 	struct source *src;
 	struct diff_report *rep;
 	struct readback_job *job;
-	char *buf;		/* a zip is inflated here */
+	char *buf;		/* the source is read (a zip inflated) here */
 	uint64_t pos;
 	int err;
 };
@@ -226,23 +226,12 @@ static void compare_block(struct compare_ctx *cc, const unsigned char *card,
 			add_range(cc->rep, pos + i, card_offset_of(cc->job, pos + i));
 }
 
-/* The source's next len bytes: mapped (no copy) when it is a plain file. */
-static const unsigned char *source_chunk(struct compare_ctx *cc, size_t len, bool *mapped)
+/* The source's next len bytes, read into cc->buf. */
+static const unsigned char *source_chunk(struct compare_ctx *cc, size_t len)
 {
-	const void *p;
 	size_t got = 0;
 	ssize_t n;
 
-	*mapped = source_mappable(cc->src);
-	if (*mapped) {
-		n = source_map_next(cc->src, len, &p);
-		if (n == (ssize_t)len)
-			return p;
-		if (n > 0)
-			source_unmap(p, (size_t)n);
-		cc->err = n < 0 ? (int)n : -ENODATA;
-		return NULL;
-	}
 	while (got < len) {
 		n = source_read(cc->src, cc->buf + got, len - got);
 		if (n <= 0) {
@@ -258,12 +247,11 @@ static void compare_consume(void *arg, const void *buf, size_t len)
 {
 	struct compare_ctx *cc = arg;
 	const unsigned char *card = buf, *src;
-	bool mapped;
 	size_t i, n;
 
 	if (cc->err)
 		return;
-	src = source_chunk(cc, len, &mapped);
+	src = source_chunk(cc, len);
 	if (!src)
 		return;
 	/* One memcmp for the whole chunk; 64-byte blocks, then bytes, only
@@ -275,8 +263,6 @@ static void compare_consume(void *arg, const void *buf, size_t len)
 				compare_block(cc, card + i, src + i, n, cc->pos + i);
 		}
 	}
-	if (mapped)
-		source_unmap(src, len);
 	cc->pos += len;
 }
 

@@ -69,7 +69,6 @@ struct ring_buf *ring_claim(struct ring *r)
 			b->state = SLOT_FILLING;
 			b->seq = seq;
 			b->len = 0;
-			b->view = b->data;
 		}
 	}
 	pthread_mutex_unlock(&r->lock);

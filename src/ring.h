@@ -17,8 +17,6 @@
  */
 struct ring_buf {
 	void *data;
-	const void *view;	/* where the bytes are: data, or memory the
-				 * producer lends (a mapping of the source) */
 	size_t len;		/* bytes filled */
 	uint64_t seq;		/* position in the stream, 0, 1, 2, ... */
 	int state;		/* private */

@@ -11,6 +11,7 @@
 
 #include "safety.h"
 #include "strutils.h"
+#include "wipe.h"
 
 #define MAX_DEVS 64
 
@@ -25,6 +26,10 @@ const char *safety_refusal_name(enum safety_refusal r)
 	case SAFE_READ_ONLY:	return "read-only";
 	case SAFE_FIXED:	return "fixed";
 	case SAFE_NOT_DISK:	return "not-a-disk";
+	case SAFE_LOCKED:	return "locked";
+	case SAFE_SOURCE:	return "source";
+	case SAFE_NOT_IMAGE:	return "not-an-image";
+	case SAFE_CANNOT_OPEN:	return "cannot-open";
 	}
 	return "unknown";
 }
@@ -214,7 +219,8 @@ enum safety_refusal safety_check_disk(const struct sysroot *root, dev_t devno,
 	dev_t disk;
 
 	res->refusal = SAFE_OK;
-	res->reason[0] = '\0';
+	res->reason[0] = res->holds[0] = '\0';
+	res->forced = false;
 
 	if (sysfs_devno_name(root, devno, name, sizeof(name)) != 0)
 		return refuse(res, SAFE_NOT_DISK,
@@ -250,4 +256,160 @@ enum safety_refusal safety_check_disk(const struct sysroot *root, dev_t devno,
 			      "/dev/%s is a fixed disk, not a card in a reader (neither removable "
 			      "nor on usb or mmc): add --allow-fixed if you are sure", name);
 	return SAFE_OK;
+}
+
+static enum safety_refusal refusal_of_errno(int e)
+{
+	switch (e) {
+	case EBUSY:		return SAFE_IN_USE;
+	case EWOULDBLOCK:	return SAFE_LOCKED;
+	case EROFS:		return SAFE_READ_ONLY;
+	case EINVAL:		return SAFE_NOT_DISK;
+	}
+	return SAFE_CANNOT_OPEN;
+}
+
+/* "card.img is the backing file of /dev/loop0" and the like. */
+static void alias_words(const struct card *c, const char *target, const char *loop,
+			char *buf, size_t len)
+{
+	if (c->blockdev)
+		snprintf(buf, len, "%s and /dev/%s are loop devices on the same file (%s)",
+			 target, loop, c->ident.file);
+	else
+		snprintf(buf, len, "%s is the backing file of /dev/%s", target, loop);
+}
+
+/* A loop device on the card's file: the disk rules, then its lock. */
+static enum safety_refusal check_loop(const struct sysroot *root, struct card *c,
+				      const char *target, size_t i, struct safety_result *res)
+{
+	const char *name = c->ident.loop_names[i];
+	dev_t devno = c->ident.loops[i];
+	char words[PATH_MAX + 128], node[96];
+	struct safety_result sr;
+	enum safety_refusal r;
+
+	alias_words(c, target, name, words, sizeof(words));
+	r = safety_check_disk(root, devno, SAFETY_ALLOW_FIXED, &sr);
+	if (r == SAFE_SYSTEM || r == SAFE_MOUNTED || r == SAFE_IN_USE)
+		return refuse(res, r, "%s, and %s", words, sr.reason);
+	snprintf(node, sizeof(node), "/dev/%s", name);
+	switch (card_lock_alias(c, node, true, devno, 0)) {
+	case -EWOULDBLOCK:
+		return refuse(res, SAFE_LOCKED, "%s is locked by another program (another "
+			      "dloadcard?) through %s: wait for it to finish", target, node);
+	case -EBUSY:
+		return refuse(res, SAFE_IN_USE, "%s, and %s is in use (mounted, or opened by "
+			      "another program): close what holds it (then losetup -d %s), "
+			      "and try again", words, node, node);
+	}
+	/* Not ours to open (not root), or gone: the rules above were all. */
+	return SAFE_OK;
+}
+
+/* Every other name of the card: the source is none of them, none is busy. */
+static enum safety_refusal check_identity(const struct sysroot *root, struct card *c,
+					  const char *target, const struct safety_target *t,
+					  struct safety_result *res)
+{
+	const struct card_identity *id = &c->ident;
+	char how[2 * PATH_MAX + 64];
+	enum safety_refusal r;
+	size_t i;
+
+	if (t->source_id && identity_same(id, t->source_id)) {
+		if (strcmp(target, t->source) == 0)
+			return refuse(res, SAFE_SOURCE, "%s is the source itself: give the card "
+				      "first, then the UPDATE.APP", target);
+		identity_explain(id, target, t->source_id, t->source, how, sizeof(how));
+		return refuse(res, SAFE_SOURCE, "%s is the source %s under another name (%s): "
+			      "give the card first, then the UPDATE.APP", target, t->source, how);
+	}
+	for (i = 0; i < id->nloops; i++) {
+		if (c->blockdev && id->loops[i] == c->devno)
+			continue;	/* the target itself, opened exclusively */
+		r = check_loop(root, c, target, i, res);
+		if (r)
+			return r;
+	}
+	if (c->blockdev && id->have_file &&
+	    card_lock_alias(c, id->file, false, id->dev, id->ino) == -EWOULDBLOCK)
+		return refuse(res, SAFE_LOCKED, "%s is locked by another program (another "
+			      "dloadcard?) through its backing file %s: wait for it to finish",
+			      target, id->file);
+	return SAFE_OK;
+}
+
+/* An existing image file is erased only when that loses nothing a disk
+ * image would not, or when the user says so. */
+static enum safety_refusal check_content(struct card *c, const char *target,
+					 const struct safety_target *t, struct safety_result *res)
+{
+	struct card_content cc;
+	char what[sizeof(res->holds) - 32];
+
+	content_probe(c->fd, c->size, &cc);
+	switch (content_classify(c->fd, c->size, &cc, what, sizeof(what))) {
+	case CONTENT_BLANK:
+	case CONTENT_DISK_IMAGE:
+		xstrncpy(res->holds, what, sizeof(res->holds));
+		return SAFE_OK;
+	case CONTENT_OTHER:
+	case CONTENT_DATA:
+		break;
+	}
+	snprintf(res->holds, sizeof(res->holds), "%s, not a disk image", what);
+	res->forced = true;
+	if (t->flags & SAFETY_FORCE)
+		return SAFE_OK;
+	return refuse(res, SAFE_NOT_IMAGE, "%s holds %s, not a disk image: give another file "
+		      "name, or add --force to erase it", target, what);
+}
+
+enum safety_refusal safety_open_card(const struct sysroot *root, struct card *c,
+				     const char *target, const struct safety_target *t,
+				     struct safety_result *res)
+{
+	enum card_kind kind;
+	unsigned flags = CARD_WRITE;
+	enum safety_refusal r;
+	char err[512];
+	struct stat st;
+	dev_t rdev = 0;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = c->dfd = -1;
+	res->refusal = SAFE_OK;
+	res->reason[0] = res->holds[0] = '\0';
+	res->forced = false;
+	kind = card_kind_of(target, &rdev);
+	if (kind == CARD_KIND_MISSING && !t->create_size)
+		return refuse(res, SAFE_CANNOT_OPEN, "%s does not exist: give a card (/dev/sdX, "
+			      "/dev/mmcblkN), or --size to create an image file", target);
+	if (kind == CARD_KIND_MISSING)
+		flags |= CARD_CREATE;
+	if (kind == CARD_KIND_OTHER)
+		return refuse(res, SAFE_NOT_DISK, "%s is neither a disk nor an image file", target);
+	if (kind == CARD_KIND_BLOCKDEV && safety_check_disk(root, rdev, t->flags, res) != SAFE_OK)
+		return res->refusal;
+
+	rc = card_open(c, target, flags, t->create_size, err, sizeof(err));
+	if (rc)
+		return refuse(res, refusal_of_errno(-rc), "%s", err);
+	if (c->blockdev && sysfs_devno_name(root, c->devno, c->name, sizeof(c->name)) != 0)
+		c->name[0] = '\0';
+	if (fstat(c->fd, &st) != 0 || identity_resolve(root, &st, &c->ident) != 0)
+		r = refuse(res, SAFE_CANNOT_OPEN, "cannot tell which card %s is: %s", target,
+			   strerror(errno));
+	else
+		r = check_identity(root, c, target, t, res);
+	if (!r && (t->flags & SAFETY_ERASE) && !c->blockdev && !c->created)
+		r = check_content(c, target, t, res);
+	if (r) {
+		card_discard(c);
+		card_close(c);
+	}
+	return r;
 }

@@ -26,8 +26,7 @@
 #define PROGRESS_NS 100000000   /* 10 calls a second at most */
 
 struct slot {
-	const unsigned char *buf;       /* own, or lent by the reader (a mapping) */
-	unsigned char *own;
+	unsigned char *buf;
 	size_t len;
 	int pending;                    /* jobs still to take it */
 };
@@ -112,29 +111,10 @@ static int digest_job(struct job *j, const EVP_MD *md, const char *name,
 
 /* ---- the ring ------------------------------------------------------------ */
 
-/*
- * A reader that lends its own memory instead of copying into ours: a plain
- * file's pages, mapped.  NULL members: the reader copies.
- */
-struct lender {
-	ssize_t (*lend)(void *arg, const void **ptr, size_t len);
-	void (*give_back)(const void *ptr, size_t len);
-	void *arg;
-};
-
-static void give_back(const struct lender *l, struct slot *s)
+static void ring_free(struct ring *r)
 {
-	if (s->buf != s->own && l && l->give_back)
-		l->give_back(s->buf, s->len);
-	s->buf = s->own;
-}
-
-static void ring_free(struct ring *r, const struct lender *l)
-{
-	for (int i = 0; i < SCAN_BUFS; i++) {
-		give_back(l, &r->slot[i]);
-		free(r->slot[i].own);
-	}
+	for (int i = 0; i < SCAN_BUFS; i++)
+		free(r->slot[i].buf);
 	pthread_cond_destroy(&r->can_take);
 	pthread_cond_destroy(&r->can_fill);
 	pthread_mutex_destroy(&r->lock);
@@ -151,7 +131,7 @@ static int ring_init(struct ring *r)
 
 		if (posix_memalign(&p, 4096, SCAN_BUF_SIZE) != 0)
 			return -ENOMEM;
-		r->slot[i].buf = r->slot[i].own = p;
+		r->slot[i].buf = p;
 	}
 	return 0;
 }
@@ -175,8 +155,8 @@ static uint64_t now_ns(void)
 }
 
 /* Fill the ring until the end, an error or a cancel. */
-static int produce(struct ring *r, scan_read_fn rd, void *rd_arg, const struct lender *l,
-		   uint64_t total, const struct scan_opts *o, uint64_t *bytes)
+static int produce(struct ring *r, scan_read_fn rd, void *rd_arg, uint64_t total,
+		   const struct scan_opts *o, uint64_t *bytes)
 {
 	uint64_t last = now_ns();
 
@@ -198,16 +178,7 @@ static int produce(struct ring *r, scan_read_fn rd, void *rd_arg, const struct l
 			last = now_ns();
 		}
 
-		give_back(l, s);
-		if (l && l->lend) {
-			const void *p;
-
-			n = l->lend(l->arg, &p, SCAN_BUF_SIZE);
-			if (n > 0)
-				s->buf = p;
-		} else {
-			n = rd(rd_arg, s->own, SCAN_BUF_SIZE);
-		}
+		n = rd(rd_arg, s->buf, SCAN_BUF_SIZE);
 		if (n < 0)
 			return (int)n;
 		if (n == 0)
@@ -298,9 +269,9 @@ static int collect(struct job *jobs, int n, struct scan_result *res,
 	return 0;
 }
 
-static int scan_pass(scan_read_fn rd, void *rd_arg, const struct lender *l, uint64_t total,
-		     const struct scan_opts *o, struct scan_result *res,
-		     char *err, size_t errlen)
+int scan_run(scan_read_fn rd, void *rd_arg, uint64_t total,
+	     const struct scan_opts *o, struct scan_result *res,
+	     char *err, size_t errlen)
 {
 	struct job jobs[MAX_JOBS];
 	struct ring ring;
@@ -317,7 +288,7 @@ static int scan_pass(scan_read_fn rd, void *rd_arg, const struct lender *l, uint
 	if (!e)
 		e = start_jobs(&ring, jobs, njobs, err, errlen);
 	if (!e) {
-		e = produce(&ring, rd, rd_arg, l, total, o, &res->bytes);
+		e = produce(&ring, rd, rd_arg, total, o, &res->bytes);
 		if (e == -ECANCELED)
 			snprintf(err, errlen, "interrupted");
 		else if (e < 0)
@@ -333,19 +304,12 @@ static int scan_pass(scan_read_fn rd, void *rd_arg, const struct lender *l, uint
 	if (!e && o->progress)
 		o->progress(o->progress_arg, res->bytes, total);
 	free_jobs(jobs, njobs);
-	ring_free(&ring, l);
+	ring_free(&ring);
 	if (e) {
 		ua_check_free(res->check);
 		res->check = NULL;
 	}
 	return e;
-}
-
-int scan_run(scan_read_fn rd, void *rd_arg, uint64_t total,
-	     const struct scan_opts *o, struct scan_result *res,
-	     char *err, size_t errlen)
-{
-	return scan_pass(rd, rd_arg, NULL, total, o, res, err, errlen);
 }
 
 /* ---- over a source ------------------------------------------------------- */
@@ -365,25 +329,19 @@ static ssize_t read_source(void *arg, void *buf, size_t len)
 	return n;
 }
 
-static ssize_t lend_source(void *arg, const void **ptr, size_t len)
-{
-	struct source_reader *r = arg;
-	ssize_t n = source_map_next(r->src, len, ptr);
-
-	if (n < 0)
-		r->failed = true;
-	return n;
-}
-
 int scan_source(struct source *src, const struct scan_opts *o,
 		struct scan_result *res, char *err, size_t errlen)
 {
 	struct source_reader r = { src, false };
-	/* A plain file's pages are checked and hashed where they lie. */
-	struct lender l = { lend_source, source_unmap, &r };
-	int e = scan_pass(read_source, &r, source_mappable(src) ? &l : NULL,
-			  source_size(src), o, res, err, errlen);
+	int e = scan_run(read_source, &r, source_size(src), o, res, err, errlen);
 
+	/* What was hashed and checked must be one file, not a mixture of
+	 * before and after a writer's changes. */
+	if (!e && source_unchanged(src) != 1) {
+		r.failed = true;
+		e = -ESTALE;
+		scan_result_free(res);
+	}
 	/* The source's own words are better than strerror(). */
 	if (e < 0 && r.failed)
 		snprintf(err, errlen, "%s", source_error(src));

@@ -8,8 +8,10 @@
  * streamed out of the zip with no temporary copy.  A zip is recognised by
  * its content, not its name.
  *
- * The source is only ever read (O_RDONLY).  Its size is known at open, and
- * is at most SOURCE_MAX_SIZE, the largest file FAT32 can hold.
+ * The source is only ever read (O_RDONLY), and must be a regular file: a
+ * FIFO, a directory or a device is refused by name (opened with O_NONBLOCK,
+ * so that a FIFO cannot hang the open).  Its size is known at open, and is
+ * at most SOURCE_MAX_SIZE, the largest file FAT32 can hold.
  *
  * Errors: source_open() fills err (give it SOURCE_ERR_MAX bytes: a zip
  * without the file lists what it holds); later calls return a negative errno
@@ -40,22 +42,14 @@ const char *source_zip_entry(const struct source *src);
 /*
  * Read the next bytes in order.  Fills buf completely unless the end comes
  * first; never delivers more than source_size() in all.  Returns the count,
- * 0 at the end, or a negative errno (see source_error()).  Use large buffers
- * (1 MiB): a zip is decompressed into them directly.
+ * 0 at the end, or a negative errno (see source_error()): -ESTALE when the
+ * file changed while it was read (it shrank; a zip that reads as damaged
+ * because it is being rewritten), -EIO for a damaged zip (a wrong CRC-32,
+ * checked at the entry's last byte).  Use large buffers (1 MiB): a zip is
+ * decompressed into them directly.  Nothing is mapped: a file that shrinks
+ * is an error here, never a SIGBUS.
  */
 ssize_t source_read(struct source *src, void *buf, size_t len);
-
-/*
- * Zero-copy reading of a plain file: map its next bytes (at most len; the
- * position must be a multiple of the page size, as it is when every read
- * before was a multiple) and move past them.  Returns the count, 0 at the
- * end, -ENOTSUP for a zip (read it instead), or a negative errno.  The
- * pages come straight from the page cache: no copy, and O_DIRECT writes
- * can take them as they are.  Give the mapping back with source_unmap().
- */
-ssize_t source_map_next(struct source *src, size_t len, const void **ptr);
-void source_unmap(const void *ptr, size_t len);
-bool source_mappable(const struct source *src);
 
 /* Back to the first byte (a zip is reopened and searched again). */
 int source_rewind(struct source *src);
@@ -63,9 +57,16 @@ int source_rewind(struct source *src);
 /*
  * Whether the file (or the zip) is still the one opened: same device,
  * inode, size, modification and change time.  1 unchanged, 0 changed
- * (source_error() says what), or a negative errno.
+ * (source_error() says how, as source_read() does for -ESTALE), or a
+ * negative errno.
  */
 int source_unchanged(struct source *src);
+
+/*
+ * Record that the file changed, and how ("it was modified"), in the words
+ * source_error() then gives, as for a change seen here.  Returns -ESTALE.
+ */
+int source_note_changed(struct source *src, const char *how);
 
 /* The last error, or "" */
 const char *source_error(const struct source *src);

@@ -270,6 +270,13 @@ int srccheck_run(const char *path, const struct srccheck_opts *o, struct progres
 		snprintf(sc->error, sizeof(sc->error), "interrupted while checking %s", sc->name);
 		return sc->exit_code = EXIT_INTERRUPTED;
 	}
+	if (rc == -ESTALE) {
+		progress_end(pg, "failed");
+		/* The code of a source that changed under prepare, too. */
+		xstrncpy(sc->advice, "Run the command again once nothing writes to the file "
+			 "(a download still running, a copy, an editor).", sizeof(sc->advice));
+		return sc->exit_code = EXIT_SOURCE_DAMAGED;
+	}
 	if (rc) {
 		progress_end(pg, "failed");
 		/* A zip that fails to inflate is a damaged download. */

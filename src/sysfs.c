@@ -17,24 +17,30 @@
 #include "strutils.h"
 #include "sysfs.h"
 
-static void setpath(char *dst, const char *env, const char *dflt, bool *faked)
+void sysroot_init(struct sysroot *root, const char *dir)
 {
-	const char *v = getenv(env);
-
-	if (v && *v) {
-		xstrncpy(dst, v, PATH_MAX);
-		*faked = true;
-	} else {
-		xstrncpy(dst, dflt, PATH_MAX);
-	}
+	/* "/" is the running system too: no "//sys". */
+	if (dir && strcmp(dir, "/") == 0)
+		dir = NULL;
+	snprintf(root->sys, sizeof(root->sys), "%s/sys", dir ? dir : "");
+	snprintf(root->mountinfo, sizeof(root->mountinfo), "%s/proc/self/mountinfo", dir ? dir : "");
+	snprintf(root->swaps, sizeof(root->swaps), "%s/proc/swaps", dir ? dir : "");
 }
 
-void sysroot_init(struct sysroot *root)
+int sysroot_check(const char *dir, char *why, size_t len)
 {
-	root->faked = false;
-	setpath(root->sys, "DLOADCARD_SYSFS", "/sys", &root->faked);
-	setpath(root->mountinfo, "DLOADCARD_MOUNTINFO", "/proc/self/mountinfo", &root->faked);
-	setpath(root->swaps, "DLOADCARD_SWAPS", "/proc/swaps", &root->faked);
+	char sys[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(sys, sizeof(sys), "%s/sys", dir) >= (int)sizeof(sys) - 32) {
+		snprintf(why, len, "the path is too long");
+		return -ENAMETOOLONG;
+	}
+	if (stat(sys, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "no directory %s: give the root of a tree with sys/ and proc/", sys);
+		return -ENOENT;
+	}
+	return 0;
 }
 
 static int read_line(const char *path, char *buf, size_t len)

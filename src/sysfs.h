@@ -9,18 +9,24 @@
 #include <sys/types.h>
 
 /*
- * Where the kernel's view of the disks is read from.  Tests point these at a
- * fake tree (DLOADCARD_SYSFS, DLOADCARD_MOUNTINFO, DLOADCARD_SWAPS) so that
- * the safety rules can be exercised without real disks.
+ * Where the kernel's view of the disks is read from: /sys and /proc, or
+ * DIR/sys and DIR/proc of --sysroot DIR (as lsblk has), so that tests can
+ * drive the safety rules with a fake tree.  Only an explicit option moves
+ * it: no environment variable changes the rules.  Device nodes are still
+ * those of /dev.
  */
 struct sysroot {
 	char sys[PATH_MAX];		/* "/sys" */
 	char mountinfo[PATH_MAX];	/* "/proc/self/mountinfo" */
 	char swaps[PATH_MAX];		/* "/proc/swaps" */
-	bool faked;			/* any of them overridden */
 };
 
-void sysroot_init(struct sysroot *root);
+/* dir: the --sysroot, or NULL for the running system's. */
+void sysroot_init(struct sysroot *root, const char *dir);
+
+/* Is dir a --sysroot: a directory with sys/ in it, short enough?  0 or
+ * -errno with why. */
+int sysroot_check(const char *dir, char *why, size_t len);
 
 /* Read /sys/<fmt...> into buf, trailing newline removed.  0 or -errno. */
 int sysfs_read(const struct sysroot *root, char *buf, size_t len, const char *fmt, ...)

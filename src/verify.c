@@ -66,6 +66,52 @@ static bool is_fat32_type(unsigned type)
 	return type == 0x0b || type == 0x0c;
 }
 
+/*
+ * The partition must lie on the card, after the table: an MBR can say
+ * anything (a fake card's, an image cut short, a typing error in sfdisk).
+ * false when nothing of it is on the card; one that runs past the end is
+ * checked in the part that is there (part_on_card()).
+ */
+static bool check_partition_geometry(const struct card *c, struct verify_report *rep)
+{
+	const uint64_t s = 512;
+	uint64_t start = rep->part_offset, end = start + rep->part_size;
+
+	if (start < s) {
+		add(rep, "partition-geometry", V_FAIL, VC_LAYOUT,
+		    "the partition starts at sector 0, on the partition table itself; "
+		    "run dloadcard prepare");
+		return false;
+	}
+	if (start >= c->size) {
+		add(rep, "partition-geometry", V_FAIL, VC_LAYOUT,
+		    "the partition starts at sector %" PRIu64 ", past the end of the card "
+		    "(%" PRIu64 " sectors): the table does not fit this card; run dloadcard prepare",
+		    start / s, c->size / s);
+		return false;
+	}
+	if (end > c->size) {
+		add(rep, "partition-geometry", V_FAIL, VC_LAYOUT,
+		    "the partition (%" PRIu64 " sectors from sector %" PRIu64 ") ends %" PRIu64
+		    " sectors past the end of the card (%" PRIu64 " sectors): the device would look "
+		    "for data where there is none; run dloadcard prepare", rep->part_size / s,
+		    start / s, (end - c->size + s - 1) / s, c->size / s);
+		return true;
+	}
+	add(rep, "partition-geometry", V_PASS, VC_LAYOUT,
+	    "the partition (sectors %" PRIu64 " to %" PRIu64 ") lies inside the card "
+	    "(%" PRIu64 " sectors)", start / s, end / s - 1, c->size / s);
+	return true;
+}
+
+/* The bytes of the partition that are on the card: all that is checked. */
+static uint64_t part_on_card(const struct card *c, const struct verify_report *rep)
+{
+	uint64_t left = c->size - rep->part_offset;
+
+	return rep->part_size < left ? rep->part_size : left;
+}
+
 /* The partition the device will look at: the first primary one, or the
  * whole card when there is no table.  false when there is none to check. */
 static bool check_partition_table(struct card *c, struct verify_report *rep)
@@ -139,6 +185,8 @@ static bool check_partition_table(struct card *c, struct verify_report *rep)
 		return false;
 	rep->part_offset = first->offset;
 	rep->part_size = first->size;
+	if (!check_partition_geometry(c, rep))
+		return false;
 	if (first->offset % ALIGN_4M)
 		add(rep, "partition-alignment", V_WARN, VC_LAYOUT,
 		    "the partition starts at sector %" PRIu64 ", not on a 4 MiB boundary: "
@@ -176,6 +224,7 @@ static const char *kind_advice(enum fat_kind k)
 static struct fat_vol *check_filesystem(struct card *c, struct verify_report *rep)
 {
 	struct fat_io io = volume_io(c, true);
+	uint64_t part_size = part_on_card(c, rep);
 	const struct fat_geom *g;
 	struct fat_vol *vol;
 	enum fat_kind kind = FAT_KIND_UNKNOWN;
@@ -183,7 +232,7 @@ static struct fat_vol *check_filesystem(struct card *c, struct verify_report *re
 	unsigned bit;
 	int rc;
 
-	rc = fat_identify(&io, rep->part_offset, rep->part_size, &kind);
+	rc = fat_identify(&io, rep->part_offset, part_size, &kind);
 	if (rc) {
 		add(rep, "filesystem", V_FAIL, VC_IO, "cannot read the partition: %s", strerror(-rc));
 		return NULL;
@@ -194,7 +243,7 @@ static struct fat_vol *check_filesystem(struct card *c, struct verify_report *re
 		    fat_kind_name(kind));
 		return NULL;
 	}
-	rc = fat_open(&io, rep->part_offset, rep->part_size, &vol, err, sizeof(err));
+	rc = fat_open(&io, rep->part_offset, part_size, &vol, err, sizeof(err));
 	if (rc) {
 		add(rep, "filesystem", V_FAIL,
 		    rc == -EMEDIUMTYPE || rc == -EUCLEAN ? VC_LAYOUT : VC_IO,
@@ -203,9 +252,11 @@ static struct fat_vol *check_filesystem(struct card *c, struct verify_report *re
 	}
 	g = fat_geometry(vol);
 	xstrncpy(rep->label, g->has_root_label ? g->root_label : g->label, sizeof(rep->label));
+	/* Powers of two: 512 B (small cards) to 64 KiB, shown exactly. */
 	add(rep, "filesystem", V_PASS, VC_LAYOUT,
-	    "FAT32, %u KiB clusters, %u clusters, label \"%s\", formatted by \"%s\"",
-	    g->cluster_size / 1024, g->cluster_count, rep->label, g->oem);
+	    "FAT32, %u %s clusters, %u clusters, label \"%s\", formatted by \"%s\"",
+	    g->cluster_size >= 1024 ? g->cluster_size / 1024 : g->cluster_size,
+	    g->cluster_size >= 1024 ? "KiB" : "B", g->cluster_count, rep->label, g->oem);
 	for (bit = 1; bit && bit <= FAT_WARN_LAST; bit <<= 1) {
 		if (g->warnings & bit)
 			add(rep, "filesystem-detail", V_WARN, VC_LAYOUT, "%s", fat_warning_text(bit));

@@ -133,13 +133,13 @@ static bool is_card(const struct disk_info *d)
 	return !d->fixed && d->media;
 }
 
-size_t watch_open(struct watcher *w, bool take_present)
+size_t watch_open(struct watcher *w, const char *sysroot, bool take_present)
 {
 	struct disk_info *v;
 	size_t n, i, left = 0;
 
 	memset(w, 0, sizeof(*w));
-	sysroot_init(&w->root);
+	sysroot_init(&w->root, sysroot);
 	w->nl = open_uevents();
 	if (disks_scan(&w->root, &v, &n) != 0)
 		return 0;

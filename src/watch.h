@@ -16,7 +16,7 @@
  * The kernel announces block devices on a netlink socket (uevents; no udev
  * needed); any such event makes the caller rescan the sysfs root at once.
  * The rescan also runs every few seconds, which is the only way a fake tree
- * (DLOADCARD_SYSFS) is seen to change, and catches what no event told: a
+ * (--sysroot) is seen to change, and catches what no event told: a
  * card swapped in a USB reader with nobody polling it (see watch_scan).
  *
  * The watcher remembers each disk by name, device number, diskseq and size,
@@ -60,11 +60,12 @@ struct watcher {
 
 /*
  * Open the uevent socket (its absence is not an error: polling remains) and
- * take stock of the disks there now: with take_present they are offered at
+ * take stock of the disks of sysroot (sysfs.h; NULL: this system's) there
+ * now: with take_present they are offered at
  * the first watch_scan, otherwise they are left alone until re-inserted.
  * Returns the number of cards present and left alone.
  */
-size_t watch_open(struct watcher *w, bool take_present);
+size_t watch_open(struct watcher *w, const char *sysroot, bool take_present);
 void watch_close(struct watcher *w);
 
 /* The socket to poll for events, or -1. */

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "strutils.h"
@@ -25,15 +27,17 @@ static void probe_range(int fd, uint64_t off, uint64_t size, struct content_item
 {
 	blkid_probe pr = blkid_new_probe();
 
-	it->type[0] = it->version[0] = it->label[0] = it->uuid[0] = '\0';
+	it->type[0] = it->version[0] = it->label[0] = it->uuid[0] = it->usage[0] = '\0';
 	if (!pr)
 		return;
 	if (blkid_probe_set_device(pr, fd, (blkid_loff_t)off, (blkid_loff_t)size) == 0) {
 		blkid_probe_enable_superblocks(pr, 1);
 		blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL |
-						  BLKID_SUBLKS_UUID | BLKID_SUBLKS_VERSION);
+						  BLKID_SUBLKS_UUID | BLKID_SUBLKS_VERSION |
+						  BLKID_SUBLKS_USAGE);
 		if (blkid_do_safeprobe(pr) == 0) {
 			copy_value(pr, "TYPE", it->type, sizeof(it->type));
+			copy_value(pr, "USAGE", it->usage, sizeof(it->usage));
 			copy_value(pr, "VERSION", it->version, sizeof(it->version));
 			copy_value(pr, "LABEL", it->label, sizeof(it->label));
 			copy_value(pr, "UUID", it->uuid, sizeof(it->uuid));
@@ -93,6 +97,105 @@ int content_probe(int fd, uint64_t size, struct card_content *cc)
 			cc->n++;
 	}
 	return 0;
+}
+
+/*
+ * A file whose data reads as zeros at its start and end, where every file
+ * format keeps its headers, and at places spread between, is taken for
+ * blank (a card image made by truncate, fallocate or dd): a little is read,
+ * whatever the size, since a card simulator or a slow file system may be
+ * behind it.
+ */
+#define BLANK_EDGE	(64U << 10)
+#define BLANK_SAMPLES	16U
+#define BLANK_SAMPLE	4096U
+
+static bool all_zero(const char *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+static bool zeros_at(int fd, char *buf, uint64_t off, size_t len)
+{
+	ssize_t n = pread(fd, buf, len, (off_t)off);
+
+	return n >= 0 && all_zero(buf, (size_t)n);
+}
+
+static bool looks_blank(int fd, uint64_t size)
+{
+	char *buf = malloc(BLANK_EDGE);
+	size_t edge = size < BLANK_EDGE ? (size_t)size : BLANK_EDGE;
+	bool blank = buf && zeros_at(fd, buf, 0, edge) && zeros_at(fd, buf, size - edge, edge);
+	unsigned i;
+
+	for (i = 1; blank && i <= BLANK_SAMPLES; i++)
+		blank = zeros_at(fd, buf, size / (BLANK_SAMPLES + 1) * i / BLANK_SAMPLE * BLANK_SAMPLE,
+				 BLANK_SAMPLE);
+	free(buf);
+	return blank;
+}
+
+/* The bytes of data in the file, its holes left out (all of it where the
+ * file system cannot tell holes). */
+static uint64_t data_bytes(int fd, uint64_t size)
+{
+	uint64_t total = 0;
+	off_t pos = 0, start, end;
+
+	while ((uint64_t)pos < size) {
+		start = lseek(fd, pos, SEEK_DATA);
+		if (start < 0 && errno == ENXIO)
+			break;			/* only holes from here */
+		if (start < 0)
+			return size - (uint64_t)pos;
+		end = lseek(fd, start, SEEK_HOLE);
+		if (end < 0 || (uint64_t)end > size)
+			end = (off_t)size;
+		total += (uint64_t)(end - start);
+		pos = end;
+	}
+	return total;
+}
+
+static const char *article(const char *word)
+{
+	return strchr("aeiouAEIOU", word[0]) ? "an" : "a";
+}
+
+enum content_kind content_classify(int fd, uint64_t size, const struct card_content *cc,
+				   char *what, size_t len)
+{
+	const struct content_item *it = cc->n ? &cc->items[0] : NULL;
+	char human[32];
+	uint64_t data;
+
+	if (*cc->pttype) {
+		snprintf(what, len, "%s %s partition table", article(cc->pttype), cc->pttype);
+		return CONTENT_DISK_IMAGE;
+	}
+	if (it && strcmp(it->type, "vfat") == 0) {
+		snprintf(what, len, "a FAT file system");
+		return CONTENT_DISK_IMAGE;
+	}
+	if (it) {
+		if (strcmp(it->usage, "filesystem") == 0)
+			snprintf(what, len, "%s %s file system", article(it->type), it->type);
+		else if (strcmp(it->usage, "crypto") == 0)
+			snprintf(what, len, "an encrypted volume (%s)", it->type);
+		else if (strcmp(it->usage, "raid") == 0)
+			snprintf(what, len, "a member of a RAID or volume group (%s)", it->type);
+		else
+			snprintf(what, len, "%s %s signature", article(it->type), it->type);
+		return CONTENT_OTHER;
+	}
+	data = data_bytes(fd, size);
+	if (!data || looks_blank(fd, size)) {
+		snprintf(what, len, "no data");
+		return CONTENT_BLANK;
+	}
+	snprintf(what, len, "%s of data", size_to_human(data, human, sizeof(human)));
+	return CONTENT_DATA;
 }
 
 /* Erase all signatures libblkid finds in a range; returns the count. */

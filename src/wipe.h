@@ -18,6 +18,7 @@ struct content_item {
 	unsigned type_code;	/* MBR partition type, 0 when none */
 	char type[32];		/* "vfat", "exfat", "" when nothing is found */
 	char version[16];	/* "FAT32" */
+	char usage[16];		/* "filesystem", "crypto", "raid", "other" */
 	char label[64];
 	char uuid[64];
 };
@@ -31,6 +32,23 @@ struct card_content {
 
 /* Probe fd (a card of size bytes).  0 or -errno. */
 int content_probe(int fd, uint64_t size, struct card_content *cc);
+
+/*
+ * What an existing image file holds, for the rule on overwriting it: a disk
+ * image (a partition table, or a FAT file system on the whole of it) or
+ * nothing at all (no data, or zeros) may be erased; anything else only when
+ * the user insists.  what gets the words: "a dos partition table", "an ext4
+ * file system", "60.0 MiB of data".
+ */
+enum content_kind {
+	CONTENT_BLANK,
+	CONTENT_DISK_IMAGE,
+	CONTENT_OTHER,		/* a signature libblkid knows, not a card's */
+	CONTENT_DATA,		/* bytes that are nothing libblkid knows */
+};
+
+enum content_kind content_classify(int fd, uint64_t size, const struct card_content *cc,
+				   char *what, size_t len);
 
 /*
  * Erase every signature: file systems inside the old partitions first (a

@@ -13,10 +13,8 @@ src=$TMP/UPDATE.APP
 make_sample "$src" 8M || { echo "Bail out! cannot make a sample UPDATE.APP"; exit 1; }
 src_sha=$(sha256_of "$src")
 
-have_sim() {
-	[ "$(id -u)" -eq 0 ] && [ -c /dev/fuse ] && command -v fusermount3 >/dev/null &&
-		_cardsim_bin >/dev/null 2>&1
-}
+sim_why=$(cardsim_usable)
+have_sim() { [ -z "$sim_why" ]; }
 
 # On a 64 MiB card the data area starts at 8 MiB and UPDATE.APP at the next
 # 4 MiB boundary past the dload/ folder's cluster: 12 MiB.  13 MiB is inside.
@@ -64,7 +62,7 @@ if [ -n "$faulty" ]; then
 	like "$errout" "card: FAILED: the card gave back other bytes" "the failure is shown as it happens"
 else
 	is_status 0 "four cards: exit 0"
-	skip "a faulty card among them" "no simulator here (needs root, FUSE and cardsim)"
+	skip "a faulty card among them" "$sim_why"
 fi
 for t in "$c1" "$c2" "${targets[2]}"; do
 	like "$out" "$t +.* ok " "the summary says $t is ok"
@@ -133,13 +131,13 @@ is_status 5 "a web page as UPDATE.APP: exit 5"
 [ "$(sha256_of "$c1")" = "$before" ]; ok $? "and no card was touched"
 
 run "$DLOADCARD" batch --yes "$src" "$c1" "$TMP/../$(basename "$TMP")/c1.img"
-is_status 2 "the same card twice is a usage error"
+is_status 23 "the same card twice: made once, the second name refused"
 run "$DLOADCARD" batch --yes "$src"
 is_status 2 "no card is a usage error"
 
 # --- Ctrl-C, a stalled card -----------------------------------------------------------
 if ! have_sim; then
-	skip "Ctrl-C and stalls" "no simulator here (needs root, FUSE and cardsim)"
+	skip "Ctrl-C and stalls" "$sim_why"
 	done_testing
 fi
 

@@ -40,6 +40,21 @@ _cardsim_bin() {
 	return 1
 }
 
+# Can the simulator run here?  If not, prints why on stdout and returns 1.
+# A reason that a package would take away names it, "(apt-get install PKG)",
+# so that ./quickstart test, which installs it, counts such a skip as failed.
+cardsim_usable() {
+	local why=
+	_cardsim_bin >/dev/null 2>&1 || why+="; cardsim is not built: configure found no libfuse3 \
+(apt-get install libfuse3-dev, then configure again)"
+	command -v fusermount3 >/dev/null || why+="; no fusermount3 (apt-get install fuse3)"
+	[ -c /dev/fuse ] || why+="; no /dev/fuse"
+	[ "$(id -u)" -eq 0 ] || why+="; needs root"
+	[ -z "$why" ] && return 0
+	echo "the faulty-card simulator cannot run: ${why#; }"
+	return 1
+}
+
 # Is DIR a mount point, per the kernel's table (stat would hang or fail on a
 # dead FUSE mount)?  /proc/self/mounts writes a space as \040.
 _cardsim_mounted() {

@@ -29,13 +29,8 @@ check() {
 # show FILE: a file's lines as TAP comments.
 show() { sed 's/^/# /' "$1"; }
 
-if [ "$(id -u)" != 0 ] || [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-	echo "1..0 # SKIP needs root, /dev/fuse and fusermount3"
-	exit 0
-fi
-# configure leaves cardsim out without libfuse3-dev, and says so.
-if ! _cardsim_bin >/dev/null 2>&1; then
-	echo "1..0 # SKIP cardsim is not built (libfuse3-dev missing?)"
+if ! why=$(cardsim_usable); then
+	echo "1..0 # SKIP $why"
 	exit 0
 fi
 loop_ok=0

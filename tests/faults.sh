@@ -7,8 +7,8 @@
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 . "${TESTS_SRCDIR:-$(dirname "$0")}/cardsim-lib.sh"
 
-if ! _cardsim_bin >/dev/null 2>&1 || [ ! -e /dev/fuse ] || [ "$(id -u)" -ne 0 ]; then
-	echo "1..0 # SKIP the faulty-card simulator needs FUSE (libfuse3, /dev/fuse) and root"
+if ! why=$(cardsim_usable); then
+	echo "1..0 # SKIP $why"
 	exit 0
 fi
 

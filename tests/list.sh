@@ -49,7 +49,7 @@ row() {	# row DEVICE FILTER
 	jq -r --arg d "$1" ".disks[] | select(.device == \$d) | $2" <<<"$out"
 }
 
-run "$DLOADCARD" list --json
+run "$DLOADCARD" list --sysroot "$fake" --json
 is_status 0 "list on the fake sysfs"
 [ "$(row "$dev" .state)" = eligible ]; ok $? "a removable card is eligible"
 [ "$(row "$dev" .dload)" = no ]; ok $? "an empty card is not a dload card"
@@ -57,35 +57,34 @@ is_status 0 "list on the fake sysfs"
 [ "$(row "$dev" .ro)" = false ]; ok $? "ro is a JSON boolean"
 [ -z "$(row "$fixed" .device)" ]; ok $? "a fixed disk is not shown without --all"
 
-run "$DLOADCARD" list --all --json
+run "$DLOADCARD" list --sysroot "$fake" --all --json
 [ "$(row "$fixed" .state)" = "protected (fixed)" ]; ok $? "--all shows a fixed disk, protected"
 like "$(row "$fixed" .reason)" 'fixed disk.*--allow-fixed' "and says why it would be refused"
 
-run "$DLOADCARD" list
+run "$DLOADCARD" list --sysroot "$fake"
 is_status 0 "list as a table"
 like "$out" "^DEVICE +SIZE" "a header line"
 like "$out" "$dev .*eligible" "the card's line says eligible"
 
 # A dload card is recognised.
-run env -u DLOADCARD_SYSFS -u DLOADCARD_MOUNTINFO -u DLOADCARD_SWAPS \
-	"$DLOADCARD" prepare --yes --allow-fixed "$dev" "$src"
+run "$DLOADCARD" prepare --yes --allow-fixed "$dev" "$src"
 is_status 0 "prepare the card"
 before=$(sha256_of "$img")
-run "$DLOADCARD" list --json
+run "$DLOADCARD" list --sysroot "$fake" --json
 [ "$(row "$dev" .dload)" = yes ]; ok $? "list recognises a dload card"
 like "$(row "$dev" .content)" '^dos: vfat FAT32 "DLOAD"' "and shows its partition and file system"
 
 # Write-protected, then mounted: refused, with the reason.
 fakesys_remove "$fake" "$dev"
 fakesys_add "$fake" "$dev" 1 1
-run "$DLOADCARD" list --json
+run "$DLOADCARD" list --sysroot "$fake" --json
 [ "$(row "$dev" .state)" = "refused (read-only)" ]; ok $? "a write-protected card is refused"
 [ "$(row "$dev" .ro)" = true ]; ok $? "and shown read-only"
 
 fakesys_remove "$fake" "$dev"
 fakesys_add "$fake" "$dev" 1
 fakesys_mount "$fake" "$dev" /media/card
-run "$DLOADCARD" list --json -o DEVICE,STATE,MOUNTED,REASON
+run "$DLOADCARD" list --sysroot "$fake" --json -o DEVICE,STATE,MOUNTED,REASON
 [ "$(row "$dev" .state)" = "refused (mounted)" ]; ok $? "a mounted card is refused"
 like "$(row "$dev" .mounted)" '/media/card' "MOUNTED says where"
 like "$(row "$dev" .reason)" 'unmount' "REASON says what to do"

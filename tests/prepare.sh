@@ -84,10 +84,11 @@ check_card "$old" DLOAD "1 GiB ex-GPT image"
 [ "$(cat "$TMP/spc")" -eq 16 ]; ok $? "1 GiB image: 8 KiB clusters (FAT32 needs 65525)"
 
 # A used card: every byte holds old data, which must not show through
-# (mformat leaves parts of FSInfo as they were).
+# (mformat leaves parts of FSInfo as they were).  As a file that is no disk
+# image, it is erased only with --force.
 used=$TMP/used.img
 yes stale | head -c $((300 << 20)) >"$used"
-run "$DLOADCARD" prepare --yes "$used" "$src"
+run "$DLOADCARD" prepare --yes --force "$used" "$src"
 is_status 0 "prepare over a card full of old data"
 check_card "$used" DLOAD "300 MiB used card"
 run "$DLOADCARD" verify "$used"

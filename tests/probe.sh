@@ -103,9 +103,8 @@ ok $? "quick probe: the image is byte for byte as before"
 
 # --- The simulator -----------------------------------------------------------------
 
-if ! _cardsim_bin >/dev/null 2>&1 || [ ! -c /dev/fuse ] || [ "$(id -u)" -ne 0 ] ||
-	! command -v fusermount3 >/dev/null; then
-	skip "probe on simulated cards" "the faulty-card simulator needs FUSE (libfuse3, /dev/fuse, fusermount3) and root"
+if ! why=$(cardsim_usable); then
+	skip "probe on simulated cards" "$why"
 	done_testing
 fi
 

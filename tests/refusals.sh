@@ -4,6 +4,8 @@
 # Every refusal of prepare: the right exit code, a message naming the thing
 # and the fix, and the target byte for byte as it was.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
+# shellcheck source=SCRIPTDIR/fakesys-lib.sh
+. "$TESTS_SRCDIR/fakesys-lib.sh"
 
 src=$TMP/UPDATE.APP
 make_sample "$src" 4M || { echo "Bail out! cannot make a sample UPDATE.APP"; exit 1; }
@@ -77,40 +79,37 @@ if have_loop; then
 	fi
 	detach_loop "$dev"
 
-	# The system disk and a fixed disk, through a fake sysfs and mount table.
+	# The system disk and a fixed disk, through a fake sysfs and mount table
+	# (--sysroot).
 	dev=$(attach_loop "$img")
 	name=${dev#/dev/}
 	majmin=$(cat "/sys/block/$name/dev")
-	fake=$TMP/sys
-	mkdir -p "$fake/devices/virtual/block/$name" "$fake/dev/block" "$fake/block" "$fake/class/block"
-	cp "/sys/block/$name/dev" "/sys/block/$name/size" "$fake/devices/virtual/block/$name/"
-	echo 0 >"$fake/devices/virtual/block/$name/ro"
-	echo 1 >"$fake/devices/virtual/block/$name/removable"
-	ln -s "../../devices/virtual/block/$name" "$fake/dev/block/$majmin"
-	ln -s "../devices/virtual/block/$name" "$fake/block/$name"
-	ln -s "../../devices/virtual/block/$name" "$fake/class/block/$name"
-	echo "22 1 $majmin / / rw,relatime shared:1 - ext4 $dev rw" >"$TMP/mountinfo"
-	printf 'Filename\tType\tSize\tUsed\tPriority\n' >"$TMP/swaps"
+	fake=$TMP/root
+	fakesys_init "$fake"
+	fakesys_add "$fake" "$dev" 1
+	echo "22 1 $majmin / / rw,relatime shared:1 - ext4 $dev rw" >"$fake/proc/self/mountinfo"
+	refused 3 "$img" "is a system disk \(it holds /\)" "the disk that holds /" \
+		--sysroot "$fake" --yes --allow-fixed "$dev" "$src"
 
-	DLOADCARD_SYSFS=$fake DLOADCARD_MOUNTINFO=$TMP/mountinfo DLOADCARD_SWAPS=$TMP/swaps \
-		refused 3 "$img" "is a system disk \(it holds /\)" "the disk that holds /" \
-		--yes --allow-fixed "$dev" "$src"
+	echo "22 1 $majmin / /boot/efi rw,relatime shared:1 - vfat $dev rw" >"$fake/proc/self/mountinfo"
+	refused 3 "$img" "system disk \(it holds /boot/efi\)" "the disk that holds /boot/efi" \
+		--sysroot "$fake" --yes --allow-fixed "$dev" "$src"
 
-	echo "22 1 $majmin / /boot/efi rw,relatime shared:1 - vfat $dev rw" >"$TMP/mountinfo"
-	DLOADCARD_SYSFS=$fake DLOADCARD_MOUNTINFO=$TMP/mountinfo DLOADCARD_SWAPS=$TMP/swaps \
-		refused 3 "$img" "system disk \(it holds /boot/efi\)" "the disk that holds /boot/efi" \
-		--yes --allow-fixed "$dev" "$src"
+	: >"$fake/proc/self/mountinfo"
+	echo 1 >"$fake/sys/devices/virtual/block/$name/ro"
+	refused 3 "$img" "write-protected.*lock switch" "a write-protected card" \
+		--sysroot "$fake" --yes "$dev" "$src"
 
-	: >"$TMP/mountinfo"
-	echo 1 >"$fake/devices/virtual/block/$name/ro"
-	DLOADCARD_SYSFS=$fake DLOADCARD_MOUNTINFO=$TMP/mountinfo DLOADCARD_SWAPS=$TMP/swaps \
-		refused 3 "$img" "write-protected.*lock switch" "a write-protected card" \
-		--yes "$dev" "$src"
+	echo 0 >"$fake/sys/devices/virtual/block/$name/ro"
+	echo 0 >"$fake/sys/devices/virtual/block/$name/removable"
+	refused 3 "$img" "fixed disk.*--allow-fixed" "a fixed disk without --allow-fixed" \
+		--sysroot "$fake" --yes "$dev" "$src"
 
-	echo 0 >"$fake/devices/virtual/block/$name/ro"
-	echo 0 >"$fake/devices/virtual/block/$name/removable"
-	DLOADCARD_SYSFS=$fake DLOADCARD_MOUNTINFO=$TMP/mountinfo DLOADCARD_SWAPS=$TMP/swaps \
-		refused 3 "$img" "fixed disk.*--allow-fixed" "a fixed disk without --allow-fixed" \
+	# Only --sysroot moves the rules: the variables that once did are ignored.
+	echo 1 >"$fake/sys/devices/virtual/block/$name/removable"
+	DLOADCARD_SYSFS=$fake/sys DLOADCARD_MOUNTINFO=$fake/proc/self/mountinfo \
+		DLOADCARD_SWAPS=$fake/proc/swaps \
+		refused 3 "$img" "fixed disk.*--allow-fixed" "DLOADCARD_SYSFS changes no rule" \
 		--yes "$dev" "$src"
 
 	# Locked by another program (another dloadcard, sfdisk, udev's rule).

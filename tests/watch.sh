@@ -30,7 +30,7 @@ fake=$TMP/sys
 fakesys_init "$fake"
 
 is_dload_card() {
-	env -u DLOADCARD_SYSFS "$DLOADCARD" verify --quiet --against "$src" "$1" >/dev/null 2>&1
+	"$DLOADCARD" verify --quiet --against "$src" "$1" >/dev/null 2>&1
 }
 
 # Each watch gets fresh output files (a stale one would match at once).
@@ -39,7 +39,7 @@ watch_bg() {	# watch_bg ARGS...: starts batch --watch, sets pid
 	n=$((n + 1))
 	w_out=$TMP/w$n.out
 	w_err=$TMP/w$n.err
-	"$DLOADCARD" batch --watch --yes "$@" >"$w_out" 2>"$w_err" &
+	"$DLOADCARD" batch --watch --yes --sysroot "$fake" "$@" >"$w_out" 2>"$w_err" &
 	pid=$!
 }
 wait_for() {	# wait_for REGEX FILE [tenths]: default 30 s

@@ -25,8 +25,8 @@ if [ ! -x "$PTYRUN" ]; then
 	echo "1..0 # SKIP no tests/ptyrun (make check builds it)"
 	exit 0
 fi
-if ! _cardsim_bin >/dev/null 2>&1 || [ ! -e /dev/fuse ] || [ "$(id -u)" -ne 0 ]; then
-	echo "1..0 # SKIP the faulty-card simulator needs FUSE (libfuse3, /dev/fuse) and root"
+if ! why=$(cardsim_usable); then
+	echo "1..0 # SKIP $why"
 	exit 0
 fi
 

@@ -57,6 +57,25 @@ int main(void)
 	/* A real 16 GB card: 15,523,840 sectors after the first 4 MiB. */
 	check_invariants("16 GB card", (15523840ULL + 8192) * 512, 64);
 
+	/* Above 2 TiB: the first 2 TiB, an MBR partition ending within 2^32. */
+	ok(!layout_compute(2048 * GiB, &l) && !layout_capped(&l), "2 TiB: all of it is used");
+	ok(layout_compute(2048 * GiB + 512, &l) == 0 && layout_capped(&l),
+	   "2 TiB and a sector: capped");
+	ok(layout_compute(2560 * GiB, &l) == 0, "2.5 TiB: a layout exists");
+	is_int(l.part_start + l.part_sectors, 1ULL << 32, "2.5 TiB: the partition ends at 2^32 sectors");
+	is_int(layout_used_bytes(&l), 2048 * GiB, "2.5 TiB: 2 TiB used");
+	ok(layout_capped(&l), "2.5 TiB: the rest left unused");
+	is_int(l.card_sectors, 2560 * GiB / 512, "2.5 TiB: the card's own size is kept");
+	is_int(l.cluster_sectors, 128, "2.5 TiB: 64 KiB clusters");
+	is_int(l.data_start % 8192, 0, "2.5 TiB: data area on a 4 MiB boundary");
+	ok(l.data_start + (uint64_t)l.clusters * l.cluster_sectors <= 1ULL << 32,
+	   "2.5 TiB: clusters end inside the partition");
+	ok((uint64_t)l.fat_sectors * 512 >= ((uint64_t)l.clusters + 2) * 4,
+	   "2.5 TiB: the FAT holds every cluster");
+	ok(layout_compute(16384 * GiB, &l) == 0 && l.part_start + l.part_sectors == 1ULL << 32,
+	   "16 TiB: 2 TiB laid out too");
+	ok(layout_max_file(&l) > 2040 * GiB, "16 TiB: nearly 2 TiB of room for the file");
+
 	is_int(layout_compute(8 * MiB, &l), -ERANGE, "an 8 MiB card is too small for FAT32");
 	is_int(layout_compute(0, &l), -ERANGE, "a card of no size is refused");
 

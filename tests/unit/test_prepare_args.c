@@ -68,6 +68,33 @@ int main(void)
 	       "a label longer than 11 characters");
 	is_int(parse(&a, err, "--label", "A/B", "a", "b", NULL), PREPARE_ARGS_ERROR,
 	       "a label with a character FAT forbids");
+	/* One label, as FAT stores it, in the boot sector and the directory. */
+	is_int(parse(&a, err, "--label", "dload", "a", "b", NULL), PREPARE_ARGS_OK, "--label dload");
+	is_str(a.w.opts.label, "DLOAD", "is upper-cased, as FAT stores it");
+	is_int(parse(&a, err, "-L", "my card 1", "a", "b", NULL), PREPARE_ARGS_OK, "a label with spaces");
+	is_str(a.w.opts.label, "MY CARD 1", "upper-cased, spaces kept");
+	is_int(parse(&a, err, "--label", " ", "a", "b", NULL), PREPARE_ARGS_ERROR, "--label ' '");
+	ok(strstr(err, "cannot start with a space") != NULL, "a label cannot start with a space");
+	is_int(parse(&a, err, "--label", " X", "a", "b", NULL), PREPARE_ARGS_ERROR,
+	       "a label that starts with a space");
+	is_int(parse(&a, err, "--label", "", "a", "b", NULL), PREPARE_ARGS_ERROR, "an empty label");
+	is_int(parse(&a, err, "--label", "CAF\xc3\x89", "a", "b", NULL), PREPARE_ARGS_ERROR,
+	       "a label that is not ASCII");
+	is_int(parse(&a, err, "--label", "A.B", "a", "b", NULL), PREPARE_ARGS_ERROR, "a dot in a label");
+	is_int(parse(&a, err, "--label", "#1_(A)~", "a", "b", NULL), PREPARE_ARGS_OK,
+	       "the punctuation FAT allows");
+
+	is_int(parse(&a, err, "--force", "a", "b", NULL), PREPARE_ARGS_OK, "--force");
+	ok(a.w.opts.safety_flags & SAFETY_FORCE, "sets the force flag");
+	is_int(parse(&a, err, "a", "b", NULL), PREPARE_ARGS_OK, "no --force");
+	ok(!(a.w.opts.safety_flags & SAFETY_FORCE), "no force by default");
+	ok(a.w.opts.sysroot == NULL, "no --sysroot by default: this system's");
+	is_int(parse(&a, err, "--sysroot", "/", "a", "b", NULL), PREPARE_ARGS_OK, "--sysroot /");
+	is_str(a.w.opts.sysroot, "/", "is kept");
+	is_int(parse(&a, err, "--sysroot", "/nonexistent/root", "a", "b", NULL), PREPARE_ARGS_ERROR,
+	       "--sysroot without a sys/ in it");
+	ok(strstr(err, "/nonexistent/root/sys") != NULL, "names the missing sys/");
+
 	is_int(parse(&a, err, "--sha256", "abc", "a", "b", NULL), PREPARE_ARGS_ERROR, "a short SHA-256");
 	ok(strstr(err, "64 hexadecimal") != NULL, "says how long a SHA-256 is");
 	is_int(parse(&a, err, "--stall-timeout", "-1", "a", "b", NULL), PREPARE_ARGS_ERROR,

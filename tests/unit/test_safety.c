@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The safety rules, driven by a fake sysfs tree and mount table: a USB
- * card, an SD card in a native slot, a SATA disk holding /, a disk under
- * LVM, a mounted card, a write-protected card, a partition node.
+ * The safety rules, driven by a fake system root as --sysroot gives it
+ * (sys/, proc/self/mountinfo, proc/swaps): a USB card, an SD card in a
+ * native slot, a SATA disk holding /, a disk under LVM, a mounted card, a
+ * write-protected card, a partition node.
  */
 #include "config.h"
 
@@ -18,80 +19,8 @@
 #include "safety.h"
 #include "strutils.h"
 #include "sysfs.h"
+#include "fakeroot.h"
 #include "tap.h"
-
-static char root[PATH_MAX - 64];
-
-static void mkdirs(const char *path)
-{
-	char buf[PATH_MAX], *p;
-
-	xstrncpy(buf, path, sizeof(buf));
-	for (p = buf + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	}
-	mkdir(buf, 0755);
-}
-
-static void put(const char *rel, const char *fmt, ...)
-{
-	char path[PATH_MAX * 2], dir[PATH_MAX * 2];
-	va_list ap;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	xstrncpy(dir, path, sizeof(dir));
-	*strrchr(dir, '/') = '\0';
-	mkdirs(dir);
-	f = fopen(path, "w");
-	if (!f)
-		return;
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	fclose(f);
-}
-
-static void link_to(const char *target, const char *rel)
-{
-	char path[PATH_MAX * 2], dir[PATH_MAX * 2];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	xstrncpy(dir, path, sizeof(dir));
-	*strrchr(dir, '/') = '\0';
-	mkdirs(dir);
-	if (symlink(target, path) != 0)
-		perror(path);
-}
-
-/* A disk at devices/<dev>/block/<name> with dev/block and block links. */
-static void add_disk(const char *devpath, const char *name, unsigned maj, unsigned min,
-		     int removable, int ro)
-{
-	char rel[512], target[512];
-
-	snprintf(rel, sizeof(rel), "devices/%s/block/%s/dev", devpath, name);
-	put(rel, "%u:%u\n", maj, min);
-	snprintf(rel, sizeof(rel), "devices/%s/block/%s/removable", devpath, name);
-	put(rel, "%d\n", removable);
-	snprintf(rel, sizeof(rel), "devices/%s/block/%s/ro", devpath, name);
-	put(rel, "%d\n", ro);
-	snprintf(rel, sizeof(rel), "devices/%s/block/%s/size", devpath, name);
-	put(rel, "31116288\n");
-	snprintf(target, sizeof(target), "../../devices/%s/block/%s", devpath, name);
-	snprintf(rel, sizeof(rel), "dev/block/%u:%u", maj, min);
-	link_to(target, rel);
-	snprintf(target, sizeof(target), "../devices/%s/block/%s", devpath, name);
-	snprintf(rel, sizeof(rel), "block/%s", name);
-	link_to(target, rel);
-	snprintf(target, sizeof(target), "../../devices/%s/block/%s", devpath, name);
-	snprintf(rel, sizeof(rel), "class/block/%s", name);
-	link_to(target, rel);
-}
 
 static void add_part(const char *devpath, const char *disk, const char *name,
 		     unsigned maj, unsigned min)
@@ -99,15 +28,15 @@ static void add_part(const char *devpath, const char *disk, const char *name,
 	char rel[512], target[512];
 
 	snprintf(rel, sizeof(rel), "devices/%s/block/%s/%s/dev", devpath, disk, name);
-	put(rel, "%u:%u\n", maj, min);
+	fake_put(rel, "%u:%u\n", maj, min);
 	snprintf(rel, sizeof(rel), "devices/%s/block/%s/%s/partition", devpath, disk, name);
-	put(rel, "1\n");
+	fake_put(rel, "1\n");
 	snprintf(target, sizeof(target), "../../devices/%s/block/%s/%s", devpath, disk, name);
 	snprintf(rel, sizeof(rel), "dev/block/%u:%u", maj, min);
-	link_to(target, rel);
+	fake_link(target, rel);
 	snprintf(target, sizeof(target), "../../devices/%s/block/%s/%s", devpath, disk, name);
 	snprintf(rel, sizeof(rel), "class/block/%s", name);
-	link_to(target, rel);
+	fake_link(target, rel);
 }
 
 static enum safety_refusal check(const struct sysroot *r, unsigned maj, unsigned min,
@@ -120,61 +49,43 @@ int main(void)
 {
 	struct sysroot r;
 	struct safety_result res;
-	char path[PATH_MAX * 2];
-	const char *tmp = getenv("TMPDIR");
 
-	snprintf(root, sizeof(root), "%s/dloadcard-safety.XXXXXX", tmp ? tmp : "/tmp");
-	if (!mkdtemp(root)) {
+	if (fake_root_make("safety") != 0) {
 		printf("Bail out! cannot make a temporary folder\n");
 		return 1;
 	}
 	/* sda: SATA disk holding / on sda2 and swap on sda3 (by devno only). */
-	add_disk("pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0", "sda", 8, 0, 0, 0);
+	fake_disk("pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0", "sda", 8, 0, 0, 0);
 	add_part("pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0", "sda", "sda2", 8, 2);
 	/* sdb: a USB card reader's card, with a partition sdb1. */
-	add_disk("pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host6/target6:0:0/6:0:0:0",
+	fake_disk("pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host6/target6:0:0/6:0:0:0",
 		 "sdb", 8, 16, 1, 0);
 	add_part("pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host6/target6:0:0/6:0:0:0",
 		 "sdb", "sdb1", 8, 17);
-	link_to("../../../../../bus/usb", "devices/pci0000:00/0000:00:14.0/usb2/2-1/subsystem");
+	fake_link("../../../../../bus/usb", "devices/pci0000:00/0000:00:14.0/usb2/2-1/subsystem");
 	/* mmcblk0: SD card in a native slot: removable 0, on the mmc bus. */
-	add_disk("pci0000:00/0000:00:1a.0/mmc_host/mmc0/mmc0:aaaa", "mmcblk0", 179, 0, 0, 0);
-	link_to("../../../../../bus/mmc", "devices/pci0000:00/0000:00:1a.0/mmc_host/mmc0/mmc0:aaaa/subsystem");
+	fake_disk("pci0000:00/0000:00:1a.0/mmc_host/mmc0/mmc0:aaaa", "mmcblk0", 179, 0, 0, 0);
+	fake_link("../../../../../bus/mmc", "devices/pci0000:00/0000:00:1a.0/mmc_host/mmc0/mmc0:aaaa/subsystem");
 	/* sdc: a USB card, mounted through sdc1. */
-	add_disk("pci0000:00/0000:00:14.0/usb2/2-2/2-2:1.0/host7/target7:0:0/7:0:0:0",
+	fake_disk("pci0000:00/0000:00:14.0/usb2/2-2/2-2:1.0/host7/target7:0:0/7:0:0:0",
 		 "sdc", 8, 32, 1, 0);
 	add_part("pci0000:00/0000:00:14.0/usb2/2-2/2-2:1.0/host7/target7:0:0/7:0:0:0",
 		 "sdc", "sdc1", 8, 33);
 	/* sdd: a write-protected USB card. */
-	add_disk("pci0000:00/0000:00:14.0/usb2/2-3/2-3:1.0/host8/target8:0:0/8:0:0:0",
+	fake_disk("pci0000:00/0000:00:14.0/usb2/2-3/2-3:1.0/host8/target8:0:0/8:0:0:0",
 		 "sdd", 8, 48, 1, 1);
 	/* nvme0n1: under LVM (dm-0's slave), not mounted itself. */
-	add_disk("pci0000:00/0000:00:1d.0/nvme/nvme0", "nvme0n1", 259, 0, 0, 0);
-	put("devices/pci0000:00/0000:00:1d.0/nvme/nvme0/block/nvme0n1/holders/dm-1", "");
+	fake_disk("pci0000:00/0000:00:1d.0/nvme/nvme0", "nvme0n1", 259, 0, 0, 0);
+	fake_put("devices/pci0000:00/0000:00:1d.0/nvme/nvme0/block/nvme0n1/holders/dm-1", "%s", "");
 	/* dm-0 (/) sits on sda2. */
-	add_disk("virtual", "dm-0", 254, 0, 0, 0);
-	link_to("../../../../pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda/sda2",
+	fake_disk("virtual", "dm-0", 254, 0, 0, 0);
+	fake_link("../../../../pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda/sda2",
 		"devices/virtual/block/dm-0/slaves/sda2");
 
-	snprintf(path, sizeof(path), "%s/mountinfo", root);
-	{
-		FILE *f = fopen(path, "w");
-
-		fprintf(f, "22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/mapper/root rw\n"
-			   "30 22 8:33 / /media/card rw,relatime shared:2 - vfat /dev/sdc1 rw\n");
-		fclose(f);
-	}
-	snprintf(path, sizeof(path), "%s/swaps", root);
-	{
-		FILE *f = fopen(path, "w");
-
-		fprintf(f, "Filename\tType\tSize\tUsed\tPriority\n");
-		fclose(f);
-	}
-	memset(&r, 0, sizeof(r));
-	xstrncpy(r.sys, root, sizeof(r.sys));
-	snprintf(r.mountinfo, sizeof(r.mountinfo), "%s/mountinfo", root);
-	snprintf(r.swaps, sizeof(r.swaps), "%s/swaps", root);
+	fake_put("proc/self/mountinfo", "%s",
+		 "22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/mapper/root rw\n"
+		 "30 22 8:33 / /media/card rw,relatime shared:2 - vfat /dev/sdc1 rw\n");
+	sysroot_init(&r, fake_root);
 
 	is_int(check(&r, 8, 16, 0, &res), SAFE_OK, "a card in a USB reader is eligible");
 	is_int(check(&r, 179, 0, 0, &res), SAFE_OK, "an SD card in a native slot (removable 0) is eligible");
@@ -191,22 +102,17 @@ int main(void)
 	is_int(check(&r, 7, 99, 0, &res), SAFE_NOT_DISK, "an unknown device is refused");
 
 	/* A fixed disk that holds nothing. */
-	add_disk("pci0000:00/0000:00:17.0/ata2/host1/target1:0:0/1:0:0:0", "sde", 8, 64, 0, 0);
+	fake_disk("pci0000:00/0000:00:17.0/ata2/host1/target1:0:0/1:0:0:0", "sde", 8, 64, 0, 0);
 	is_int(check(&r, 8, 64, 0, &res), SAFE_FIXED, "a fixed disk is refused");
 	ok(strstr(res.reason, "--allow-fixed") != NULL, "and the message names --allow-fixed");
 	is_int(check(&r, 8, 64, SAFETY_ALLOW_FIXED, &res), SAFE_OK, "unless --allow-fixed");
 
 	/* Swap on a partition makes a system disk. */
 	add_part("pci0000:00/0000:00:17.0/ata2/host1/target1:0:0/1:0:0:0", "sde", "sde1", 8, 65);
-	{
-		FILE *f = fopen(path, "w");
-
-		/* A block device node that exists stands in for the swap
-		 * partition: the rule goes by its device number. */
-		fprintf(f, "Filename\tType\tSize\tUsed\tPriority\n/dev/loop7 partition 1 0 -2\n");
-		fclose(f);
-	}
-	add_disk("virtual", "loop7", 7, 7, 0, 0);
+	/* A block device node that exists stands in for the swap partition:
+	 * the rule goes by its device number. */
+	fake_put("proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n/dev/loop7 partition 1 0 -2\n");
+	fake_disk("virtual", "loop7", 7, 7, 0, 0);
 	if (access("/dev/loop7", F_OK) == 0)
 		is_int(check(&r, 7, 7, SAFETY_ALLOW_FIXED, &res), SAFE_SYSTEM,
 		       "the disk holding active swap is refused");
@@ -215,9 +121,6 @@ int main(void)
 	if (access("/dev/loop7", F_OK) == 0)
 		ok(strstr(res.reason, "swap") != NULL, "and the swap named");
 
-	if (getenv("KEEP")) return done_testing();
-	snprintf(path, sizeof(path), "rm -rf '%s'", root);
-	if (system(path) != 0)
-		diag("could not remove %s", root);
+	fake_root_remove();
 	return done_testing();
 }
