@@ -7,18 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "batch.h"
+#include "cli.h"
 #include "exitcodes.h"
+#include "mtools.h"
 #include "source.h"
 #include "strutils.h"
 #include "verify.h"
 #include "xalloc.h"
-
-/* What a stalled card holds: prepare names the file only once verified. */
-#define STALLED_STATE "if it holds dload/UPDATE.APP, that file was verified; otherwise it " \
-		      "holds none (the file is named so only once verified)"
 
 const char *batch_outcome_name(enum card_outcome o)
 {
@@ -60,20 +59,31 @@ int batch_init(struct batch *b, const struct prepare_opts *opts, const struct pr
 	return 0;
 }
 
-bool batch_destroy(struct batch *b)
+/* A card given up on whose thread still runs. */
+static bool any_stuck(struct batch *b)
 {
+	bool stuck = false;
 	size_t i;
 
 	pthread_mutex_lock(&b->lock);
-	for (i = 0; i < b->n; i++) {
-		struct batch_card *c = b->cards[i];
-
-		if (c->started && !c->exited && c->stalled) {
-			pthread_mutex_unlock(&b->lock);
-			return false;
-		}
-	}
+	for (i = 0; i < b->n && !stuck; i++)
+		stuck = b->cards[i]->started && !b->cards[i]->exited && b->cards[i]->given_up;
 	pthread_mutex_unlock(&b->lock);
+	return stuck;
+}
+
+bool batch_destroy(struct batch *b)
+{
+	const struct timespec moment = { 0, 50 * 1000 * 1000 };
+	size_t i;
+	int tries;
+
+	/* A card just given up on may end in a moment, its mtools killed. */
+	for (tries = 0; tries < 20 && any_stuck(b); tries++)
+		nanosleep(&moment, NULL);
+	batch_poll(b);		/* joins the threads that ended */
+	if (any_stuck(b))
+		return false;
 	for (i = 0; i < b->n; i++) {
 		struct batch_card *c = b->cards[i];
 
@@ -222,18 +232,19 @@ static void notify(struct batch *b)
 
 /*
  * The card's result, once: the thread's own, or the main thread's verdict
- * on a stalled card, whichever comes first.  Logged before it is shown, so
- * that a card reported done always has its line in the log.
+ * on a card it gives up on (stalled, abandoned), whichever comes first.
+ * Logged before it is shown, so that a card reported done always has its
+ * line in the log.
  */
-static bool publish(struct batch_card *c, struct card_result *res)
+static bool publish(struct batch_card *c, struct card_result *res, bool main_thread)
 {
 	struct batch *b = c->b;
 	bool first;
 
 	pthread_mutex_lock(&b->lock);
 	first = !c->finished;
-	if (first && res->exit_code == EXIT_STALLED && !c->exited)
-		c->stalled = true;
+	if (first && main_thread && !c->exited)
+		c->given_up = true;
 	if (first) {
 		res->ended = time(NULL);
 		res->started = c->started_at;
@@ -278,7 +289,7 @@ int batch_open(struct batch_card *c)
 	if (rc) {
 		prepare_close(r);
 		fill_result(c, rc, &res);
-		publish(c, &res);
+		publish(c, &res, false);
 	}
 	return rc;
 }
@@ -305,7 +316,7 @@ static int write_card(struct batch_card *c)
 	struct source *src;
 	int rc;
 
-	if (c->cancel)
+	if (cancel_requested(&c->cancel))
 		return run_fail(r, EXIT_INTERRUPTED, "interrupted before anything was written");
 	src = source_open(b->ps.path, err, sizeof(err));
 	if (!src)
@@ -373,12 +384,12 @@ static void *card_main(void *arg)
 
 	if (!c->opened) {
 		time_now(&t);
-		if (!b->redo && !c->cancel && already_done(c, &res)) {
-			publish(c, &res);
+		if (!b->redo && !cancel_requested(&c->cancel) && already_done(c, &res)) {
+			publish(c, &res, false);
 			goto out;
 		}
 		check = elapsed_since(&t);
-		if (c->cancel)
+		if (cancel_requested(&c->cancel))
 			rc = run_fail(&c->run, EXIT_INTERRUPTED, "interrupted before anything was "
 				      "written");
 		else if (*c->same)
@@ -391,7 +402,7 @@ static void *card_main(void *arg)
 	prepare_close(&c->run);
 	fill_result(c, rc, &res);
 	res.check_seconds = check;
-	publish(c, &res);
+	publish(c, &res, false);
 out:
 	pthread_mutex_lock(&b->lock);
 	c->exited = true;
@@ -425,7 +436,7 @@ int batch_start(struct batch_card *c)
 	prepare_close(&c->run);
 	fill_result(c, run_fail(&c->run, EXIT_ERROR, "cannot start a thread: %s", strerror(rc)),
 		    &res);
-	publish(c, &res);
+	publish(c, &res, false);
 	return -rc;
 }
 
@@ -444,6 +455,27 @@ int batch_notify_fd(const struct batch *b)
 	return b->notify[0];
 }
 
+/* The main thread's verdict on a running card it gives up on: its thread
+ * is told to stop, should it ever get the chance, and its mtools killed. */
+static void give_up(struct batch_card *c, int code, const char *error, const char *advice)
+{
+	struct card_result res;
+	enum prepare_phase phase;
+
+	__atomic_store_n(&c->cancel, 1, __ATOMIC_RELAXED);
+	mtools_kill_thread(c->thread);
+	/* Where the thread is, read once: it may still be moving. */
+	phase = __atomic_load_n(&c->run.phase, __ATOMIC_RELAXED);
+	memset(&res, 0, sizeof(res));
+	res.exit_code = code;
+	res.outcome = outcome_of(code);
+	xstrncpy(res.error, error, sizeof(res.error));
+	xstrncpy(res.advice, advice, sizeof(res.advice));
+	res.card_state = prepare_state_at(phase);
+	res.phase = prepare_phase_name(phase);
+	publish(c, &res, true);
+}
+
 /*
  * A card whose progress has not moved for the timeout is blocked in the
  * kernel, where no thread can reach it: it is reported failed now, and told
@@ -451,22 +483,36 @@ int batch_notify_fd(const struct batch *b)
  */
 static void conclude_stalled(struct batch_card *c, double secs)
 {
-	struct card_result res;
-	char phase[64];
+	char phase[64], error[256];
 
 	view_phase(c->b->view, &c->row, phase, sizeof(phase));
-	__atomic_store_n(&c->cancel, 1, __ATOMIC_RELAXED);
-	memset(&res, 0, sizeof(res));
-	res.exit_code = EXIT_STALLED;
-	res.outcome = OUTCOME_FAILED;
-	snprintf(res.error, sizeof(res.error), "the card stopped responding: no progress for "
+	snprintf(error, sizeof(error), "the card stopped responding: no progress for "
 		 "%.0f s during \"%s\"", secs, phase);
-	xstrncpy(res.advice, "The card or the reader hangs: remove the card, then try another "
-		 "reader or card.", sizeof(res.advice));
-	res.card_state = STALLED_STATE;
-	/* The thread is stuck, not writing: reading its phase is safe. */
-	res.phase = prepare_phase_name(__atomic_load_n(&c->run.phase, __ATOMIC_RELAXED));
-	publish(c, &res);
+	give_up(c, EXIT_STALLED, error, "The card or the reader hangs: remove the card, then try "
+		"another reader or card.");
+}
+
+void batch_abandon_all(struct batch *b)
+{
+	size_t i, n;
+
+	pthread_mutex_lock(&b->lock);
+	n = b->n;
+	pthread_mutex_unlock(&b->lock);
+	for (i = 0; i < n; i++) {
+		struct batch_card *c = b->cards[i];
+		char error[64];
+		bool running;
+
+		pthread_mutex_lock(&b->lock);
+		running = c->started && !c->finished;
+		pthread_mutex_unlock(&b->lock);
+		if (!running)
+			continue;
+		snprintf(error, sizeof(error), "interrupted during %s, and the cleanup abandoned",
+			 prepare_phase_name(__atomic_load_n(&c->run.phase, __ATOMIC_RELAXED)));
+		give_up(c, EXIT_INTERRUPTED, error, "Prepare the card again.");
+	}
 }
 
 static void check_stall(struct batch_card *c, unsigned timeout)
@@ -542,7 +588,7 @@ bool batch_settled(struct batch *b)
 	for (i = 0; i < b->n && settled; i++) {
 		const struct batch_card *c = b->cards[i];
 
-		settled = !c->started || c->exited || (c->finished && c->stalled);
+		settled = !c->started || c->exited || (c->finished && c->given_up);
 	}
 	pthread_mutex_unlock(&b->lock);
 	return settled;

@@ -78,7 +78,7 @@ struct batch_card {
 
 	/* Guarded by b->lock */
 	bool started, finished, exited, joined;
-	bool stalled;			/* given up on: its thread may never return */
+	bool given_up;			/* stalled or abandoned: its thread may never return */
 	struct card_result res;
 };
 
@@ -123,6 +123,11 @@ int batch_start(struct batch_card *c);
 /* Stop every card in progress cleanly (their cancel flag). */
 void batch_cancel_all(struct batch *b);
 
+/* Give up on every card in progress now (a third Ctrl-C): each is concluded
+ * interrupted, with what it may hold, and its mtools killed; its thread ends
+ * with the process. */
+void batch_abandon_all(struct batch *b);
+
 /* The fd that becomes readable when a card finishes; batch_poll drains it,
  * joins finished threads and checks running cards for stalls. */
 int batch_notify_fd(const struct batch *b);
@@ -130,7 +135,7 @@ void batch_poll(struct batch *b);
 
 /* Cards started and not finished. */
 size_t batch_running(struct batch *b);
-/* No card running, and every thread done but those of stalled cards: their
+/* No card running, and every thread done but those given up on: their
  * results are all logged and shown. */
 bool batch_settled(struct batch *b);
 /* Cards finished with this outcome. */

@@ -15,27 +15,55 @@
 #include "sysfs.h"
 
 volatile sig_atomic_t cli_stop;
+static volatile sig_atomic_t signals_seen;
 
 static void on_signal(int sig)
 {
-	/* A second request means now: the card is left as it is, which is
-	 * safe, since only a verified file is ever named UPDATE.APP. */
-	if (cli_stop)
-		_exit(EXIT_INTERRUPTED);
-	cli_stop = sig;
+	/* Ending here would leave a card half cleaned up: whoever runs the
+	 * card decides, at its next look (guard.c, cmd_batch.c). */
+	if (!cli_stop)
+		cli_stop = sig;
+	if (signals_seen < 1000)
+		signals_seen++;
+}
+
+unsigned cli_signal_count(void)
+{
+	return (unsigned)__atomic_load_n(&signals_seen, __ATOMIC_RELAXED);
+}
+
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+void cli_stop_signals(sigset_t *set)
+{
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaddset(set, stop_signals[i]);
+}
+
+static void handle_stop_signals(void (*handler)(int))
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a prompt waiting for input must return. */
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaction(stop_signals[i], &sa, NULL);
 }
 
 void cli_catch_signals(void)
 {
-	struct sigaction sa;
+	handle_stop_signals(on_signal);
+}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a prompt waiting for input must return. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+void cli_ignore_stop_signals(void)
+{
+	handle_stop_signals(SIG_IGN);
 }
 
 bool cli_confirm(const char *question)
@@ -81,7 +109,7 @@ static const char *exit_text(int code)
 	case EXIT_PROBE_DAMAGED:	return "the card loses or alters data";
 	case EXIT_REPORT_LOST:		return "the card (every card of a batch) is ready, but "
 					       "the report could not be written to standard output";
-	case EXIT_INTERRUPTED:		return "interrupted (SIGINT, SIGTERM)";
+	case EXIT_INTERRUPTED:		return "interrupted (Ctrl-C, SIGINT, SIGTERM, SIGHUP)";
 	}
 	return "?";
 }

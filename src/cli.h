@@ -9,7 +9,7 @@
 
 /* What the commands share on the command line. */
 
-/* The signal (SIGINT, SIGTERM) that asked us to stop, or 0. */
+/* The first signal (SIGINT, SIGTERM, SIGHUP) that asked us to stop, or 0. */
 extern volatile sig_atomic_t cli_stop;
 
 /*
@@ -21,8 +21,23 @@ static inline bool cancel_requested(volatile sig_atomic_t *flag)
 	return flag && __atomic_load_n(flag, __ATOMIC_RELAXED);
 }
 
-/* Catch SIGINT and SIGTERM into cli_stop, so a run can stop cleanly. */
+/*
+ * Catch SIGINT, SIGTERM and SIGHUP into cli_stop, so that a run can stop
+ * cleanly, and count them: the commands that write stop at the first, absorb
+ * the second and abandon their cleanup at the third (guard.h).  The handler
+ * never ends the process itself.
+ */
 void cli_catch_signals(void);
+
+/* How many of them have come. */
+unsigned cli_signal_count(void);
+
+/* Those signals, as a set (to block them). */
+void cli_stop_signals(sigset_t *set);
+
+/* For a child that leaves stopping to its parent (guard.c, mtools.c):
+ * ignore them, across exec too.  Async-signal-safe. */
+void cli_ignore_stop_signals(void);
 
 /* Ask on the terminal; true only for "yes".  False without a terminal. */
 bool cli_confirm(const char *question);

@@ -49,9 +49,9 @@ struct station {
 	struct batch *b;
 	struct view *view;
 	struct watcher *w;		/* --watch */
-	bool draining;			/* no new cards: first Ctrl-C, or --copies reached */
+	bool draining;			/* no new cards: a signal, or --copies reached */
 	bool stopping;			/* the cards in progress were told to stop */
-	bool interrupted;		/* a signal came */
+	unsigned signals;		/* how many came (cli.h) */
 	bool scan_now;
 	unsigned poll;			/* seconds between rescans; 0: on events only */
 	struct timespec last_scan;
@@ -102,11 +102,11 @@ static void usage(FILE *out)
 	      " -q, --quiet              no progress: each card's result and the summary\n"
 	      " -h, --help               display this help\n"
 	      " -V, --version            display version\n"
-	      "\nCtrl-C:\n"
-	      " The first starts no new card and lets the cards in progress finish.  The\n"
-	      " second stops them cleanly at their next step: a card stopped holds no\n"
-	      " UPDATE.APP.  The summary follows either way.  A third quits at once.\n"
-	      " SIGTERM and SIGHUP act as the second.\n"
+	      "\nCtrl-C (or SIGTERM, SIGHUP):\n"
+	      " The first starts no new card and stops the cards in progress cleanly at\n"
+	      " their next step: a card stopped holds no UPDATE.APP, nor UPDATE.TMP.  A\n"
+	      " second is absorbed; a third abandons the cards still cleaning up, saying\n"
+	      " what each may hold.  The summary and the log follow either way.\n"
 	      "\nWhen every card is refused the exit status is 3; when some failed or were\n"
 	      "refused, 23 (the others are ready).\n", out);
 	cli_print_exit_codes(out, batch_exit_codes);
@@ -371,30 +371,29 @@ static void scan(struct station *st)
 
 /* --- The main loop --------------------------------------------------------------- */
 
-static void on_signal(struct station *st)
+/*
+ * The model of every command that writes (guard.h): the first signal stops
+ * the cards in progress cleanly at their next step and starts no more, the
+ * second is absorbed, the third gives up on the cards still cleaning up.
+ */
+static void on_signal(struct station *st, unsigned n)
 {
 	size_t running = batch_running(st->b);
 
-	st->interrupted = true;
-	if (cli_stop == SIGINT && !st->draining) {
-		/* Cleared, so that the next Ctrl-C is seen as the second. */
-		cli_stop = 0;
-		st->draining = true;
+	if (!st->stopping) {
+		st->draining = st->stopping = true;
+		batch_cancel_all(st->b);
 		if (running)
-			view_message(st->view, "Ctrl-C: no new cards; the %zu card%s in progress "
-				     "finish%s.  Ctrl-C again stops %s now (left without UPDATE.APP).",
-				     running, running == 1 ? "" : "s", running == 1 ? "es" : "",
-				     running == 1 ? "it" : "them");
-		return;
+			view_message(st->view, "Stopping the %zu card%s in progress at the next step: "
+				     "%s will hold no UPDATE.APP.", running, running == 1 ? "" : "s",
+				     running == 1 ? "it" : "they");
 	}
-	if (st->stopping)
-		return;
-	/* cli_stop stays set: one more signal ends the process (cli.c). */
-	st->draining = st->stopping = true;
-	batch_cancel_all(st->b);
-	if (running)
-		view_message(st->view, "Stopping the %zu card%s in progress at the next step; "
-			     "Ctrl-C again quits at once.", running, running == 1 ? "" : "s");
+	if (n == 2 && running)
+		view_message(st->view, "Still stopping: the cards' current steps end and their "
+			     "dload/UPDATE.TMP is removed first; Ctrl-C once more abandons %s.",
+			     running == 1 ? "it" : "them");
+	if (n >= 3 && running)
+		batch_abandon_all(st->b);
 }
 
 static bool finished(struct station *st)
@@ -452,8 +451,10 @@ static void wait_for_something(struct station *st, const sigset_t *unblocked)
 static void run_loop(struct station *st, const sigset_t *unblocked)
 {
 	for (;;) {
-		if (cli_stop)
-			on_signal(st);
+		unsigned n = cli_signal_count();
+
+		if (n != st->signals)
+			on_signal(st, st->signals = n);
 		batch_poll(st->b);
 		if (finished(st))
 			break;
@@ -465,16 +466,13 @@ static void run_loop(struct station *st, const sigset_t *unblocked)
 	batch_poll(st->b);
 }
 
-/* The card threads, and the mtools they spawn, never take a signal: the main
- * thread decides what Ctrl-C means for them. */
+/* The card threads never take a signal: the main thread decides what Ctrl-C
+ * means for them (mtools ignores them, mtools.c). */
 static void block_signals(sigset_t *old)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	cli_stop_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, old);
 }
 

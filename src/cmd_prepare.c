@@ -20,7 +20,6 @@
 #include "exitcodes.h"
 #include "format.h"
 #include "json.h"
-#include "mtools.h"
 #include "prepare.h"
 #include "prepare_args.h"
 #include "safety.h"
@@ -66,7 +65,10 @@ static void usage(FILE *out)
 	      " -j, --json           print the result as JSON on stdout\n"
 	      " -q, --quiet          no progress, only errors and the result\n"
 	      " -h, --help           display this help\n"
-	      " -V, --version        display version\n", out);
+	      " -V, --version        display version\n"
+	      "\nCtrl-C (or SIGTERM, SIGHUP) stops at the end of the step under way and\n"
+	      "removes dload/UPDATE.TMP: the card is left without UPDATE.APP, and the\n"
+	      "command says so.  A second is absorbed; a third abandons the cleanup.\n", out);
 	cli_print_exit_codes(out, prepare_exit_codes);
 	fputs("\nExample:\n"
 	      " sudo dloadcard prepare /dev/sdb UPDATE.APP\n"
@@ -328,11 +330,13 @@ struct prepare_job {
 	struct prepare_source ps;
 };
 
-static int run_job(void *arg)
+static int run_job(void *arg, volatile sig_atomic_t *stop)
 {
 	struct prepare_job *job = arg;
-	int rc = prepare_write(job->r, job->src, &job->ps);
+	int rc;
 
+	job->r->cancel = stop;		/* the parent's word, not our own signals */
+	rc = prepare_write(job->r, job->src, &job->ps);
 	if (rc)
 		report_failure(job->r, job->a, job->sc, rc);
 	else if (job->a->w.json)
@@ -345,40 +349,61 @@ static int run_job(void *arg)
 }
 
 /*
- * The card stopped answering; the child is stuck in the kernel and will be
- * killed.  Nothing was renamed UPDATE.APP unless it was verified, so the
- * card cannot look ready.
+ * The child was killed before it could report (a stall, an abandoned stop):
+ * the parent says why and what the card may hold.  Nothing was renamed
+ * UPDATE.APP unless it was verified, so the card cannot look ready.
  */
-static void on_stall(void *arg, unsigned seconds)
+static void report_unfinished(const struct prepare_job *job, int code, const char *error,
+			      const char *advice)
 {
-	const struct prepare_job *job = arg;
 	const struct prepare_run *r = job->r;
-	const char *state = r->verified ? prepare_card_state(r) :
-			    "the card holds no UPDATE.APP (it is named so only once verified)";
+	const char *state = r->verified ? prepare_card_state(r) : prepare_state_at(r->phase);
 
-	mtools_kill_all();
 	if (job->a->w.json) {
 		struct json j;
-		char msg[128];
 
-		snprintf(msg, sizeof(msg), "%s stopped responding: no progress for %u s",
-			 job->a->target, seconds);
 		json_init(&j, stdout, false);
 		json_open(&j, NULL);
 		json_str(&j, "command", "prepare");
 		json_str(&j, "result", "failed");
-		json_int(&j, "exit_code", EXIT_STALLED);
-		json_str(&j, "error", msg);
+		json_int(&j, "exit_code", code);
+		json_str(&j, "error", error);
+		json_str(&j, "advice", advice);
 		json_str(&j, "phase", prepare_phase_name(r->phase));
 		json_str(&j, "card_state", state);
 		json_close(&j);
 		json_end(&j);
 	}
-	fprintf(stderr, "\ndloadcard: %s stopped responding: no progress for %u s during %s\n"
-		"  The card or the reader hangs: remove the card, then try another reader or "
-		"card.\n  State: %s.\n", job->a->target, seconds, prepare_phase_name(r->phase),
-		state);
+	fprintf(stderr, "\ndloadcard: %s\n  %s\n  State: %s.\n", error, advice, state);
 }
+
+static void on_stall(void *arg, unsigned seconds)
+{
+	const struct prepare_job *job = arg;
+	char msg[PATH_MAX + 128];
+
+	snprintf(msg, sizeof(msg), "%s stopped responding: no progress for %u s during %s",
+		 job->a->target, seconds, prepare_phase_name(job->r->phase));
+	report_unfinished(job, EXIT_STALLED, msg,
+			  "The card or the reader hangs: remove the card, then try another reader "
+			  "or card.");
+}
+
+static void on_abandon(void *arg)
+{
+	const struct prepare_job *job = arg;
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "interrupted during %s, and the cleanup abandoned",
+		 prepare_phase_name(job->r->phase));
+	report_unfinished(job, EXIT_INTERRUPTED, msg, "Run prepare again to make the card.");
+}
+
+static const struct guard_ops prepare_guard = {
+	.on_stall = on_stall,
+	.on_abandon = on_abandon,
+	.cleanup = "the card's current step ends and dload/UPDATE.TMP is removed",
+};
 
 /* What the user must know before the card goes: on stderr, asked or not. */
 static void print_notes(const struct prepare_run *r)
@@ -458,10 +483,15 @@ int cmd_prepare(int argc, char **argv)
 	job.ps.have_sha256 = sc.have_sha256;
 	memcpy(job.ps.sha256, sc.sha256, sizeof(job.ps.sha256));
 	rc = prepare_open(r, a.target, &a.w.opts, &job.ps, pg, &cli_stop);
-	if (!rc && !confirmed(r, &a, pg)) {
+	if (!rc && !confirmed(r, &a, pg) && !cli_stop) {
 		snprintf(r->error, sizeof(r->error), "%s was not erased: not confirmed%s", a.target,
 			 isatty(STDIN_FILENO) ? "" : " (no terminal to ask on: add --yes)");
 		r->exit_code = rc = EXIT_REFUSED;
+	}
+	/* Ctrl-C at the question (or before it) answers it. */
+	if (!rc && cli_stop) {
+		snprintf(r->error, sizeof(r->error), "interrupted before anything was written");
+		r->exit_code = rc = EXIT_INTERRUPTED;
 	}
 	if (!rc) {
 		/* The very file that was checked, from its start. */
@@ -474,7 +504,7 @@ int cmd_prepare(int argc, char **argv)
 	if (rc)
 		report_failure(r, &a, &sc, rc);
 	else
-		rc = guard_run(run_job, &job, pg, a.w.stall_timeout, on_stall);
+		rc = guard_run(run_job, &job, pg, a.w.stall_timeout, &prepare_guard);
 	prepare_close(r);
 out:
 	srccheck_free(&sc);

@@ -43,9 +43,10 @@ static void usage(FILE *out)
 	      "the last ones included, and read back past the page cache.  The verdict is\n"
 	      "GOOD, FAKE (with the size it really holds) or DAMAGED.\n"
 	      "\nNothing is lost and nothing is asked: every block the probe writes is read\n"
-	      "first and written back at the end, also when interrupted with Ctrl-C.  Only\n"
-	      "a crash or pulling the card out during the probe can leave the few hundred\n"
-	      "(--quick) or few thousand blocks it wrote changed.\n"
+	      "first and written back at the end, also when interrupted (Ctrl-C, SIGTERM,\n"
+	      "SIGHUP; a third one abandons that, saying how many blocks are left changed).\n"
+	      "Only that, a crash, kill -9 or pulling the card out during the probe can\n"
+	      "leave the few hundred (--quick) or few thousand blocks it wrote changed.\n"
 	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.\n"
 	      "\nOptions:\n"
 	      "     --quick          the probe prepare runs: about a hundred places instead\n"
@@ -127,7 +128,8 @@ static void print_text(const char *target, const struct probe_result *r, bool qu
 
 	probe_describe(r, line, sizeof(line));
 	if (r->verdict == PROBE_CANCELLED) {
-		warnx("interrupted");
+		warnx("interrupted%s", r->restored ? ": every block the probe wrote was put back, "
+		      "the card is as it was" : "");
 	} else if (r->verdict == PROBE_IO_ERROR || r->verdict == PROBE_VANISHED) {
 		warnx("%s", line);
 	} else {
@@ -204,13 +206,14 @@ struct probe_job {
 	bool json;
 };
 
-static int run_probe(void *arg)
+static int run_probe(void *arg, volatile sig_atomic_t *stop)
 {
 	struct probe_job *job = arg;
 	const struct probe_result *r = job->r;
 	bool quick = !job->o.thorough;
 	int rc;
 
+	job->o.cancel = stop;		/* the parent's word, not our own signals */
 	probe_card(job->card, &job->o, job->r);
 	rc = probe_exit_code(r);
 	/* A card left changed is a write failure whatever else it is. */
@@ -225,15 +228,15 @@ static int run_probe(void *arg)
 	return closestream_status(rc);
 }
 
-/* The card hangs: the child is stuck in the kernel and will be killed,
- * before it could put back what it wrote. */
-static void on_stall(void *arg, unsigned seconds)
+/*
+ * The child was killed before it could put back what it wrote (a stall, an
+ * abandoned stop): say why, and how much of the card is left changed.
+ */
+static void report_unfinished(const struct probe_job *job, int code, const char *verdict,
+			      const char *error, const char *advice)
 {
-	const struct probe_job *job = arg;
-	char msg[PATH_MAX + 128];
+	const struct probe_result *r = job->r;
 
-	snprintf(msg, sizeof(msg), "%s stopped responding: no progress for %u s", job->target,
-		 seconds);
 	if (job->json) {
 		struct json j;
 
@@ -241,19 +244,50 @@ static void on_stall(void *arg, unsigned seconds)
 		json_open(&j, NULL);
 		json_str(&j, "command", "probe");
 		json_str(&j, "target", job->target);
-		json_str(&j, "verdict", "stalled");
-		json_int(&j, "exit_code", EXIT_STALLED);
-		json_str(&j, "error", msg);
-		json_bool(&j, "restored", false);
+		json_str(&j, "verdict", verdict);
+		json_int(&j, "exit_code", code);
+		json_str(&j, "error", error);
+		json_str(&j, "advice", advice);
+		json_bool(&j, "restored", r->changed == 0);
+		json_u64(&j, "not_restored", r->changed);
+		json_u64(&j, "block_size", r->block_size);
 		json_close(&j);
 		json_end(&j);
 	}
-	fprintf(stderr, "\ndloadcard: %s\n  The card or the reader hangs (fake cards often do "
-		"past their real size): remove the card.\n", msg);
-	if (job->r->blocks_written)
-		fprintf(stderr, "  Up to %u blocks of %u bytes that the probe wrote may not have "
-			"been put back.\n", job->r->blocks_written, job->r->block_size);
+	fprintf(stderr, "\ndloadcard: %s\n  %s\n", error, advice);
+	if (r->changed)
+		fprintf(stderr, "  %u blocks of %u bytes that the probe wrote were not put back: "
+			"the card's partition table and files may be damaged.\n", r->changed,
+			r->block_size);
+	else
+		fputs("  The probe had put back every block it wrote: the card is as it was.\n",
+		      stderr);
 }
+
+static void on_stall(void *arg, unsigned seconds)
+{
+	const struct probe_job *job = arg;
+	char msg[PATH_MAX + 128];
+
+	snprintf(msg, sizeof(msg), "%s stopped responding: no progress for %u s", job->target,
+		 seconds);
+	report_unfinished(job, EXIT_STALLED, "stalled", msg,
+			  "The card or the reader hangs (fake cards often do past their real size): "
+			  "remove the card.");
+}
+
+static void on_abandon(void *arg)
+{
+	report_unfinished(arg, EXIT_INTERRUPTED, "interrupted",
+			  "interrupted, and putting the card back abandoned",
+			  "Run the probe again to check the card.");
+}
+
+static const struct guard_ops probe_guard = {
+	.on_stall = on_stall,
+	.on_abandon = on_abandon,
+	.cleanup = "every block the probe wrote is put back",
+};
 
 int cmd_probe(int argc, char **argv)
 {
@@ -323,8 +357,7 @@ int cmd_probe(int argc, char **argv)
 	progress_init(pg, stderr, quiet || job.json);
 	job.card = &card;
 	job.o.pg = pg;
-	job.o.cancel = &cli_stop;
-	rc = guard_run(run_probe, &job, pg, stall_timeout, on_stall);
+	rc = guard_run(run_probe, &job, pg, stall_timeout, &probe_guard);
 	card_close(&card);
 	guard_shared_free(job.r, sizeof(*job.r));
 	guard_shared_free(pg, sizeof(*pg));

@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +13,8 @@
 #include "cli.h"
 #include "exitcodes.h"
 #include "guard.h"
+
+#define TICK_MS 250
 
 void *guard_shared_alloc(size_t size)
 {
@@ -34,49 +36,103 @@ static int exit_status(int st)
 	return WTERMSIG(st) == SIGINT || WTERMSIG(st) == SIGTERM ? EXIT_INTERRUPTED : EXIT_ERROR;
 }
 
-int guard_run(int (*work)(void *arg), void *arg, const struct progress *pg,
-	      unsigned timeout, void (*on_stall)(void *arg, unsigned seconds))
+/* The child hears only the parent, and does not outlive it. */
+static void become_child(pid_t parent, const sigset_t *old)
 {
-	const struct timespec tick = { 0, 250 * 1000 * 1000 };
-	uint64_t last = progress_beats(pg);
-	struct timespec since;
-	bool forwarded = false;
-	pid_t child;
+	cli_ignore_stop_signals();
+	sigprocmask(SIG_SETMASK, old, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* The parent died before the line above: no signal will come. */
+	if (getppid() != parent)
+		_exit(EXIT_INTERRUPTED);
+}
+
+static unsigned ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (unsigned)((b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000);
+}
+
+/* Kill the child; reap it if the kernel lets it go soon, never wait for it. */
+static void kill_child(pid_t child)
+{
+	const struct timespec tick = { 0, TICK_MS * 1000 * 1000 };
 	int st;
 
-	fflush(NULL);	/* nothing buffered may be printed twice */
-	child = fork();
-	if (child < 0)
-		return work(arg);	/* no process to spare: run unguarded */
-	if (child == 0)
-		_exit(work(arg));
+	kill(child, SIGKILL);
+	nanosleep(&tick, NULL);
+	waitpid(child, &st, WNOHANG);
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &since);
+static int watch(pid_t child, volatile sig_atomic_t *stop, const struct progress *pg,
+		 unsigned timeout, const struct guard_ops *ops, void *arg)
+{
+	const struct timespec tick = { 0, TICK_MS * 1000 * 1000 };
+	uint64_t last = progress_beats(pg);
+	unsigned quiet = 0, warned = 0, n;
+	struct timespec before, now;
+	int st;
+
+	clock_gettime(CLOCK_MONOTONIC, &before);
 	for (;;) {
 		pid_t w = waitpid(child, &st, WNOHANG);
-		struct timespec now;
 
 		if (w == child)
 			return exit_status(st);
 		if (w < 0 && errno != EINTR)
 			return EXIT_ERROR;
-		/* A terminal's Ctrl-C reaches both; a kill(1) only us. */
-		if (cli_stop && !forwarded) {
-			kill(child, SIGTERM);
-			forwarded = true;
+		n = cli_signal_count();
+		if (n)
+			__atomic_store_n(stop, cli_stop, __ATOMIC_RELAXED);
+		if (n >= 3) {
+			kill_child(child);
+			ops->on_abandon(arg);
+			return EXIT_INTERRUPTED;
 		}
+		if (n == 2 && !warned++)
+			fprintf(stderr, "\ndloadcard: still stopping: %s first; press Ctrl-C once more "
+				"to abandon that\n", ops->cleanup);
 		nanosleep(&tick, NULL);
 		clock_gettime(CLOCK_MONOTONIC, &now);
+		/* Time this process did not run (Ctrl-Z, a suspended laptop) is
+		 * not the card's: count one tick of it at most. */
+		quiet += ms_between(&before, &now) > 2 * TICK_MS ? TICK_MS : ms_between(&before, &now);
+		before = now;
 		if (progress_beats(pg) != last) {
 			last = progress_beats(pg);
-			since = now;
-		} else if (timeout && now.tv_sec - since.tv_sec >= (time_t)timeout) {
-			on_stall(arg, (unsigned)(now.tv_sec - since.tv_sec));
-			kill(child, SIGKILL);
-			/* Reap it if the kernel lets it go soon; never wait for it. */
-			nanosleep(&tick, NULL);
-			waitpid(child, &st, WNOHANG);
+			quiet = 0;
+		} else if (timeout && quiet >= timeout * 1000) {
+			kill_child(child);
+			ops->on_stall(arg, quiet / 1000);
 			return EXIT_STALLED;
 		}
 	}
+}
+
+int guard_run(int (*work)(void *arg, volatile sig_atomic_t *stop), void *arg,
+	      const struct progress *pg, unsigned timeout, const struct guard_ops *ops)
+{
+	volatile sig_atomic_t *stop = guard_shared_alloc(sizeof(*stop));
+	pid_t parent = getpid(), child;
+	sigset_t set, old;
+	int rc;
+
+	if (!stop)
+		return work(arg, &cli_stop);	/* no memory to share: run unguarded */
+	*stop = cli_stop;
+	fflush(NULL);	/* nothing buffered may be printed twice */
+	/* Until the child ignores them, a signal would run our handler there. */
+	cli_stop_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	child = fork();
+	if (child == 0) {
+		become_child(parent, &old);
+		_exit(work(arg, stop));
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (child < 0)
+		rc = work(arg, &cli_stop);	/* no process to spare: run unguarded */
+	else
+		rc = watch(child, stop, pg, timeout, ops, arg);
+	guard_shared_free((void *)stop, sizeof(*stop));
+	return rc;
 }

@@ -6,13 +6,14 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "mtools.h"
 #include "strutils.h"
 
@@ -42,9 +43,13 @@ static char *const clean_env[] = {
 	NULL
 };
 
-/* Children running now, from any thread (batch runs several cards). */
+/* Children running now, and the thread that waits for each (batch runs
+ * several cards, one thread each). */
 #define MAX_CHILDREN 64
-static pid_t children[MAX_CHILDREN];
+static struct {
+	pid_t pid;
+	pthread_t owner;
+} children[MAX_CHILDREN];
 static pthread_mutex_t children_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void track(pid_t pid, pid_t old)
@@ -53,22 +58,23 @@ static void track(pid_t pid, pid_t old)
 
 	pthread_mutex_lock(&children_lock);
 	for (i = 0; i < MAX_CHILDREN; i++) {
-		if (children[i] == old) {
-			children[i] = pid;
+		if (children[i].pid == old) {
+			children[i].pid = pid;
+			children[i].owner = pthread_self();
 			break;
 		}
 	}
 	pthread_mutex_unlock(&children_lock);
 }
 
-void mtools_kill_all(void)
+void mtools_kill_thread(pthread_t thread)
 {
 	size_t i;
 
 	pthread_mutex_lock(&children_lock);
 	for (i = 0; i < MAX_CHILDREN; i++)
-		if (children[i] > 0)
-			kill(children[i], SIGKILL);
+		if (children[i].pid > 0 && pthread_equal(children[i].owner, thread))
+			kill(children[i].pid, SIGKILL);
 	pthread_mutex_unlock(&children_lock);
 }
 
@@ -99,50 +105,108 @@ static const char *prog_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* fd onto target, or /dev/null opened there when fd is -1. */
+static void child_fd(int fd, int target, int flags)
+{
+	if (fd < 0)
+		fd = open("/dev/null", flags | O_CLOEXEC);
+	if (fd >= 0 && fd != target)
+		dup2(fd, target);
+}
+
+/*
+ * The child's side: async-signal-safe calls only, since a thread of batch
+ * forks while others run.  On a failure to exec, errno goes to report_fd.
+ */
+static void exec_child(const char *const argv[], int in_fd, int out_fd, int card_fd,
+		       int err_fd, int report_fd, pid_t parent)
+{
+	sigset_t none;
+	int e;
+
+	/* It dies with whoever runs it, a `kill -9` of dloadcard included;
+	 * and if that one is already gone, it does not start at all. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+	/* A process group of its own, and no stop signal (systemd sends one
+	 * to every process of the unit): mtools ends its step, and dloadcard,
+	 * which decides, stops after it; killing mformat halfway would only
+	 * turn an interruption into a write error.  A stall kills it. */
+	setpgid(0, 0);
+	cli_ignore_stop_signals();
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Out of the way of the descriptors set next: an exec error written
+	 * to the card's descriptor would land on the card. */
+	if (report_fd <= MTOOLS_CARD_FD)
+		report_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, MTOOLS_CARD_FD + 1);
+	child_fd(in_fd, STDIN_FILENO, O_RDONLY);
+	child_fd(out_fd, STDOUT_FILENO, O_WRONLY);
+	dup2(err_fd, STDERR_FILENO);
+	/* The card last, once the others are in place; already there, it
+	 * only loses close-on-exec. */
+	if (card_fd == MTOOLS_CARD_FD)
+		fcntl(card_fd, F_SETFD, 0);
+	else if (card_fd >= 0)
+		dup2(card_fd, MTOOLS_CARD_FD);
+	execve(argv[0], (char *const *)argv, clean_env);
+	e = errno;
+	if (write(report_fd, &e, sizeof(e)) != sizeof(e))
+		e = 0;	/* the error line says "exit status 127" then */
+	_exit(127);
+}
+
+/* 0 once the child runs the program, or the errno of its failed exec. */
+static int exec_result(int fd)
+{
+	ssize_t n;
+	int e = 0;
+
+	while ((n = read(fd, &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	return n == sizeof(e) ? e : 0;
+}
+
 int mtools_run(const char *const argv[], int in_fd, int out_fd, int card_fd,
 	       char *err, size_t errlen)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	int pipefd[2], status, rc;
-	pid_t pid;
+	int pipefd[2], report[2], status, rc;
+	pid_t pid, self = getpid();
 
 	if (err && errlen)
 		err[0] = '\0';
 	if (pipe2(pipefd, O_CLOEXEC) != 0)
 		return -errno;
-	posix_spawn_file_actions_init(&fa);
-	if (in_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
-	else
-		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	if (out_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
-	else
-		posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
-	/* Last, once the others are in place; a dup2 onto itself clears
-	 * close-on-exec (POSIX 2024, glibc 2.29). */
-	if (card_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, card_fd, MTOOLS_CARD_FD);
-
-	/* A process group of its own: a terminal's Ctrl-C is for dloadcard,
-	 * which stops at the next step; killing mformat halfway would only
-	 * turn an interruption into a write error. */
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-	posix_spawnattr_setpgroup(&attr, 0);
-	rc = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, clean_env);
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
+	if (pipe2(report, O_CLOEXEC) != 0) {
+		rc = -errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return rc;
+	}
+	/* fork and exec, not posix_spawn: PR_SET_PDEATHSIG goes in between. */
+	pid = fork();
+	if (pid == 0)
+		exec_child(argv, in_fd, out_fd, card_fd, pipefd[1], report[1], self);
+	rc = pid < 0 ? errno : 0;
 	close(pipefd[1]);
+	close(report[1]);
+	if (!rc) {
+		track(pid, 0);
+		rc = exec_result(report[0]);
+		if (rc)
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+	}
+	close(report[0]);
 	if (rc != 0) {
+		if (pid > 0)
+			track(0, pid);
 		close(pipefd[0]);
 		if (err && errlen)
 			snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(rc));
 		return -rc;
 	}
-	track(pid, 0);
 	read_first_line(pipefd[0], err, errlen);
 	close(pipefd[0]);
 	while (waitpid(pid, &status, 0) < 0) {

@@ -2,6 +2,7 @@
 #ifndef DLOADCARD_MTOOLS_H
 #define DLOADCARD_MTOOLS_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,7 +33,13 @@ void mtools_drive(char *buf, size_t len, uint64_t offset);
 int mtools_run(const char *const argv[], int in_fd, int out_fd, int card_fd,
 	       char *err, size_t errlen);
 
-/* Kill every mtools child still running (a stalled card hangs them too). */
-void mtools_kill_all(void);
+/*
+ * The child runs in a process group of its own, ignoring SIGINT, SIGTERM and
+ * SIGHUP (dloadcard decides when to stop), and is killed when the thread
+ * that runs it dies (PR_SET_PDEATHSIG), with the process or not.
+ */
+
+/* Kill the mtools child that thread waits for (a stalled card hangs it too). */
+void mtools_kill_thread(pthread_t thread);
 
 #endif

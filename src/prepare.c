@@ -105,6 +105,12 @@ static int card_io_failure(struct prepare_run *r, int err, uint64_t off, bool wr
 		    "the card failed while reading%s: %s", at, strerror(err));
 }
 
+/* batch's main thread reads the phase of a card it gives up on. */
+static void enter(struct prepare_run *r, enum prepare_phase p)
+{
+	__atomic_store_n(&r->phase, p, __ATOMIC_RELAXED);
+}
+
 static int cancelled(struct prepare_run *r)
 {
 	return cancel_requested(r->cancel);
@@ -185,7 +191,7 @@ int prepare_open(struct prepare_run *r, const char *target, const struct prepare
 	r->opts = o;
 	r->pg = pg;
 	r->cancel = cancel;
-	r->phase = PHASE_OPEN;
+	enter(r, PHASE_OPEN);
 	sysroot_init(&r->root, o->sysroot);
 
 	rc = open_card(r, target, o, ps);
@@ -231,7 +237,7 @@ static int check_capacity(struct prepare_run *r)
 	char what[512];
 	int full;
 
-	r->phase = PHASE_PROBE;
+	enter(r, PHASE_PROBE);
 	time_now(&t);
 	progress_note(r->pg, "Probing the card's real capacity");
 	probe_card(&r->card, &po, &r->probe);
@@ -281,34 +287,40 @@ static int write_layout(struct prepare_run *r)
 	char err[512], csize[16];
 	int rc;
 
-	r->phase = PHASE_WIPE;
+	enter(r, PHASE_WIPE);
 	progress_note(r->pg, "Erasing old partition tables and file systems");
 	r->card_touched = true;
 	rc = content_wipe(r->card.fd, r->card.size, err, sizeof(err));
 	if (rc < 0)
 		return card_io_failure(r, -rc, NO_OFFSET, true);
+	if (cancelled(r))
+		return interrupted(r);
 	if (!r->opts->no_probe) {
 		rc = check_capacity(r);
 		if (rc)
 			return rc;
 	}
 
-	r->phase = PHASE_PARTITION;
+	enter(r, PHASE_PARTITION);
 	progress_note(r->pg, "Writing the partition table (MBR, FAT32 partition at 4 MiB)");
 	rc = partition_write_mbr(r->card.fd, r->card.path, &r->layout, r->disk_id, err, sizeof(err));
 	if (rc)
 		return step_failure(r, rc, err);
+	if (cancelled(r))
+		return interrupted(r);
 
-	r->phase = PHASE_FORMAT;
+	enter(r, PHASE_FORMAT);
 	progress_note(r->pg, "Formatting FAT32 (label %s, %s clusters) and creating " DLOAD_DIR "/",
 		      r->opts->label, size_to_human(layout_cluster_bytes(&r->layout), csize, sizeof(csize)));
 	rc = format_fat32(&r->card, &r->layout, r->opts->label, r->volume_id, err, sizeof(err));
+	if (!rc && cancelled(r))
+		return interrupted(r);
 	if (!rc)
 		rc = format_create_empty(&r->card, &r->layout, TMP_PATH, err, sizeof(err));
 	if (rc)
 		return step_failure(r, rc, err);
 	r->temp_created = true;
-	return 0;
+	return cancelled(r) ? interrupted(r) : 0;
 }
 
 /* Give dload/UPDATE.TMP its clusters, contiguous from a 4 MiB boundary. */
@@ -354,7 +366,7 @@ static int write_file(struct prepare_run *r, struct source *src, const struct pr
 	unsigned int mdlen;
 	int rc = 0;
 
-	r->phase = PHASE_WRITE;
+	enter(r, PHASE_WRITE);
 	/* Hash while writing unless the check pass already did. */
 	if (!ps->have_sha256) {
 		sha = EVP_MD_CTX_new();
@@ -476,7 +488,7 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 	enum readback_status st;
 	int rc;
 
-	r->phase = PHASE_READBACK;
+	enter(r, PHASE_READBACK);
 	/* Everything on the card, nothing in memory: flush and drop caches. */
 	rc = card_flush(&r->card);
 	if (rc)
@@ -537,7 +549,7 @@ static int finish(struct prepare_run *r, uint64_t size)
 	char err[512];
 	int rc;
 
-	r->phase = PHASE_FINISH;
+	enter(r, PHASE_FINISH);
 	/* From here, a failure must take the name away again (prepare_write). */
 	r->final_named = true;
 	rc = format_rename(&r->card, l, TMP_PATH, FINAL_PATH, err, sizeof(err));
@@ -559,6 +571,10 @@ static int finish(struct prepare_run *r, uint64_t size)
 	if (rc || de.size != size || off != r->file_card_off)
 		return fail(r, EXIT_MISMATCH, "Use another card.",
 			    "the card does not show " FINAL_PATH " as written");
+	/* Stopped while renaming: an interrupted run never leaves a card that
+	 * looks made, so the name is taken back (prepare_write). */
+	if (cancelled(r))
+		return interrupted(r);
 	r->verified = true;
 
 	rc = card_reread_partitions(&r->card);
@@ -596,9 +612,7 @@ int prepare_write(struct prepare_run *r, struct source *src, const struct prepar
 		r->disk_id = r->volume_id = 0x44c0ad00u;
 
 	time_now(&t);
-	rc = write_layout(r);
-	if (!rc && cancelled(r))
-		rc = interrupted(r);
+	rc = cancelled(r) ? interrupted(r) : write_layout(r);
 	if (!rc)
 		rc = allocate_file(r, ps->size);
 	r->seconds[PHASE_FORMAT] = elapsed_since(&t) - r->seconds[PHASE_PROBE];
@@ -622,10 +636,13 @@ int prepare_write(struct prepare_run *r, struct source *src, const struct prepar
 	if (rc && r->final_named && !r->verified) {
 		format_delete(&r->card, &r->layout, FINAL_PATH, err, sizeof(err));
 		r->final_named = !final_name_absent(r);
+		r->final_removed = !r->final_named;
 	}
 	if (rc && r->temp_created &&
-	    format_delete(&r->card, &r->layout, TMP_PATH, err, sizeof(err)) == 0)
+	    format_delete(&r->card, &r->layout, TMP_PATH, err, sizeof(err)) == 0) {
 		r->temp_created = false;
+		r->temp_removed = true;
+	}
 	return rc;
 }
 
@@ -651,5 +668,34 @@ const char *prepare_card_state(const struct prepare_run *r)
 	if (r->temp_created)
 		return "the card has no UPDATE.APP (a partial dload/UPDATE.TMP remains, which the "
 		       "device ignores); it will not start an update";
+	if (r->temp_removed)
+		return "the card has no UPDATE.APP (the partial dload/UPDATE.TMP was removed); it "
+		       "will not start an update";
+	if (r->final_removed)
+		return "the card has no UPDATE.APP (the copy just named so was removed again); it "
+		       "will not start an update";
 	return "the card has no UPDATE.APP and will not start an update";
+}
+
+const char *prepare_state_at(enum prepare_phase phase)
+{
+	switch (phase) {
+	case PHASE_OPEN:
+		return "nothing was written to the card";
+	case PHASE_WIPE:
+	case PHASE_PROBE:
+	case PHASE_PARTITION:
+		return "the card has no UPDATE.APP and will not start an update; what it held "
+		       "is partly erased";
+	case PHASE_FORMAT:
+	case PHASE_WRITE:
+	case PHASE_READBACK:
+		return "the card has no UPDATE.APP (a partial dload/UPDATE.TMP may remain, which "
+		       "the device ignores); it will not start an update";
+	case PHASE_FINISH:
+	case PHASE_COUNT:
+		break;
+	}
+	return "if the card shows dload/UPDATE.APP, that file was read back and verified; "
+	       "otherwise it has none (the file is named so only once verified)";
 }

@@ -87,7 +87,9 @@ struct prepare_run {
 	char advice[256];		/* one line: what to do */
 	bool card_touched;		/* anything written yet */
 	bool temp_created;		/* dload/UPDATE.TMP exists */
+	bool temp_removed;		/* ... existed, and was removed after a failure */
 	bool final_named;		/* the rename to UPDATE.APP was attempted */
+	bool final_removed;		/* ... and taken back after a failure */
 	unsigned char sha256[32];	/* of the source, as written */
 	unsigned char card_sha256[32];	/* of what was read back from the card */
 	bool card_sha_known;		/* card_sha256 is set */
@@ -117,5 +119,9 @@ void prepare_close(struct prepare_run *r);
 
 /* What the card holds now, in words, after a failure ("no UPDATE.APP ..."). */
 const char *prepare_card_state(const struct prepare_run *r);
+
+/* What a card left in this phase may hold, when the run could not finish
+ * its failure's cleanup (a stall, an abandoned stop). */
+const char *prepare_state_at(enum prepare_phase phase);
 
 #endif

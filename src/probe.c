@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "exitcodes.h"
 #include "probe.h"
 #include "strutils.h"
@@ -501,6 +502,7 @@ struct saved {
 	size_t len;
 	void *data;
 	bool write_failed;	/* the stamp never landed: no need to put back */
+	bool changed;		/* a stamp landed: counted in r->changed */
 };
 
 struct probe_ctx {
@@ -537,7 +539,7 @@ static void note_error(struct probe_ctx *x, int e, uint64_t off, bool write)
 /* Stop at a vanished card or on request. */
 static bool stopping(struct probe_ctx *x)
 {
-	if (!x->fatal && x->o->cancel && *x->o->cancel)
+	if (!x->fatal && cancel_requested(x->o->cancel))
 		x->fatal = -ECANCELED;
 	return x->fatal != 0;
 }
@@ -598,6 +600,7 @@ static size_t save(struct probe_ctx *x, uint64_t off, size_t len)
 	sv->off = off;
 	sv->len = len;
 	sv->write_failed = false;
+	sv->changed = false;
 	sv->data = card_alloc_buffer(x->c, len);
 	if (!sv->data) {
 		x->fatal = -ENOMEM;
@@ -608,6 +611,26 @@ static size_t save(struct probe_ctx *x, uint64_t off, size_t len)
 		return NOT_SAVED;
 	}
 	return x->nsaved++;
+}
+
+static uint64_t saved_bytes(const struct probe_ctx *x)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < x->nsaved; i++)
+		n += x->saved[i].len;
+	return n;
+}
+
+/* Saved entry i now differs on the card from what it held. */
+static void changed(struct probe_ctx *x, size_t i)
+{
+	struct saved *sv = &x->saved[i];
+
+	if (!sv->changed)
+		x->r->changed += (unsigned)(sv->len / x->block);
+	sv->changed = true;
 }
 
 /* Last written, first put back: every block ends as it was before its
@@ -624,6 +647,8 @@ static void restore_all(struct probe_ctx *x)
 		rc = gone ? -ENODEV : card_pwrite_direct(x->c, sv->data, sv->len, sv->off);
 		x->r->blocks_written += (unsigned)(sv->len / x->block);
 		moved(x, sv->len);
+		if (!rc && sv->changed)
+			x->r->changed -= (unsigned)(sv->len / x->block);
 		if (rc && !sv->write_failed) {
 			x->r->not_restored += (unsigned)(sv->len / x->block);
 			note_error(x, -rc, sv->off, true);
@@ -698,6 +723,8 @@ static void write_samples(struct probe_ctx *x, size_t from, size_t to)
 			s->state = PROBE_S_IOERR;
 			if (sv && sv[order[i] - from] != NOT_SAVED)
 				x->saved[sv[order[i] - from]].write_failed = true;
+		} else if (sv && sv[order[i] - from] != NOT_SAVED) {
+			changed(x, sv[order[i] - from]);
 		}
 	}
 	free(order);
@@ -733,6 +760,8 @@ static void write_filler(struct probe_ctx *x, bool first)
 		probe_stamp_fill(x->chunk, FILLER_CHUNK, off, x->nonce);
 		if (do_write(x, x->chunk, FILLER_CHUNK, off) != 0 && sv != NOT_SAVED)
 			x->saved[sv].write_failed = true;
+		else if (sv != NOT_SAVED)
+			changed(x, sv);
 	}
 }
 
@@ -1026,6 +1055,10 @@ int probe_card(struct card *c, const struct probe_opts *o, struct probe_result *
 			probe_judge(x.s, x.n, c->size, x.block, x.wrap, &j);
 	}
 	/* Put the card back even when interrupted; not when it is gone. */
+	if (o->restore && x.fatal == -ECANCELED && o->pg) {
+		progress_end(o->pg, "interrupted");
+		progress_begin(o->pg, "Putting back", saved_bytes(&x));
+	}
 	if (o->restore && !(x.fatal && card_errno_vanished(-x.fatal)))
 		restore_all(&x);
 	finish(&x, &j);
@@ -1033,7 +1066,8 @@ int probe_card(struct card *c, const struct probe_opts *o, struct probe_result *
 	if (o->pg)
 		progress_end(o->pg, "%s", r->verdict == PROBE_GOOD ? "good" :
 			     r->verdict == PROBE_FAKE ? "FAKE" :
-			     r->verdict == PROBE_DAMAGED ? "DAMAGED" : "failed");
+			     r->verdict == PROBE_DAMAGED ? "DAMAGED" :
+			     r->verdict == PROBE_CANCELLED && r->restored ? "done" : "failed");
 	cleanup(&x);
 	if (r->verdict == PROBE_IO_ERROR || r->verdict == PROBE_VANISHED)
 		return -r->err;

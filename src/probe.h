@@ -73,6 +73,8 @@ struct probe_result {
 	unsigned blocks_written, blocks_read;	/* I/Os, in block_size units */
 	bool restored;			/* restore mode: every block written was put back */
 	unsigned not_restored;		/* blocks that could not be put back */
+	unsigned changed;		/* restore mode, as it goes: blocks written and
+					 * not put back yet (what a kill leaves) */
 	int err;			/* errno of the first I/O failure, or 0 */
 	uint64_t err_off;
 	bool err_write;			/* ... while writing */

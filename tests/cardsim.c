@@ -56,6 +56,8 @@
 /* Long sleeps are cut in slices so that an unmount does not wait for them. */
 #define SLEEP_SLICE 0.1
 
+enum { STALL_ON_READ = 1, STALL_ON_WRITE };
+
 enum fake_mode {
 	FAKE_NONE,
 	FAKE_WRAP,        /* beyond the real bytes, offset X is X mod real */
@@ -85,6 +87,8 @@ struct config {
 	struct range_list flip_read, flip_write, eio_read, eio_write, stall;
 	double stall_seconds;
 	bool stall_every;
+	int stall_on;              /* 0: any request; or only STALL_ON_READ, _WRITE */
+	bool stall_abort;          /* a stall ends when its caller is killed */
 	bool vanish_set;
 	uint64_t vanish_after;
 	bool vanish_writes_only;
@@ -103,7 +107,7 @@ struct stats {
 		fsync_calls, bytes_read, bytes_written, largest_read, largest_write;
 	/* faults hit */
 	atomic_uint_fast64_t flip_read, flip_write, eio_read, eio_write, stalls,
-		vanished_calls, read_only, past_end, misaligned, wrapped_bytes,
+		stalls_aborted, vanished_calls, read_only, past_end, misaligned, wrapped_bytes,
 		dropped_bytes;
 };
 
@@ -176,6 +180,11 @@ static void count_n(atomic_uint_fast64_t *c, uint64_t n)
 }
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static double min_dbl(double a, double b)
 {
 	return a < b ? a : b;
 }
@@ -354,6 +363,12 @@ static void usage(void)
 "                          --stall-seconds first (once per range)\n"
 "  --stall-seconds N       default 5; fractions allowed\n"
 "  --stall-every           stall on every request touching the range\n"
+"  --stall-on read|write   only read (write) requests stall; the others pass\n"
+"                          (default: any)\n"
+"  --stall-abort           a stalled request ends (EINTR) as soon as the\n"
+"                          process that made it is killed, as with a reader\n"
+"                          that gives up a command when the kernel asks;\n"
+"                          otherwise it waits out its stall whatever happens\n"
 "  --vanish-after BYTES    once BYTES have been read and written, the card\n"
 "                          is unplugged: every later open, read, write, flush\n"
 "                          and fsync fails (the request crossing the limit is\n"
@@ -380,7 +395,7 @@ static void usage(void)
 enum {
 	OPT_SIZE = 256, OPT_BACKING, OPT_NAME, OPT_READ_ONLY, OPT_REAL, OPT_FAKE,
 	OPT_FLIP_READ, OPT_FLIP_WRITE, OPT_EIO_READ, OPT_EIO_WRITE, OPT_STALL_AT,
-	OPT_STALL_SECONDS, OPT_STALL_EVERY, OPT_VANISH_AFTER, OPT_VANISH_COUNT,
+	OPT_STALL_SECONDS, OPT_STALL_EVERY, OPT_STALL_ON, OPT_STALL_ABORT, OPT_VANISH_AFTER, OPT_VANISH_COUNT,
 	OPT_VANISH_ERRNO, OPT_WRITE_SPEED, OPT_READ_SPEED, OPT_READY_FILE,
 	OPT_STATS,
 };
@@ -399,6 +414,8 @@ static const struct option long_opts[] = {
 	{ "stall-at", required_argument, NULL, OPT_STALL_AT },
 	{ "stall-seconds", required_argument, NULL, OPT_STALL_SECONDS },
 	{ "stall-every", no_argument, NULL, OPT_STALL_EVERY },
+	{ "stall-on", required_argument, NULL, OPT_STALL_ON },
+	{ "stall-abort", no_argument, NULL, OPT_STALL_ABORT },
 	{ "vanish-after", required_argument, NULL, OPT_VANISH_AFTER },
 	{ "vanish-count", required_argument, NULL, OPT_VANISH_COUNT },
 	{ "vanish-errno", required_argument, NULL, OPT_VANISH_ERRNO },
@@ -524,6 +541,17 @@ static void parse_args(int argc, char **argv)
 			break;
 		case OPT_STALL_EVERY:
 			cfg.stall_every = true;
+			break;
+		case OPT_STALL_ON:
+			if (!strcmp(optarg, "read"))
+				cfg.stall_on = STALL_ON_READ;
+			else if (!strcmp(optarg, "write"))
+				cfg.stall_on = STALL_ON_WRITE;
+			else if (strcmp(optarg, "any"))
+				bad_arg(name, optarg);
+			break;
+		case OPT_STALL_ABORT:
+			cfg.stall_abort = true;
 			break;
 		case OPT_VANISH_AFTER:
 			if (parse_size(optarg, &cfg.vanish_after))
@@ -750,11 +778,29 @@ static void flip_bits(char *buf, uint64_t off, size_t n,
 	}
 }
 
-static void maybe_stall(uint64_t off, size_t n)
+/* Sleep until @until, or until the kernel interrupts the request (its
+ * caller got a fatal signal): false then. */
+static bool stall_until(double until)
+{
+	while (now_mono() < until) {
+		if (fuse_interrupted())
+			return false;
+		sleep_until(min_dbl(until, now_mono() + SLEEP_SLICE));
+		if (session && fuse_session_exited(session))
+			break;
+	}
+	return true;
+}
+
+/* A stall, if this request has one; false when it was given up (EINTR). */
+static bool maybe_stall(uint64_t off, size_t n, bool is_write)
 {
 	struct range_list *l = &cfg.stall;
+	double until;
 	unsigned i;
 
+	if (cfg.stall_on && cfg.stall_on != (is_write ? STALL_ON_WRITE : STALL_ON_READ))
+		return true;
 	for (i = 0; i < l->n; i++) {
 		if (!range_touched(&l->r[i], off, n))
 			continue;
@@ -762,9 +808,17 @@ static void maybe_stall(uint64_t off, size_t n)
 		if (!cfg.stall_every && atomic_exchange(&l->r[i].fired, true))
 			continue;
 		count(&st.stalls);
-		sleep_until(now_mono() + cfg.stall_seconds);
-		return;
+		until = now_mono() + cfg.stall_seconds;
+		if (!cfg.stall_abort) {
+			sleep_until(until);
+			return true;
+		}
+		if (stall_until(until))
+			return true;
+		count(&st.stalls_aborted);
+		return false;
 	}
+	return true;
 }
 
 /*
@@ -939,7 +993,8 @@ static int cs_read(const char *path, char *buf, size_t size, off_t off,
 	if (pos >= cfg.size)
 		return 0;   /* end of the card */
 	n = (size_t)min_u64(size, cfg.size - pos);
-	maybe_stall(pos, n);
+	if (!maybe_stall(pos, n, false))
+		return -EINTR;
 	due = throttle_book(cfg.read_bps, n);
 	if (touches(&cfg.eio_read, pos, n)) {
 		count(&st.eio_read);
@@ -998,7 +1053,8 @@ static int cs_write(const char *path, const char *buf, size_t size,
 		return -ENOSPC;   /* as a block device past its end */
 	}
 	n = (size_t)min_u64(size, cfg.size - pos);
-	maybe_stall(pos, n);
+	if (!maybe_stall(pos, n, true))
+		return -EINTR;
 	due = throttle_book(cfg.write_bps, n);
 	if (touches(&cfg.eio_write, pos, n)) {
 		count(&st.eio_write);
@@ -1154,7 +1210,8 @@ static void stats_write(void)
 		 "  \"faults\": {\n"
 		 FAULT_FIELD(flip_read) ",\n" FAULT_FIELD(flip_write) ",\n"
 		 FAULT_FIELD(eio_read) ",\n" FAULT_FIELD(eio_write) ",\n"
-		 FAULT_FIELD(stalls) ",\n" FAULT_FIELD(vanished_calls) ",\n"
+		 FAULT_FIELD(stalls) ",\n" FAULT_FIELD(stalls_aborted) ",\n"
+		 FAULT_FIELD(vanished_calls) ",\n"
 		 FAULT_FIELD(read_only) ",\n" FAULT_FIELD(past_end) ",\n"
 		 FAULT_FIELD(misaligned) ",\n"
 		 FAULT_FIELD(wrapped_bytes) ",\n" FAULT_FIELD(dropped_bytes) "\n"
@@ -1169,7 +1226,8 @@ static void stats_write(void)
 		 atomic_load(&st.largest_write),
 		 atomic_load(&st.flip_read), atomic_load(&st.flip_write),
 		 atomic_load(&st.eio_read), atomic_load(&st.eio_write),
-		 atomic_load(&st.stalls), atomic_load(&st.vanished_calls),
+		 atomic_load(&st.stalls), atomic_load(&st.stalls_aborted),
+		 atomic_load(&st.vanished_calls),
 		 atomic_load(&st.read_only), atomic_load(&st.past_end),
 		 atomic_load(&st.misaligned),
 		 atomic_load(&st.wrapped_bytes), atomic_load(&st.dropped_bytes));

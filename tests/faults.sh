@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Every way a card fails, on the faulty-card simulator: each has its own
-# diagnosis and exit code, nothing hangs, and a card that failed or was
-# interrupted never carries dload/UPDATE.APP.
+# diagnosis and exit code, nothing hangs, and a card that failed never
+# carries dload/UPDATE.APP.  Interruptions: tests/mishaps/interrupt.sh.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 . "${TESTS_SRCDIR:-$(dirname "$0")}/cardsim-lib.sh"
 
@@ -107,55 +107,5 @@ is_status 22 "verify --against: damaged"
 like "$out" "the first at byte $((8 * MiB + 7)) of UPDATE.APP \(card offset $((at + 7))\)" \
 	"verify --against: the exact byte, in the file and on the card"
 cardsim_stop "$TMP/vf"
-
-# --- Interrupted in each phase ------------------------------------------------
-# interrupt SIGNAL AFTER what CARD [prepare args]: the exit code, the
-# message, and a card that does not look ready.
-interrupt() {
-	local sig=$1 after=$2 what=$3 card=$4 pid
-	shift 4
-	"$DLOADCARD" prepare --yes "$@" >"$TMP/out" 2>"$TMP/err" &
-	pid=$!
-	sleep "$after"
-	kill -s "$sig" "$pid"
-	wait "$pid"
-	status=$?
-	out=$(cat "$TMP/out")
-	errout=$(cat "$TMP/err")
-	is_status 130 "$what: stops"
-	like "$errout" "interrupted" "$what: says it was interrupted"
-	like "$errout" "State: " "$what: says what state the card is in"
-	no_update_app "$card" "$what"
-}
-
-# check: the source itself on a slow simulated disk.
-cardsim_start "$TMP/slowsrc" --size 24M --backing "$src" --name UPDATE.APP --read-speed 4
-slow_src=$CARD
-cardsim_start "$TMP/i1" --size 256M
-before=$(sha256_of "$CARDSIM_DIR/mnt/card")
-"$DLOADCARD" prepare --yes "$CARD" "$slow_src" >"$TMP/out" 2>"$TMP/err" &
-pid=$!
-sleep 1
-kill -INT "$pid"
-wait "$pid"
-status=$?
-errout=$(cat "$TMP/err")
-is_status 130 "interrupted while checking the source: stops"
-like "$errout" "interrupted while checking" "interrupted while checking: says so"
-[ "$(sha256_of "$CARD")" = "$before" ]; ok $? "interrupted while checking: the card is untouched"
-cardsim_stop "$TMP/i1"
-cardsim_stop "$TMP/slowsrc"
-
-cardsim_start "$TMP/i2" --size 256M --stall-at $((6 * MiB)) --stall-seconds 2
-interrupt TERM 1 "SIGTERM while formatting" "$CARD" "$CARD" "$src"
-cardsim_stop "$TMP/i2"
-
-cardsim_start "$TMP/i3" --size 256M --write-speed 8
-interrupt INT 2 "SIGINT while writing" "$CARD" "$CARD" "$src"
-cardsim_stop "$TMP/i3"
-
-cardsim_start "$TMP/i4" --size 256M --read-speed 8
-interrupt TERM 4 "SIGTERM while reading back" "$CARD" "$CARD" "$src"
-cardsim_stop "$TMP/i4"
 
 done_testing

@@ -185,7 +185,9 @@ else
 fi
 fakesys_remove "$fake" "$five"
 
-# --- Ctrl-C while a card is in progress: it finishes --------------------------------------
+# --- Ctrl-C while a card is in progress: it stops cleanly -----------------------------------
+# (tests/mishaps/interrupt.sh times it on a slow card; this card is fast, and
+# may be done before the signal comes: then it is a dload card.)
 new_card six
 six=$card_dev
 watch_bg --log "$TMP/six.jsonl" "$src"
@@ -194,8 +196,12 @@ fakesys_add "$fake" "$six" 1
 wait_for "${six#/dev/}: new card" "$w_err"
 kill -INT "$pid"
 finish_watch
-is_status 0 "Ctrl-C during a card: it finishes, exit 0"
-[ "$(jq -r .result "$TMP/six.jsonl")" = ok ]; ok $? "the card is logged ok"
-is_dload_card "$six"; ok $? "and is a dload card"
+result=$(jq -r .result "$TMP/six.jsonl")
+case $result/$status in
+interrupted/130) ! is_dload_card "$six" ;;
+ok/0) is_dload_card "$six" ;;
+*) false ;;
+esac
+ok $? "Ctrl-C during a card: it stops cleanly without UPDATE.APP, or was done (logged $result, exit $status)"
 
 done_testing

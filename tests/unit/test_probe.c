@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The capacity probe's pure parts: stamps, where it looks, wrap arithmetic,
- * and the judgement of what it read back. */
+ * and the judgement of what it read back; and a probe stopped halfway on an
+ * image file, which puts every block back. */
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "card.h"
 #include "exitcodes.h"
 #include "probe.h"
 #include "strutils.h"
@@ -296,6 +300,67 @@ static void test_words(void)
 	is_str(probe_verdict_name(PROBE_FAKE), "fake", "verdict names for JSON");
 }
 
+/* The stop comes as it does from guard.c: a flag set while the probe runs. */
+static volatile sig_atomic_t stop;
+static const struct probe_result *live;
+static unsigned updates, changed_at_stop;
+
+static void stop_midway(void *arg, const struct progress *p, enum progress_event ev)
+{
+	(void)arg;
+	(void)p;
+	/* About 300 places: the 400th I/O is in the middle of the stamping. */
+	if (ev == PROGRESS_UPDATE && ++updates == 400) {
+		changed_at_stop = live->changed;
+		stop = SIGINT;
+	}
+}
+
+static void test_interrupted(void)
+{
+	enum { SIZE = 64 << 20 };
+	char path[] = "/tmp/dloadcard-probe.XXXXXX", err[256];
+	unsigned char *before = malloc(SIZE), *after = malloc(SIZE);
+	struct probe_opts o = { .thorough = true, .restore = true, .cancel = &stop };
+	struct probe_result r;
+	struct progress pg;
+	struct card c;
+	size_t i;
+	int fd = mkstemp(path);
+
+	if (fd < 0 || !before || !after) {
+		skip(7, "no temporary image");
+		goto out;
+	}
+	for (i = 0; i < SIZE; i++)
+		before[i] = (unsigned char)(i * 131 + (i >> 12));
+	if (pwrite(fd, before, SIZE, 0) != SIZE ||
+	    card_open(&c, path, CARD_WRITE, 0, err, sizeof(err)) != 0) {
+		skip(7, "cannot write a 64 MiB image");
+		goto out;
+	}
+	progress_init(&pg, NULL, true);
+	pg.sink = stop_midway;
+	o.pg = &pg;
+	live = &r;
+	is_int(probe_card(&c, &o, &r), -ECANCELED, "stopped halfway: the probe says so");
+	ok(r.verdict == PROBE_CANCELLED, "stopped halfway: verdict interrupted");
+	ok(changed_at_stop > 0, "stopped halfway: %u blocks were changed then", changed_at_stop);
+	ok(r.restored && r.not_restored == 0, "stopped halfway: everything was put back");
+	is_int(r.changed, 0, "stopped halfway: no block is left changed");
+	card_close(&c);
+	ok(pread(fd, after, SIZE, 0) == SIZE && memcmp(before, after, SIZE) == 0,
+	   "stopped halfway: the image is byte for byte as before");
+	is_int(probe_exit_code(&r), EXIT_INTERRUPTED, "stopped halfway: exit 130");
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+	free(before);
+	free(after);
+}
+
 int main(void)
 {
 	test_stamps();
@@ -303,5 +368,6 @@ int main(void)
 	test_wrap_math();
 	test_judge();
 	test_words();
+	test_interrupted();
 	return done_testing();
 }
