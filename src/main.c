@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "closestream.h"
-#include "commands.h"
-#include "exitcodes.h"
+#include "cmd/cli.h"
+#include "cmd/closestream.h"
+#include "cmd/commands.h"
+#include "lib/exitcodes.h"
 
 static const struct command {
 	const char *name;

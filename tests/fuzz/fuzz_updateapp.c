@@ -5,14 +5,14 @@
  * corpus files stay plain UPDATE.APP files); both must agree exactly.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
- *     tests/fuzz/fuzz_updateapp.c src/updateapp.c src/crc16.c -o fuzz_updateapp
+ *     tests/fuzz/fuzz_updateapp.c src/firmware/updateapp.c src/firmware/crc16.c -o fuzz_updateapp
  *   ./fuzz_updateapp -max_total_time=60 tests/fuzz/corpus
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/updateapp.h"
+#include "firmware/updateapp.h"
 
 static struct ua_check *run(const uint8_t *data, size_t size, uint32_t seed,
 			    size_t max_chunk)

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "strutils.h"
+#include "lib/strutils.h"
 
 static char fake_root[PATH_MAX - 128];
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/crc16.h"
+#include "firmware/crc16.h"
 #include "tap.h"
 
 /*

@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../src/fat.h"
+#include "fat/fat.h"
 #include "tap.h"
 
 #define MiB (1024u * 1024)

@@ -17,14 +17,14 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "card.h"
-#include "identity.h"
-#include "safety.h"
-#include "strutils.h"
-#include "sysfs.h"
+#include "card/card.h"
+#include "card/identity.h"
+#include "card/safety.h"
+#include "card/sysfs.h"
+#include "lib/strutils.h"
 #include "fakeroot.h"
 #include "tap.h"
-#include "wipe.h"
+#include "card/content.h"
 
 /*
  * A loop device of the fake sysfs, attached to file.  Its name is no real

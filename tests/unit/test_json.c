@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 
-#include "json.h"
+#include "lib/json.h"
 #include "tap.h"
 
 static char *render(void (*fill)(struct json *j), bool compact)

@@ -4,8 +4,8 @@
 
 #include <errno.h>
 
-#include "layout.h"
-#include "strutils.h"
+#include "fat/layout.h"
+#include "lib/strutils.h"
 #include "tap.h"
 
 /* What every card's layout must satisfy, whatever its size. */

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mtools.h"
+#include "fat/mtools.h"
 #include "tap.h"
 
 /* What the child sees as its descriptor MTOOLS_CARD_FD, through readlink. */

@@ -4,9 +4,9 @@
 
 #include <string.h>
 
-#include "prepare_args.h"
-#include "safety.h"
-#include "strutils.h"
+#include "card/safety.h"
+#include "cmd/write_args.h"
+#include "lib/strutils.h"
 #include "tap.h"
 
 static int parse(struct prepare_args *a, char *err, const char *first, ...)

@@ -10,10 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "card.h"
-#include "exitcodes.h"
-#include "probe.h"
-#include "strutils.h"
+#include "card/card.h"
+#include "card/probe.h"
+#include "lib/exitcodes.h"
+#include "lib/strutils.h"
 #include "tap.h"
 
 #define BLK 4096u

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "card.h"
-#include "progress.h"
-#include "readback.h"
-#include "source.h"
+#include "card/card.h"
+#include "firmware/source.h"
+#include "lib/progress.h"
+#include "pipeline/readback.h"
 #include "tap.h"
 
 #define LEN (3 * 1024 * 1024 + 123)	/* not a whole number of chunks */

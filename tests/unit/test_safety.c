@@ -16,9 +16,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "safety.h"
-#include "strutils.h"
-#include "sysfs.h"
+#include "card/safety.h"
+#include "card/sysfs.h"
+#include "lib/strutils.h"
 #include "fakeroot.h"
 #include "tap.h"
 

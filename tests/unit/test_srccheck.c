@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/srccheck.h"
-#include "../../src/updateapp.h"
-#include "../ua_build.h"
+#include "firmware/srccheck.h"
+#include "firmware/updateapp.h"
+#include "../tools/ua_build.h"
 #include "tap.h"
 
 /* The products of a container holding a signature, then these texts. */

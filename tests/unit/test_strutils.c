@@ -4,7 +4,7 @@
 
 #include <errno.h>
 
-#include "strutils.h"
+#include "lib/strutils.h"
 #include "tap.h"
 
 static void size_is(const char *s, uint64_t want)

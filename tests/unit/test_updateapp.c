@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/crc16.h"
-#include "../../src/updateapp.h"
-#include "../ua_build.h"
+#include "firmware/crc16.h"
+#include "firmware/updateapp.h"
+#include "../tools/ua_build.h"
 #include "tap.h"
 
 /* ---- helpers ------------------------------------------------------------- */

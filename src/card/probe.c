@@ -1,0 +1,1154 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The capacity probe (see probe.h for the idea).  The algorithm follows the
+ * shape of f3probe's (stamped blocks, the cache pushed out, a search for the
+ * boundary between good and bad blocks), with fewer I/Os: one pass writes
+ * every stamp, one flush, one pass reads them all, so that a slow card pays
+ * a few hundred round trips and no more.
+ */
+#include "config.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "card/probe.h"
+#include "lib/exitcodes.h"
+#include "lib/interrupt.h"
+#include "lib/strutils.h"
+
+#define STAMP_MAGIC	0x45424f5250434c44ULL	/* "DLCPROBE", little-endian */
+#define SECTOR_WORDS	(PROBE_SECTOR / 8)
+
+/* The first power of two tried, and where the cache filler goes: the first
+ * MiB holds the partition table, which the probe leaves alone when it can. */
+#define LOW_START	(1 * MiB)
+
+/* Written after the stamps and before reading them back: a card that serves
+ * reads from a write cache of up to this much must have emptied it by then.
+ * f3probe measures caches up to 1 GiB; a fake's cache is its open erase
+ * block or a few of them, a few MiB. */
+#define FILLER_QUICK	(4 * MiB)
+#define FILLER_THOROUGH	(16 * MiB)
+#define FILLER_CHUNK	(1 * MiB)
+_Static_assert(FILLER_THOROUGH / FILLER_CHUNK <= 32, "one bit per filler chunk");
+
+/* The quick probe gives the real size to within this, the thorough one to
+ * the block. */
+#define PRECISION_QUICK	(1 * MiB)
+
+/* Candidates per bisection round: each round divides the gap by this + 1. */
+#define ROUND_QUICK	15
+#define ROUND_THOROUGH	31
+#define MAX_ROUNDS	12
+
+/* No new round starts after this long: the verdict is known, only the
+ * precision of the real size is at stake. */
+#define BUDGET_QUICK	6.0
+#define BUDGET_THOROUGH	45.0
+
+/* Random slices sampled: one block in each. */
+#define SLICES_QUICK	24
+#define SLICE_THOROUGH	(16 * MiB)
+#define SLICES_MIN	256
+#define SLICES_MAX	4096
+
+/* ---- Stamps ------------------------------------------------------------ */
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+/* splitmix64: good enough for payloads, positions and shuffles. */
+static uint64_t next_rand(uint64_t *state)
+{
+	*state += 0x9e3779b97f4a7c15ULL;
+	return mix64(*state);
+}
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+	v = htole64(v);
+	memcpy(p, &v, 8);
+}
+
+static uint64_t get_le64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return le64toh(v);
+}
+
+static uint64_t sector_sum(const uint64_t *w)
+{
+	uint64_t h = 0x6a09e667f3bcc908ULL;
+	int i;
+
+	for (i = 0; i < SECTOR_WORDS - 1; i++)
+		h = mix64(h ^ w[i]);
+	return h;
+}
+
+/* The words of the stamp of the sector written at off. */
+static void sector_words(uint64_t *w, uint64_t off, uint64_t nonce)
+{
+	uint64_t seed = off ^ mix64(nonce);
+	int i;
+
+	w[0] = STAMP_MAGIC;
+	w[1] = off;
+	w[2] = nonce;
+	for (i = 3; i < SECTOR_WORDS - 1; i++)
+		w[i] = next_rand(&seed);
+	w[SECTOR_WORDS - 1] = sector_sum(w);
+}
+
+void probe_stamp_fill(void *buf, size_t len, uint64_t off, uint64_t nonce)
+{
+	unsigned char *p = buf;
+	uint64_t w[SECTOR_WORDS];
+	size_t s;
+	int i;
+
+	for (s = 0; s + PROBE_SECTOR <= len; s += PROBE_SECTOR) {
+		sector_words(w, off + s, nonce);
+		for (i = 0; i < SECTOR_WORDS; i++)
+			put_le64(p + s + 8 * i, w[i]);
+	}
+}
+
+enum sector_kind { SEC_BLANK, SEC_STAMP, SEC_OTHER };
+
+/* A sector read back: blank, a stamp of this run (*where it was written),
+ * or anything else (stale data, a stamp of an earlier run, damage). */
+static enum sector_kind read_sector(const unsigned char *p, uint64_t nonce, uint64_t *where)
+{
+	uint64_t w[SECTOR_WORDS];
+	bool zeros = true, ones = true;
+	int i;
+
+	for (i = 0; i < SECTOR_WORDS; i++) {
+		w[i] = get_le64(p + 8 * i);
+		zeros = zeros && w[i] == 0;
+		ones = ones && w[i] == UINT64_MAX;
+	}
+	if (zeros || ones)
+		return SEC_BLANK;
+	if (w[0] != STAMP_MAGIC || w[2] != nonce || sector_sum(w) != w[SECTOR_WORDS - 1])
+		return SEC_OTHER;
+	*where = w[1];
+	return SEC_STAMP;
+}
+
+/* Is p the stamp of off with a few bits flipped (under a quarter of them)?
+ * Random data or another stamp differs in about half of the bits. */
+static bool sector_flipped(const unsigned char *p, uint64_t off, uint64_t nonce)
+{
+	uint64_t w[SECTOR_WORDS];
+	unsigned bits = 0;
+	int i;
+
+	sector_words(w, off, nonce);
+	for (i = 0; i < SECTOR_WORDS; i++)
+		bits += (unsigned)__builtin_popcountll(get_le64(p + 8 * i) ^ w[i]);
+	return bits > 0 && bits < PROBE_SECTOR * 8 / 4;
+}
+
+enum probe_state probe_stamp_check(const void *buf, size_t len, uint64_t off, uint64_t nonce,
+				   uint64_t *found)
+{
+	const unsigned char *p = buf;
+	size_t nsec = len / PROBE_SECTOR, own = 0, flipped = 0, alias = 0, blank = 0, s;
+	uint64_t where = 0, first = 0;
+
+	*found = off;
+	if (!nsec)
+		return PROBE_S_UNKNOWN;
+	for (s = 0; s < nsec; s++) {
+		const unsigned char *sec = p + s * PROBE_SECTOR;
+		uint64_t so = off + s * PROBE_SECTOR;
+
+		switch (read_sector(sec, nonce, &where)) {
+		case SEC_STAMP:
+			if (where == so) {
+				own++;
+			} else {
+				if (!alias)
+					first = where - s * PROBE_SECTOR;
+				alias++;
+			}
+			break;
+		case SEC_BLANK:
+			blank++;
+			break;
+		case SEC_OTHER:
+			if (sector_flipped(sec, so, nonce))
+				flipped++;
+			break;
+		}
+	}
+	if (own == nsec)
+		return PROBE_S_GOOD;
+	if (alias == nsec) {
+		*found = first;
+		return PROBE_S_ALIAS;
+	}
+	if (blank == nsec)
+		return PROBE_S_ZEROS;
+	if (own + flipped == nsec)
+		return PROBE_S_CHANGED;
+	if (own + flipped)
+		return PROBE_S_TORN;
+	return PROBE_S_GARBAGE;
+}
+
+/* ---- Where to look ----------------------------------------------------- */
+
+struct offsets {
+	uint64_t *v;
+	size_t n, cap;
+	uint64_t end;		/* the card's size, whole blocks */
+	unsigned block;
+	uint64_t keep_off, keep_len;
+};
+
+static bool in_keep(uint64_t off, unsigned block, uint64_t keep_off, uint64_t keep_len)
+{
+	return keep_len && off < keep_off + keep_len && keep_off < off + block;
+}
+
+static void add(struct offsets *o, uint64_t off)
+{
+	off = off / o->block * o->block;
+	if (off + o->block > o->end || o->n == o->cap ||
+	    in_keep(off, o->block, o->keep_off, o->keep_len))
+		return;
+	o->v[o->n++] = off;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static size_t sort_unique(uint64_t *v, size_t n)
+{
+	size_t i, k = 0;
+
+	qsort(v, n, sizeof(*v), cmp_u64);
+	for (i = 0; i < n; i++)
+		if (!k || v[i] != v[k - 1])
+			v[k++] = v[i];
+	return k;
+}
+
+static size_t slice_count(uint64_t end, unsigned block, bool thorough)
+{
+	uint64_t n = SLICES_QUICK;
+
+	if (thorough) {
+		n = end / SLICE_THOROUGH;
+		n = n < SLICES_MIN ? SLICES_MIN : n > SLICES_MAX ? SLICES_MAX : n;
+	}
+	return (size_t)(n < end / block ? n : end / block);
+}
+
+/*
+ * Powers of two catch a wrap-around whatever its (power-of-two) period: the
+ * block at 2^k lands on block 0, the block just below it on the block just
+ * below 2^(k-1), and both wrap-around and loss show at the first 2^k past
+ * the real size with the block below it still good.  1.5 x 2^k does the
+ * same for periods of 3 x 2^j and halves the gap left to search.  The
+ * random slices defeat a controller that only keeps the usual places.
+ */
+size_t probe_plan_sweep(uint64_t size, unsigned block, bool thorough, uint64_t seed,
+			uint64_t keep_off, uint64_t keep_len, uint64_t **out)
+{
+	static const uint64_t tail[] = { 1, 2, 16, 256, 4096, 65536 };	/* in blocks */
+	struct offsets o = { .block = block, .keep_off = keep_off, .keep_len = keep_len };
+	uint64_t p, slice, rng = seed;
+	size_t i, slices;
+
+	*out = NULL;
+	if (!block || size < block)
+		return 0;
+	o.end = size / block * block;
+	slices = slice_count(o.end, block, thorough);
+	o.cap = 1 + 64 * 8 + sizeof(tail) / sizeof(tail[0]) + slices;
+	o.v = malloc(o.cap * sizeof(*o.v));
+	if (!o.v)
+		return 0;
+
+	add(&o, 0);
+	for (p = LOW_START; p < o.end && p <= UINT64_MAX / 2; p *= 2) {
+		add(&o, p);
+		add(&o, p - block);
+		add(&o, p + p / 2);
+		add(&o, p + p / 2 - block);
+		if (thorough) {
+			add(&o, p + p / 4);
+			add(&o, p + p / 4 - block);
+			add(&o, p + 3 * (p / 4));
+			add(&o, p + 3 * (p / 4) - block);
+		}
+	}
+	for (i = 0; i < sizeof(tail) / sizeof(tail[0]); i++)
+		if (tail[i] * block <= o.end)
+			add(&o, o.end - tail[i] * block);
+
+	slice = slices ? o.end / slices : 0;
+	for (i = 0; i < slices && slice >= block; i++) {
+		uint64_t first = (slice * i + block - 1) / block;
+		uint64_t last = (slice * (i + 1)) / block;	/* exclusive */
+
+		if (last > first)
+			add(&o, (first + next_rand(&rng) % (last - first)) * block);
+	}
+	o.n = sort_unique(o.v, o.n);
+	*out = o.v;
+	return o.n;
+}
+
+size_t probe_plan_between(uint64_t lo, uint64_t hi, unsigned block, size_t n,
+			  uint64_t keep_off, uint64_t keep_len, uint64_t *out)
+{
+	uint64_t gap, step, i, k = 0;
+
+	if (!block || hi <= lo + block || !n)
+		return 0;
+	gap = (hi - lo) / block - 1;		/* blocks strictly between */
+	if (gap <= n) {
+		for (i = 1; i <= gap; i++)
+			if (!in_keep(lo + i * block, block, keep_off, keep_len))
+				out[k++] = lo + i * block;
+		return (size_t)k;
+	}
+	step = (gap + 1) / (n + 1);		/* at least one block, since gap > n */
+	for (i = 1; i <= n; i++) {
+		uint64_t off = lo + i * step * block;
+
+		if (off > lo && off < hi && (!k || off > out[k - 1]) &&
+		    !in_keep(off, block, keep_off, keep_len))
+			out[k++] = off;
+	}
+	return (size_t)k;
+}
+
+/* ---- Wrap-around arithmetic ---------------------------------------------- */
+
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/*
+ * A block at P that reads the stamp written at Q shares its storage with Q,
+ * so the wrap-around period divides P - Q; all such distances together
+ * leave a multiple of it.
+ */
+uint64_t probe_alias_gcd(const struct probe_sample *s, size_t n)
+{
+	uint64_t g = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i].state == PROBE_S_ALIAS)
+			g = gcd64(g, s[i].off > s[i].found ? s[i].off - s[i].found :
+				  s[i].found - s[i].off);
+	return g;
+}
+
+uint64_t probe_smallest_prime(uint64_t n)
+{
+	uint64_t d;
+
+	if (n % 2 == 0)
+		return 2;
+	for (d = 3; d <= n / d; d += 2)
+		if (n % d == 0)
+			return d;
+	return n;
+}
+
+/* ---- The judgement --------------------------------------------------------- */
+
+/* Without an exact period, the aliases bound it: of two blocks that share
+ * storage, the higher one is past the real size. */
+static uint64_t alias_bound(const struct probe_sample *s, size_t n)
+{
+	uint64_t b = UINT64_MAX;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t hi = s[i].off > s[i].found ? s[i].off : s[i].found;
+
+		if (s[i].state == PROBE_S_ALIAS && hi < b)
+			b = hi;
+	}
+	return b;
+}
+
+static bool sample_bad(const struct probe_sample *s, uint64_t bound, unsigned block)
+{
+	if (bound != UINT64_MAX && s->off + block > bound)
+		return true;		/* at or past the wrap-around */
+	if (s->state == PROBE_S_ALIAS)
+		/* Below the wrap, overwritten by a write from past it: its
+		 * storage is real.  An alias of two blocks below it is not. */
+		return !(bound != UINT64_MAX && s->found >= bound);
+	return s->state != PROBE_S_GOOD;
+}
+
+static void suffix_kind(const struct probe_sample *s, size_t n, size_t from, bool wrap,
+			char *kind, size_t len)
+{
+	size_t zeros = 0, io = 0, other = 0, i;
+
+	if (wrap) {
+		xstrncpy(kind, "wrap", len);
+		return;
+	}
+	for (i = from; i < n; i++) {
+		if (s[i].state == PROBE_S_ZEROS)
+			zeros++;
+		else if (s[i].state == PROBE_S_IOERR)
+			io++;
+		else
+			other++;
+	}
+	if (zeros >= other && zeros >= io)
+		xstrncpy(kind, "zeros", len);
+	else if (io > other)
+		xstrncpy(kind, "errors", len);
+	else
+		xstrncpy(kind, "limbo", len);
+}
+
+void probe_judge(const struct probe_sample *s, size_t n, uint64_t size, unsigned block,
+		 uint64_t wrap, struct probe_judgement *j)
+{
+	uint64_t bound = wrap ? wrap : alias_bound(s, n);
+	size_t i, last_good = n, suffix = n;
+
+	memset(j, 0, sizeof(*j));
+	j->real = size;
+	j->first_bad = size;
+	for (i = 0; i < n; i++) {
+		if (!sample_bad(&s[i], bound, block)) {
+			last_good = i;
+			continue;
+		}
+		if (!j->bad++)
+			j->first_bad = s[i].off;
+		j->bad_io += s[i].state == PROBE_S_IOERR;
+		j->bad_changed += s[i].state == PROBE_S_CHANGED;
+	}
+	if (!j->bad) {
+		j->verdict = PROBE_GOOD;
+		return;
+	}
+	if (last_good == n) {
+		/* Nothing holds: a dead card rather than a small one. */
+		j->verdict = j->bad_io == j->bad ? PROBE_IO_ERROR : PROBE_DAMAGED;
+		j->real = 0;
+		xstrncpy(j->kind, "bad-blocks", sizeof(j->kind));
+		return;
+	}
+	/* Everything past the last good block bad: the card ends there. */
+	for (i = last_good + 1; i < n; i++)
+		if (sample_bad(&s[i], bound, block)) {
+			suffix = i;
+			break;
+		}
+	if (suffix == n) {
+		j->verdict = PROBE_DAMAGED;
+		xstrncpy(j->kind, "bad-blocks", sizeof(j->kind));
+		return;
+	}
+	j->verdict = PROBE_FAKE;
+	j->good_below = s[last_good].off;
+	j->bad_above = s[suffix].off;
+	if (bound < j->bad_above)
+		j->bad_above = bound;	/* past the wrap is bad, sampled or not */
+	j->real = s[last_good].off + block;
+	suffix_kind(s, n, suffix, bound != UINT64_MAX, j->kind, sizeof(j->kind));
+}
+
+/* ---- The engine -------------------------------------------------------------- */
+
+/* A block (or filler chunk) as it was before the probe wrote it. */
+struct saved {
+	uint64_t off;
+	size_t len;
+	void *data;
+	bool write_failed;	/* the stamp never landed: no need to put back */
+	bool changed;		/* a stamp landed: counted in r->changed */
+};
+
+struct probe_ctx {
+	struct card *c;
+	const struct probe_opts *o;
+	struct probe_result *r;
+	unsigned block;
+	uint64_t end;			/* whole blocks */
+	uint64_t nonce, rng;
+	unsigned char *buf;		/* one block */
+	unsigned char *chunk;		/* one filler chunk */
+	struct probe_sample *s;
+	size_t n, cap;
+	struct saved *saved;
+	size_t nsaved, capsaved;
+	uint64_t fill_off, fill_len;
+	uint32_t fill_unsaved;		/* filler chunks that could not be saved */
+	uint64_t wrap;
+	struct timespec t0;
+	int fatal;			/* -errno: stop now */
+};
+
+static void note_error(struct probe_ctx *x, int e, uint64_t off, bool write)
+{
+	if (!x->r->err) {
+		x->r->err = e;
+		x->r->err_off = off;
+		x->r->err_write = write;
+	}
+	if (card_errno_vanished(e) && !x->fatal)
+		x->fatal = -e;
+}
+
+/* Stop at a vanished card or on request. */
+static bool stopping(struct probe_ctx *x)
+{
+	if (!x->fatal && cancel_requested(x->o->cancel))
+		x->fatal = -ECANCELED;
+	return x->fatal != 0;
+}
+
+static void moved(struct probe_ctx *x, size_t len)
+{
+	struct progress *pg = x->o->pg;
+
+	if (!pg)
+		return;
+	if (pg->done + len > pg->total)
+		pg->total = pg->done + len;
+	progress_update(pg, pg->done + len);
+}
+
+static int do_read(struct probe_ctx *x, void *buf, size_t len, uint64_t off)
+{
+	int rc = card_pread_direct(x->c, buf, len, off);
+
+	x->r->blocks_read += (unsigned)(len / x->block);
+	moved(x, len);
+	if (rc)
+		note_error(x, -rc, off, false);
+	return rc;
+}
+
+static int do_write(struct probe_ctx *x, const void *buf, size_t len, uint64_t off)
+{
+	int rc = card_pwrite_direct(x->c, buf, len, off);
+
+	x->r->blocks_written += (unsigned)(len / x->block);
+	moved(x, len);
+	if (rc)
+		note_error(x, -rc, off, true);
+	return rc;
+}
+
+#define NOT_SAVED SIZE_MAX
+
+/* Keep what is at off before it is overwritten.  Its index in x->saved
+ * (which moves as it grows), or NOT_SAVED on a read error. */
+static size_t save(struct probe_ctx *x, uint64_t off, size_t len)
+{
+	struct saved *sv;
+
+	if (x->nsaved == x->capsaved) {
+		size_t cap = x->capsaved ? 2 * x->capsaved : 256;
+		struct saved *n = realloc(x->saved, cap * sizeof(*n));
+
+		if (!n) {
+			x->fatal = -ENOMEM;
+			return NOT_SAVED;
+		}
+		x->saved = n;
+		x->capsaved = cap;
+	}
+	sv = &x->saved[x->nsaved];
+	sv->off = off;
+	sv->len = len;
+	sv->write_failed = false;
+	sv->changed = false;
+	sv->data = card_alloc_buffer(x->c, len);
+	if (!sv->data) {
+		x->fatal = -ENOMEM;
+		return NOT_SAVED;
+	}
+	if (do_read(x, sv->data, len, off) != 0) {
+		free(sv->data);
+		return NOT_SAVED;
+	}
+	return x->nsaved++;
+}
+
+static uint64_t saved_bytes(const struct probe_ctx *x)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < x->nsaved; i++)
+		n += x->saved[i].len;
+	return n;
+}
+
+/* Saved entry i now differs on the card from what it held. */
+static void changed(struct probe_ctx *x, size_t i)
+{
+	struct saved *sv = &x->saved[i];
+
+	if (!sv->changed)
+		x->r->changed += (unsigned)(sv->len / x->block);
+	sv->changed = true;
+}
+
+/* Last written, first put back: every block ends as it was before its
+ * first write, even when two offsets share storage through a wrap. */
+static void restore_all(struct probe_ctx *x)
+{
+	size_t i = x->nsaved;
+	bool gone = false, flushed = false;
+	int rc;
+
+	while (i-- > 0) {
+		struct saved *sv = &x->saved[i];
+
+		rc = gone ? -ENODEV : card_pwrite_direct(x->c, sv->data, sv->len, sv->off);
+		x->r->blocks_written += (unsigned)(sv->len / x->block);
+		moved(x, sv->len);
+		if (!rc && sv->changed)
+			x->r->changed -= (unsigned)(sv->len / x->block);
+		if (rc && !sv->write_failed) {
+			x->r->not_restored += (unsigned)(sv->len / x->block);
+			note_error(x, -rc, sv->off, true);
+		}
+		gone = gone || (rc && card_errno_vanished(-rc));
+	}
+	if (!gone) {
+		rc = card_flush(x->c);
+		flushed = rc == 0;
+		if (rc)
+			note_error(x, -rc, 0, true);
+	}
+	x->r->restored = flushed && x->r->not_restored == 0;
+}
+
+static void shuffle(size_t *v, size_t n, uint64_t *rng)
+{
+	size_t i;
+
+	for (i = n; i > 1; i--) {
+		size_t j = (size_t)(next_rand(rng) % i), t = v[i - 1];
+
+		v[i - 1] = v[j];
+		v[j] = t;
+	}
+}
+
+static size_t *shuffled(struct probe_ctx *x, size_t from, size_t to)
+{
+	size_t *v = malloc((to - from) * sizeof(*v) + 1), i;
+
+	if (!v) {
+		x->fatal = -ENOMEM;
+		return NULL;
+	}
+	for (i = from; i < to; i++)
+		v[i - from] = i;
+	shuffle(v, to - from, &x->rng);
+	return v;
+}
+
+/*
+ * Stamp samples [from, to), in random order (a controller that guesses the
+ * next sequential block gains nothing).  With restore, every one is read
+ * first, all before any is written, so that two that share storage both
+ * keep what it held.
+ */
+static void write_samples(struct probe_ctx *x, size_t from, size_t to)
+{
+	size_t *sv = NULL, *order, i;
+
+	if (x->o->restore) {
+		sv = malloc((to - from + 1) * sizeof(*sv));
+		if (!sv) {
+			x->fatal = -ENOMEM;
+			return;
+		}
+		for (i = from; i < to; i++) {
+			sv[i - from] = stopping(x) ? NOT_SAVED : save(x, x->s[i].off, x->block);
+			if (sv[i - from] == NOT_SAVED)
+				x->s[i].state = PROBE_S_IOERR;
+		}
+	}
+	order = shuffled(x, from, to);
+	for (i = 0; order && i < to - from && !stopping(x); i++) {
+		struct probe_sample *s = &x->s[order[i]];
+
+		if (s->state == PROBE_S_IOERR)
+			continue;
+		probe_stamp_fill(x->buf, x->block, s->off, x->nonce);
+		if (do_write(x, x->buf, x->block, s->off) != 0) {
+			s->state = PROBE_S_IOERR;
+			if (sv && sv[order[i] - from] != NOT_SAVED)
+				x->saved[sv[order[i] - from]].write_failed = true;
+		} else if (sv && sv[order[i] - from] != NOT_SAVED) {
+			changed(x, sv[order[i] - from]);
+		}
+	}
+	free(order);
+	free(sv);
+}
+
+/*
+ * Push the card's write cache out with stamps at the low end: sequential
+ * writes that a real card keeps.  A stamp from past the real size that
+ * wrapped onto this range reads back as one of these, which shows the
+ * wrap too.  The first time with restore, every chunk is saved; later
+ * rounds write the same bytes again, which restoring the first undoes.
+ */
+static void write_filler(struct probe_ctx *x, bool first)
+{
+	uint64_t off;
+	unsigned k;
+
+	for (off = x->fill_off, k = 0; off < x->fill_off + x->fill_len && !stopping(x);
+	     off += FILLER_CHUNK, k++) {
+		size_t sv = NOT_SAVED;
+
+		if (x->fill_unsaved & (1U << k))
+			continue;
+		if (first && x->o->restore) {
+			sv = save(x, off, FILLER_CHUNK);
+			if (sv == NOT_SAVED) {
+				/* Unreadable: leave it alone, now and later. */
+				x->fill_unsaved |= 1U << k;
+				continue;
+			}
+		}
+		probe_stamp_fill(x->chunk, FILLER_CHUNK, off, x->nonce);
+		if (do_write(x, x->chunk, FILLER_CHUNK, off) != 0 && sv != NOT_SAVED)
+			x->saved[sv].write_failed = true;
+		else if (sv != NOT_SAVED)
+			changed(x, sv);
+	}
+}
+
+static void read_samples(struct probe_ctx *x, size_t from, size_t to)
+{
+	size_t *order = shuffled(x, from, to), i;
+
+	for (i = 0; order && i < to - from && !stopping(x); i++) {
+		struct probe_sample *s = &x->s[order[i]];
+
+		if (s->state == PROBE_S_IOERR)
+			continue;
+		if (do_read(x, x->buf, x->block, s->off) != 0)
+			s->state = PROBE_S_IOERR;
+		else
+			s->state = probe_stamp_check(x->buf, x->block, s->off, x->nonce, &s->found);
+	}
+	free(order);
+}
+
+static void flush(struct probe_ctx *x)
+{
+	int rc;
+
+	if (stopping(x))
+		return;
+	rc = card_flush(x->c);
+	if (rc) {
+		note_error(x, -rc, 0, true);
+		if (!x->fatal)
+			x->fatal = rc;
+	}
+}
+
+/* Write [from, to), push the cache out, flush, read them all back. */
+static void check_samples(struct probe_ctx *x, size_t from, size_t to, bool first)
+{
+	write_samples(x, from, to);
+	if (x->fill_len)
+		write_filler(x, first);
+	flush(x);
+	read_samples(x, from, to);
+}
+
+static int cmp_sample(const void *a, const void *b)
+{
+	const struct probe_sample *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static bool grow_samples(struct probe_ctx *x, size_t more)
+{
+	struct probe_sample *n;
+
+	if (x->n + more <= x->cap)
+		return true;
+	n = realloc(x->s, (x->n + more) * sizeof(*n));
+	if (!n) {
+		x->fatal = -ENOMEM;
+		return false;
+	}
+	x->s = n;
+	x->cap = x->n + more;
+	return true;
+}
+
+/* The filler's place: the low end after the partition table's MiB, off
+ * the keep range, and only on a card that has room for it. */
+static void place_filler(struct probe_ctx *x)
+{
+	uint64_t off = LOW_START, len = x->o->thorough ? FILLER_THOROUGH : FILLER_QUICK;
+
+	if (x->o->keep_len && off < x->o->keep_off + x->o->keep_len &&
+	    x->o->keep_off < off + len)
+		off = (x->o->keep_off + x->o->keep_len + FILLER_CHUNK - 1) /
+		      FILLER_CHUNK * FILLER_CHUNK;
+	if (off + len > x->end / 4)
+		return;		/* a tiny card: the stamps are all there is */
+	x->fill_off = off;
+	x->fill_len = len;
+}
+
+/* Does reading off + t (or off - t) give what reading off gave, the stamp
+ * written at want?  Then t is a multiple of the wrap-around period. */
+static bool is_period(struct probe_ctx *x, uint64_t off, uint64_t want, uint64_t t)
+{
+	uint64_t at = off < want ? off + t : off - t, found;
+	enum probe_state st;
+
+	if (at + x->block > x->end || stopping(x) || do_read(x, x->buf, x->block, at) != 0)
+		return false;
+	st = probe_stamp_check(x->buf, x->block, at, x->nonce, &found);
+	return (st == PROBE_S_ALIAS && found == want) || (st == PROBE_S_GOOD && at == want);
+}
+
+/*
+ * The exact period, with reads only: the aliases give a multiple of it;
+ * divide by each prime factor while what is left still aliases.  A handful
+ * of reads.  0 when the aliases do not follow a period (then their own
+ * bound stands).
+ */
+static uint64_t find_period(struct probe_ctx *x)
+{
+	uint64_t g = probe_alias_gcd(x->s, x->n), t, q, p, off = 0, want = 0;
+	size_t i;
+
+	if (!g || g % x->block)
+		return 0;
+	for (i = 0; i < x->n; i++)
+		if (x->s[i].state == PROBE_S_ALIAS) {
+			off = x->s[i].off;
+			want = x->s[i].found;
+			break;
+		}
+	if (!is_period(x, off, want, g))
+		return 0;
+	t = g;
+	for (q = g / x->block; q > 1; ) {
+		p = probe_smallest_prime(q);
+		while ((t / x->block) % p == 0 && is_period(x, off, want, t / p))
+			t /= p;
+		while (q % p == 0)
+			q /= p;
+	}
+	return t;
+}
+
+/*
+ * One bisection round between the last good block and the first bad one.
+ * Under a known wrap-around the block just below it is tried too: when it
+ * holds, the real size is the period, exactly, whatever the precision.
+ */
+static bool narrow(struct probe_ctx *x, const struct probe_judgement *j)
+{
+	size_t k = x->o->thorough ? ROUND_THOROUGH : ROUND_QUICK, got = 0, i;
+	uint64_t precision = x->o->thorough ? 0 : PRECISION_QUICK, gap, *offs;
+	uint64_t below_wrap = x->wrap - x->block;
+	bool edge;
+
+	if (j->verdict != PROBE_FAKE)
+		return false;
+	gap = j->bad_above - j->real;
+	edge = x->wrap && j->bad_above == x->wrap && j->good_below < below_wrap &&
+	       !in_keep(below_wrap, x->block, x->o->keep_off, x->o->keep_len);
+	if (gap <= precision && !edge)
+		return false;
+	if (elapsed_since(&x->t0) > (x->o->thorough ? BUDGET_THOROUGH : BUDGET_QUICK))
+		return false;
+	offs = malloc((k + 1) * sizeof(*offs));
+	if (!offs || !grow_samples(x, k + 1)) {
+		free(offs);
+		x->fatal = -ENOMEM;
+		return false;
+	}
+	if (gap > precision)
+		got = probe_plan_between(j->good_below, j->bad_above, x->block, k,
+					 x->o->keep_off, x->o->keep_len, offs);
+	if (edge && (!got || offs[got - 1] != below_wrap))
+		offs[got++] = below_wrap;
+	for (i = 0; i < got; i++)
+		x->s[x->n + i] = (struct probe_sample){ .off = offs[i], .found = offs[i] };
+	free(offs);
+	if (!got)
+		return false;
+	if (x->o->pg)
+		x->o->pg->total += got * x->block * (x->o->restore ? 4 : 2) +
+				   x->fill_len;
+	check_samples(x, x->n, x->n + got, false);
+	x->n += got;
+	qsort(x->s, x->n, sizeof(*x->s), cmp_sample);
+	return !x->fatal;
+}
+
+static uint64_t random_u64(void)
+{
+	uint64_t v;
+	struct timespec ts;
+
+	if (getrandom(&v, sizeof(v), 0) == sizeof(v))
+		return v;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return mix64((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)getpid());
+}
+
+static int setup(struct probe_ctx *x)
+{
+	uint64_t *offs;
+	size_t i;
+
+	x->nonce = random_u64();
+	x->rng = random_u64();
+	x->buf = card_alloc_buffer(x->c, x->block);
+	x->chunk = card_alloc_buffer(x->c, FILLER_CHUNK);
+	if (!x->buf || !x->chunk)
+		return -ENOMEM;
+	x->n = probe_plan_sweep(x->c->size, x->block, x->o->thorough, x->rng,
+				x->o->keep_off, x->o->keep_len, &offs);
+	if (!offs)
+		return -ENOMEM;
+	x->s = calloc(x->n + 1, sizeof(*x->s));
+	if (!x->s) {
+		free(offs);
+		return -ENOMEM;
+	}
+	x->cap = x->n + 1;
+	for (i = 0; i < x->n; i++)
+		x->s[i] = (struct probe_sample){ .off = offs[i], .found = offs[i] };
+	free(offs);
+	place_filler(x);
+	return 0;
+}
+
+static void cleanup(struct probe_ctx *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->nsaved; i++)
+		free(x->saved[i].data);
+	free(x->saved);
+	free(x->s);
+	free(x->buf);
+	free(x->chunk);
+}
+
+static void finish(struct probe_ctx *x, const struct probe_judgement *j)
+{
+	struct probe_result *r = x->r;
+
+	r->samples = (unsigned)x->n;
+	if (x->fatal) {
+		/* No verdict: the sizes stay as announced. */
+		r->verdict = x->fatal == -ECANCELED ? PROBE_CANCELLED :
+			     card_errno_vanished(-x->fatal) ? PROBE_VANISHED : PROBE_IO_ERROR;
+		if (!r->err)
+			r->err = -x->fatal;
+		return;
+	}
+	r->verdict = j->verdict;
+	r->real = j->real;
+	r->real_max = j->verdict == PROBE_FAKE ? j->bad_above : r->announced;
+	r->first_bad = j->first_bad;
+	r->bad = j->bad;
+	r->bad_io = j->bad_io;
+	r->bad_changed = j->bad_changed;
+	r->wrap = x->wrap;
+	xstrncpy(r->kind, j->kind, sizeof(r->kind));
+	if (r->verdict == PROBE_IO_ERROR && !r->err)
+		r->err = EIO;
+}
+
+int probe_card(struct card *c, const struct probe_opts *o, struct probe_result *r)
+{
+	struct probe_ctx x = { .c = c, .o = o, .r = r };
+	struct probe_judgement j;
+	unsigned rounds = 0;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->announced = c->size;
+	r->real = c->size;
+	r->real_max = c->size;
+	r->first_bad = c->size;
+	x.block = c->align ? c->align : 4096;
+	r->block_size = x.block;
+	x.end = c->size / x.block * x.block;
+	time_now(&x.t0);
+	if (!c->writable || x.end < 2ULL * x.block) {
+		r->verdict = PROBE_IO_ERROR;
+		r->err = c->writable ? EINVAL : EBADF;
+		return -r->err;
+	}
+	rc = setup(&x);
+	if (rc) {
+		cleanup(&x);
+		r->verdict = PROBE_IO_ERROR;
+		r->err = -rc;
+		return rc;
+	}
+	if (o->pg)
+		progress_begin(o->pg, o->thorough ? "Probing the card" : "Probing capacity",
+			       x.n * x.block * (o->restore ? 4 : 2) +
+			       x.fill_len * (o->restore ? 3 : 1));
+
+	check_samples(&x, 0, x.n, true);
+	memset(&j, 0, sizeof(j));
+	if (!x.fatal) {
+		x.wrap = find_period(&x);
+		probe_judge(x.s, x.n, c->size, x.block, x.wrap, &j);
+		while (rounds++ < MAX_ROUNDS && narrow(&x, &j))
+			probe_judge(x.s, x.n, c->size, x.block, x.wrap, &j);
+	}
+	/* Put the card back even when interrupted; not when it is gone. */
+	if (o->restore && x.fatal == -ECANCELED && o->pg) {
+		progress_end(o->pg, "interrupted");
+		progress_begin(o->pg, "Putting back", saved_bytes(&x));
+	}
+	if (o->restore && !(x.fatal && card_errno_vanished(-x.fatal)))
+		restore_all(&x);
+	finish(&x, &j);
+	r->seconds = elapsed_since(&x.t0);
+	if (o->pg)
+		progress_end(o->pg, "%s", r->verdict == PROBE_GOOD ? "good" :
+			     r->verdict == PROBE_FAKE ? "FAKE" :
+			     r->verdict == PROBE_DAMAGED ? "DAMAGED" :
+			     r->verdict == PROBE_CANCELLED && r->restored ? "done" : "failed");
+	cleanup(&x);
+	if (r->verdict == PROBE_IO_ERROR || r->verdict == PROBE_VANISHED)
+		return -r->err;
+	if (r->verdict == PROBE_CANCELLED)
+		return -ECANCELED;
+	return 0;
+}
+
+/* ---- Words ------------------------------------------------------------------- */
+
+const char *probe_verdict_name(enum probe_verdict v)
+{
+	switch (v) {
+	case PROBE_GOOD:	return "good";
+	case PROBE_FAKE:	return "fake";
+	case PROBE_DAMAGED:	return "damaged";
+	case PROBE_IO_ERROR:	return "io-error";
+	case PROBE_VANISHED:	return "vanished";
+	case PROBE_CANCELLED:	return "interrupted";
+	}
+	return "?";
+}
+
+static const char *fate(const char *kind)
+{
+	if (!strcmp(kind, "wrap"))
+		return "wraps around to the start";
+	if (!strcmp(kind, "zeros"))
+		return "is lost: it reads back as zeros";
+	if (!strcmp(kind, "errors"))
+		return "fails with I/O errors";
+	return "is lost: it reads back as garbage";
+}
+
+char *probe_describe(const struct probe_result *r, char *buf, size_t len)
+{
+	char ann[32], real[32], at[32];
+
+	size_to_human(r->announced, ann, sizeof(ann));
+	size_to_human(r->real, real, sizeof(real));
+	size_to_human(r->verdict == PROBE_DAMAGED ? r->first_bad : r->err_off, at, sizeof(at));
+	switch (r->verdict) {
+	case PROBE_GOOD:
+		snprintf(buf, len, "holds all of its %s (%u places checked)", ann, r->samples);
+		break;
+	case PROBE_FAKE:
+		snprintf(buf, len, "announces %s, holds %s (data written past %s %s)",
+			 ann, real, real, fate(r->kind));
+		break;
+	case PROBE_DAMAGED:
+		snprintf(buf, len, "%s, but %u of the %u places checked lose or alter data "
+			 "(%u I/O errors, %u with flipped bits), the first at %s",
+			 ann, r->bad, r->samples, r->bad_io, r->bad_changed, at);
+		break;
+	case PROBE_IO_ERROR:
+		snprintf(buf, len, "the card failed while %s at %s: %s",
+			 r->err_write ? "writing" : "reading", at, strerror(r->err));
+		break;
+	case PROBE_VANISHED:
+		snprintf(buf, len, "the card went away at %s (unplugged, or the reader reset): %s",
+			 at, strerror(r->err));
+		break;
+	case PROBE_CANCELLED:
+		snprintf(buf, len, "interrupted");
+		break;
+	}
+	return buf;
+}
+
+int probe_exit_code(const struct probe_result *r)
+{
+	switch (r->verdict) {
+	case PROBE_GOOD:	return EXIT_OK;
+	case PROBE_FAKE:	return EXIT_FAKE_CAPACITY;
+	case PROBE_DAMAGED:	return EXIT_PROBE_DAMAGED;
+	case PROBE_VANISHED:	return EXIT_VANISHED;
+	case PROBE_CANCELLED:	return EXIT_INTERRUPTED;
+	case PROBE_IO_ERROR:
+		if (r->err == ENOMEM || r->err == EINVAL || r->err == EBADF)
+			return EXIT_ERROR;
+		return r->err_write ? EXIT_WRITE_ERROR : EXIT_READ_ERROR;
+	}
+	return EXIT_ERROR;
+}

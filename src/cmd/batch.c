@@ -1,0 +1,704 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * dloadcard batch UPDATE.APP CARD...: many cards at once, each through the
+ * whole prepare pipeline in its own thread (batch.c).  With --watch: each
+ * card as it is plugged in (watch.c).  This file is the conversation: the
+ * options, the one question, the main loop, Ctrl-C, and the summary.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libsmartcols.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cli.h"
+#include "cmd/closestream.h"
+#include "cmd/commands.h"
+#include "cmd/write_args.h"
+#include "fat/format.h"
+#include "firmware/srccheck.h"
+#include "lib/exitcodes.h"
+#include "lib/interrupt.h"
+#include "lib/strutils.h"
+#include "station/batch.h"
+#include "station/shoplog.h"
+#include "station/watch.h"
+
+#define DEFAULT_POLL		1
+#define MAX_CARDS		64	/* as many threads; more is a mistake */
+
+struct batch_args {
+	struct write_args w;		/* as prepare's */
+	const char *source;
+	char **targets;
+	size_t ntargets;
+	bool watch, present, redo;
+	unsigned copies, poll;
+	const char *log;
+};
+
+/* The run: what the main loop decides on. */
+struct station {
+	const struct batch_args *a;
+	struct batch *b;
+	struct view *view;
+	struct watcher *w;		/* --watch */
+	bool draining;			/* no new cards: a signal, or --copies reached */
+	bool stopping;			/* the cards in progress were told to stop */
+	unsigned signals;		/* how many came (cli.h) */
+	bool scan_now;
+	unsigned poll;			/* seconds between rescans; 0: on events only */
+	struct timespec last_scan;
+};
+
+static const int batch_exit_codes[] = {
+	EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED, EXIT_SOURCE_DAMAGED, EXIT_SOURCE_INVALID,
+	EXIT_DIGEST_MISMATCH, EXIT_SOME_FAILED, EXIT_REPORT_LOST, EXIT_INTERRUPTED, -1
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage:\n"
+	      " dloadcard batch [options] <UPDATE.APP|firmware.zip> <card>...\n"
+	      " dloadcard batch --watch [options] <UPDATE.APP|firmware.zip>\n"
+	      "\nMake many dload cards at once.  UPDATE.APP is checked and hashed once; then\n"
+	      "every card runs the whole of prepare (safety rules, erase, partition, format,\n"
+	      "write, read back past the cache, compare) in parallel and on its own: a card\n"
+	      "that fails never stops the others.  At the end, a table of every card.\n"
+	      "\nWith --watch, wait for cards to be plugged in and prepare each new one the\n"
+	      "safety rules allow (never a fixed disk, whatever the options), saying when a\n"
+	      "card is ready to be pulled out, or failed.\n"
+	      "\nOptions:\n"
+	      " -y, --yes                do not ask before erasing\n"
+	      " -w, --watch              prepare each card as it is plugged in, until Ctrl-C\n"
+	      " -n, --copies <n>         with --watch: stop after <n> good cards\n"
+	      "     --present            with --watch: also take the cards already plugged in\n"
+	      "     --redo               with --watch: rewrite a card that already holds this\n"
+	      "                          UPDATE.APP (by default: verified and left alone)\n"
+	      "     --poll <seconds>     with --watch: rescan the disks this often (default 1;\n"
+	      "                          0: only when the kernel announces a change)\n"
+	      "     --log <file>         append one JSON line per card to <file>\n"
+	      " -s, --size <size>        create the image files that do not exist, this big\n"
+	      "     --force              erase existing files that are not disk images\n"
+	      "                          (not with --watch)\n"
+	      " -L, --label <name>       volume label, upper-cased (default " DEFAULT_LABEL ")\n"
+	      "     --allow-fixed        allow disks neither removable nor on usb/mmc\n"
+	      "     --no-probe           skip the quick capacity probe for fake cards\n"
+	      "                          (not with --watch)\n"
+	      "     --sha256 <hex>       the vendor's SHA-256 of UPDATE.APP: refuse another\n"
+	      "     --md5 <hex>          the vendor's MD5 of UPDATE.APP: refuse another\n"
+	      "     --stall-timeout <seconds>\n"
+	      "                          fail a card that makes no progress this long\n"
+	      "                          (default 30; 0 waits forever)\n"
+	      "     --sysroot <dir>      read the disks' facts from <dir>/sys and <dir>/proc\n"
+	      "                          (for tests, as lsblk's)\n"
+	      " -j, --json               print the summary as JSON on stdout\n"
+	      " -q, --quiet              no progress: each card's result and the summary\n"
+	      " -h, --help               display this help\n"
+	      " -V, --version            display version\n"
+	      "\nCtrl-C (or SIGTERM, SIGHUP):\n"
+	      " The first starts no new card and stops the cards in progress cleanly at\n"
+	      " their next step: a card stopped holds no UPDATE.APP, nor UPDATE.TMP.  A\n"
+	      " second is absorbed; a third abandons the cards still cleaning up, saying\n"
+	      " what each may hold.  The summary and the log follow either way.\n"
+	      "\nWhen every card is refused the exit status is 3; when some failed or were\n"
+	      "refused, 23 (the others are ready).\n", out);
+	cli_print_exit_codes(out, batch_exit_codes);
+	fputs("\nExample:\n"
+	      " sudo dloadcard batch UPDATE.APP /dev/sdb /dev/sdc /dev/sdd\n"
+	      " sudo dloadcard batch --watch --yes --log shop.jsonl UPDATE.APP\n"
+	      "\nSee dloadcard(1).\n", out);
+}
+
+enum {
+	OPT_PRESENT = 256,
+	OPT_REDO,
+	OPT_POLL,
+	OPT_LOG,
+};
+
+static void check_combination(const struct batch_args *a, size_t npos)
+{
+	if (a->watch) {
+		if (npos != 1)
+			cli_usage_error("batch", "with --watch, give only the UPDATE.APP: cards are "
+					"taken as they are plugged in");
+		if (a->w.opts.safety_flags & SAFETY_ALLOW_FIXED)
+			cli_usage_error("batch", "--allow-fixed is not allowed with --watch: a fixed "
+					"disk is never taken by a watch");
+		if (a->w.opts.create_size || (a->w.opts.safety_flags & SAFETY_FORCE))
+			cli_usage_error("batch", "--size and --force are for image files, not with "
+					"--watch");
+		return;
+	}
+	if (a->copies || a->present || a->redo || a->poll != DEFAULT_POLL)
+		cli_usage_error("batch", "--copies, --present, --redo and --poll go with --watch");
+	if (npos < 2)
+		cli_usage_error("batch", "give the UPDATE.APP, then the cards");
+	if (npos - 1 > MAX_CARDS)
+		cli_usage_error("batch", "at most %d cards at once", MAX_CARDS);
+}
+
+/* 1 for --help or --version (done), 0 to run. */
+static int parse_args(int argc, char **argv, struct batch_args *a)
+{
+	static const struct option longopts[] = {
+		WRITE_LONGOPTS,
+		{ "watch", no_argument, NULL, 'w' },
+		{ "copies", required_argument, NULL, 'n' },
+		{ "present", no_argument, NULL, OPT_PRESENT },
+		{ "redo", no_argument, NULL, OPT_REDO },
+		{ "poll", required_argument, NULL, OPT_POLL },
+		{ "log", required_argument, NULL, OPT_LOG },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char why[256];
+	int c, rc;
+
+	memset(a, 0, sizeof(*a));
+	write_args_init(&a->w);
+	a->poll = DEFAULT_POLL;
+	while ((c = getopt_long(argc, argv, WRITE_SHORTOPTS "wn:hV", longopts, NULL)) != -1) {
+		rc = write_args_parse(&a->w, c, optarg, why, sizeof(why));
+		if (rc < 0)
+			cli_usage_error("batch", "%s", why);
+		if (rc > 0)
+			continue;
+		switch (c) {
+		case 'w':
+			a->watch = true;
+			break;
+		case 'n':
+			a->copies = cli_parse_uint("batch", "--copies", optarg, 100000);
+			if (!a->copies)
+				cli_usage_error("batch", "--copies must be at least 1");
+			break;
+		case OPT_PRESENT:
+			a->present = true;
+			break;
+		case OPT_REDO:
+			a->redo = true;
+			break;
+		case OPT_POLL:
+			a->poll = cli_parse_uint("batch", "--poll", optarg, 3600);
+			break;
+		case OPT_LOG:
+			a->log = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			cli_print_version();
+			return 1;
+		default:
+			fprintf(stderr, "Try 'dloadcard batch --help' for more information.\n");
+			exit(EXIT_USAGE);
+		}
+	}
+	check_combination(a, (size_t)(argc - optind));
+	a->source = argv[optind];
+	a->targets = argv + optind + 1;
+	a->ntargets = (size_t)(argc - optind - 1);
+	return 0;
+}
+
+/* --- Before the cards ---------------------------------------------------------- */
+
+static int report_source(const struct batch_args *a, const struct srccheck *sc)
+{
+	if (a->w.json) {
+		struct json j;
+
+		json_init(&j, stdout, false);
+		json_open(&j, NULL);
+		json_str(&j, "command", "batch");
+		json_int(&j, "exit_code", sc->exit_code);
+		json_str(&j, "error", sc->error);
+		json_str(&j, "advice", *sc->advice ? sc->advice : NULL);
+		json_open_array(&j, "cards");
+		json_close_array(&j);
+		json_close(&j);
+		json_end(&j);
+		return sc->exit_code;
+	}
+	srccheck_print_failure(sc, "any card");
+	return sc->exit_code;
+}
+
+static int check_source(const struct batch_args *a, struct srccheck *sc)
+{
+	struct srccheck_opts so = {
+		.want_sha256 = true,	/* for the log, and to compare each card with */
+		.want_md5 = a->w.have_md5,
+		.expect_sha256 = a->w.have_sha256 ? a->w.sha256 : NULL,
+		.expect_md5 = a->w.have_md5 ? a->w.md5 : NULL,
+	};
+	struct progress pg;
+	int rc;
+
+	progress_init(&pg, stderr, a->w.quiet || a->w.json);
+	rc = srccheck_run(a->source, &so, &pg, &interrupt_signal, sc);
+	return rc ? report_source(a, sc) : 0;
+}
+
+/* What each card's user must know before it goes (prepare_run's notes). */
+static void show_notes(struct station *st)
+{
+	size_t i, k;
+
+	for (i = 0; i < st->b->n; i++) {
+		const struct batch_card *c = st->b->cards[i];
+
+		for (k = 0; c->run.card_open && k < c->run.nnotes; k++)
+			view_message(st->view, "%s: note: %s", c->name, c->run.notes[k]);
+	}
+}
+
+/* One question for all the cards, after showing what each holds. */
+static bool confirm_cards(const struct batch_args *a, struct station *st)
+{
+	struct batch *b = st->b;
+	char summary[512], content[512], q[128];
+	size_t i, n = 0;
+	bool ask = false;
+
+	for (i = 0; i < b->n; i++) {
+		struct batch_card *c = b->cards[i];
+
+		if (!c->run.card_open)
+			continue;
+		n++;
+		ask |= !c->run.card.created;
+	}
+	show_notes(st);
+	if (!n || a->w.yes || !ask)
+		return true;
+	fputs("These cards will be erased:\n", stderr);
+	for (i = 0; i < b->n; i++) {
+		const struct batch_card *c = b->cards[i];
+
+		if (!c->run.card_open)
+			continue;
+		if (c->run.card.blockdev)
+			identity_summary(&c->run.id, summary, sizeof(summary));
+		else
+			xstrncpy(summary, c->ident, sizeof(summary));
+		fprintf(stderr, "  %s: %s\n", c->target, summary);
+		if (!c->run.card.created)
+			fprintf(stderr, "      holds: %s\n",
+				!c->run.before.n && !*c->run.before.pttype && *c->run.holds ?
+				c->run.holds :
+				disks_content_summary(&c->run.before, content, sizeof(content)));
+	}
+	snprintf(q, sizeof(q), "Everything on %s%zu card%s will be erased.",
+		 n == 1 ? "this " : "these ", n, n == 1 ? "" : "s");
+	return cli_confirm(q);
+}
+
+static bool confirm_watch(const struct batch_args *a)
+{
+	if (a->w.yes)
+		return true;
+	fputs("Every card plugged in from now on that the safety rules allow will be erased\n"
+	      "and made a dload card (fixed disks, system, mounted, busy and write-protected\n"
+	      "disks are never touched).\n", stderr);
+	return cli_confirm("Start the watch?");
+}
+
+static int not_confirmed(const char *what)
+{
+	if (interrupt_signal)
+		return EXIT_INTERRUPTED;
+	warnx("%s: not confirmed%s", what,
+	      isatty(STDIN_FILENO) ? "" : " (no terminal to ask on: add --yes)");
+	return EXIT_REFUSED;
+}
+
+/* --- The watch ------------------------------------------------------------------ */
+
+static size_t good_cards(struct batch *b)
+{
+	return batch_count(b, OUTCOME_OK) + batch_count(b, OUTCOME_ALREADY);
+}
+
+static bool on_card(void *arg, const struct disk_info *d)
+{
+	struct station *st = arg;
+	struct batch_card *c;
+
+	if (st->draining || batch_busy(st->b, d->path))
+		return false;
+	/* No more cards in flight than copies still wanted. */
+	if (st->a->copies && good_cards(st->b) + batch_running(st->b) >= st->a->copies)
+		return false;
+	c = batch_add(st->b, d->path, d);
+	view_message(st->view, "%s: new card: %s", c->name, c->ident);
+	batch_start(c);
+	return true;
+}
+
+static void on_refused(void *arg, const struct disk_info *d)
+{
+	struct station *st = arg;
+
+	view_message(st->view, "%s: not touched: %s", d->name, d->reason);
+}
+
+static void on_removed(void *arg, const char *name)
+{
+	struct station *st = arg;
+
+	view_message(st->view, "%s: card removed", name);
+}
+
+static void scan(struct station *st)
+{
+	const struct watch_events ev = { on_card, on_refused, on_removed, st };
+
+	watch_scan(st->w, &ev);
+	time_now(&st->last_scan);
+	st->scan_now = false;
+}
+
+/* --- The main loop --------------------------------------------------------------- */
+
+/*
+ * The model of every command that writes (guard.h): the first signal stops
+ * the cards in progress cleanly at their next step and starts no more, the
+ * second is absorbed, the third gives up on the cards still cleaning up.
+ */
+static void on_signal(struct station *st, unsigned n)
+{
+	size_t running = batch_running(st->b);
+
+	if (!st->stopping) {
+		st->draining = st->stopping = true;
+		batch_cancel_all(st->b);
+		if (running)
+			view_message(st->view, "Stopping the %zu card%s in progress at the next step: "
+				     "%s will hold no UPDATE.APP.", running, running == 1 ? "" : "s",
+				     running == 1 ? "it" : "they");
+	}
+	if (n == 2 && running)
+		view_message(st->view, "Still stopping: the cards' current steps end and their "
+			     "dload/UPDATE.TMP is removed first; Ctrl-C once more abandons %s.",
+			     running == 1 ? "it" : "them");
+	if (n >= 3 && running)
+		batch_abandon_all(st->b);
+}
+
+static bool finished(struct station *st)
+{
+	size_t running = batch_running(st->b);
+
+	if (!st->w)
+		return running == 0 && batch_settled(st->b);
+	if (!st->draining && st->a->copies && good_cards(st->b) >= st->a->copies) {
+		st->draining = true;
+		view_message(st->view, "%u good card%s: done.", st->a->copies,
+			     st->a->copies == 1 ? "" : "s");
+	}
+	return st->draining && running == 0 && batch_settled(st->b);
+}
+
+static int min_timeout(int a, int b)
+{
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
+/* Milliseconds until something must be done without an event, or -1. */
+static int loop_timeout(struct station *st)
+{
+	int ms = view_timeout(st->view);
+
+	if (batch_running(st->b))
+		ms = min_timeout(ms, 1000);	/* the stall watch */
+	if (st->w && !st->draining && st->poll) {
+		double left = st->poll - elapsed_since(&st->last_scan);
+
+		ms = min_timeout(ms, left > 0 ? (int)(left * 1000) + 1 : 0);
+	}
+	return ms;
+}
+
+static void wait_for_something(struct station *st, const sigset_t *unblocked)
+{
+	struct pollfd fds[2] = {
+		{ .fd = batch_notify_fd(st->b), .events = POLLIN },
+		{ .fd = st->w ? watch_fd(st->w) : -1, .events = POLLIN },
+	};
+	int ms = loop_timeout(st);
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	/* Signals are let in only here, so that interrupt_signal is never missed. */
+	if (ppoll(fds, 2, ms < 0 ? NULL : &ts, unblocked) < 0 && errno != EINTR)
+		err(EXIT_ERROR, "poll");
+	if (fds[1].revents & POLLIN && watch_drain(st->w))
+		st->scan_now = true;
+	if (st->w && st->poll && elapsed_since(&st->last_scan) >= st->poll)
+		st->scan_now = true;
+}
+
+static void run_loop(struct station *st, const sigset_t *unblocked)
+{
+	for (;;) {
+		unsigned n = interrupt_count();
+
+		if (n != st->signals)
+			on_signal(st, st->signals = n);
+		batch_poll(st->b);
+		if (finished(st))
+			break;
+		if (st->w && st->scan_now && !st->draining)
+			scan(st);
+		wait_for_something(st, unblocked);
+		view_tick(st->view);
+	}
+	batch_poll(st->b);
+}
+
+/* The card threads never take a signal: the main thread decides what Ctrl-C
+ * means for them (mtools ignores them, mtools.c). */
+static void block_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	interrupt_sigset(&set);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+/* --- The summary ------------------------------------------------------------------ */
+
+static void print_table(struct batch *b)
+{
+	struct libscols_table *tb = scols_new_table();
+	struct card_result res;
+	char took[16];
+	size_t i;
+
+	if (!tb)
+		return;
+	scols_table_new_column(tb, "CARD", 0, 0);
+	scols_table_new_column(tb, "IDENTITY", 0.3, SCOLS_FL_TRUNC);
+	scols_table_new_column(tb, "RESULT", 0, 0);
+	scols_table_new_column(tb, "TIME", 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, "REASON", 0.5, SCOLS_FL_WRAP);
+	for (i = 0; i < b->n; i++) {
+		struct libscols_line *ln;
+
+		if (!batch_result(b, i, &res))
+			continue;
+		ln = scols_table_new_line(tb, NULL);
+		if (!ln)
+			break;
+		scols_line_set_data(ln, 0, b->cards[i]->target);
+		scols_line_set_data(ln, 1, b->cards[i]->ident);
+		scols_line_set_data(ln, 2, batch_outcome_name(res.outcome));
+		scols_line_set_data(ln, 3, format_duration(res.total_seconds, took, sizeof(took)));
+		scols_line_set_data(ln, 4, res.outcome == OUTCOME_ALREADY ?
+				    "already this UPDATE.APP, verified" : res.error);
+	}
+	scols_print_table(tb);
+	scols_unref_table(tb);
+}
+
+static void print_summary(struct batch *b, int rc)
+{
+	size_t ok = batch_count(b, OUTCOME_OK), already = batch_count(b, OUTCOME_ALREADY);
+	size_t failed = batch_count(b, OUTCOME_FAILED), refused = batch_count(b, OUTCOME_REFUSED);
+	size_t intr = batch_count(b, OUTCOME_INTERRUPTED);
+
+	if (!b->n) {
+		puts("No card was prepared.");
+		return;
+	}
+	putchar('\n');
+	print_table(b);
+	printf("\n%zu ready", ok + already);
+	if (already)
+		printf(" (%zu already)", already);
+	if (failed)
+		printf(", %zu failed", failed);
+	if (refused)
+		printf(", %zu refused", refused);
+	if (intr)
+		printf(", %zu interrupted", intr);
+	printf(".%s\n", rc == EXIT_OK ? "" : rc == EXIT_SOME_FAILED ?
+	       "  Set the failed cards aside: they hold no UPDATE.APP." : "");
+}
+
+static void print_json(struct batch *b, int rc)
+{
+	struct card_result res;
+	char hex[65];
+	struct json j;
+	size_t i;
+
+	json_init(&j, stdout, false);
+	json_open(&j, NULL);
+	json_str(&j, "command", "batch");
+	json_int(&j, "exit_code", rc);
+	json_open(&j, "source");
+	json_str(&j, "path", b->ps.path);
+	json_str(&j, "name", b->source_name);
+	json_u64(&j, "size", b->ps.size);
+	json_str(&j, "sha256", hex_string(b->ps.sha256, 32, hex));
+	json_close(&j);
+	json_u64(&j, "ready", batch_count(b, OUTCOME_OK) + batch_count(b, OUTCOME_ALREADY));
+	json_u64(&j, "already", batch_count(b, OUTCOME_ALREADY));
+	json_u64(&j, "failed", batch_count(b, OUTCOME_FAILED));
+	json_u64(&j, "refused", batch_count(b, OUTCOME_REFUSED));
+	json_u64(&j, "interrupted", batch_count(b, OUTCOME_INTERRUPTED));
+	json_open_array(&j, "cards");
+	for (i = 0; i < b->n; i++) {
+		if (!batch_result(b, i, &res))
+			continue;
+		json_open(&j, NULL);
+		batch_card_json(&j, b->cards[i], &res);
+		json_close(&j);
+	}
+	json_close_array(&j);
+	json_close(&j);
+	json_end(&j);
+}
+
+static int final_code(struct station *st)
+{
+	struct batch *b = st->b;
+	size_t failed = batch_count(b, OUTCOME_FAILED), refused = batch_count(b, OUTCOME_REFUSED);
+
+	if (batch_count(b, OUTCOME_INTERRUPTED))
+		return EXIT_INTERRUPTED;
+	if (!st->w && b->n && refused == b->n)
+		return EXIT_REFUSED;
+	if (failed || refused)
+		return EXIT_SOME_FAILED;
+	return EXIT_OK;
+}
+
+/* --- The two modes ----------------------------------------------------------------- */
+
+static int run_cards(struct station *st)
+{
+	const struct batch_args *a = st->a;
+	sigset_t old;
+	size_t i, opened = 0;
+
+	for (i = 0; i < a->ntargets && !interrupt_signal; i++)
+		opened += batch_open(batch_add(st->b, a->targets[i], NULL)) == 0;
+	if (interrupt_signal)
+		return EXIT_INTERRUPTED;
+	if (opened && !confirm_cards(a, st))
+		return not_confirmed(opened == 1 ? "the card was not erased" :
+				     "the cards were not erased");
+	block_signals(&old);
+	for (i = 0; i < st->b->n; i++)
+		if (st->b->cards[i]->run.card_open)
+			batch_start(st->b->cards[i]);
+	run_loop(st, &old);
+	return -1;
+}
+
+static int run_watch(struct station *st)
+{
+	struct watcher w;
+	sigset_t old;
+	size_t left;
+
+	if (!confirm_watch(st->a))
+		return not_confirmed("the watch did not start");
+	left = watch_open(&w, st->a->w.opts.sysroot, st->a->present);
+	st->w = &w;
+	st->poll = st->a->poll;
+	if (watch_fd(&w) < 0 && !st->poll) {
+		view_message(st->view, "dloadcard: no kernel events here (netlink): polling every "
+			     "second despite --poll 0");
+		st->poll = 1;
+	}
+	if (left)
+		view_message(st->view, "%zu card%s already plugged in %s left alone: take %s out "
+			     "and put %s back to prepare %s (or use --present).", left,
+			     left == 1 ? "" : "s", left == 1 ? "is" : "are", left == 1 ? "it" : "them",
+			     left == 1 ? "it" : "them", left == 1 ? "it" : "them");
+	view_message(st->view, "Waiting for cards%s (Ctrl-C to stop)...",
+		     st->a->copies ? "" : ", as many as come");
+	block_signals(&old);
+	st->scan_now = true;
+	run_loop(st, &old);
+	watch_close(&w);
+	st->w = NULL;
+	return -1;
+}
+
+int cmd_batch(int argc, char **argv)
+{
+	struct batch_args a;
+	struct srccheck sc;
+	struct prepare_source ps;
+	struct station st = { .a = &a };
+	struct shoplog *log = NULL;
+	struct view view;
+	struct batch b;
+	char why[512];
+	int rc;
+
+	if (parse_args(argc, argv, &a))
+		return EXIT_OK;
+	closestream_on_lost_result(EXIT_REPORT_LOST, "every card is ready");
+	interrupt_catch();
+	if (a.log && !(log = shoplog_open(a.log, why, sizeof(why)))) {
+		warnx("%s", why);
+		return EXIT_ERROR;
+	}
+
+	/* The source once, before any card: a bad file costs no card anything. */
+	rc = check_source(&a, &sc);
+	if (rc) {
+		srccheck_free(&sc);
+		shoplog_close(log);
+		return rc;
+	}
+	ps.path = a.source;
+	ps.size = sc.size;
+	ps.have_sha256 = true;
+	memcpy(ps.sha256, sc.sha256, sizeof(ps.sha256));
+
+	view_init(&view, stderr, a.w.quiet || a.w.json);
+	st.view = &view;
+	st.b = &b;
+	rc = batch_init(&b, &a.w.opts, &ps, sc.name, &view, log);
+	if (rc)
+		errx(EXIT_ERROR, "%s: %s", a.source, strerror(-rc));
+	b.stall_timeout = a.w.stall_timeout;
+	b.watch = a.watch;
+	b.redo = a.redo;
+
+	rc = a.watch ? run_watch(&st) : run_cards(&st);
+	view_finish(&view);
+	if (rc < 0) {
+		rc = final_code(&st);
+		if (a.w.json)
+			print_json(&b, rc);
+		else
+			print_summary(&b, rc);
+	}
+	/* A card's thread stuck in the kernel still uses b, view, log and sc,
+	 * some in this very frame: end here, without unwinding it.  The exit
+	 * waits until the kernel lets the thread go (the card pulled out). */
+	if (!batch_destroy(&b))
+		exit(rc);
+	view_destroy(&view);
+	srccheck_free(&sc);
+	shoplog_close(log);
+	return rc;
+}

@@ -1,0 +1,559 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * dloadcard check FILE...: is each file a complete, undamaged UPDATE.APP,
+ * and the one the user means?  srccheck does the work (one pass: the
+ * container checker, SHA-256, MD5); this file shows what it found.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <libsmartcols.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cli.h"
+#include "cmd/commands.h"
+#include "firmware/source.h"
+#include "firmware/srccheck.h"
+#include "lib/exitcodes.h"
+#include "lib/interrupt.h"
+#include "lib/json.h"
+#include "lib/strutils.h"
+
+#define TEXT_LINES_SHOWN 8	/* lines of one text entry in the Package block */
+
+static const int check_exit_codes[] = {
+	EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SOURCE_DAMAGED, EXIT_SOURCE_INVALID,
+	EXIT_DIGEST_MISMATCH, EXIT_INTERRUPTED, -1
+};
+
+struct check_args {
+	bool json, quiet;
+	const char *model;
+	bool have_sha256, have_md5;
+	unsigned char sha256[32], md5[16];
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage:\n"
+	      " dloadcard check [options] <file>...\n"
+	      "\nCheck that each file is a complete, undamaged UPDATE.APP: its container\n"
+	      "structure, every header and block checksum, and where it ends.  A firmware\n"
+	      "zip is checked through the dload/UPDATE.APP inside it.  The SHA-256 is\n"
+	      "computed in the same pass.  Nothing is written.\n"
+	      "\nOptions:\n"
+	      "     --model <name>   warn when the package names another product\n"
+	      "     --sha256 <hex>   compare with the vendor's SHA-256 (each file)\n"
+	      "     --md5 <hex>      compare with the vendor's MD5 (each file)\n"
+	      " -j, --json           print every fact as JSON\n"
+	      " -q, --quiet          no progress\n"
+	      " -h, --help           display this help\n"
+	      " -V, --version        display version\n", out);
+	cli_print_exit_codes(out, check_exit_codes);
+	fputs(" A file that is valid with warnings exits with 0.  With several files, the\n"
+	      " status is the worst one's, in this order: 130, 1, 5, 4, 6, 0.\n"
+	      "\nExample:\n"
+	      " dloadcard check --model S7-721u UPDATE.APP\n"
+	      " dloadcard check --sha256 3f2a...c9 S7-721u_firmware.zip\n"
+	      "\nSee dloadcard(1).\n", out);
+}
+
+/* Which of two exit codes is worse, for several files: no answer at all
+ * (interrupted, a system error), then the wrong kind of file, a damaged
+ * one, a good one that is not the file expected, and success. */
+static int exit_rank(int code)
+{
+	switch (code) {
+	case EXIT_OK:			return 0;
+	case EXIT_DIGEST_MISMATCH:	return 1;
+	case EXIT_SOURCE_DAMAGED:	return 2;
+	case EXIT_SOURCE_INVALID:	return 3;
+	case EXIT_INTERRUPTED:		return 5;
+	default:			return 4;
+	}
+}
+
+/* The verdict as a stable word, also when the file could not be checked. */
+static const char *verdict_name(const struct srccheck *sc)
+{
+	if (sc->chk)
+		return ua_verdict_name(sc->verdict);
+	switch (sc->exit_code) {
+	case EXIT_SOURCE_INVALID:	return ua_verdict_name(UA_NOT_UPDATEAPP);
+	case EXIT_SOURCE_DAMAGED:	return ua_verdict_name(UA_DAMAGED);
+	case EXIT_INTERRUPTED:		return "interrupted";
+	}
+	return "error";
+}
+
+/* "entry 3 (BOOT)", or "entry 3" when it was not recorded. */
+static const char *entry_label(const struct ua_check *chk, int index, char *buf, size_t len)
+{
+	const struct ua_entry *e = index >= 0 ? ua_check_entry(chk, (size_t)index) : NULL;
+
+	if (e && *e->name)
+		snprintf(buf, len, "entry %d (%s)", index, e->name);
+	else
+		snprintf(buf, len, "entry %d", index);
+	return buf;
+}
+
+static const char *entry_result(const struct ua_entry *e, char *buf, size_t len)
+{
+	/* The signature is reported, never judged: only its CRCs are ours. */
+	snprintf(buf, len, "%s%s", ua_entry_result_name(e->result),
+		 e->is_signature ? " (signature, not judged)" : "");
+	return buf;
+}
+
+/* ---- text output ----------------------------------------------------------- */
+
+static void print_entries(const struct ua_check *chk)
+{
+	struct libscols_table *tb;
+	char buf[64];
+
+	if (!ua_check_entry_count(chk))
+		return;
+	tb = scols_new_table();
+	if (!tb)
+		return;
+	scols_table_new_column(tb, "INDEX", 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, "NAME", 0, 0);
+	scols_table_new_column(tb, "HWID", 0, 0);
+	scols_table_new_column(tb, "SIZE", 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, "DATE", 0, 0);
+	scols_table_new_column(tb, "OFFSET", 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, "RESULT", 0, 0);
+	for (size_t i = 0; i < ua_check_entry_count(chk); i++) {
+		const struct ua_entry *e = ua_check_entry(chk, i);
+		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+
+		if (!ln)
+			break;
+		snprintf(buf, sizeof(buf), "%u", e->index);
+		scols_line_set_data(ln, 0, buf);
+		scols_line_set_data(ln, 1, e->name);
+		scols_line_set_data(ln, 2, e->hardware_id);
+		snprintf(buf, sizeof(buf), "%" PRIu32, e->data_size);
+		scols_line_set_data(ln, 3, buf);
+		scols_line_set_data(ln, 4, e->date);
+		snprintf(buf, sizeof(buf), "%" PRIu64, e->header_offset);
+		scols_line_set_data(ln, 5, buf);
+		scols_line_set_data(ln, 6, entry_result(e, buf, sizeof(buf)));
+	}
+	scols_table_set_stream(tb, stdout);
+	scols_print_table(tb);
+	scols_unref_table(tb);
+	if (ua_check_entries_seen(chk) > ua_check_entry_count(chk))
+		printf("(and %" PRIu64 " more entries, checked but not listed)\n",
+		       ua_check_entries_seen(chk) - ua_check_entry_count(chk));
+}
+
+/* One text entry, its lines under each other after the name. */
+static void print_text(const struct ua_entry *e, int width)
+{
+	const char *p = e->text;
+	unsigned shown = 0, more = 0;
+
+	while (*p) {
+		size_t len = strcspn(p, "\r\n");
+
+		if (shown < TEXT_LINES_SHOWN)
+			printf("  %-*s  %.*s\n", width, shown ? "" : e->name, (int)len, p);
+		else
+			more++;
+		shown++;
+		p += len;
+		p += strspn(p, "\r\n");
+	}
+	if (more)
+		printf("  %-*s  (%u more lines: see --json)\n", width, "", more);
+}
+
+/* The small text entries say which device and build the package is for. */
+static void print_package(const struct srccheck *sc)
+{
+	const struct ua_check *chk = sc->chk;
+	int width = 0;
+
+	for (size_t i = 0; i < ua_check_entry_count(chk); i++) {
+		const struct ua_entry *e = ua_check_entry(chk, i);
+
+		if (e->text && (int)strlen(e->name) > width)
+			width = (int)strlen(e->name);
+	}
+	if (!width) {
+		if (ua_check_entry_count(chk))
+			puts("\nPackage: no text entries, so its product and version are not known.");
+		return;
+	}
+	if (*sc->products)
+		printf("\nPackage: for %s\n", sc->products);
+	else
+		puts("\nPackage: it names no product");
+	for (size_t i = 0; i < ua_check_entry_count(chk); i++) {
+		const struct ua_entry *e = ua_check_entry(chk, i);
+
+		if (e->text)
+			print_text(e, width);
+	}
+}
+
+static void print_finding(const char *sev, const char *kind, const char *where,
+			  const char *message, const char *advice)
+{
+	printf("  %-8s %s, %s\n", sev, kind, where);
+	printf("           %s\n", message);
+	if (advice && *advice)
+		printf("           Advice: %s\n", advice);
+}
+
+static void print_findings(const struct srccheck *sc)
+{
+	const struct ua_check *chk = sc->chk;
+	size_t n = ua_check_finding_count(chk);
+	char where[160], label[64];
+
+	if (!n && !sc->model.kind)
+		return;
+	puts("\nFindings:");
+	for (size_t i = 0; i < n; i++) {
+		const struct ua_finding *f = ua_check_finding(chk, i);
+
+		if (f->entry >= 0)
+			snprintf(where, sizeof(where), "%s, byte %" PRIu64 " (0x%" PRIX64 ")",
+				 entry_label(chk, f->entry, label, sizeof(label)), f->offset,
+				 f->offset);
+		else if (f->offset)
+			snprintf(where, sizeof(where), "the file, byte %" PRIu64 " (0x%" PRIX64 ")",
+				 f->offset, f->offset);
+		else
+			xstrncpy(where, "the file", sizeof(where));
+		print_finding(ua_severity_name(f->severity), ua_kind_name(f->kind), where,
+			      f->message, f->severity > UA_INFO ? f->advice : NULL);
+	}
+	if (ua_check_findings_dropped(chk))
+		printf("  (and %" PRIu64 " more findings, counted but not listed)\n",
+		       ua_check_findings_dropped(chk));
+	if (sc->model.kind)
+		print_finding(ua_severity_name(sc->model.severity), sc->model.kind, "the package",
+			      sc->model.message,
+			      sc->model.severity > UA_INFO ? sc->model.advice : NULL);
+}
+
+static void print_digest(const char *what, const unsigned char *got,
+			 const unsigned char *want, size_t len)
+{
+	char hex[65];
+
+	printf("%-8s %s", what, hex_string(got, len, hex));
+	if (want && memcmp(got, want, len) == 0)
+		fputs("  (matches the one given)", stdout);
+	else if (want)
+		printf("  (NOT the %s given)", hex_string(want, len, hex));
+	putchar('\n');
+}
+
+static uint64_t warnings_of(const struct srccheck *sc)
+{
+	return ua_check_count(sc->chk, UA_WARNING) +
+	       (sc->model.kind && sc->model.severity == UA_WARNING);
+}
+
+static void print_verdict(const struct srccheck *sc)
+{
+	uint64_t errors = ua_check_count(sc->chk, UA_ERROR), warnings = warnings_of(sc);
+
+	putchar('\n');
+	if (sc->exit_code == EXIT_OK && warnings)
+		printf("Verdict: valid, with %" PRIu64 " warning%s: every certain check passed "
+		       "(exit status 0); see the warnings above.\n", warnings,
+		       warnings == 1 ? "" : "s");
+	else if (sc->exit_code == EXIT_OK)
+		puts("Verdict: valid: every check passed.");
+	else if (sc->exit_code == EXIT_DIGEST_MISMATCH)
+		printf("Verdict: a valid UPDATE.APP, but not the file expected: %s\n", sc->error);
+	else if (sc->verdict == UA_DAMAGED)
+		printf("Verdict: damaged (%" PRIu64 " error%s): %s\n", errors,
+		       errors == 1 ? "" : "s", sc->error);
+	else
+		printf("Verdict: not an UPDATE.APP: %s\n", sc->error);
+	if (sc->exit_code && *sc->advice)
+		printf("  %s\n", sc->advice);
+}
+
+static void print_report(const struct srccheck *sc, const struct check_args *a)
+{
+	uint64_t entries;
+	char size[48];
+
+	if (!sc->chk) {
+		/* Not opened or not read through: nothing to show but why. */
+		printf("File: %s\n\nVerdict: not checked: %s\n", sc->name, sc->error);
+		if (*sc->advice)
+			printf("  %s\n", sc->advice);
+		return;
+	}
+	entries = ua_check_entries_seen(sc->chk);
+	printf("File: %s, %" PRIu64 " bytes", sc->name, sc->size);
+	if (sc->size >= 1024)
+		printf(" (%s)", size_to_human(sc->size, size, sizeof(size)));
+	if (entries)
+		printf(", %" PRIu64 " entr%s", entries, entries == 1 ? "y" : "ies");
+	putchar('\n');
+	print_entries(sc->chk);
+	print_package(sc);
+	print_findings(sc);
+	if (ua_check_error(sc->chk))
+		puts("(Out of memory while recording: the lists above are incomplete.)");
+	putchar('\n');
+	if (sc->have_sha256)
+		print_digest("SHA-256:", sc->sha256, a->have_sha256 ? a->sha256 : NULL, 32);
+	if (sc->have_md5)
+		print_digest("MD5:", sc->md5, a->have_md5 ? a->md5 : NULL, 16);
+	print_verdict(sc);
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static void json_entry(struct json *j, const struct ua_entry *e)
+{
+	json_open(j, NULL);
+	json_u64(j, "index", e->index);
+	json_str(j, "name", e->name);
+	json_str(j, "hardware_id", e->hardware_id);
+	json_u64(j, "sequence", e->sequence);
+	json_u64(j, "size", e->data_size);
+	json_str(j, "date", e->date);
+	json_str(j, "time", e->time);
+	json_u64(j, "offset", e->header_offset);
+	json_u64(j, "header_length", e->header_length);
+	json_u64(j, "data_offset", e->data_offset);
+	json_u64(j, "block_size", e->block_size);
+	json_u64(j, "blocks", e->block_count);
+	json_u64(j, "blocks_checked", e->blocks_checked);
+	json_u64(j, "bad_blocks", e->bad_blocks);
+	if (e->bad_blocks)
+		json_u64(j, "first_bad_offset", e->first_bad_offset);
+	else
+		json_null(j, "first_bad_offset");
+	json_bool(j, "header_crc_ok", e->header_crc_ok);
+	json_bool(j, "signature", e->is_signature);
+	json_str(j, "result", ua_entry_result_name(e->result));
+	json_str(j, "text", e->text);
+	json_close(j);
+}
+
+static void json_finding(struct json *j, const struct ua_finding *f)
+{
+	json_open(j, NULL);
+	json_str(j, "severity", ua_severity_name(f->severity));
+	json_str(j, "kind", ua_kind_name(f->kind));
+	if (f->entry >= 0)
+		json_int(j, "entry", f->entry);
+	else
+		json_null(j, "entry");
+	json_u64(j, "offset", f->offset);
+	json_u64(j, "value", f->value);
+	json_str(j, "message", f->message);
+	json_str(j, "advice", f->advice);
+	json_close(j);
+}
+
+static void json_note(struct json *j, const struct srccheck_note *n)
+{
+	json_open(j, NULL);
+	json_str(j, "severity", ua_severity_name(n->severity));
+	json_str(j, "kind", n->kind);
+	json_null(j, "entry");
+	json_null(j, "offset");
+	json_null(j, "value");
+	json_str(j, "message", n->message);
+	json_str(j, "advice", n->advice);
+	json_close(j);
+}
+
+static void json_digest(struct json *j, const char *key, bool have, const unsigned char *got,
+			const unsigned char *want, size_t len)
+{
+	char hex[65], k[32];
+
+	json_str(j, key, have ? hex_string(got, len, hex) : NULL);
+	snprintf(k, sizeof(k), "%s_expected", key);
+	json_str(j, k, want ? hex_string(want, len, hex) : NULL);
+	snprintf(k, sizeof(k), "%s_match", key);
+	if (want && have)
+		json_bool(j, k, memcmp(got, want, len) == 0);
+	else
+		json_null(j, k);
+}
+
+static void json_products(struct json *j, const char *products)
+{
+	const char *p = products;
+
+	json_open_array(j, "products");
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char name[64];
+
+		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+		json_str(j, NULL, name);
+		p += n;
+		p += strspn(p, ", ");
+	}
+	json_close_array(j);
+}
+
+static void json_file(struct json *j, const char *path, const struct srccheck *sc,
+		      const struct check_args *a)
+{
+	const struct ua_check *chk = sc->chk;
+
+	json_open(j, NULL);
+	json_str(j, "path", path);
+	json_str(j, "name", sc->name);
+	json_str(j, "zip_entry", sc->src ? source_zip_entry(sc->src) : NULL);
+	json_u64(j, "size", sc->size);
+	json_str(j, "verdict", verdict_name(sc));
+	json_int(j, "exit_code", sc->exit_code);
+	json_str(j, "error", sc->exit_code ? sc->error : NULL);
+	json_str(j, "advice", sc->exit_code && *sc->advice ? sc->advice : NULL);
+	json_digest(j, "sha256", sc->have_sha256, sc->sha256, a->have_sha256 ? a->sha256 : NULL, 32);
+	json_digest(j, "md5", sc->have_md5, sc->md5, a->have_md5 ? a->md5 : NULL, 16);
+	json_str(j, "model", a->model);
+	json_double(j, "seconds", sc->seconds);
+	json_products(j, sc->products);
+	/* The same keys when the file could not be checked: null counts and
+	 * empty lists, so that scripts need no special case. */
+	if (chk) {
+		json_u64(j, "errors", ua_check_count(chk, UA_ERROR));
+		json_u64(j, "warnings", warnings_of(sc));
+		json_u64(j, "entries_seen", ua_check_entries_seen(chk));
+	} else {
+		json_null(j, "errors");
+		json_null(j, "warnings");
+		json_null(j, "entries_seen");
+	}
+	json_open_array(j, "entries");
+	for (size_t i = 0; chk && i < ua_check_entry_count(chk); i++)
+		json_entry(j, ua_check_entry(chk, i));
+	json_close_array(j);
+	json_open_array(j, "findings");
+	for (size_t i = 0; chk && i < ua_check_finding_count(chk); i++)
+		json_finding(j, ua_check_finding(chk, i));
+	if (sc->model.kind)
+		json_note(j, &sc->model);
+	json_close_array(j);
+	json_u64(j, "findings_dropped", chk ? ua_check_findings_dropped(chk) : 0);
+	json_bool(j, "incomplete", chk && ua_check_error(chk) != 0);
+	json_close(j);
+}
+
+/* ---- the command --------------------------------------------------------- */
+
+static void parse_args(int argc, char **argv, struct check_args *a)
+{
+	enum { OPT_MODEL = 256, OPT_SHA256, OPT_MD5 };
+	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, OPT_MODEL },
+		{ "sha256", required_argument, NULL, OPT_SHA256 },
+		{ "md5", required_argument, NULL, OPT_MD5 },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	while ((c = getopt_long(argc, argv, "jqhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_MODEL:
+			if (!*optarg)
+				cli_usage_error("check", "--model needs a product name (e.g. S7-721u)");
+			a->model = optarg;
+			break;
+		case OPT_SHA256:
+			cli_parse_digest(optarg, "--sha256", a->sha256, sizeof(a->sha256));
+			a->have_sha256 = true;
+			break;
+		case OPT_MD5:
+			cli_parse_digest(optarg, "--md5", a->md5, sizeof(a->md5));
+			a->have_md5 = true;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'q':
+			a->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_OK);
+		case 'V':
+			cli_print_version();
+			exit(EXIT_OK);
+		default:
+			cli_usage_error("check", "invalid option");
+		}
+	}
+	if (optind >= argc)
+		cli_usage_error("check", "give at least one file (an UPDATE.APP or a firmware zip)");
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct check_args a;
+	struct srccheck_opts so;
+	struct progress pg;
+	struct json j;
+	int worst = EXIT_OK;
+
+	parse_args(argc, argv, &a);
+	so = (struct srccheck_opts){
+		.want_sha256 = true,	/* what users compare with the vendor's */
+		.want_md5 = a.have_md5,
+		.expect_sha256 = a.have_sha256 ? a.sha256 : NULL,
+		.expect_md5 = a.have_md5 ? a.md5 : NULL,
+		.model = a.model,
+	};
+	interrupt_catch();
+	progress_init(&pg, stderr, a.quiet || a.json);
+	if (a.json) {
+		json_init(&j, stdout, false);
+		json_open(&j, NULL);
+		json_str(&j, "command", "check");
+		json_open_array(&j, "files");
+	}
+	for (int i = optind; i < argc && !interrupt_signal; i++) {
+		struct srccheck sc;
+		int rc = srccheck_run(argv[i], &so, &pg, &interrupt_signal, &sc);
+
+		if (a.json) {
+			json_file(&j, argv[i], &sc, &a);
+		} else {
+			if (i > optind)
+				putchar('\n');
+			print_report(&sc, &a);
+			fflush(stdout);
+		}
+		if (exit_rank(rc) > exit_rank(worst))
+			worst = rc;
+		srccheck_free(&sc);
+	}
+	if (interrupt_signal)
+		worst = EXIT_INTERRUPTED;
+	if (a.json) {
+		json_close_array(&j);
+		json_int(&j, "exit_code", worst);
+		json_close(&j);
+		json_end(&j);
+	}
+	return worst;
+}

@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * dloadcard list: the disks a card could be on, what each card is, what it
+ * holds, and whether dloadcard would write to it (and if not, why).
+ * Read-only: disks are opened O_RDONLY, only to see what they hold.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libsmartcols.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "card/card.h"
+#include "card/disks.h"
+#include "cmd/cli.h"
+#include "cmd/commands.h"
+#include "lib/exitcodes.h"
+#include "lib/strutils.h"
+#include "lib/xalloc.h"
+#include "pipeline/guard.h"
+#include "pipeline/verify.h"
+
+enum {
+	COL_DEVICE, COL_MAJMIN, COL_SIZE, COL_BUS, COL_MODEL, COL_SERIAL, COL_READER,
+	COL_READER_ID, COL_READER_SERIAL, COL_CID, COL_CARD_NAME, COL_MANFID, COL_OEMID,
+	COL_DATE, COL_CONTENT, COL_DLOAD, COL_MOUNT, COL_RO, COL_RM, COL_STATE, COL_REASON,
+	NCOLS
+};
+
+static const struct colinfo {
+	const char *name;
+	double whint;
+	int flags;
+	int json_type;
+	const char *help;
+} infos[NCOLS] = {
+	[COL_DEVICE] = { "DEVICE", 0.1, 0, SCOLS_JSON_STRING, "device node" },
+	[COL_MAJMIN] = { "MAJ:MIN", 6, 0, SCOLS_JSON_STRING, "device number" },
+	[COL_SIZE] = { "SIZE", 6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "size (bytes in JSON)" },
+	[COL_BUS] = { "BUS", 4, 0, SCOLS_JSON_STRING, "usb, mmc, ... (empty: fixed)" },
+	[COL_MODEL] = { "MODEL", 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "vendor and model, or SD card name" },
+	[COL_SERIAL] = { "SERIAL", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "serial of the card (mmc) or the disk" },
+	[COL_READER] = { "READER", 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "USB card reader" },
+	[COL_READER_ID] = { "READER-ID", 9, 0, SCOLS_JSON_STRING, "USB vendor:product of the reader" },
+	[COL_READER_SERIAL] = { "READER-SERIAL", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "serial of the reader" },
+	[COL_CID] = { "CID", 32, 0, SCOLS_JSON_STRING, "SD card identification register" },
+	[COL_CARD_NAME] = { "NAME", 6, 0, SCOLS_JSON_STRING, "SD card product name" },
+	[COL_MANFID] = { "MANFID", 8, 0, SCOLS_JSON_STRING, "SD card manufacturer id" },
+	[COL_OEMID] = { "OEMID", 6, 0, SCOLS_JSON_STRING, "SD card OEM id" },
+	[COL_DATE] = { "DATE", 7, 0, SCOLS_JSON_STRING, "SD card manufacturing date" },
+	[COL_CONTENT] = { "CONTENT", 0.3, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "partition table and file systems" },
+	[COL_DLOAD] = { "DLOAD", 5, 0, SCOLS_JSON_STRING, "a dload card? yes, no, damaged, unreadable" },
+	[COL_MOUNT] = { "MOUNTED", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "where it is mounted" },
+	[COL_RO] = { "RO", 2, SCOLS_FL_RIGHT, SCOLS_JSON_BOOLEAN, "write-protected" },
+	[COL_RM] = { "RM", 2, SCOLS_FL_RIGHT, SCOLS_JSON_BOOLEAN, "removable" },
+	[COL_STATE] = { "STATE", 0.1, 0, SCOLS_JSON_STRING, "eligible, no card, refused (why), protected (why)" },
+	[COL_REASON] = { "REASON", 0.3, SCOLS_FL_WRAP, SCOLS_JSON_STRING, "why it would be refused, and the fix" },
+};
+
+static const int default_cols[] = {
+	COL_DEVICE, COL_SIZE, COL_BUS, COL_MODEL, COL_SERIAL, COL_READER, COL_CONTENT,
+	COL_DLOAD, COL_MOUNT, COL_RO, COL_STATE
+};
+
+/* A disk that does not answer within this long is listed as such. */
+#define LIST_STALL_TIMEOUT 5
+
+struct list_opts {
+	bool all, json;
+	const char *sysroot;		/* --sysroot, or NULL */
+	unsigned stall_timeout;		/* seconds; 0 waits for ever */
+	int cols[NCOLS];
+	size_t ncols;
+};
+
+/* What is on one disk, seen through a read-only open (by a child process,
+ * in memory shared with list). */
+struct disk_content {
+	bool done;			/* the look at the disk ended */
+	bool probed;
+	bool no_answer;			/* still waiting for the disk at the timeout */
+	int open_errno;
+	struct card_content cc;
+	char dload[16];
+};
+
+static const int list_exit_codes[] = { EXIT_OK, EXIT_ERROR, EXIT_USAGE, -1 };
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fputs("Usage:\n"
+	      " dloadcard list [options]\n"
+	      "\nList the disks a card could be on: size, model, reader, the card's identity,\n"
+	      "what it holds (and whether it is already a dload card), whether it is mounted\n"
+	      "or write-protected, and whether dloadcard would write to it, or why not.\n"
+	      "Nothing is written: disks are only opened read-only, to see what they hold.\n"
+	      "\nOptions:\n"
+	      " -a, --all            also show fixed disks (marked protected)\n"
+	      " -o, --output <list>  the columns to show; +<list> adds to the default\n"
+	      " -j, --json           print JSON (every column)\n"
+	      "     --sysroot <dir>  read the disks' facts from <dir>/sys and <dir>/proc\n"
+	      "                      (for tests, as lsblk's)\n"
+	      "     --stall-timeout <seconds>\n"
+	      "                      a disk that does not answer within this long is\n"
+	      "                      listed as not answering (default 5; 0 waits forever)\n"
+	      " -h, --help           display this help\n"
+	      " -V, --version        display version\n"
+	      "\nColumns:\n", out);
+	for (i = 0; i < NCOLS; i++)
+		fprintf(out, " %14s  %s\n", infos[i].name, infos[i].help);
+	cli_print_exit_codes(out, list_exit_codes);
+	fputs("\nExample:\n"
+	      " sudo dloadcard list\n"
+	      " dloadcard list --all -o +REASON\n"
+	      "\nSee dloadcard(1).\n", out);
+}
+
+static int column_id(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NCOLS; i++)
+		if (strlen(infos[i].name) == len && strncasecmp(infos[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void parse_columns(const char *arg, struct list_opts *o)
+{
+	const char *p = arg;
+
+	if (*p == '+')
+		p++;
+	else
+		o->ncols = 0;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		int id = column_id(p, len);
+
+		if (id < 0)
+			cli_usage_error("list", "unknown column '%.*s'", (int)len, p);
+		if (o->ncols < NCOLS)
+			o->cols[o->ncols++] = id;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (!o->ncols)
+		cli_usage_error("list", "no columns in '%s'", arg);
+}
+
+static void probe_content(const struct disk_info *d, struct disk_content *dc)
+{
+	struct verify_opts vo = { .quick = true };
+	struct verify_report *rep;
+	struct card c;
+	char err[512];
+	int rc;
+
+	if (!d->media)
+		return;
+	rc = card_open(&c, d->path, 0, 0, err, sizeof(err));	/* O_RDONLY */
+	if (rc) {
+		/* card_open() reports EACCES as a write-protected card, which
+		 * is what it means for a write; here, the open's own errno. */
+		int fd = open(d->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+		dc->open_errno = fd < 0 ? errno : -rc;
+		if (fd >= 0)
+			close(fd);
+		xstrncpy(dc->dload, "?", sizeof(dc->dload));
+		return;
+	}
+	dc->probed = true;
+	content_probe(c.fd, c.size, &dc->cc);
+	if (!*dc->cc.pttype && !dc->cc.n) {
+		xstrncpy(dc->dload, "no", sizeof(dc->dload));
+		card_close(&c);
+		return;
+	}
+	rep = xmalloc(sizeof(*rep));
+	switch (verify_card(&c, &vo, rep)) {
+	case EXIT_OK:
+	case EXIT_VERIFY_WARN:
+		xstrncpy(dc->dload, "yes", sizeof(dc->dload));
+		break;
+	case EXIT_DAMAGED_CARD:
+		xstrncpy(dc->dload, "damaged", sizeof(dc->dload));
+		break;
+	case EXIT_READ_ERROR:
+		xstrncpy(dc->dload, "unreadable", sizeof(dc->dload));
+		break;
+	default:
+		xstrncpy(dc->dload, "no", sizeof(dc->dload));
+	}
+	free(rep);
+	card_close(&c);
+}
+
+/*
+ * Look at every disk at once, each in a child process: a card that hangs
+ * blocks its reader in the kernel, uninterruptibly, and would hold up the
+ * whole list (and, as a thread, the exit).  A child still waiting at the
+ * timeout is killed and left to the kernel (as guard.c does); the list goes
+ * on without it.
+ */
+static void probe_all(const struct disk_info *v, size_t n, const bool *shown,
+		      unsigned timeout, struct disk_content *dc)
+{
+	const struct timespec tick = { 0, 20 * 1000 * 1000 };
+	pid_t *pid = xcalloc(n, sizeof(*pid));
+	struct timespec start;
+	size_t i, left = 0;
+
+	fflush(NULL);	/* nothing buffered may be printed twice */
+	for (i = 0; i < n; i++) {
+		if (!shown[i] || !v[i].media)
+			continue;
+		pid[i] = fork();
+		if (pid[i] == 0) {
+			probe_content(&v[i], &dc[i]);
+			__atomic_store_n(&dc[i].done, true, __ATOMIC_RELEASE);
+			_exit(0);
+		}
+		if (pid[i] < 0) {	/* no process to spare: look here */
+			pid[i] = 0;
+			probe_content(&v[i], &dc[i]);
+			continue;
+		}
+		left++;
+	}
+	time_now(&start);
+	while (left) {
+		for (i = 0; i < n; i++) {
+			if (pid[i] > 0 && waitpid(pid[i], NULL, WNOHANG) == pid[i]) {
+				pid[i] = 0;
+				left--;
+			}
+		}
+		if (left && timeout && elapsed_since(&start) >= timeout)
+			break;
+		if (left)
+			nanosleep(&tick, NULL);
+	}
+	for (i = 0; i < n; i++) {
+		if (pid[i] > 0) {
+			kill(pid[i], SIGKILL);
+			dc[i].no_answer = true;
+		} else if (shown[i] && v[i].media &&
+			   !__atomic_load_n(&dc[i].done, __ATOMIC_ACQUIRE)) {
+			dc[i].open_errno = EIO;		/* the child died */
+		}
+		if (dc[i].no_answer || (!dc[i].probed && dc[i].open_errno))
+			xstrncpy(dc[i].dload, "?", sizeof(dc[i].dload));
+	}
+	free(pid);
+}
+
+static const char *cell(int col, const struct disk_info *d, const struct disk_content *dc,
+			bool json, char *buf, size_t len)
+{
+	const struct disk_identity *id = &d->id;
+
+	switch (col) {
+	case COL_DEVICE:	return d->path;
+	case COL_MAJMIN:
+		snprintf(buf, len, "%u:%u", major(d->devno), minor(d->devno));
+		return buf;
+	case COL_SIZE:
+		if (json)
+			snprintf(buf, len, "%" PRIu64, id->size);
+		else
+			size_to_human(id->size, buf, len);
+		return buf;
+	case COL_BUS:		return id->bus;
+	case COL_MODEL:
+		snprintf(buf, len, "%s%s%s", id->vendor, *id->vendor && *id->model ? " " : "",
+			 id->model);
+		return buf;
+	case COL_SERIAL:	return id->serial;
+	case COL_READER:	return id->reader;
+	case COL_READER_ID:	return id->reader_id;
+	case COL_READER_SERIAL:	return id->reader_serial;
+	case COL_CID:		return id->cid;
+	case COL_CARD_NAME:	return id->card_name;
+	case COL_MANFID:	return id->manfid;
+	case COL_OEMID:		return id->oemid;
+	case COL_DATE:		return id->date;
+	case COL_CONTENT:
+		if (dc->no_answer)
+			return "not answering";
+		if (!dc->probed)
+			return dc->open_errno ? "?" : "";
+		return disks_content_summary(&dc->cc, buf, len);
+	case COL_DLOAD:		return dc->dload;
+	case COL_MOUNT:		return d->mount;
+	case COL_RO:		return id->ro ? "1" : "0";
+	case COL_RM:		return id->removable ? "1" : "0";
+	case COL_STATE:		return disks_state(d, buf, len);
+	case COL_REASON:	return d->reason;
+	}
+	return "";
+}
+
+static struct libscols_table *new_table(const struct list_opts *o)
+{
+	struct libscols_table *tb = scols_new_table();
+	size_t i;
+
+	if (!tb)
+		err(EXIT_ERROR, "cannot create a table");
+	if (o->json) {
+		scols_table_enable_json(tb, 1);
+		scols_table_set_name(tb, "disks");
+	}
+	for (i = 0; i < o->ncols; i++) {
+		const struct colinfo *ci = &infos[o->cols[i]];
+		struct libscols_column *cl = scols_table_new_column(tb, ci->name, ci->whint,
+								    o->json ? 0 : ci->flags);
+
+		if (!cl)
+			err(EXIT_ERROR, "cannot create a table");
+		if (o->json)
+			scols_column_set_json_type(cl, ci->json_type);
+	}
+	return tb;
+}
+
+static void add_row(struct libscols_table *tb, const struct list_opts *o,
+		    const struct disk_info *d, const struct disk_content *dc)
+{
+	struct libscols_line *ln = scols_table_new_line(tb, NULL);
+	char buf[1024];
+	size_t i;
+
+	if (!ln)
+		err(EXIT_ERROR, "cannot create a table");
+	for (i = 0; i < o->ncols; i++) {
+		const char *v = cell(o->cols[i], d, dc, o->json, buf, sizeof(buf));
+
+		/* JSON: null rather than "" for what is not known. */
+		if (o->json && !*v)
+			continue;
+		scols_line_set_data(ln, i, v);
+	}
+}
+
+/* On stderr, under the table: the disks whose content is not shown, and why. */
+static void explain_unknown(const struct disk_info *v, size_t n, const bool *shown,
+			    const struct disk_content *dc, unsigned timeout)
+{
+	bool denied = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!shown[i])
+			continue;
+		if (dc[i].no_answer)
+			fprintf(stderr, "(%s did not answer within %u s: the card or its reader hangs; "
+				"remove it, or try another reader.)\n", v[i].path, timeout);
+		else if (!dc[i].probed && dc[i].open_errno)
+			fprintf(stderr, "(%s could not be opened to see what it holds: %s.)\n",
+				v[i].path, strerror(dc[i].open_errno));
+		denied |= dc[i].open_errno == EACCES || dc[i].open_errno == EPERM;
+	}
+	/* Root is denied too (a container's device rules): then it is no hint. */
+	if (denied && geteuid() != 0)
+		fputs("(Opening a disk needs root: run dloadcard list as root.)\n", stderr);
+}
+
+static int list_disks(const struct list_opts *o)
+{
+	struct libscols_table *tb;
+	struct disk_content *dc;
+	struct disk_info *v;
+	struct sysroot root;
+	size_t n, i;
+	bool *shown;
+	int rc;
+
+	sysroot_init(&root, o->sysroot);
+	rc = disks_scan(&root, &v, &n);
+	if (rc) {
+		warnx("cannot read %s/block: %s", root.sys, strerror(-rc));
+		return EXIT_ERROR;
+	}
+	shown = xcalloc(n, sizeof(*shown));
+	for (i = 0; i < n; i++)
+		shown[i] = !v[i].fixed || o->all;
+	dc = guard_shared_alloc(n ? n * sizeof(*dc) : 1);
+	if (!dc)
+		err(EXIT_ERROR, "cannot allocate shared memory");
+	probe_all(v, n, shown, o->stall_timeout, dc);
+	tb = new_table(o);
+	for (i = 0; i < n; i++)
+		if (shown[i])
+			add_row(tb, o, &v[i], &dc[i]);
+	scols_print_table(tb);
+	scols_unref_table(tb);
+	if (!o->json)
+		explain_unknown(v, n, shown, dc, o->stall_timeout);
+	guard_shared_free(dc, n ? n * sizeof(*dc) : 1);
+	free(shown);
+	free(v);
+	return EXIT_OK;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	enum { OPT_SYSROOT = 256, OPT_STALL_TIMEOUT };
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
+		{ "output", required_argument, NULL, 'o' },
+		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct list_opts o;
+	const char *output = NULL;
+	size_t i;
+	int c;
+
+	memset(&o, 0, sizeof(o));
+	o.stall_timeout = LIST_STALL_TIMEOUT;
+	while ((c = getopt_long(argc, argv, "ao:jhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			o.all = true;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case OPT_SYSROOT:
+			o.sysroot = cli_parse_sysroot("list", optarg);
+			break;
+		case OPT_STALL_TIMEOUT:
+			o.stall_timeout = cli_parse_uint("list", "--stall-timeout", optarg,
+							 MAX_STALL_TIMEOUT);
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			cli_print_version();
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "Try 'dloadcard list --help' for more information.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		cli_usage_error("list", "unexpected argument '%s'", argv[optind]);
+
+	if (o.json && !output) {
+		for (i = 0; i < NCOLS; i++)
+			o.cols[o.ncols++] = (int)i;
+	} else {
+		for (i = 0; i < sizeof(default_cols) / sizeof(default_cols[0]); i++)
+			o.cols[o.ncols++] = default_cols[i];
+	}
+	if (output)
+		parse_columns(output, &o);
+	return list_disks(&o);
+}

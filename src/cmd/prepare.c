@@ -1,0 +1,515 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * dloadcard prepare TARGET UPDATE.APP: from the command line to a verified
+ * card.  The pipeline itself is prepare.c; this file is the conversation
+ * with the user: options, what will be erased, the question, the report.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libsmartcols.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "card/safety.h"
+#include "cmd/cli.h"
+#include "cmd/closestream.h"
+#include "cmd/commands.h"
+#include "cmd/write_args.h"
+#include "fat/format.h"
+#include "firmware/source.h"
+#include "firmware/srccheck.h"
+#include "lib/exitcodes.h"
+#include "lib/interrupt.h"
+#include "lib/json.h"
+#include "lib/strutils.h"
+#include "pipeline/guard.h"
+#include "pipeline/prepare.h"
+
+static const int prepare_exit_codes[] = {
+	EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED, EXIT_SOURCE_DAMAGED,
+	EXIT_SOURCE_INVALID, EXIT_DIGEST_MISMATCH, EXIT_WRITE_ERROR, EXIT_READ_ERROR,
+	EXIT_MISMATCH, EXIT_FAKE_CAPACITY, EXIT_VANISHED, EXIT_STALLED, EXIT_PROBE_DAMAGED,
+	EXIT_REPORT_LOST, EXIT_INTERRUPTED, -1
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage:\n"
+	      " dloadcard prepare [options] <card> <UPDATE.APP|firmware.zip>\n"
+	      "\nMake a dload card: check UPDATE.APP, partition the card (MBR, one FAT32\n"
+	      "partition at 4 MiB), format it FAT32, copy UPDATE.APP to dload/, read it\n"
+	      "back from the card and compare, and only then name it UPDATE.APP.\n"
+	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.  An\n"
+	      "existing file is erased only when it holds nothing, or is already a disk\n"
+	      "image (a partition table, a FAT file system); never the source under any\n"
+	      "name, nor an image behind a mounted or busy loop device.  Above 2 TiB, the\n"
+	      "first 2 TiB are used (an MBR's limit).\n"
+	      "\nOptions:\n"
+	      " -y, --yes            do not ask before erasing the card\n"
+	      " -s, --size <size>    create the image file <card> of this size (e.g. 8G),\n"
+	      "                      when it does not exist\n"
+	      "     --force          erase an existing file that is not a disk image\n"
+	      " -L, --label <name>   volume label, upper-cased (default " DEFAULT_LABEL ")\n"
+	      "     --allow-fixed    allow a disk that is neither removable nor on usb/mmc\n"
+	      "     --no-probe       skip the quick capacity probe for fake cards\n"
+	      "     --sha256 <hex>   the vendor's SHA-256 of UPDATE.APP: refuse another\n"
+	      "     --md5 <hex>      the vendor's MD5 of UPDATE.APP: refuse another\n"
+	      "     --stall-timeout <seconds>\n"
+	      "                      give up when the card makes no progress this long\n"
+	      "                      (default 30; 0 waits forever)\n"
+	      "     --sysroot <dir>  read the disks' facts from <dir>/sys and <dir>/proc\n"
+	      "                      (for tests, as lsblk's)\n"
+	      " -j, --json           print the result as JSON on stdout\n"
+	      " -q, --quiet          no progress, only errors and the result\n"
+	      " -h, --help           display this help\n"
+	      " -V, --version        display version\n"
+	      "\nCtrl-C (or SIGTERM, SIGHUP) stops at the end of the step under way and\n"
+	      "removes dload/UPDATE.TMP: the card is left without UPDATE.APP, and the\n"
+	      "command says so.  A second is absorbed; a third abandons the cleanup.\n", out);
+	cli_print_exit_codes(out, prepare_exit_codes);
+	fputs("\nExample:\n"
+	      " sudo dloadcard prepare /dev/sdb UPDATE.APP\n"
+	      " dloadcard prepare --size 8G card.img UPDATE.APP\n"
+	      "\nSee dloadcard(1).\n", out);
+}
+
+/* What is on the card now, as a table: partitions and file systems. */
+static void show_content(const struct prepare_run *r, FILE *out)
+{
+	struct libscols_table *tb = scols_new_table();
+	const struct card_content *cc = &r->before;
+	char buf[64];
+	size_t i;
+
+	if (!tb)
+		return;
+	scols_table_new_column(tb, "PART", 0, 0);
+	scols_table_new_column(tb, "START", 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, "SIZE", 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, "TYPE", 0, 0);
+	scols_table_new_column(tb, "FSTYPE", 0, 0);
+	scols_table_new_column(tb, "LABEL", 0, SCOLS_FL_TRUNC);
+	for (i = 0; i < cc->n; i++) {
+		const struct content_item *it = &cc->items[i];
+		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+
+		if (!ln)
+			break;
+		if (it->partno)
+			snprintf(buf, sizeof(buf), "%d", it->partno);
+		else
+			xstrncpy(buf, "whole card", sizeof(buf));
+		scols_line_set_data(ln, 0, buf);
+		snprintf(buf, sizeof(buf), "%" PRIu64, it->offset / 512);
+		scols_line_set_data(ln, 1, buf);
+		scols_line_set_data(ln, 2, size_to_human(it->size, buf, sizeof(buf)));
+		if (it->type_code)
+			snprintf(buf, sizeof(buf), "0x%02x", it->type_code);
+		else
+			buf[0] = '\0';
+		scols_line_set_data(ln, 3, buf);
+		snprintf(buf, sizeof(buf), "%s%s%s", it->type, *it->version ? " " : "", it->version);
+		scols_line_set_data(ln, 4, *buf ? buf : "-");
+		scols_line_set_data(ln, 5, it->label);
+	}
+	scols_table_set_stream(tb, out);
+	scols_print_table(tb);
+	scols_unref_table(tb);
+}
+
+static void show_target(const struct prepare_run *r, const char *target, FILE *out)
+{
+	char summary[512], size[48];
+
+	if (r->card.blockdev)
+		fprintf(out, "Card: %s: %s\n", target, identity_summary(&r->id, summary, sizeof(summary)));
+	else
+		fprintf(out, "Image file: %s, %s%s\n", target,
+			size_to_human_both(r->card.size, size, sizeof(size)),
+			r->card.created ? " (new)" : "");
+	if (r->card.created)
+		return;
+	if (!r->before.n && !*r->before.pttype) {
+		if (*r->holds)
+			fprintf(out, "  It holds %s.\n", r->holds);
+		else
+			fputs("  It holds no partition table or file system that blkid knows.\n", out);
+		return;
+	}
+	fprintf(out, "  Partition table: %s\n", *r->before.pttype ? r->before.pttype : "none");
+	if (r->before.n)
+		show_content(r, out);
+}
+
+static void print_next_steps(FILE *out)
+{
+	fputs("\nNext, on the device:\n"
+	      "  1. Power the device off completely.\n"
+	      "  2. Insert the card.\n"
+	      "  3. Hold Volume Up + Volume Down, and press Power; keep holding the volume\n"
+	      "     keys until the update screen appears.\n"
+	      "  4. Wait until the update finishes and the device restarts; do not power it\n"
+	      "     off or remove the card meanwhile.\n", out);
+}
+
+static void print_text_result(const struct prepare_run *r, const struct prepare_args *a,
+			      const struct srccheck *sc)
+{
+	const struct sd_layout *l = &r->layout;
+	char sha[65], size[48];
+
+	printf("\nDone: %s is a dload card.\n", a->target);
+	printf("  dload/UPDATE.APP  %s, SHA-256 %s\n", size_to_human(sc->size, size, sizeof(size)),
+	       hex_string(r->card_sha256, 32, sha));
+	printf("  read back from the card: identical to %s%s\n", sc->name,
+	       r->readback_compared ? ", byte for byte" : " (same SHA-256)");
+	printf("  layout: MBR, FAT32 partition at %" PRIu64 " MiB, label %s, %s clusters, "
+	       "data area at %" PRIu64 " MiB\n", l->part_start / 2048, a->w.opts.label,
+	       size_to_human(layout_cluster_bytes(l), size, sizeof(size)), l->data_start / 2048);
+	if (layout_capped(l))
+		printf("  only the first %s of the card are used: an MBR partition ends within "
+		       "2 TiB\n", size_to_human(layout_used_bytes(l), size, sizeof(size)));
+	print_next_steps(stdout);
+}
+
+static void json_notes(struct json *j, const struct prepare_run *r)
+{
+	size_t i;
+
+	json_open_array(j, "notes");
+	for (i = 0; i < r->nnotes; i++)
+		json_str(j, NULL, r->notes[i]);
+	json_close_array(j);
+}
+
+static void json_layout(struct json *j, const struct prepare_run *r, const char *label)
+{
+	const struct sd_layout *l = &r->layout;
+
+	json_open(j, "layout");
+	json_str(j, "table", "dos");
+	json_str(j, "partition_type", "0x0c");
+	json_u64(j, "partition_start", l->part_start);
+	json_u64(j, "partition_sectors", l->part_sectors);
+	json_str(j, "filesystem", "FAT32");
+	json_str(j, "label", label);
+	json_u64(j, "cluster_bytes", layout_cluster_bytes(l));
+	json_u64(j, "reserved_sectors", l->reserved_sectors);
+	json_u64(j, "fat_sectors", l->fat_sectors);
+	json_u64(j, "data_start", l->data_start);
+	json_u64(j, "clusters", l->clusters);
+	json_u64(j, "file_offset", r->file_card_off);
+	json_u64(j, "used_bytes", layout_used_bytes(l));
+	json_close(j);
+}
+
+static void print_json_result(const struct prepare_run *r, const struct prepare_args *a,
+			      const struct srccheck *sc, int rc)
+{
+	char hex[65];
+	struct json j;
+
+	json_init(&j, stdout, false);
+	json_open(&j, NULL);
+	json_str(&j, "command", "prepare");
+	json_str(&j, "result", rc == EXIT_OK ? "ok" : "failed");
+	json_int(&j, "exit_code", rc);
+	json_str(&j, "error", rc ? r->error : NULL);
+	json_str(&j, "advice", rc && *r->advice ? r->advice : NULL);
+	json_str(&j, "phase", rc ? prepare_phase_name(r->phase) : NULL);
+	json_str(&j, "card_state", prepare_card_state(r));
+	json_notes(&j, r);
+
+	json_open(&j, "source");
+	json_str(&j, "path", a->source);
+	json_str(&j, "name", sc->name);
+	json_u64(&j, "size", sc->size);
+	json_str(&j, "sha256", r->card_touched || sc->have_sha256 ?
+		 hex_string(r->sha256, 32, hex) : NULL);
+	json_close(&j);
+
+	json_open(&j, "card");
+	json_str(&j, "path", a->target);
+	json_u64(&j, "size", r->card.size);
+	json_str(&j, "holds", *r->holds ? r->holds : NULL);
+	if (r->card.blockdev) {
+		json_str(&j, "model", r->id.model);
+		json_str(&j, "serial", r->id.serial);
+	}
+	json_str(&j, "sha256", r->card_sha_known ? hex_string(r->card_sha256, 32, hex) : NULL);
+	json_str(&j, "readback", !r->card_sha_known ? NULL :
+		 r->readback_compared ? "compared byte for byte" : "hashed");
+	json_bool(&j, "verified", r->verified);
+	json_close(&j);
+
+	if (r->probed) {
+		char what[512];
+
+		json_open(&j, "probe");
+		json_str(&j, "verdict", probe_verdict_name(r->probe.verdict));
+		json_u64(&j, "announced", r->probe.announced);
+		json_u64(&j, "real", r->probe.real);
+		json_str(&j, "kind", *r->probe.kind ? r->probe.kind : NULL);
+		json_str(&j, "details", probe_describe(&r->probe, what, sizeof(what)));
+		json_close(&j);
+	}
+	if (r->card_touched)
+		json_layout(&j, r, a->w.opts.label);
+	if (r->diff.total_ranges) {
+		size_t i;
+
+		json_open_array(&j, "differences");
+		for (i = 0; i < r->diff.n; i++) {
+			json_open(&j, NULL);
+			json_u64(&j, "file_offset", r->diff.ranges[i].file_off);
+			json_u64(&j, "card_offset", r->diff.ranges[i].card_off);
+			json_u64(&j, "length", r->diff.ranges[i].len);
+			json_close(&j);
+		}
+		json_close_array(&j);
+	}
+	json_open(&j, "seconds");
+	json_double(&j, "check", sc->seconds);
+	json_double(&j, "probe", r->seconds[PHASE_PROBE]);
+	json_double(&j, "format", r->seconds[PHASE_FORMAT]);
+	json_double(&j, "write", r->seconds[PHASE_WRITE]);
+	json_double(&j, "readback", r->seconds[PHASE_READBACK]);
+	json_double(&j, "finish", r->seconds[PHASE_FINISH]);
+	json_close(&j);
+	json_close(&j);
+	json_end(&j);
+}
+
+static int report_failure(const struct prepare_run *r, const struct prepare_args *a,
+			  const struct srccheck *sc, int rc)
+{
+	if (a->w.json) {
+		print_json_result(r, a, sc, rc);
+		return rc;
+	}
+	warnx("%s", r->error);
+	if (*r->advice)
+		fprintf(stderr, "  %s\n", r->advice);
+	if (r->card_touched)
+		fprintf(stderr, "  State: %s.\n", prepare_card_state(r));
+	return rc;
+}
+
+/* A source that failed its check: say what and stop before the card. */
+static int report_source(const struct prepare_args *a, const struct srccheck *sc)
+{
+	if (a->w.json) {
+		struct json j;
+
+		json_init(&j, stdout, false);
+		json_open(&j, NULL);
+		json_str(&j, "command", "prepare");
+		json_str(&j, "result", "failed");
+		json_int(&j, "exit_code", sc->exit_code);
+		json_str(&j, "error", sc->error);
+		json_str(&j, "advice", sc->advice);
+		json_str(&j, "phase", "check");
+		json_str(&j, "card_state", "nothing was written to the card");
+		json_close(&j);
+		json_end(&j);
+		return sc->exit_code;
+	}
+	srccheck_print_failure(sc, "the card");
+	return sc->exit_code;
+}
+
+/* What the child process of guard_run needs, and what the parent reports. */
+struct prepare_job {
+	struct prepare_run *r;		/* in shared memory: the parent reads the phase */
+	const struct prepare_args *a;
+	const struct srccheck *sc;
+	struct source *src;
+	struct prepare_source ps;
+};
+
+static int run_job(void *arg, volatile sig_atomic_t *stop)
+{
+	struct prepare_job *job = arg;
+	int rc;
+
+	job->r->cancel = stop;		/* the parent's word, not our own signals */
+	rc = prepare_write(job->r, job->src, &job->ps);
+	if (rc)
+		report_failure(job->r, job->a, job->sc, rc);
+	else if (job->a->w.json)
+		print_json_result(job->r, job->a, job->sc, rc);
+	else
+		print_text_result(job->r, job->a, job->sc);
+	fflush(stderr);
+	/* This process ends with _exit(): its stdout is checked here. */
+	return closestream_status(rc);
+}
+
+/*
+ * The child was killed before it could report (a stall, an abandoned stop):
+ * the parent says why and what the card may hold.  Nothing was renamed
+ * UPDATE.APP unless it was verified, so the card cannot look ready.
+ */
+static void report_unfinished(const struct prepare_job *job, int code, const char *error,
+			      const char *advice)
+{
+	const struct prepare_run *r = job->r;
+	const char *state = r->verified ? prepare_card_state(r) : prepare_state_at(r->phase);
+
+	if (job->a->w.json) {
+		struct json j;
+
+		json_init(&j, stdout, false);
+		json_open(&j, NULL);
+		json_str(&j, "command", "prepare");
+		json_str(&j, "result", "failed");
+		json_int(&j, "exit_code", code);
+		json_str(&j, "error", error);
+		json_str(&j, "advice", advice);
+		json_str(&j, "phase", prepare_phase_name(r->phase));
+		json_str(&j, "card_state", state);
+		json_close(&j);
+		json_end(&j);
+	}
+	fprintf(stderr, "\ndloadcard: %s\n  %s\n  State: %s.\n", error, advice, state);
+}
+
+static void on_stall(void *arg, unsigned seconds)
+{
+	const struct prepare_job *job = arg;
+	char msg[PATH_MAX + 128];
+
+	snprintf(msg, sizeof(msg), "%s stopped responding: no progress for %u s during %s",
+		 job->a->target, seconds, prepare_phase_name(job->r->phase));
+	report_unfinished(job, EXIT_STALLED, msg,
+			  "The card or the reader hangs: remove the card, then try another reader "
+			  "or card.");
+}
+
+static void on_abandon(void *arg)
+{
+	const struct prepare_job *job = arg;
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "interrupted during %s, and the cleanup abandoned",
+		 prepare_phase_name(job->r->phase));
+	report_unfinished(job, EXIT_INTERRUPTED, msg, "Run prepare again to make the card.");
+}
+
+static const struct guard_ops prepare_guard = {
+	.on_stall = on_stall,
+	.on_abandon = on_abandon,
+	.cleanup = "the card's current step ends and dload/UPDATE.TMP is removed",
+};
+
+/* What the user must know before the card goes: on stderr, asked or not. */
+static void print_notes(const struct prepare_run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nnotes; i++)
+		warnx("note: %s", r->notes[i]);
+}
+
+static bool confirmed(const struct prepare_run *r, const struct prepare_args *a, struct progress *pg)
+{
+	char q[PATH_MAX + 256];
+
+	if (a->w.yes || r->card.created) {
+		print_notes(r);
+		return true;
+	}
+	if (!pg->quiet)
+		show_target(r, a->target, stderr);
+	print_notes(r);
+	if (*r->holds)
+		snprintf(q, sizeof(q), "Everything on %s, which holds %s, will be erased.",
+			 a->target, r->holds);
+	else
+		snprintf(q, sizeof(q), "Everything on %s will be erased.", a->target);
+	return cli_confirm(q);
+}
+
+int cmd_prepare(int argc, char **argv)
+{
+	struct prepare_args a;
+	struct srccheck_opts so = { 0 };
+	struct srccheck sc;
+	struct prepare_job job = { .a = &a, .sc = &sc };
+	struct prepare_run *r;
+	struct progress *pg;
+	char why[512];
+	int rc;
+
+	rc = prepare_parse_args(argc, argv, &a, why, sizeof(why));
+	if (rc == PREPARE_ARGS_HELP) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (rc == PREPARE_ARGS_VERSION) {
+		cli_print_version();
+		return EXIT_OK;
+	}
+	if (rc)
+		cli_usage_error("prepare", "%s", why);
+	closestream_on_lost_result(EXIT_REPORT_LOST, "the card is ready: dload/UPDATE.APP "
+				   "is written and verified");
+
+	/* Shared with the child that does the writing (guard.h). */
+	r = guard_shared_alloc(sizeof(*r));
+	pg = guard_shared_alloc(sizeof(*pg));
+	if (!r || !pg)
+		err(EXIT_ERROR, "cannot allocate shared memory");
+	job.r = r;
+	interrupt_catch();
+	progress_init(pg, stderr, a.w.quiet || a.w.json);
+
+	/* The source first: a bad file must not cost the card anything. */
+	so.want_sha256 = a.w.have_sha256;
+	so.want_md5 = a.w.have_md5;
+	so.expect_sha256 = a.w.have_sha256 ? a.w.sha256 : NULL;
+	so.expect_md5 = a.w.have_md5 ? a.w.md5 : NULL;
+	rc = srccheck_run(a.source, &so, pg, &interrupt_signal, &sc);
+	if (rc) {
+		rc = report_source(&a, &sc);
+		goto out;
+	}
+
+	job.ps.path = a.source;
+	job.ps.size = sc.size;
+	job.ps.have_sha256 = sc.have_sha256;
+	memcpy(job.ps.sha256, sc.sha256, sizeof(job.ps.sha256));
+	rc = prepare_open(r, a.target, &a.w.opts, &job.ps, pg, &interrupt_signal);
+	if (!rc && !confirmed(r, &a, pg) && !interrupt_signal) {
+		snprintf(r->error, sizeof(r->error), "%s was not erased: not confirmed%s", a.target,
+			 isatty(STDIN_FILENO) ? "" : " (no terminal to ask on: add --yes)");
+		r->exit_code = rc = EXIT_REFUSED;
+	}
+	/* Ctrl-C at the question (or before it) answers it. */
+	if (!rc && interrupt_signal) {
+		snprintf(r->error, sizeof(r->error), "interrupted before anything was written");
+		r->exit_code = rc = EXIT_INTERRUPTED;
+	}
+	if (!rc) {
+		/* The very file that was checked, from its start. */
+		job.src = sc.src;
+		if (source_rewind(job.src) != 0) {
+			snprintf(r->error, sizeof(r->error), "%s: %s", a.source, source_error(job.src));
+			r->exit_code = rc = EXIT_SOURCE_INVALID;
+		}
+	}
+	if (rc)
+		report_failure(r, &a, &sc, rc);
+	else
+		rc = guard_run(run_job, &job, pg, a.w.stall_timeout, &prepare_guard);
+	prepare_close(r);
+out:
+	srccheck_free(&sc);
+	guard_shared_free(pg, sizeof(*pg));
+	guard_shared_free(r, sizeof(*r));
+	return rc;
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fat/format.h"
+#include "fat/mtools.h"
+#include "lib/strutils.h"
+
+int format_label(const char *label, char *out, char *why, size_t len)
+{
+	static const char forbidden[] = "\"*+,./:;<=>?[\\]|";
+	const unsigned char *p;
+	size_t n = strlen(label);
+
+	if (!n || n > FORMAT_LABEL_MAX) {
+		snprintf(why, len, "a label has 1 to %d characters", FORMAT_LABEL_MAX);
+		return -EINVAL;
+	}
+	/* FAT forbids a name that starts with a space; fsck.fat flags it. */
+	if (label[0] == ' ') {
+		snprintf(why, len, "a label cannot start with a space");
+		return -EINVAL;
+	}
+	for (p = (const unsigned char *)label; *p; p++) {
+		if (*p < 0x20 || *p >= 0x7f || strchr(forbidden, *p)) {
+			snprintf(why, len, "'%c' is not allowed in a FAT label (letters, digits, "
+				 "spaces and ! # $ %% & ' ( ) - @ ^ _ ` { } ~ are)",
+				 *p >= 0x20 && *p < 0x7f ? *p : '?');
+			return -EINVAL;
+		}
+	}
+	/* mformat upper-cases the directory's copy only: do it for both (ASCII,
+	 * whatever the locale). */
+	for (p = (const unsigned char *)label; *p; p++)
+		*out++ = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+	*out = '\0';
+	return 0;
+}
+
+static int run(const struct card *c, const char *const argv[], char *err, size_t errlen,
+	       const char *what)
+{
+	char msg[512];
+	int rc = mtools_run(argv, -1, -1, c->fd, msg, sizeof(msg));
+
+	if (rc)
+		snprintf(err, errlen, "%s failed: %s", what, *msg ? msg : "mtools error");
+	return rc < 0 ? rc : rc ? -EIO : 0;
+}
+
+static void drive(char *buf, size_t len, const struct sd_layout *l)
+{
+	mtools_drive(buf, len, l->part_start * LAYOUT_SECTOR);
+}
+
+static int zero_reserved(struct card *c, const struct sd_layout *l, char *err, size_t errlen)
+{
+	size_t len = (size_t)l->reserved_sectors * LAYOUT_SECTOR;
+	char *zeros = calloc(1, len);
+	int rc;
+
+	if (!zeros)
+		return -ENOMEM;
+	rc = card_pwrite(c, zeros, len, l->part_start * LAYOUT_SECTOR);
+	free(zeros);
+	if (rc)
+		snprintf(err, errlen, "cannot write the file system's reserved area: %s",
+			 strerror(-rc));
+	return rc;
+}
+
+int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
+		 uint32_t volume_id, char *err, size_t errlen)
+{
+	char drv[64], total[24], hidden[24], spc[8], res[8], fat[16], serial[16];
+	const char *mformat[] = {
+		MFORMAT_PATH, "-i", drv, "-T", total, "-H", hidden, "-h", "255", "-s", "63",
+		"-F", "-c", spc, "-R", res, "-L", fat, "-M", "512", "-N", serial,
+		"-v", label, "::", NULL
+	};
+	const char *mmd[] = { MMD_PATH, "-i", drv, "::" DLOAD_DIR, NULL };
+	int rc;
+
+	drive(drv, sizeof(drv), l);
+	snprintf(total, sizeof(total), "%" PRIu64, l->part_sectors);
+	snprintf(hidden, sizeof(hidden), "%" PRIu64, l->part_start);
+	snprintf(spc, sizeof(spc), "%u", l->cluster_sectors);
+	snprintf(res, sizeof(res), "%u", l->reserved_sectors);
+	snprintf(fat, sizeof(fat), "%u", l->fat_sectors);
+	snprintf(serial, sizeof(serial), "%08x", volume_id);
+
+	/* mformat writes only some fields of FSInfo and the backup boot
+	 * sector: what an old card held there must not survive. */
+	rc = zero_reserved(c, l, err, errlen);
+	if (!rc)
+		rc = run(c, mformat, err, errlen, "formatting (mformat)");
+	if (!rc)
+		rc = run(c, mmd, err, errlen, "creating " DLOAD_DIR "/ (mmd)");
+	/* mtools never syncs: push its writes out before anyone reads. */
+	if (!rc && fsync(c->fd) != 0 && errno != EINVAL) {
+		rc = -errno;
+		snprintf(err, errlen, "flushing the new file system: %s", strerror(errno));
+	}
+	return rc;
+}
+
+static void fat_path(char *buf, size_t len, const char *path)
+{
+	snprintf(buf, len, "::%s", path);
+}
+
+int format_create_empty(struct card *c, const struct sd_layout *l, const char *path,
+			char *err, size_t errlen)
+{
+	char drv[64], dst[256];
+	const char *argv[] = { MCOPY_PATH, "-i", drv, "-D", "o", "-", dst, NULL };
+
+	drive(drv, sizeof(drv), l);
+	fat_path(dst, sizeof(dst), path);
+	return run(c, argv, err, errlen, "creating the file (mcopy)");
+}
+
+int format_rename(struct card *c, const struct sd_layout *l, const char *from,
+		  const char *to, char *err, size_t errlen)
+{
+	char drv[64], src[256], dst[256];
+	const char *argv[] = { MREN_PATH, "-i", drv, "-D", "o", src, dst, NULL };
+	int rc;
+
+	drive(drv, sizeof(drv), l);
+	fat_path(src, sizeof(src), from);
+	fat_path(dst, sizeof(dst), to);
+	rc = run(c, argv, err, errlen, "renaming the file (mren)");
+	if (!rc && fsync(c->fd) != 0 && errno != EINVAL)
+		rc = -errno;
+	return rc;
+}
+
+int format_delete(struct card *c, const struct sd_layout *l, const char *path,
+		  char *err, size_t errlen)
+{
+	char drv[64], dst[256];
+	const char *argv[] = { MDEL_PATH, "-i", drv, dst, NULL };
+	int rc;
+
+	drive(drv, sizeof(drv), l);
+	fat_path(dst, sizeof(dst), path);
+	rc = run(c, argv, err, errlen, "deleting the file (mdel)");
+	if (!rc && fsync(c->fd) != 0 && errno != EINVAL)
+		rc = -errno;
+	return rc;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef DLOADCARD_FAT_FORMAT_H
+#define DLOADCARD_FAT_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "card/card.h"
+#include "fat/layout.h"
+
+#define DLOAD_DIR	"dload"
+#define DLOAD_FILE	"UPDATE.APP"
+/* The name the file has until it is verified: the device ignores it. */
+#define DLOAD_TMPFILE	"UPDATE.TMP"
+#define DEFAULT_LABEL	"DLOAD"
+
+/*
+ * A FAT volume label as it goes on the card, the same in the boot sector and
+ * the root directory: 1 to 11 ASCII characters that a FAT short name allows,
+ * upper-cased as FAT stores them, not starting with a space.  out holds
+ * FORMAT_LABEL_MAX + 1 bytes.  0 or -EINVAL with why.
+ */
+#define FORMAT_LABEL_MAX 11
+int format_label(const char *label, char *out, char *why, size_t len);
+
+/*
+ * Make the FAT32 file system of the layout in the card's partition with
+ * mformat, then the dload directory with mmd.  0 or -errno with a reason.
+ */
+int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
+		 uint32_t volume_id, char *err, size_t errlen);
+
+/* mtools operations on the card's file system (dload/NAME paths). */
+int format_create_empty(struct card *c, const struct sd_layout *l, const char *path,
+			char *err, size_t errlen);
+int format_rename(struct card *c, const struct sd_layout *l, const char *from,
+		  const char *to, char *err, size_t errlen);
+int format_delete(struct card *c, const struct sd_layout *l, const char *path,
+		  char *err, size_t errlen);
+
+#endif

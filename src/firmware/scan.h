@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef DLOADCARD_FIRMWARE_SCAN_H
+#define DLOADCARD_FIRMWARE_SCAN_H
+
+/*
+ * One pass over a file that checks the UPDATE.APP container and computes
+ * SHA-256 (and MD5) at once.  The caller's thread reads into a small ring of
+ * buffers; one thread per job (check, SHA-256, MD5) consumes every buffer,
+ * so reading and the jobs overlap on the machine's cores.  Memory: the ring
+ * (SCAN_BUFS x SCAN_BUF_SIZE) plus the checker's bounded state.
+ *
+ * Never prints, never exits.
+ */
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "firmware/updateapp.h"
+
+struct source;
+
+enum {
+	SCAN_CHECK = 1u << 0,   /* run the UPDATE.APP checker */
+	SCAN_SHA256 = 1u << 1,
+	SCAN_MD5 = 1u << 2,
+};
+
+/* Ring buffers: this size, aligned to 4096 bytes (O_DIRECT readers can
+ * fill them directly). */
+#ifndef SCAN_BUF_SIZE
+#define SCAN_BUF_SIZE (512u << 10)
+#endif
+#ifndef SCAN_BUFS
+#define SCAN_BUFS 4
+#endif
+
+/*
+ * The reader: fills buf with up to len bytes (len is SCAN_BUF_SIZE; filling
+ * it completely is fastest) and returns the count, 0 at the end, or a
+ * negative errno.
+ */
+typedef ssize_t (*scan_read_fn)(void *arg, void *buf, size_t len);
+
+/* Called from the caller's thread at most 10 times a second, and once at
+ * the end with done == bytes read.  total is as given to scan_run(). */
+typedef void (*scan_progress_fn)(void *arg, uint64_t done, uint64_t total);
+
+struct scan_opts {
+	unsigned what;                  /* SCAN_CHECK | SCAN_SHA256 | SCAN_MD5 */
+	scan_progress_fn progress;      /* or NULL */
+	void *progress_arg;
+	/* Set (by a signal handler) to stop; checked between buffers. */
+	volatile sig_atomic_t *cancel;  /* or NULL */
+};
+
+struct scan_result {
+	uint64_t bytes;                 /* bytes read */
+	unsigned char sha256[32];       /* with SCAN_SHA256 */
+	unsigned char md5[16];          /* with SCAN_MD5 */
+	struct ua_check *check;         /* with SCAN_CHECK: finished checker */
+};
+
+/*
+ * Returns 0 (res filled), -ECANCELED when *cancel was set, or another
+ * negative errno with err filled (a read error, no memory, no thread).
+ * total is the expected size (for progress and the checker), or
+ * UA_SIZE_UNKNOWN.  On success free res with scan_result_free().
+ */
+int scan_run(scan_read_fn read, void *read_arg, uint64_t total,
+	     const struct scan_opts *opts, struct scan_result *res,
+	     char *err, size_t errlen);
+
+/* scan_run() over a source from its current position (normally the start). */
+int scan_source(struct source *src, const struct scan_opts *opts,
+		struct scan_result *res, char *err, size_t errlen);
+
+void scan_result_free(struct scan_result *res);
+
+/* Lower-case hex of a digest; out has room for 2 * n + 1 bytes. */
+void scan_hex(char *out, const unsigned char *digest, size_t n);
+
+#endif

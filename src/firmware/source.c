@@ -1,0 +1,684 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The source: a plain file, or an entry streamed out of a zip with
+ * libarchive.  libarchive reads through our own callbacks on our file
+ * descriptor, so that the descriptor stays ours (for the identity check and
+ * for rewinding) and seeking works (the zip's central directory gives sizes
+ * even for entries written with data descriptors).
+ */
+#include "config.h"
+
+#include "firmware/source.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ZIP_IO_SIZE (256u << 10)
+#define LIST_MAX 20                 /* names shown for a zip without the file */
+#define WANTED "dload/update.app"
+
+struct source {
+	int fd;
+	struct stat st;                 /* at open, for source_unchanged() */
+	char *path;
+	char *desc;
+	uint64_t size;
+	uint64_t done;                  /* bytes delivered */
+
+	/* zip only */
+	struct archive *ar;
+	char *entry;                    /* path inside the zip */
+	uint64_t entry_index;           /* its position among the headers */
+	unsigned char *io;              /* libarchive's read buffer */
+
+	char err[SOURCE_ERR_MAX];
+};
+
+static void set_err(struct source *src, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void set_err(struct source *src, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(src->err, sizeof(src->err), fmt, ap);
+	va_end(ap);
+}
+
+int source_note_changed(struct source *src, const char *how)
+{
+	set_err(src, "%s changed while dloadcard was using it (%s)", src->path, how);
+	return -ESTALE;
+}
+
+static int change_seen(const struct source *src, const char **how);
+
+/* ---- libarchive callbacks on our descriptor -------------------------------- */
+
+static la_ssize_t cb_read(struct archive *a, void *arg, const void **buf)
+{
+	struct source *src = arg;
+	ssize_t n;
+
+	do
+		n = read(src->fd, src->io, ZIP_IO_SIZE);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		archive_set_error(a, errno, "read error");
+	*buf = src->io;
+	return n;
+}
+
+static la_int64_t cb_seek(struct archive *a, void *arg, la_int64_t off, int whence)
+{
+	struct source *src = arg;
+	off_t r = lseek(src->fd, (off_t)off, whence);
+
+	if (r < 0) {
+		archive_set_error(a, errno, "seek error");
+		return ARCHIVE_FATAL;
+	}
+	return r;
+}
+
+static la_int64_t cb_skip(struct archive *a, void *arg, la_int64_t request)
+{
+	struct source *src = arg;
+
+	(void)a;
+	if (lseek(src->fd, (off_t)request, SEEK_CUR) < 0)
+		return 0;       /* libarchive then reads instead */
+	return request;
+}
+
+static int zip_open(struct source *src)
+{
+	struct archive *a = archive_read_new();
+
+	if (!a)
+		return -ENOMEM;
+	if (lseek(src->fd, 0, SEEK_SET) < 0) {
+		archive_read_free(a);
+		return -errno;
+	}
+	archive_read_support_format_zip(a);
+	archive_read_set_read_callback(a, cb_read);
+	archive_read_set_seek_callback(a, cb_seek);
+	archive_read_set_skip_callback(a, cb_skip);
+	archive_read_set_callback_data(a, src);
+	if (archive_read_open1(a) != ARCHIVE_OK) {
+		set_err(src, "%s: cannot read it as a zip: %s", src->path,
+			archive_error_string(a) ? archive_error_string(a) : "unknown error");
+		archive_read_free(a);
+		return -EIO;
+	}
+	src->ar = a;
+	return 0;
+}
+
+static void zip_close(struct source *src)
+{
+	if (src->ar)
+		archive_read_free(src->ar);
+	src->ar = NULL;
+}
+
+static const char *entry_name(struct archive_entry *e)
+{
+	const char *name = archive_entry_pathname_utf8(e);
+
+	if (!name)
+		name = archive_entry_pathname(e);
+	return name ? name : "";
+}
+
+/* ".../dload/UPDATE.APP" at any depth, any case, either slash. */
+static bool is_wanted(const char *name)
+{
+	size_t n = strlen(name), w = strlen(WANTED);
+
+	if (n < w)
+		return false;
+	for (size_t i = 0; i < w; i++) {
+		char ch = name[n - w + i] == '\\' ? '/' : name[n - w + i];
+
+		if (tolower((unsigned char)ch) != WANTED[i])
+			return false;
+	}
+	return n == w || name[n - w - 1] == '/' || name[n - w - 1] == '\\';
+}
+
+static bool ends_with_ci(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), s = strlen(suffix);
+
+	return n >= s && strcasecmp(name + n - s, suffix) == 0;
+}
+
+/* ---- finding the entry ---------------------------------------------------- */
+
+struct zip_scan {
+	uint64_t count;                 /* files in the zip */
+	uint64_t matches;
+	char *list;                     /* the first LIST_MAX names */
+	size_t list_len;
+	char *found[2];                 /* the first two matches */
+	uint64_t index;
+	uint64_t size;
+	bool size_set;
+	bool encrypted;
+	char *other_app;                /* an UPDATE.APP outside a dload folder */
+	char *inner_zip;                /* a zip inside the zip */
+};
+
+static void list_add(struct zip_scan *z, const char *name)
+{
+	size_t n = strlen(name);
+	char *p = realloc(z->list, z->list_len + n + 3);
+
+	if (!p)
+		return;
+	z->list = p;
+	if (z->list_len)
+		memcpy(p + z->list_len, ", ", 2), z->list_len += 2;
+	memcpy(p + z->list_len, name, n + 1);
+	z->list_len += n;
+}
+
+static void scan_free(struct zip_scan *z)
+{
+	free(z->list);
+	free(z->found[0]);
+	free(z->found[1]);
+	free(z->other_app);
+	free(z->inner_zip);
+}
+
+static int zip_scan(struct source *src, struct zip_scan *z)
+{
+	struct archive_entry *e;
+	uint64_t index = 0;
+	int r;
+
+	while ((r = archive_read_next_header(src->ar, &e)) == ARCHIVE_OK ||
+	       r == ARCHIVE_WARN) {
+		const char *name = entry_name(e);
+
+		if (archive_entry_filetype(e) == AE_IFDIR) {
+			index++;
+			continue;
+		}
+		if (z->count++ < LIST_MAX)
+			list_add(z, name);
+		if (is_wanted(name)) {
+			if (z->matches < 2)
+				z->found[z->matches] = strdup(name);
+			if (z->matches++ == 0) {
+				z->index = index;
+				z->size_set = archive_entry_size_is_set(e);
+				z->size = (uint64_t)archive_entry_size(e);
+				z->encrypted = archive_entry_is_encrypted(e);
+			}
+		} else if (!z->other_app && ends_with_ci(name, "UPDATE.APP")) {
+			z->other_app = strdup(name);
+		} else if (!z->inner_zip && ends_with_ci(name, ".zip")) {
+			z->inner_zip = strdup(name);
+		}
+		index++;
+	}
+	if (r != ARCHIVE_EOF) {
+		set_err(src, "%s: the zip is damaged or incomplete (%s): download it again.",
+			src->path, archive_error_string(src->ar) ?
+			archive_error_string(src->ar) : "its list of files cannot be read");
+		return -EIO;
+	}
+	return 0;
+}
+
+static void explain_missing(struct source *src, const struct zip_scan *z)
+{
+	char more[64] = "";
+	char hint[600] = "";
+
+	if (z->count > LIST_MAX)
+		snprintf(more, sizeof(more), ", and %" PRIu64 " more",
+			 z->count - LIST_MAX);
+	if (z->other_app)
+		snprintf(hint, sizeof(hint),
+			 " It has %s, which is not in a dload folder: this may be an update package for the phone's own updater, not for an SD card.",
+			 z->other_app);
+	else if (z->inner_zip)
+		snprintf(hint, sizeof(hint),
+			 " It holds another zip, %s: the firmware may be inside it; extract it and give that zip to dloadcard.",
+			 z->inner_zip);
+	if (z->count == 0)
+		set_err(src, "%s: the zip holds no files, so no dload/UPDATE.APP.",
+			src->path);
+	else
+		set_err(src, "%s: the zip holds no dload/UPDATE.APP.%s It holds %" PRIu64 " file%s: %s%s.",
+			src->path, hint, z->count, z->count == 1 ? "" : "s",
+			z->list ? z->list : "", more);
+}
+
+static int zip_goto(struct source *src, uint64_t index)
+{
+	struct archive_entry *e;
+
+	for (uint64_t i = 0; i <= index; i++) {
+		int r = archive_read_next_header(src->ar, &e);
+
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+			set_err(src, "%s: cannot find %s again in the zip: %s",
+				src->path, src->entry,
+				archive_error_string(src->ar) ?
+				archive_error_string(src->ar) : "it changed");
+			return -EIO;
+		}
+	}
+	if (strcmp(entry_name(e), src->entry) != 0) {
+		set_err(src, "%s: the zip changed: %s is no longer where it was",
+			src->path, src->entry);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int too_big(struct source *src, const char *what, uint64_t size)
+{
+	set_err(src, "%s is %" PRIu64 " bytes, larger than 4 GiB - 1 (%" PRIu64 " bytes), the largest file a FAT32 card can hold.",
+		what, size, SOURCE_MAX_SIZE);
+	return -EFBIG;
+}
+
+static int open_zip(struct source *src)
+{
+	struct zip_scan z = { 0 };
+	int err;
+
+	src->io = malloc(ZIP_IO_SIZE);
+	if (!src->io)
+		return -ENOMEM;
+	err = zip_open(src);
+	if (!err)
+		err = zip_scan(src, &z);
+	if (err)
+		goto out;
+	if (z.matches == 0) {
+		explain_missing(src, &z);
+		err = -ENOENT;
+		goto out;
+	}
+	if (z.matches > 1) {
+		set_err(src, "%s: the zip holds %" PRIu64 " dload/UPDATE.APP files (%s, %s%s); extract the one you want and give it to dloadcard.",
+			src->path, z.matches, z.found[0], z.found[1],
+			z.matches > 2 ? ", ..." : "");
+		err = -EEXIST;
+		goto out;
+	}
+	src->entry = z.found[0];
+	z.found[0] = NULL;
+	src->entry_index = z.index;
+	if (z.encrypted) {
+		set_err(src, "%s: %s is encrypted (password-protected) in the zip; extract it with its password first.",
+			src->path, src->entry);
+		err = -EACCES;
+		goto out;
+	}
+	if (!z.size_set) {
+		set_err(src, "%s: the zip does not record the size of %s; extract it first.",
+			src->path, src->entry);
+		err = -EINVAL;
+		goto out;
+	}
+	src->size = z.size;
+	if (src->size > SOURCE_MAX_SIZE) {
+		err = too_big(src, src->entry, src->size);
+		goto out;
+	}
+	zip_close(src);
+	err = zip_open(src);
+	if (!err)
+		err = zip_goto(src, src->entry_index);
+out:
+	scan_free(&z);
+	return err;
+}
+
+/* ---- opening ------------------------------------------------------------- */
+
+static const char *file_type(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISBLK(mode))
+		return "a block device (a disk)";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISFIFO(mode))
+		return "a FIFO (a named pipe)";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+static bool starts_like_zip(int fd)
+{
+	unsigned char m[4];
+
+	/* Local file header, or the end record of an empty zip. */
+	return pread(fd, m, sizeof(m), 0) == (ssize_t)sizeof(m) &&
+	       m[0] == 'P' && m[1] == 'K' &&
+	       ((m[2] == 3 && m[3] == 4) || (m[2] == 5 && m[3] == 6));
+}
+
+static int open_file(struct source *src)
+{
+	int fl;
+
+	/* O_NONBLOCK: a FIFO (or a device) must not hang the open; what it is
+	 * is refused just below. */
+	src->fd = open(src->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (src->fd < 0) {
+		int e = errno;
+
+		set_err(src, "cannot open %s: %s", src->path, strerror(e));
+		return -e;
+	}
+	if (fstat(src->fd, &src->st) < 0) {
+		int e = errno;
+
+		set_err(src, "cannot stat %s: %s", src->path, strerror(e));
+		return -e;
+	}
+	if (!S_ISREG(src->st.st_mode)) {
+		set_err(src, "%s is %s, not a file: give the path of an UPDATE.APP or a firmware zip.",
+			src->path, file_type(src->st.st_mode));
+		return -EINVAL;
+	}
+	fl = fcntl(src->fd, F_GETFL);
+	if (fl < 0 || fcntl(src->fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		int e = errno;
+
+		set_err(src, "cannot read %s: %s", src->path, strerror(e));
+		return -e;
+	}
+	/* Read once, front to back: let the kernel read ahead. */
+	posix_fadvise(src->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	return 0;
+}
+
+struct source *source_open(const char *path, char *err, size_t errlen)
+{
+	struct source *src = calloc(1, sizeof(*src));
+	int r;
+
+	if (!src || !(src->path = strdup(path))) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		free(src);
+		return NULL;
+	}
+	src->fd = -1;
+	r = open_file(src);
+	if (!r && starts_like_zip(src->fd)) {
+		r = open_zip(src);
+		if (!r) {
+			size_t n = strlen(path) + strlen(src->entry) + 2;
+
+			src->desc = malloc(n);
+			if (src->desc)
+				snprintf(src->desc, n, "%s:%s", path, src->entry);
+			else
+				r = -ENOMEM;
+		}
+	} else if (!r) {
+		src->size = (uint64_t)src->st.st_size;
+		if (src->size > SOURCE_MAX_SIZE)
+			r = too_big(src, path, src->size);
+		else if (!(src->desc = strdup(path)))
+			r = -ENOMEM;
+	}
+	if (r) {
+		if (r == -ENOMEM && !src->err[0])
+			set_err(src, "%s: out of memory", path);
+		snprintf(err, errlen, "%s", src->err);
+		source_close(src);
+		return NULL;
+	}
+	return src;
+}
+
+void source_close(struct source *src)
+{
+	if (!src)
+		return;
+	zip_close(src);
+	if (src->fd >= 0)
+		close(src->fd);
+	free(src->io);
+	free(src->entry);
+	free(src->desc);
+	free(src->path);
+	free(src);
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+
+/*
+ * Read, never map: a file that shrinks under a mapping kills the process
+ * with SIGBUS, in whichever thread touches the page.  The copy into our
+ * buffers costs about 0.1 s per GiB, on a core the hashing leaves free.
+ */
+static ssize_t read_plain(struct source *src, unsigned char *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(src->fd, buf + got, len - got, (off_t)(src->done + got));
+
+		if (n < 0) {
+			int e = errno;
+
+			if (e == EINTR)
+				continue;
+			set_err(src, "reading %s at byte %" PRIu64 ": %s", src->path,
+				src->done + got, strerror(e));
+			return -e;
+		}
+		if (n == 0) {
+			struct stat now;
+			char how[96];
+
+			/* source_read() asks for no more than the size at open. */
+			if (fstat(src->fd, &now) == 0 && (uint64_t)now.st_size < src->size)
+				snprintf(how, sizeof(how), "it shrank from %" PRIu64 " to %" PRIu64
+					 " bytes", src->size, (uint64_t)now.st_size);
+			else
+				snprintf(how, sizeof(how), "it ended at byte %" PRIu64 " of %" PRIu64,
+					 src->done + got, src->size);
+			return source_note_changed(src, how);
+		}
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+static int zip_damaged(struct source *src, uint64_t at)
+{
+	const char *why = archive_error_string(src->ar), *how;
+
+	/* A zip that is being rewritten reads as a damaged one: say which. */
+	if (change_seen(src, &how) == 0 && how)
+		return source_note_changed(src, how);
+
+	set_err(src, "%s: reading %s from the zip at byte %" PRIu64 " failed: %s (the zip is damaged or incomplete)",
+		src->path, src->entry, at, why ? why : "unknown error");
+	return -EIO;
+}
+
+/*
+ * libarchive checks an entry's CRC-32 when it reaches the entry's end: for
+ * a stored entry, only on the read after the last byte.  Ask for it.
+ */
+static int zip_entry_end(struct source *src)
+{
+	char extra;
+	la_ssize_t n = archive_read_data(src->ar, &extra, 1);
+
+	if (n < 0)
+		return zip_damaged(src, src->size);
+	if (n > 0) {
+		set_err(src, "%s: %s holds more than the %" PRIu64 " bytes the zip records (the zip is damaged)",
+			src->path, src->entry, src->size);
+		return -EIO;
+	}
+	return 0;
+}
+
+static ssize_t read_zip(struct source *src, unsigned char *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		la_ssize_t n = archive_read_data(src->ar, buf + got, len - got);
+
+		if (n < 0)
+			return zip_damaged(src, src->done + got);
+		if (n == 0) {
+			set_err(src, "%s: %s ends at byte %" PRIu64 ", before the %" PRIu64 " bytes the zip records (the zip is damaged or incomplete)",
+				src->path, src->entry, src->done + got, src->size);
+			return -EIO;
+		}
+		got += (size_t)n;
+	}
+	if (src->done + got == src->size) {
+		int e = zip_entry_end(src);
+
+		if (e)
+			return e;
+	}
+	return (ssize_t)got;
+}
+
+ssize_t source_read(struct source *src, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (len > src->size - src->done)
+		len = (size_t)(src->size - src->done);
+	if (len == 0)
+		return 0;
+	if (len > SSIZE_MAX)
+		len = SSIZE_MAX;
+	n = src->ar ? read_zip(src, buf, len) : read_plain(src, buf, len);
+	if (n > 0)
+		src->done += (uint64_t)n;
+	return n;
+}
+
+int source_rewind(struct source *src)
+{
+	int err;
+
+	src->done = 0;
+	if (!src->entry) {
+		if (lseek(src->fd, 0, SEEK_SET) < 0) {
+			err = -errno;
+			set_err(src, "%s: cannot go back to the start: %s",
+				src->path, strerror(-err));
+			return err;
+		}
+		return 0;
+	}
+	zip_close(src);
+	err = zip_open(src);
+	if (!err)
+		err = zip_goto(src, src->entry_index);
+	return err;
+}
+
+/* How the file differs from the one opened: *how, or NULL.  0 or -errno. */
+static int change_seen(const struct source *src, const char **how)
+{
+	struct stat now, named;
+
+	*how = NULL;
+	if (fstat(src->fd, &now) < 0)
+		return -errno;
+	/* Our descriptor keeps reading the file we opened; the path may
+	 * have been given to another file since (a new download saved over
+	 * it), which the user would not expect us to ignore. */
+	if (stat(src->path, &named) < 0)
+		*how = "it was deleted or renamed";
+	else if (named.st_dev != src->st.st_dev || named.st_ino != src->st.st_ino)
+		*how = "the name now belongs to another file";
+	else if (now.st_size != src->st.st_size)
+		*how = "its size changed";
+	else if (now.st_mtim.tv_sec != src->st.st_mtim.tv_sec ||
+		 now.st_mtim.tv_nsec != src->st.st_mtim.tv_nsec)
+		*how = "it was modified";
+	else if (now.st_ctim.tv_sec != src->st.st_ctim.tv_sec ||
+		 now.st_ctim.tv_nsec != src->st.st_ctim.tv_nsec)
+		*how = "its status changed";
+	return 0;
+}
+
+int source_unchanged(struct source *src)
+{
+	const char *how;
+	int e = change_seen(src, &how);
+
+	if (e) {
+		set_err(src, "cannot stat %s: %s", src->path, strerror(-e));
+		return e;
+	}
+	if (!how)
+		return 1;
+	source_note_changed(src, how);
+	return 0;
+}
+
+/* ---- accessors ----------------------------------------------------------- */
+
+uint64_t source_size(const struct source *src)
+{
+	return src->size;
+}
+
+const char *source_describe(const struct source *src)
+{
+	return src->desc;
+}
+
+const char *source_path(const struct source *src)
+{
+	return src->path;
+}
+
+bool source_is_zip(const struct source *src)
+{
+	return src->entry != NULL;
+}
+
+const char *source_zip_entry(const struct source *src)
+{
+	return src->entry;
+}
+
+const char *source_error(const struct source *src)
+{
+	return src->err;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef DLOADCARD_FIRMWARE_SOURCE_H
+#define DLOADCARD_FIRMWARE_SOURCE_H
+
+/*
+ * The source of a card: a plain UPDATE.APP, or the one inside a firmware zip
+ * (found by its path ending in dload/UPDATE.APP, at any depth, any case) and
+ * streamed out of the zip with no temporary copy.  A zip is recognised by
+ * its content, not its name.
+ *
+ * The source is only ever read (O_RDONLY), and must be a regular file: a
+ * FIFO, a directory or a device is refused by name (opened with O_NONBLOCK,
+ * so that a FIFO cannot hang the open).  Its size is known at open, and is
+ * at most SOURCE_MAX_SIZE, the largest file FAT32 can hold.
+ *
+ * Errors: source_open() fills err (give it SOURCE_ERR_MAX bytes: a zip
+ * without the file lists what it holds); later calls return a negative errno
+ * and source_error() says what happened, in words for a user.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SOURCE_MAX_SIZE UINT64_C(0xFFFFFFFF)   /* 4 GiB - 1 */
+#define SOURCE_ERR_MAX 2048
+
+struct source;
+
+struct source *source_open(const char *path, char *err, size_t errlen);
+void source_close(struct source *src);
+
+/* The bytes source_read() will deliver in all. */
+uint64_t source_size(const struct source *src);
+/* "path/UPDATE.APP", or "fw.zip:Firmware/dload/UPDATE.APP" */
+const char *source_describe(const struct source *src);
+const char *source_path(const struct source *src);
+bool source_is_zip(const struct source *src);
+/* The path inside the zip, or NULL for a plain file. */
+const char *source_zip_entry(const struct source *src);
+
+/*
+ * Read the next bytes in order.  Fills buf completely unless the end comes
+ * first; never delivers more than source_size() in all.  Returns the count,
+ * 0 at the end, or a negative errno (see source_error()): -ESTALE when the
+ * file changed while it was read (it shrank; a zip that reads as damaged
+ * because it is being rewritten), -EIO for a damaged zip (a wrong CRC-32,
+ * checked at the entry's last byte).  Use large buffers (1 MiB): a zip is
+ * decompressed into them directly.  Nothing is mapped: a file that shrinks
+ * is an error here, never a SIGBUS.
+ */
+ssize_t source_read(struct source *src, void *buf, size_t len);
+
+/* Back to the first byte (a zip is reopened and searched again). */
+int source_rewind(struct source *src);
+
+/*
+ * Whether the file (or the zip) is still the one opened: same device,
+ * inode, size, modification and change time.  1 unchanged, 0 changed
+ * (source_error() says how, as source_read() does for -ESTALE), or a
+ * negative errno.
+ */
+int source_unchanged(struct source *src);
+
+/*
+ * Record that the file changed, and how ("it was modified"), in the words
+ * source_error() then gives, as for a change seen here.  Returns -ESTALE.
+ */
+int source_note_changed(struct source *src, const char *how);
+
+/* The last error, or "" */
+const char *source_error(const struct source *src);
+
+#endif

@@ -1,0 +1,701 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "card/safety.h"
+#include "fat/fat.h"
+#include "fat/format.h"
+#include "fat/partition.h"
+#include "fat/volume.h"
+#include "firmware/scan.h"
+#include "firmware/source.h"
+#include "lib/exitcodes.h"
+#include "lib/interrupt.h"
+#include "lib/strutils.h"
+#include "pipeline/copy.h"
+#include "pipeline/prepare.h"
+
+#define TMP_PATH	DLOAD_DIR "/" DLOAD_TMPFILE
+#define FINAL_PATH	DLOAD_DIR "/" DLOAD_FILE
+/* The file starts on an erase-block boundary, for the card's sake. */
+#define FILE_ALIGN	((uint64_t)LAYOUT_BU_SECTORS * LAYOUT_SECTOR)
+
+const char *prepare_phase_name(enum prepare_phase p)
+{
+	static const char *const names[PHASE_COUNT] = {
+		"open", "wipe", "probe", "partition", "format", "write", "readback", "finish"
+	};
+
+	return p < PHASE_COUNT ? names[p] : "?";
+}
+
+static int fail(struct prepare_run *r, int code, const char *advice, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(struct prepare_run *r, int code, const char *advice, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+	xstrncpy(r->advice, advice ? advice : "", sizeof(r->advice));
+	r->exit_code = code;
+	return code;
+}
+
+static double mib(uint64_t bytes)
+{
+	return (double)bytes / (1024.0 * 1024.0);
+}
+
+#define NO_OFFSET UINT64_MAX
+
+/* " at 120 MiB", or nothing when the place is not known. */
+static const char *where(uint64_t off, char *buf, size_t len)
+{
+	if (off == NO_OFFSET)
+		buf[0] = '\0';
+	else
+		snprintf(buf, len, " at %.0f MiB", mib(off));
+	return buf;
+}
+
+/* An image file that could not grow: its file system's fault, not the card's. */
+static int host_full(struct prepare_run *r, int err)
+{
+	if (err == EFBIG)
+		return fail(r, EXIT_WRITE_ERROR, "Put the image on a file system that allows "
+			    "larger files (ext4, xfs), or make it smaller (--size).",
+			    "%s is larger than its file system allows: %s", r->card.path,
+			    strerror(err));
+	return fail(r, EXIT_WRITE_ERROR, "Free some space there (a sparse image needs about "
+		    "as much as UPDATE.APP), or put the image on another file system.",
+		    "the file system that holds %s is full: %s", r->card.path, strerror(err));
+}
+
+/* An I/O error of the card, told apart: gone, failing, or an image whose
+ * file system is full. */
+static int card_io_failure(struct prepare_run *r, int err, uint64_t off, bool writing)
+{
+	char at[32];
+	int full = writing ? card_host_full(&r->card, err) : 0;
+
+	where(off, at, sizeof(at));
+	if (full)
+		return host_full(r, full);
+	if (card_errno_vanished(err) || card_gone(&r->card))
+		return fail(r, EXIT_VANISHED,
+			    "Check the reader and the card's contacts, insert it again and rerun.",
+			    "the card went away%s (unplugged, or the reader reset)", at);
+	if (writing)
+		return fail(r, EXIT_WRITE_ERROR,
+			    "The card is faulty or worn: use another card (or try another reader).",
+			    "the card failed while writing%s: %s", at, strerror(err));
+	return fail(r, EXIT_READ_ERROR,
+		    "The card is faulty or worn: use another card (or try another reader).",
+		    "the card failed while reading%s: %s", at, strerror(err));
+}
+
+/* batch's main thread reads the phase of a card it gives up on. */
+static void enter(struct prepare_run *r, enum prepare_phase p)
+{
+	__atomic_store_n(&r->phase, p, __ATOMIC_RELAXED);
+}
+
+static int cancelled(struct prepare_run *r)
+{
+	return cancel_requested(r->cancel);
+}
+
+#define KEEP_SOURCE "Keep the file unchanged while dloadcard runs, and run prepare again."
+
+/*
+ * The source failed while it was read (during: "while it was copied to the
+ * card"): if it changed, say so, with the code of a changed source.
+ */
+static int source_failed(struct prepare_run *r, struct source *src,
+			 const struct prepare_source *ps, const char *during, int err)
+{
+	if (err == ESTALE || source_unchanged(src) == 0)
+		return fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE, "%s, %s", source_error(src), during);
+	return fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE, "%s could not be read %s: %s", ps->path,
+		    during, *source_error(src) ? source_error(src) : strerror(err));
+}
+
+static int interrupted(struct prepare_run *r)
+{
+	return fail(r, EXIT_INTERRUPTED, "Run prepare again to make the card.",
+		    "interrupted during %s", prepare_phase_name(r->phase));
+}
+
+static void note(struct prepare_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(struct prepare_run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->nnotes == PREPARE_MAX_NOTES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->notes[r->nnotes++], sizeof(r->notes[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* The rules, the open, then what the card's size allows. */
+static int open_card(struct prepare_run *r, const char *target, const struct prepare_opts *o,
+		     const struct prepare_source *ps)
+{
+	struct safety_target t = {
+		.flags = o->safety_flags | SAFETY_ERASE,
+		.create_size = o->create_size,
+		.source = ps->path,
+	};
+	struct card_identity source;
+	struct safety_result sr;
+	char size[48], asked[48];
+
+	if (identity_of_path(&r->root, ps->path, &source) == 0)
+		t.source_id = &source;
+	if (safety_open_card(&r->root, &r->card, target, &t, &sr) != SAFE_OK)
+		return fail(r, EXIT_REFUSED, NULL, "%s", sr.reason);
+	r->card_open = true;
+	xstrncpy(r->holds, sr.holds, sizeof(r->holds));
+	if (sr.forced)
+		note(r, "%s holds %s: erased all the same (--force)", target, sr.holds);
+	if (o->create_size && !r->card.created && o->create_size != r->card.size)
+		note(r, "%s already exists, of %s: --size %s is for a new file, and is not used",
+		     target, size_to_human(r->card.size, size, sizeof(size)),
+		     size_to_human(o->create_size, asked, sizeof(asked)));
+	return 0;
+}
+
+int prepare_open(struct prepare_run *r, const char *target, const struct prepare_opts *o,
+		 const struct prepare_source *ps, struct progress *pg,
+		 volatile sig_atomic_t *cancel)
+{
+	char have[48], need[48], used[48];
+	bool size_unused;
+	uint64_t min;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->opts = o;
+	r->pg = pg;
+	r->cancel = cancel;
+	enter(r, PHASE_OPEN);
+	sysroot_init(&r->root, o->sysroot);
+
+	rc = open_card(r, target, o, ps);
+	if (rc)
+		return rc;
+	size_unused = o->create_size && !r->card.created && o->create_size != r->card.size;
+	if (r->card.blockdev)
+		identity_read(&r->root, r->card.name, &r->id);
+	if (r->card.sector_size != LAYOUT_SECTOR)
+		return fail(r, EXIT_REFUSED, NULL,
+			    "%s has %u-byte sectors: only 512-byte sectors are supported",
+			    target, r->card.sector_size);
+
+	size_to_human_both(r->card.size, have, sizeof(have));
+	min = layout_min_card(ps->size);
+	size_to_human_both(min, need, sizeof(need));
+	if (layout_compute(r->card.size, &r->layout) != 0 ||
+	    layout_max_file(&r->layout) < ps->size)
+		return fail(r, EXIT_REFUSED, NULL,
+			    "%s is too small: it holds %s, and this UPDATE.APP needs a card of "
+			    "at least %s%s", target, have, need,
+			    size_unused ? " (--size is for a new file: remove this one first, or "
+			    "give another name)" : "");
+	if (layout_capped(&r->layout))
+		note(r, "only the first %s of %s's %s are used: an MBR partition ends within "
+		     "2 TiB, and the device needs an MBR",
+		     size_to_human(layout_used_bytes(&r->layout), used, sizeof(used)), target,
+		     size_to_human(r->card.size, have, sizeof(have)));
+	content_probe(r->card.fd, r->card.size, &r->before);
+	return 0;
+}
+
+/*
+ * Fake cards keep a fraction of what they announce and wrap or drop the
+ * rest: a file written past the real size would overwrite the FAT it needs.
+ * The card was just wiped and is rewritten next, so the probe may write
+ * anywhere on it.
+ */
+static int check_capacity(struct prepare_run *r)
+{
+	struct probe_opts po = { .pg = r->pg, .cancel = r->cancel };
+	struct timespec t;
+	char what[512];
+	int full;
+
+	enter(r, PHASE_PROBE);
+	time_now(&t);
+	progress_note(r->pg, "Probing the card's real capacity");
+	probe_card(&r->card, &po, &r->probe);
+	r->probed = true;
+	r->seconds[PHASE_PROBE] = elapsed_since(&t);
+	probe_describe(&r->probe, what, sizeof(what));
+	/* An image whose file system filled up reads as a damaged card. */
+	full = r->probe.verdict != PROBE_GOOD && r->probe.verdict != PROBE_CANCELLED &&
+	       r->probe.err_write ? card_host_full(&r->card, r->probe.err) : 0;
+	if (full)
+		return host_full(r, full);
+	switch (r->probe.verdict) {
+	case PROBE_GOOD:
+		return 0;
+	case PROBE_FAKE:
+		return fail(r, EXIT_FAKE_CAPACITY,
+			    "This card is fake: return it, and use another card.",
+			    "the card is fake: it %s", what);
+	case PROBE_DAMAGED:
+		return fail(r, EXIT_PROBE_DAMAGED, "Use another card (or try another reader).",
+			    "the card loses or alters data: %s", what);
+	case PROBE_CANCELLED:
+		return interrupted(r);
+	case PROBE_IO_ERROR:
+	case PROBE_VANISHED:
+		break;
+	}
+	return card_io_failure(r, r->probe.err, r->probe.err_off, r->probe.err_write);
+}
+
+/* A step done by libfdisk, mtools or fat.c failed, saying why in err; rc is
+ * its -errno, -EIO when a tool failed, or 0 when it says nothing of the
+ * host's file system. */
+static int step_failure(struct prepare_run *r, int rc, const char *err)
+{
+	int full = card_host_full(&r->card, rc == -EIO ? 0 : -rc);
+
+	if (full)
+		return host_full(r, full);
+	if (card_gone(&r->card))
+		return card_io_failure(r, ENODEV, NO_OFFSET, true);
+	return fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", err);
+}
+
+static int write_layout(struct prepare_run *r)
+{
+	char err[512], csize[16];
+	int rc;
+
+	enter(r, PHASE_WIPE);
+	progress_note(r->pg, "Erasing old partition tables and file systems");
+	r->card_touched = true;
+	rc = content_wipe(r->card.fd, r->card.size, err, sizeof(err));
+	if (rc < 0)
+		return card_io_failure(r, -rc, NO_OFFSET, true);
+	if (cancelled(r))
+		return interrupted(r);
+	if (!r->opts->no_probe) {
+		rc = check_capacity(r);
+		if (rc)
+			return rc;
+	}
+
+	enter(r, PHASE_PARTITION);
+	progress_note(r->pg, "Writing the partition table (MBR, FAT32 partition at 4 MiB)");
+	rc = partition_write_mbr(r->card.fd, r->card.path, &r->layout, r->disk_id, err, sizeof(err));
+	if (rc)
+		return step_failure(r, rc, err);
+	if (cancelled(r))
+		return interrupted(r);
+
+	enter(r, PHASE_FORMAT);
+	progress_note(r->pg, "Formatting FAT32 (label %s, %s clusters) and creating " DLOAD_DIR "/",
+		      r->opts->label, size_to_human(layout_cluster_bytes(&r->layout), csize, sizeof(csize)));
+	rc = format_fat32(&r->card, &r->layout, r->opts->label, r->volume_id, err, sizeof(err));
+	if (!rc && cancelled(r))
+		return interrupted(r);
+	if (!rc)
+		rc = format_create_empty(&r->card, &r->layout, TMP_PATH, err, sizeof(err));
+	if (rc)
+		return step_failure(r, rc, err);
+	r->temp_created = true;
+	return cancelled(r) ? interrupted(r) : 0;
+}
+
+/* Give dload/UPDATE.TMP its clusters, contiguous from a 4 MiB boundary. */
+static int allocate_file(struct prepare_run *r, uint64_t size)
+{
+	const struct sd_layout *l = &r->layout;
+	struct fat_extent ext;
+	struct fat_vol *vol;
+	char err[512];
+	int rc;
+
+	rc = volume_open(&r->card, false, l->part_start * LAYOUT_SECTOR,
+			 l->part_sectors * LAYOUT_SECTOR, &vol, err, sizeof(err));
+	if (rc)
+		return fail(r, EXIT_WRITE_ERROR, "Use another card.",
+			    "the new file system does not read back: %s", err);
+	rc = fat_alloc_contiguous(vol, TMP_PATH, size, FILE_ALIGN, &ext);
+	if (rc) {
+		snprintf(err, sizeof(err), "cannot allocate room for UPDATE.APP: %s",
+			 fat_errmsg(vol));
+		step_failure(r, 0, err);	/* fat.c's errno is the volume's, not the host's */
+	}
+	fat_close(vol);
+	if (rc)
+		return r->exit_code;
+	if (fsync(r->card.fd) != 0 && errno != EINVAL)
+		return card_io_failure(r, errno, NO_OFFSET, true);
+	r->file_card_off = size ? ext.card_off : 0;
+	return 0;
+}
+
+static int write_file(struct prepare_run *r, struct source *src, const struct prepare_source *ps)
+{
+	EVP_MD_CTX *sha = NULL;
+	struct copy_job job = {
+		.card = &r->card,
+		.card_off = r->file_card_off,
+		.length = ps->size,
+		.src = src,
+		.pg = r->pg,
+		.cancel = r->cancel,
+	};
+	unsigned int mdlen;
+	int rc = 0;
+
+	enter(r, PHASE_WRITE);
+	/* Hash while writing unless the check pass already did. */
+	if (!ps->have_sha256) {
+		sha = EVP_MD_CTX_new();
+		if (!sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1) {
+			EVP_MD_CTX_free(sha);
+			return fail(r, EXIT_ERROR, NULL, "cannot set up SHA-256");
+		}
+		job.sha256 = sha;
+	}
+	switch (copy_to_card(&job)) {
+	case COPY_OK:
+		break;
+	case COPY_WRITE_ERROR:
+		progress_end(r->pg, "failed");
+		rc = card_io_failure(r, job.err, job.err_card_off, true);
+		break;
+	case COPY_SOURCE_ERROR:
+		progress_end(r->pg, "failed");
+		rc = source_failed(r, src, ps, "while it was copied to the card", job.err);
+		break;
+	case COPY_CANCELLED:
+		progress_end(r->pg, "interrupted");
+		rc = interrupted(r);
+		break;
+	}
+	if (sha) {
+		EVP_DigestFinal_ex(sha, r->sha256, &mdlen);
+		EVP_MD_CTX_free(sha);
+	} else {
+		memcpy(r->sha256, ps->sha256, sizeof(r->sha256));
+	}
+	if (rc)
+		return rc;
+	progress_end(r->pg, "done");
+	if (source_unchanged(src) != 1)
+		return source_failed(r, src, ps, "while it was copied to the card", ESTALE);
+	return 0;
+}
+
+static void describe_diff(struct prepare_run *r)
+{
+	const struct diff_report *d = &r->diff;
+
+	if (!d->n) {
+		fail(r, EXIT_MISMATCH, "Try another reader, then another card.",
+		     "the copy read back from the card differs from UPDATE.APP");
+		return;
+	}
+	fail(r, EXIT_MISMATCH,
+	     "The card (or the reader) gives back other bytes than it was given: "
+	     "it is faulty or fake; try another reader, then another card.",
+	     "the card gave back other bytes: %" PRIu64 " bytes differ in %zu range%s, the first "
+	     "at byte %" PRIu64 " of UPDATE.APP (card offset %" PRIu64 ", %.1f MiB)",
+	     d->bytes, d->total_ranges, d->total_ranges == 1 ? "" : "s",
+	     d->ranges[0].file_off, d->ranges[0].card_off, mib(d->ranges[0].card_off));
+}
+
+static void on_rehash(void *arg, uint64_t done, uint64_t total)
+{
+	(void)total;
+	progress_update(arg, done);
+}
+
+/*
+ * Did the source change since it was written?  Its times first; then, since
+ * a writer can keep those, its SHA-256 against the one written.  true with
+ * source_error() set to say how.
+ */
+static bool source_changed(struct prepare_run *r, struct source *src,
+			   const struct prepare_source *ps)
+{
+	struct scan_opts so = {
+		.what = SCAN_SHA256,
+		.progress = on_rehash,
+		.progress_arg = r->pg,
+		.cancel = r->cancel,
+	};
+	struct scan_result res;
+	char err[256];
+	bool differs;
+
+	if (source_unchanged(src) != 1)
+		return true;
+	if (source_rewind(src) != 0)
+		return false;
+	progress_begin(r->pg, "Checking whether the source changed", ps->size);
+	if (scan_source(src, &so, &res, err, sizeof(err)) != 0) {
+		progress_end(r->pg, "failed");
+		return source_unchanged(src) != 1;
+	}
+	differs = memcmp(res.sha256, r->sha256, sizeof(res.sha256)) != 0;
+	scan_result_free(&res);
+	progress_end(r->pg, differs ? "it changed" : "unchanged");
+	if (differs)
+		source_note_changed(src, "its content is no longer what was written");
+	return differs;
+}
+
+/*
+ * Read the file back from the card and compare it with the source.  A plain
+ * file is compared byte for byte as it is read again: that proves the card
+ * holds exactly the source's bytes (so their SHA-256 too) at a fraction of
+ * the CPU of hashing, and says at once where they differ.  A zip would have
+ * to be inflated again, dearer than hashing: its copy is hashed instead.
+ */
+static int read_back(struct prepare_run *r, struct source *src, const struct prepare_source *ps)
+{
+	struct card_extent ext = { 0, r->file_card_off, ps->size };
+	struct readback_job job = {
+		.card = &r->card,
+		.ext = &ext,
+		.n_ext = ps->size ? 1 : 0,
+		.length = ps->size,
+		.pg = r->pg,
+		.label = "Reading back",
+		.cancel = r->cancel,
+	};
+	bool compare = !source_is_zip(src);
+	enum readback_status st;
+	int rc;
+
+	enter(r, PHASE_READBACK);
+	/* Everything on the card, nothing in memory: flush and drop caches. */
+	rc = card_flush(&r->card);
+	if (rc)
+		return card_io_failure(r, -rc, NO_OFFSET, true);
+	if (compare && source_rewind(src) != 0)
+		return fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE,
+			    "%s cannot be read again: %s", ps->path, source_error(src));
+	st = compare ? readback_compare(&job, src, &r->diff) : readback_hash(&job);
+	switch (st) {
+	case READBACK_OK:
+		break;
+	case READBACK_READ_ERROR:
+		progress_end(r->pg, "failed");
+		return card_io_failure(r, job.err, job.err_card_off, false);
+	case READBACK_CANCELLED:
+		progress_end(r->pg, "interrupted");
+		return interrupted(r);
+	case READBACK_SOURCE_ERROR:
+		progress_end(r->pg, "failed");
+		return source_failed(r, src, ps, "while the card's copy was compared with it",
+				     job.err);
+	}
+	if (compare ? r->diff.bytes == 0 : memcmp(job.sha256, r->sha256, 32) == 0) {
+		/* Identical bytes, identical SHA-256. */
+		memcpy(r->card_sha256, compare ? r->sha256 : job.sha256, sizeof(r->card_sha256));
+		r->card_sha_known = true;
+		r->readback_compared = compare;
+		progress_end(r->pg, compare ? "identical, byte for byte" : "SHA-256 matches");
+		return 0;
+	}
+	progress_end(r->pg, "MISMATCH");
+	/* The bytes compared were the source's as it is now: the card is at
+	 * fault only if they are still those that were written. */
+	if (compare && source_changed(r, src, ps))
+		return source_failed(r, src, ps, "while the card's copy was compared with it",
+				     ESTALE);
+	if (!compare) {
+		memcpy(r->card_sha256, job.sha256, sizeof(r->card_sha256));
+		r->card_sha_known = true;
+		/* Say where: inflate the zip again and compare. */
+		if (source_rewind(src) == 0) {
+			job.want_sha256 = false;
+			job.label = "Locating differences";
+			readback_compare(&job, src, &r->diff);
+		}
+	}
+	describe_diff(r);
+	return r->exit_code;
+}
+
+/* Rename, then read the directory back from the card to see it there. */
+static int finish(struct prepare_run *r, uint64_t size)
+{
+	const struct sd_layout *l = &r->layout;
+	struct fat_dirent de;
+	struct fat_vol *vol;
+	uint64_t off = 0;
+	char err[512];
+	int rc;
+
+	enter(r, PHASE_FINISH);
+	/* From here, a failure must take the name away again (prepare_write). */
+	r->final_named = true;
+	rc = format_rename(&r->card, l, TMP_PATH, FINAL_PATH, err, sizeof(err));
+	if (rc)
+		return step_failure(r, rc, err);
+	r->temp_created = false;
+	rc = card_flush(&r->card);
+	if (rc)
+		return card_io_failure(r, -rc, NO_OFFSET, true);
+	rc = volume_open(&r->card, true, l->part_start * LAYOUT_SECTOR,
+			 l->part_sectors * LAYOUT_SECTOR, &vol, err, sizeof(err));
+	if (rc)
+		return fail(r, EXIT_MISMATCH, "Use another card.",
+			    "the file system does not read back from the card: %s", err);
+	rc = fat_lookup(vol, FINAL_PATH, &de, NULL, 0);
+	if (!rc && size)
+		rc = fat_map_offset(vol, &de, 0, &off);
+	fat_close(vol);
+	if (rc || de.size != size || off != r->file_card_off)
+		return fail(r, EXIT_MISMATCH, "Use another card.",
+			    "the card does not show " FINAL_PATH " as written");
+	/* Stopped while renaming: an interrupted run never leaves a card that
+	 * looks made, so the name is taken back (prepare_write). */
+	if (cancelled(r))
+		return interrupted(r);
+	r->verified = true;
+
+	rc = card_reread_partitions(&r->card);
+	if (rc && rc != -EINVAL)
+		progress_note(r->pg, "warning: the system did not re-read the partition table "
+			      "(%s); remove and insert the card to see it", strerror(-rc));
+	return 0;
+}
+
+/* After a failed rename or its failed confirmation: is the name gone? */
+static bool final_name_absent(struct prepare_run *r)
+{
+	const struct sd_layout *l = &r->layout;
+	struct fat_dirent de;
+	struct fat_vol *vol;
+	char err[256];
+	bool absent;
+
+	if (volume_open(&r->card, false, l->part_start * LAYOUT_SECTOR,
+			l->part_sectors * LAYOUT_SECTOR, &vol, err, sizeof(err)) != 0)
+		return false;
+	absent = fat_lookup(vol, FINAL_PATH, &de, NULL, 0) == -ENOENT;
+	fat_close(vol);
+	return absent;
+}
+
+int prepare_write(struct prepare_run *r, struct source *src, const struct prepare_source *ps)
+{
+	struct timespec t;
+	char err[256];
+	int rc;
+
+	if (getrandom(&r->disk_id, sizeof(r->disk_id), 0) != sizeof(r->disk_id) ||
+	    getrandom(&r->volume_id, sizeof(r->volume_id), 0) != sizeof(r->volume_id))
+		r->disk_id = r->volume_id = 0x44c0ad00u;
+
+	time_now(&t);
+	rc = cancelled(r) ? interrupted(r) : write_layout(r);
+	if (!rc)
+		rc = allocate_file(r, ps->size);
+	r->seconds[PHASE_FORMAT] = elapsed_since(&t) - r->seconds[PHASE_PROBE];
+	time_now(&t);
+	if (!rc)
+		rc = write_file(r, src, ps);
+	r->seconds[PHASE_WRITE] = elapsed_since(&t);
+	time_now(&t);
+	if (!rc)
+		rc = read_back(r, src, ps);
+	r->seconds[PHASE_READBACK] = elapsed_since(&t);
+	time_now(&t);
+	if (!rc && cancelled(r))
+		rc = interrupted(r);
+	if (!rc)
+		rc = finish(r, ps->size);
+	r->seconds[PHASE_FINISH] = elapsed_since(&t);
+
+	/* A card that failed must not look ready: no UPDATE.APP that was not
+	 * confirmed on the card, and no UPDATE.TMP left either. */
+	if (rc && r->final_named && !r->verified) {
+		format_delete(&r->card, &r->layout, FINAL_PATH, err, sizeof(err));
+		r->final_named = !final_name_absent(r);
+		r->final_removed = !r->final_named;
+	}
+	if (rc && r->temp_created &&
+	    format_delete(&r->card, &r->layout, TMP_PATH, err, sizeof(err)) == 0) {
+		r->temp_created = false;
+		r->temp_removed = true;
+	}
+	return rc;
+}
+
+void prepare_close(struct prepare_run *r)
+{
+	/* A file made for a run that never wrote it: as if never asked. */
+	if (r->card_open && !r->card_touched)
+		card_discard(&r->card);
+	if (r->card_open)
+		card_close(&r->card);
+	r->card_open = false;
+}
+
+const char *prepare_card_state(const struct prepare_run *r)
+{
+	if (r->verified)
+		return "the card is ready: dload/UPDATE.APP is written and verified";
+	if (r->final_named)
+		return "dload/UPDATE.APP could not be confirmed on the card, nor removed: "
+		       "do not use this card";
+	if (!r->card_touched)
+		return "nothing was written to the card";
+	if (r->temp_created)
+		return "the card has no UPDATE.APP (a partial dload/UPDATE.TMP remains, which the "
+		       "device ignores); it will not start an update";
+	if (r->temp_removed)
+		return "the card has no UPDATE.APP (the partial dload/UPDATE.TMP was removed); it "
+		       "will not start an update";
+	if (r->final_removed)
+		return "the card has no UPDATE.APP (the copy just named so was removed again); it "
+		       "will not start an update";
+	return "the card has no UPDATE.APP and will not start an update";
+}
+
+const char *prepare_state_at(enum prepare_phase phase)
+{
+	switch (phase) {
+	case PHASE_OPEN:
+		return "nothing was written to the card";
+	case PHASE_WIPE:
+	case PHASE_PROBE:
+	case PHASE_PARTITION:
+		return "the card has no UPDATE.APP and will not start an update; what it held "
+		       "is partly erased";
+	case PHASE_FORMAT:
+	case PHASE_WRITE:
+	case PHASE_READBACK:
+		return "the card has no UPDATE.APP (a partial dload/UPDATE.TMP may remain, which "
+		       "the device ignores); it will not start an update";
+	case PHASE_FINISH:
+	case PHASE_COUNT:
+		break;
+	}
+	return "if the card shows dload/UPDATE.APP, that file was read back and verified; "
+	       "otherwise it has none (the file is named so only once verified)";
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef DLOADCARD_PIPELINE_PREPARE_H
+#define DLOADCARD_PIPELINE_PREPARE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "card/card.h"
+#include "card/content.h"
+#include "card/identity.h"
+#include "card/probe.h"
+#include "card/sysfs.h"
+#include "fat/format.h"
+#include "fat/layout.h"
+#include "lib/progress.h"
+#include "pipeline/readback.h"
+
+/*
+ * The prepare pipeline for one card, in the order it runs:
+ *
+ *   prepare_open   safety rules, exclusive open and lock, layout, room
+ *   (the caller shows what will be erased and asks)
+ *   prepare_write  wipe, probe the capacity, partition, format, dload/,
+ *                  write UPDATE.TMP,
+ *                  flush, read back past the cache, compare, rename to
+ *                  UPDATE.APP, check the rename on the card, re-read the
+ *                  partition table
+ *   prepare_close  release the card
+ *
+ * No step prints except through the progress reporter, so that batch can
+ * run one pipeline per card.
+ */
+struct source;
+
+struct prepare_opts {
+	char label[FORMAT_LABEL_MAX + 1];	/* volume label as written, "DLOAD" */
+	uint64_t create_size;		/* create an image file this big if missing */
+	unsigned safety_flags;		/* SAFETY_ALLOW_FIXED, SAFETY_FORCE */
+	bool no_probe;			/* skip the capacity probe */
+	const char *sysroot;		/* --sysroot, or NULL */
+};
+
+/* The source, checked once, shared by every card of a batch. */
+struct prepare_source {
+	const char *path;		/* never the card, under any name (safety.h) */
+	uint64_t size;
+	bool have_sha256;		/* known before writing (check pass) */
+	unsigned char sha256[32];
+};
+
+enum prepare_phase {
+	PHASE_OPEN,
+	PHASE_WIPE,
+	PHASE_PROBE,
+	PHASE_PARTITION,
+	PHASE_FORMAT,
+	PHASE_WRITE,
+	PHASE_READBACK,
+	PHASE_FINISH,
+	PHASE_COUNT
+};
+
+/* What the user is told before the card is erased, beside what it holds. */
+#define PREPARE_MAX_NOTES 3
+
+struct prepare_run {
+	const struct prepare_opts *opts;
+	struct progress *pg;
+	volatile sig_atomic_t *cancel;
+	struct sysroot root;
+	struct card card;
+	bool card_open;
+	struct disk_identity id;	/* block devices only */
+	struct card_content before;	/* what the card held */
+	char holds[160];		/* an existing image file: what it holds, in words */
+	char notes[PREPARE_MAX_NOTES][256];	/* a file that was no disk image (--force),
+						 * --size not used, the 2 TiB limit */
+	size_t nnotes;
+	struct sd_layout layout;
+	uint32_t disk_id, volume_id;
+
+	/* Result */
+	int exit_code;			/* EXIT_* */
+	enum prepare_phase phase;	/* where it stopped */
+	char error[512];		/* one line: what went wrong */
+	char advice[256];		/* one line: what to do */
+	bool card_touched;		/* anything written yet */
+	bool temp_created;		/* dload/UPDATE.TMP exists */
+	bool temp_removed;		/* ... existed, and was removed after a failure */
+	bool final_named;		/* the rename to UPDATE.APP was attempted */
+	bool final_removed;		/* ... and taken back after a failure */
+	unsigned char sha256[32];	/* of the source, as written */
+	unsigned char card_sha256[32];	/* of what was read back from the card */
+	bool card_sha_known;		/* card_sha256 is set */
+	bool readback_compared;		/* ... proven by comparing every byte */
+	bool verified;			/* the two are equal, and renamed */
+	uint64_t file_card_off;
+	struct diff_report diff;
+	bool probed;
+	struct probe_result probe;	/* the capacity probe, when it ran */
+	double seconds[PHASE_COUNT];
+};
+
+const char *prepare_phase_name(enum prepare_phase p);
+
+/*
+ * 0, or the exit code with r->error set.  Nothing is written; an image file
+ * it created is removed again by prepare_close unless the card was written.
+ */
+int prepare_open(struct prepare_run *r, const char *target, const struct prepare_opts *o,
+		 const struct prepare_source *ps, struct progress *pg,
+		 volatile sig_atomic_t *cancel);
+
+/* 0, or the exit code with r->error and r->advice set.  src is at its start. */
+int prepare_write(struct prepare_run *r, struct source *src, const struct prepare_source *ps);
+
+void prepare_close(struct prepare_run *r);
+
+/* What the card holds now, in words, after a failure ("no UPDATE.APP ..."). */
+const char *prepare_card_state(const struct prepare_run *r);
+
+/* What a card left in this phase may hold, when the run could not finish
+ * its failure's cleanup (a stall, an abandoned stop). */
+const char *prepare_state_at(enum prepare_phase phase);
+
+#endif

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef DLOADCARD_STATION_SHOPLOG_H
+#define DLOADCARD_STATION_SHOPLOG_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "lib/json.h"
+
+/*
+ * batch --log FILE: the shop's record, one JSON object per line and per card.
+ * Opened with O_APPEND, so that several stations (or runs) can share a file;
+ * each line goes out in one write(2) and is fsync'ed before the card is
+ * reported done, so that a power cut never leaves a card without its line.
+ * Safe to call from several threads.
+ */
+struct shoplog;
+
+/* NULL with err set when the file cannot be opened for appending. */
+struct shoplog *shoplog_open(const char *path, char *err, size_t errlen);
+void shoplog_close(struct shoplog *log);
+
+/*
+ * Append one line: fill writes the members of one object (json_open and
+ * json_close are done here).  0, or -errno with the reason in err.
+ */
+int shoplog_write(struct shoplog *log, void (*fill)(struct json *j, void *arg), void *arg,
+		  char *err, size_t errlen);
+
+/* "2026-11-05T14:03:12+01:00": local time with its offset. */
+char *shoplog_time(time_t t, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "lib/strutils.h"
+#include "lib/xalloc.h"
+#include "station/view.h"
+
+#define REDRAW_SECONDS	0.1
+#define BAR_WIDTH	20
+#define NAME_WIDTH	12
+
+void view_init(struct view *v, FILE *out, bool quiet)
+{
+	memset(v, 0, sizeof(*v));
+	pthread_mutex_init(&v->lock, NULL);
+	v->out = out;
+	v->quiet = quiet;
+	v->tty = out && isatty(fileno(out));
+}
+
+static unsigned term_width(struct view *v)
+{
+	struct winsize ws;
+
+	if (ioctl(fileno(v->out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
+		return ws.ws_col;
+	return 80;
+}
+
+/* Back to the first line of the live block, and clear from there down. */
+static void clear_block(struct view *v)
+{
+	if (!v->drawn)
+		return;
+	fprintf(v->out, "\033[%uA\r\033[J", v->drawn);
+	v->drawn = 0;
+}
+
+static void format_row(const struct view_row *r, char *buf, size_t len)
+{
+	char done[32], total[32], eta[16], bar[BAR_WIDTH + 1];
+	double secs, rate;
+	unsigned fill;
+
+	if (!r->bar) {
+		snprintf(buf, len, "%-*s %s", NAME_WIDTH, r->name, *r->text ? r->text : r->label);
+		return;
+	}
+	secs = elapsed_since(&r->start);
+	rate = secs > 0 ? (double)r->done / secs : 0;
+	fill = r->total ? (unsigned)((double)r->done / (double)r->total * BAR_WIDTH) : 0;
+	if (fill > BAR_WIDTH)
+		fill = BAR_WIDTH;
+	memset(bar, '#', fill);
+	memset(bar + fill, '.', BAR_WIDTH - fill);
+	bar[BAR_WIDTH] = '\0';
+	if (rate > 0 && r->total > r->done)
+		format_duration((double)(r->total - r->done) / rate, eta, sizeof(eta));
+	else
+		xstrncpy(eta, "-:--", sizeof(eta));
+	snprintf(buf, len, "%-*s %-20s [%s] %3u%%  %s / %s  %.1f MB/s  ETA %s", NAME_WIDTH,
+		 r->name, r->label, bar, r->total ? (unsigned)(r->done * 100 / r->total) : 0,
+		 size_to_human(r->done, done, sizeof(done)),
+		 size_to_human(r->total, total, sizeof(total)), rate / 1e6, eta);
+}
+
+/* Each line cut to the terminal's width: a wrapped line would throw the
+ * cursor arithmetic off. */
+static void draw_block(struct view *v)
+{
+	unsigned width = term_width(v);
+	char line[512];
+	size_t i;
+
+	for (i = 0; i < v->n; i++) {
+		format_row(v->rows[i], line, sizeof(line));
+		if (strlen(line) >= width)
+			line[width - 1] = '\0';
+		fprintf(v->out, "\r\033[K%s\n", line);
+	}
+	v->drawn = (unsigned)v->n;
+	time_now(&v->last_draw);
+	fflush(v->out);
+}
+
+static bool live(const struct view *v)
+{
+	return v->tty && !v->quiet;
+}
+
+/* Over the old lines rather than cleared first: no flicker.  What is left
+ * below (a row gone) is cleared after. */
+static void redraw(struct view *v)
+{
+	if (v->drawn)
+		fprintf(v->out, "\033[%uA", v->drawn);
+	draw_block(v);
+	fputs("\033[J", v->out);
+	fflush(v->out);
+}
+
+void view_finish(struct view *v)
+{
+	pthread_mutex_lock(&v->lock);
+	if (live(v)) {
+		clear_block(v);
+		fflush(v->out);
+	}
+	v->n = 0;
+	pthread_mutex_unlock(&v->lock);
+}
+
+void view_destroy(struct view *v)
+{
+	free(v->rows);
+	v->rows = NULL;
+	v->n = v->cap = 0;
+	pthread_mutex_destroy(&v->lock);
+}
+
+void view_row_init(struct view_row *row, const char *name)
+{
+	memset(row, 0, sizeof(*row));
+	xstrncpy(row->name, name, sizeof(row->name));
+}
+
+void view_show(struct view *v, struct view_row *row, const char *label)
+{
+	pthread_mutex_lock(&v->lock);
+	xstrncpy(row->label, label, sizeof(row->label));
+	row->text[0] = '\0';
+	row->bar = false;
+	if (!row->shown) {
+		if (v->n == v->cap) {
+			v->cap = v->cap ? 2 * v->cap : 8;
+			v->rows = xrealloc(v->rows, v->cap * sizeof(*v->rows));
+		}
+		v->rows[v->n++] = row;
+		row->shown = true;
+	}
+	if (live(v))
+		redraw(v);
+	else if (!v->quiet)
+		fprintf(v->out, "%s: %s\n", row->name, label);
+	pthread_mutex_unlock(&v->lock);
+}
+
+static void print_message(struct view *v, const char *fmt, va_list ap)
+{
+	if (live(v))
+		clear_block(v);
+	vfprintf(v->out, fmt, ap);
+	fputc('\n', v->out);
+	if (live(v))
+		draw_block(v);
+	fflush(v->out);
+}
+
+void view_hide(struct view *v, struct view_row *row, const char *fmt, ...)
+{
+	va_list ap;
+	size_t i;
+
+	pthread_mutex_lock(&v->lock);
+	for (i = 0; i < v->n; i++) {
+		if (v->rows[i] == row) {
+			memmove(v->rows + i, v->rows + i + 1, (v->n - i - 1) * sizeof(*v->rows));
+			v->n--;
+			break;
+		}
+	}
+	row->shown = false;
+	va_start(ap, fmt);
+	print_message(v, fmt, ap);
+	va_end(ap);
+	pthread_mutex_unlock(&v->lock);
+}
+
+void view_message(struct view *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&v->lock);
+	va_start(ap, fmt);
+	print_message(v, fmt, ap);
+	va_end(ap);
+	pthread_mutex_unlock(&v->lock);
+}
+
+/* Without a terminal: a line when a phase ends or says something. */
+static void plain_line(struct view *v, const struct view_row *row, const struct progress *p,
+		       enum progress_event ev)
+{
+	char size[32];
+	double secs;
+
+	if (ev == PROGRESS_NOTE) {
+		fprintf(v->out, "%s: %s\n", row->name, p->text);
+	} else if (ev == PROGRESS_END && p->total) {
+		secs = elapsed_since(&p->start);
+		fprintf(v->out, "%s: %s: %s (%s in %.1f s)\n", row->name, p->label, p->text,
+			size_to_human(p->done, size, sizeof(size)), secs);
+	} else if (ev == PROGRESS_END) {
+		fprintf(v->out, "%s: %s: %s\n", row->name, p->label, p->text);
+	} else {
+		return;
+	}
+	fflush(v->out);
+}
+
+void view_progress(struct view *v, struct view_row *row, const struct progress *p,
+		   enum progress_event ev)
+{
+	pthread_mutex_lock(&v->lock);
+	switch (ev) {
+	case PROGRESS_BEGIN:
+		xstrncpy(row->label, p->label, sizeof(row->label));
+		row->text[0] = '\0';
+		row->start = p->start;
+		row->total = p->total;
+		row->done = 0;
+		row->bar = true;
+		break;
+	case PROGRESS_UPDATE:
+		row->done = p->done;
+		break;
+	case PROGRESS_END:
+		row->bar = false;
+		snprintf(row->text, sizeof(row->text), "%s: %s", p->label, p->text);
+		break;
+	case PROGRESS_NOTE:
+		row->bar = false;
+		xstrncpy(row->label, p->text, sizeof(row->label));
+		xstrncpy(row->text, p->text, sizeof(row->text));
+		break;
+	}
+	if (!v->tty && !v->quiet)
+		plain_line(v, row, p, ev);
+	pthread_mutex_unlock(&v->lock);
+}
+
+void view_phase(struct view *v, const struct view_row *row, char *buf, size_t len)
+{
+	pthread_mutex_lock(&v->lock);
+	xstrncpy(buf, row->label, len);
+	pthread_mutex_unlock(&v->lock);
+}
+
+void view_tick(struct view *v)
+{
+	pthread_mutex_lock(&v->lock);
+	if (live(v) && v->n && elapsed_since(&v->last_draw) >= REDRAW_SECONDS)
+		redraw(v);
+	pthread_mutex_unlock(&v->lock);
+}
+
+int view_timeout(struct view *v)
+{
+	int ms = -1;
+
+	pthread_mutex_lock(&v->lock);
+	if (live(v) && v->n)
+		ms = (int)(REDRAW_SECONDS * 1000);
+	pthread_mutex_unlock(&v->lock);
+	return ms;
+}
