@@ -379,8 +379,7 @@ enum safety_refusal safety_open_card(const struct sysroot *root, struct card *c,
 	dev_t rdev = 0;
 	int rc;
 
-	memset(c, 0, sizeof(*c));
-	c->fd = c->dfd = -1;
+	card_init(c);
 	res->refusal = SAFE_OK;
 	res->reason[0] = res->holds[0] = '\0';
 	res->forced = false;
