@@ -451,27 +451,29 @@ static ssize_t request(struct fake *f, bool write, unsigned char *buf, size_t n,
 	return (ssize_t)n;
 }
 
-static ssize_t fake_pread(struct card *c, void *buf, size_t len, uint64_t off, bool direct)
+/* One request at a time, as a card serves them. */
+static ssize_t serve(struct card *c, bool write, void *buf, size_t len, uint64_t off,
+		     bool direct)
 {
 	struct fake *f = c->impl;
 	ssize_t n;
 
 	pthread_mutex_lock(&f->lock);
-	n = request(f, false, buf, len, off, direct);
+	n = request(f, write, buf, len, off, direct);
 	pthread_mutex_unlock(&f->lock);
 	return n;
 }
 
+static ssize_t fake_pread(struct card *c, void *buf, size_t len, uint64_t off, bool direct)
+{
+	return serve(c, false, buf, len, off, direct);
+}
+
+/* request() writes from buf, or from a copy of it (flip_write). */
 static ssize_t fake_pwrite(struct card *c, const void *buf, size_t len, uint64_t off,
 			   bool direct)
 {
-	struct fake *f = c->impl;
-	ssize_t n;
-
-	pthread_mutex_lock(&f->lock);
-	n = request(f, true, (void *)buf, len, off, direct);
-	pthread_mutex_unlock(&f->lock);
-	return n;
+	return serve(c, true, (void *)buf, len, off, direct);
 }
 
 static int fake_flush(struct card *c)
