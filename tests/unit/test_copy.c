@@ -185,8 +185,9 @@ static void stop_at_second(void *arg, enum fake_op op, uint64_t off, size_t len)
 
 	(void)off;
 	(void)len;
+	/* Atomically: the copy's threads read it. */
 	if ((op == FAKE_READ || op == FAKE_WRITE) && ++*n == 2)
-		stop = SIGINT;
+		__atomic_store_n(&stop, SIGINT, __ATOMIC_RELAXED);
 }
 
 static void test_cancel(void)

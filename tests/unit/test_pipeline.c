@@ -126,8 +126,9 @@ struct stopper {
 
 static void check_phase(struct stopper *s)
 {
+	/* Atomically: the copy's and the read-back's threads read it. */
 	if (s->at != PHASE_COUNT && __atomic_load_n(&s->r->phase, __ATOMIC_RELAXED) == s->at)
-		s->stop = SIGINT;
+		__atomic_store_n(&s->stop, SIGINT, __ATOMIC_RELAXED);
 }
 
 static void on_io(void *arg, enum fake_op op, uint64_t off, size_t len)
