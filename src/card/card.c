@@ -431,10 +431,11 @@ int card_host_full(struct card *c, int err)
 	return c->ops->host_full(c, err);
 }
 
+/* Atomically: the copy and the read-back fail from two threads at once. */
 static int record(struct card *c, int e, uint64_t off)
 {
-	c->last_errno = e;
-	c->last_offset = off;
+	__atomic_store_n(&c->last_errno, e, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->last_offset, off, __ATOMIC_RELAXED);
 	return -e;
 }
 
@@ -533,6 +534,16 @@ int card_flush(struct card *c)
 	return rc ? rc : card_reset(c);
 }
 
+int card_last_errno(const struct card *c)
+{
+	return __atomic_load_n(&c->last_errno, __ATOMIC_RELAXED);
+}
+
+uint64_t card_last_offset(const struct card *c)
+{
+	return __atomic_load_n(&c->last_offset, __ATOMIC_RELAXED);
+}
+
 int card_tool_fd(struct card *c)
 {
 	return c->ops->tool_fd(c);
@@ -562,5 +573,5 @@ bool card_errno_vanished(int e)
 
 bool card_gone(struct card *c)
 {
-	return card_errno_vanished(c->last_errno) || c->ops->gone(c);
+	return card_errno_vanished(card_last_errno(c)) || c->ops->gone(c);
 }

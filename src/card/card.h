@@ -59,8 +59,8 @@ struct card {
 	uint64_t size;		/* bytes */
 	unsigned sector_size;	/* logical sector size */
 	unsigned align;		/* O_DIRECT alignment of offset, length, buffer */
-	int last_errno;		/* errno of the last failed I/O */
-	uint64_t last_offset;	/* where it failed */
+	int last_errno;		/* errno of the last failed I/O (card_last_errno) */
+	uint64_t last_offset;	/* where it failed (card_last_offset) */
 };
 
 /* A run of a file's bytes on the card. */
@@ -126,8 +126,17 @@ int card_host_full(struct card *c, int err);
 void card_init(struct card *c);
 
 /* Full reads and writes at an offset; -errno on failure, recorded in c. */
+
 int card_pread(struct card *c, void *buf, size_t len, uint64_t off);
 int card_pwrite(struct card *c, const void *buf, size_t len, uint64_t off);
+
+/*
+ * The last failure and where it happened, read atomically: threads that
+ * share a card (the copy's writers, the read-back's readers) may fail at
+ * once, and then each finds one of the places where the card failed.
+ */
+int card_last_errno(const struct card *c);
+uint64_t card_last_offset(const struct card *c);
 
 /*
  * O_DIRECT transfers: off, len and buf aligned to c->align.  Falls back to
