@@ -25,7 +25,9 @@
 #include "tap.h"
 #include "unpriv.h"
 
-#define LEN (3 * MiB + 123)	/* an unaligned tail, written through the page cache */
+/* More than the copy's ring holds, so that a stop finds chunks left to
+ * feed; an unaligned tail, written through the page cache. */
+#define LEN (12 * MiB + 123)
 #define AT (8 * MiB)		/* the file's place on the card */
 #define BLK 4096
 
