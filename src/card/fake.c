@@ -373,6 +373,12 @@ static uint64_t flip(const struct fake_range *r, unsigned char *buf, size_t n, u
 	return to - from;
 }
 
+static void watch(const struct fake *f, enum fake_op op, uint64_t off, size_t n)
+{
+	if (f->m.on_io)
+		f->m.on_io(f->m.on_io_arg, op, off, n);
+}
+
 static int gone_errno(const struct fake *f)
 {
 	return f->m.vanish_errno ? f->m.vanish_errno : ENODEV;
@@ -411,8 +417,7 @@ static ssize_t request(struct fake *f, bool write, unsigned char *buf, size_t n,
 	size_t ok;
 	int rc;
 
-	if (m->on_io)
-		m->on_io(m->on_io_arg, write ? FAKE_WRITE : FAKE_READ, off, n);
+	watch(f, write ? FAKE_WRITE : FAKE_READ, off, n);
 	if (f->st.vanished)
 		return -gone_errno(f);
 	stall(f, off, n);
@@ -482,8 +487,7 @@ static int fake_flush(struct card *c)
 	int rc = 0;
 
 	pthread_mutex_lock(&f->lock);
-	if (f->m.on_io)
-		f->m.on_io(f->m.on_io_arg, FAKE_FLUSH, 0, 0);
+	watch(f, FAKE_FLUSH, 0, 0);
 	f->st.flushes++;
 	if (f->st.vanished)
 		rc = -gone_errno(f);
@@ -501,8 +505,7 @@ static int fake_reset(struct card *c)
 	int rc;
 
 	pthread_mutex_lock(&f->lock);
-	if (f->m.on_io)
-		f->m.on_io(f->m.on_io_arg, FAKE_RESET, 0, 0);
+	watch(f, FAKE_RESET, 0, 0);
 	f->st.resets++;
 	forget_all(f);
 	rc = card_reset(&f->lower);
