@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * src/fat.c against images made by mtools and dosfstools: geometry, names,
- * chains, contents, the allocation for prepare (checked with mtype, minfo,
- * mshowfat, fsck.fat and mren), deliberate faults, and other file systems.
+ * The FAT32 library (src/fat/) against images made by mtools and dosfstools:
+ * geometry, names, chains, contents, the allocation for prepare (checked
+ * with mtype, minfo, mshowfat, fsck.fat and mren), deliberate faults, and
+ * other file systems.
  * Tests that need a missing tool are skipped.  Images are sparse files in a
  * private temporary directory, removed at the end.
  */
@@ -18,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fat/alloc.h"
 #include "fat/fat.h"
 #include "tap.h"
 
@@ -290,7 +292,7 @@ static int gather_run(void *arg, const struct fat_extent *e)
 	return 0;
 }
 
-/* Does the file at path read (through fat.c) exactly as mtype prints it? */
+/* Does the file at path read (through the library) exactly as mtype prints it? */
 static bool same_as_mtype(struct fat_vol *v, struct fileio *f, const char *img,
 			  uint64_t off, const char *path, unsigned *runs)
 {
@@ -371,7 +373,7 @@ static bool same_as_mshowfat(struct fat_vol *v, const char *img, uint64_t off,
 		p[strcspn(p, "\n")] = '\0';
 	same = p && !strcmp(p, mine);
 	if (!same) {
-		diag("fat.c: \"%s\", mshowfat:", mine);
+		diag("src/fat: \"%s\", mshowfat:", mine);
 		diag_lines(p ? p : out);
 	}
 	free(out);
