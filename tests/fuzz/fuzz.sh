@@ -61,7 +61,8 @@ fi
 cp -R "$fuzzdir/corpus" "$TMP/corpus-updateapp"
 chmod -R u+w "$TMP/corpus-updateapp"
 fuzz fuzz_updateapp "$TMP/corpus-updateapp" \
-	"$fuzzdir/fuzz_updateapp.c" "$srcdir/firmware/updateapp.c" "$srcdir/firmware/crc16.c"
+	"$fuzzdir/fuzz_updateapp.c" "$srcdir"/firmware/updateapp{,_header,_names,_sniff}.c \
+	"$srcdir/firmware/crc16.c"
 
 mkdir -p "$TMP/corpus-fat"
 sh "$fuzzdir/fuzz_fat-seeds.sh" "$TMP/corpus-fat" >"$TMP/seeds.log" 2>&1 ||
