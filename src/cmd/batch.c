@@ -161,16 +161,16 @@ static int parse_args(int argc, char **argv, struct batch_args *a)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char why[256];
+	struct errmsg why;
 	int c, rc;
 
 	memset(a, 0, sizeof(*a));
 	write_args_init(&a->w);
 	a->poll = DEFAULT_POLL;
 	while ((c = getopt_long(argc, argv, WRITE_SHORTOPTS "wn:hV", longopts, NULL)) != -1) {
-		rc = write_args_parse(&a->w, c, optarg, why, sizeof(why));
+		rc = write_args_parse(&a->w, c, optarg, &why);
 		if (rc < 0)
-			cli_usage_error("batch", "%s", why);
+			cli_usage_error("batch", "%s", why.text);
 		if (rc > 0)
 			continue;
 		switch (c) {
@@ -223,7 +223,7 @@ static int report_source(const struct batch_args *a, const struct srccheck *sc)
 		json_open(&j, NULL);
 		json_str(&j, "command", "batch");
 		json_int(&j, "exit_code", sc->exit_code);
-		json_str(&j, "error", sc->error);
+		json_str(&j, "error", sc->error.text);
 		json_str(&j, "advice", *sc->advice ? sc->advice : NULL);
 		json_open_array(&j, "cards");
 		json_close_array(&j);
@@ -231,7 +231,7 @@ static int report_source(const struct batch_args *a, const struct srccheck *sc)
 		json_end(&j);
 		return sc->exit_code;
 	}
-	srccheck_print_failure(sc, "any card");
+	cli_print_source_failure(sc, "any card");
 	return sc->exit_code;
 }
 
@@ -342,6 +342,8 @@ static bool on_card(void *arg, const struct disk_info *d)
 	if (st->a->copies && good_cards(st->b) + batch_running(st->b) >= st->a->copies)
 		return false;
 	c = batch_add(st->b, d->path, d);
+	if (!c)
+		return false;	/* out of memory: asked again at the next scan */
 	view_message(st->view, "%s: new card: %s", c->name, c->ident);
 	batch_start(c);
 	return true;
@@ -594,8 +596,13 @@ static int run_cards(struct station *st)
 	sigset_t old;
 	size_t i, opened = 0;
 
-	for (i = 0; i < a->ntargets && !interrupt_signal; i++)
-		opened += batch_open(batch_add(st->b, a->targets[i], NULL)) == 0;
+	for (i = 0; i < a->ntargets && !interrupt_signal; i++) {
+		struct batch_card *c = batch_add(st->b, a->targets[i], NULL);
+
+		if (!c)
+			err(EXIT_ERROR, "%s", a->targets[i]);
+		opened += batch_open(c) == 0;
+	}
 	if (interrupt_signal)
 		return EXIT_INTERRUPTED;
 	if (opened && !confirm_cards(a, st))
@@ -614,10 +621,13 @@ static int run_watch(struct station *st)
 	struct watcher w;
 	sigset_t old;
 	size_t left;
+	int rc;
 
 	if (!confirm_watch(st->a))
 		return not_confirmed("the watch did not start");
-	left = watch_open(&w, st->a->w.opts.sysroot, st->a->present);
+	rc = watch_open(&w, st->a->w.opts.sysroot, st->a->present, &left);
+	if (rc)
+		errx(EXIT_ERROR, "cannot read the disks to watch: %s", strerror(-rc));
 	st->w = &w;
 	st->poll = st->a->poll;
 	if (watch_fd(&w) < 0 && !st->poll) {
@@ -649,15 +659,15 @@ int cmd_batch(int argc, char **argv)
 	struct shoplog *log = NULL;
 	struct view view;
 	struct batch b;
-	char why[512];
+	struct errmsg e;
 	int rc;
 
 	if (parse_args(argc, argv, &a))
 		return EXIT_OK;
 	closestream_on_lost_result(EXIT_REPORT_LOST, "every card is ready");
 	interrupt_catch();
-	if (a.log && !(log = shoplog_open(a.log, why, sizeof(why)))) {
-		warnx("%s", why);
+	if (a.log && shoplog_open(&log, a.log, &e) != 0) {
+		warnx("%s", e.text);
 		return EXIT_ERROR;
 	}
 

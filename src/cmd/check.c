@@ -276,12 +276,13 @@ static void print_verdict(const struct srccheck *sc)
 	else if (sc->exit_code == EXIT_OK)
 		puts("Verdict: valid: every check passed.");
 	else if (sc->exit_code == EXIT_DIGEST_MISMATCH)
-		printf("Verdict: a valid UPDATE.APP, but not the file expected: %s\n", sc->error);
+		printf("Verdict: a valid UPDATE.APP, but not the file expected: %s\n",
+		       sc->error.text);
 	else if (sc->verdict == UA_DAMAGED)
 		printf("Verdict: damaged (%" PRIu64 " error%s): %s\n", errors,
-		       errors == 1 ? "" : "s", sc->error);
+		       errors == 1 ? "" : "s", sc->error.text);
 	else
-		printf("Verdict: not an UPDATE.APP: %s\n", sc->error);
+		printf("Verdict: not an UPDATE.APP: %s\n", sc->error.text);
 	if (sc->exit_code && *sc->advice)
 		printf("  %s\n", sc->advice);
 }
@@ -293,7 +294,7 @@ static void print_report(const struct srccheck *sc, const struct check_args *a)
 
 	if (!sc->chk) {
 		/* Not opened or not read through: nothing to show but why. */
-		printf("File: %s\n\nVerdict: not checked: %s\n", sc->name, sc->error);
+		printf("File: %s\n\nVerdict: not checked: %s\n", sc->name, sc->error.text);
 		if (*sc->advice)
 			printf("  %s\n", sc->advice);
 		return;
@@ -421,7 +422,7 @@ static void json_file(struct json *j, const char *path, const struct srccheck *s
 	json_u64(j, "size", sc->size);
 	json_str(j, "verdict", verdict_name(sc));
 	json_int(j, "exit_code", sc->exit_code);
-	json_str(j, "error", sc->exit_code ? sc->error : NULL);
+	json_str(j, "error", sc->exit_code ? sc->error.text : NULL);
 	json_str(j, "advice", sc->exit_code && *sc->advice ? sc->advice : NULL);
 	json_digest(j, "sha256", sc->have_sha256, sc->sha256, a->have_sha256 ? a->sha256 : NULL, 32);
 	json_digest(j, "md5", sc->have_md5, sc->md5, a->have_md5 ? a->md5 : NULL, 16);

@@ -10,6 +10,7 @@
 
 #include "card/sysfs.h"
 #include "cmd/cli.h"
+#include "firmware/srccheck.h"
 #include "lib/exitcodes.h"
 #include "lib/json.h"
 #include "lib/strutils.h"
@@ -127,11 +128,19 @@ unsigned cli_parse_uint(const char *command, const char *option, const char *arg
 
 const char *cli_parse_sysroot(const char *command, const char *arg)
 {
-	char why[PATH_MAX + 96];
+	struct errmsg e;
 
-	if (sysroot_check(arg, why, sizeof(why)) != 0)
-		cli_usage_error(command, "invalid --sysroot '%s': %s", arg, why);
+	if (sysroot_check(arg, &e) != 0)
+		cli_usage_error(command, "invalid --sysroot '%s': %s", arg, e.text);
 	return arg;
+}
+
+void cli_print_source_failure(const struct srccheck *sc, const char *what)
+{
+	warnx("%s", sc->error.text);
+	if (*sc->advice)
+		fprintf(stderr, "  %s\n", sc->advice);
+	fprintf(stderr, "  Nothing was written to %s.\n", what);
 }
 
 void cli_parse_digest(const char *arg, const char *option, unsigned char *out, size_t len)

@@ -42,4 +42,10 @@ void cli_usage_error(const char *command, const char *fmt, ...)
 
 void cli_print_version(void);
 
+struct srccheck;
+
+/* A source that failed its check, on stderr: the error, the advice, then
+ * "Nothing was written to <what>." */
+void cli_print_source_failure(const struct srccheck *sc, const char *what);
+
 #endif

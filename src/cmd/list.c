@@ -26,7 +26,6 @@
 #include "cmd/commands.h"
 #include "lib/exitcodes.h"
 #include "lib/strutils.h"
-#include "lib/xalloc.h"
 #include "pipeline/guard.h"
 #include "pipeline/verify.h"
 
@@ -166,12 +165,11 @@ static void probe_content(const struct disk_info *d, struct disk_content *dc)
 	struct verify_opts vo = { .quick = true };
 	struct verify_report *rep;
 	struct card c;
-	char err[512];
 	int rc;
 
 	if (!d->media)
 		return;
-	rc = card_open(&c, d->path, 0, 0, err, sizeof(err));	/* O_RDONLY */
+	rc = card_open(&c, d->path, 0, 0, NULL);	/* O_RDONLY */
 	if (rc) {
 		/* card_open() reports EACCES as a write-protected card, which
 		 * is what it means for a write; here, the open's own errno. */
@@ -190,7 +188,9 @@ static void probe_content(const struct disk_info *d, struct disk_content *dc)
 		card_close(&c);
 		return;
 	}
-	rep = xmalloc(sizeof(*rep));
+	rep = malloc(sizeof(*rep));
+	if (!rep)
+		err(EXIT_ERROR, "cannot allocate memory");
 	switch (verify_card(&c, &vo, rep)) {
 	case EXIT_OK:
 	case EXIT_VERIFY_WARN:
@@ -220,10 +220,12 @@ static void probe_all(const struct disk_info *v, size_t n, const bool *shown,
 		      unsigned timeout, struct disk_content *dc)
 {
 	const struct timespec tick = { 0, 20 * 1000 * 1000 };
-	pid_t *pid = xcalloc(n, sizeof(*pid));
+	pid_t *pid = calloc(n ? n : 1, sizeof(*pid));
 	struct timespec start;
 	size_t i, left = 0;
 
+	if (!pid)
+		err(EXIT_ERROR, "cannot allocate memory");
 	fflush(NULL);	/* nothing buffered may be printed twice */
 	for (i = 0; i < n; i++) {
 		if (!shown[i] || !v[i].media)
@@ -396,7 +398,9 @@ static int list_disks(const struct list_opts *o)
 		warnx("cannot read %s/block: %s", root.sys, strerror(-rc));
 		return EXIT_ERROR;
 	}
-	shown = xcalloc(n, sizeof(*shown));
+	shown = calloc(n ? n : 1, sizeof(*shown));
+	if (!shown)
+		err(EXIT_ERROR, "cannot allocate memory");
 	for (i = 0; i < n; i++)
 		shown[i] = !v[i].fixed || o->all;
 	dc = guard_shared_alloc(n ? n * sizeof(*dc) : 1);

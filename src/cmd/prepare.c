@@ -218,7 +218,7 @@ static void print_json_result(const struct prepare_run *r, const struct prepare_
 	json_str(&j, "command", "prepare");
 	json_str(&j, "result", rc == EXIT_OK ? "ok" : "failed");
 	json_int(&j, "exit_code", rc);
-	json_str(&j, "error", rc ? r->error : NULL);
+	json_str(&j, "error", rc ? r->error.text : NULL);
 	json_str(&j, "advice", rc && *r->advice ? r->advice : NULL);
 	json_str(&j, "phase", rc ? prepare_phase_name(r->phase) : NULL);
 	json_str(&j, "card_state", prepare_card_state(r));
@@ -291,7 +291,7 @@ static int report_failure(const struct prepare_run *r, const struct prepare_args
 		print_json_result(r, a, sc, rc);
 		return rc;
 	}
-	warnx("%s", r->error);
+	warnx("%s", r->error.text);
 	if (*r->advice)
 		fprintf(stderr, "  %s\n", r->advice);
 	if (r->card_touched)
@@ -310,7 +310,7 @@ static int report_source(const struct prepare_args *a, const struct srccheck *sc
 		json_str(&j, "command", "prepare");
 		json_str(&j, "result", "failed");
 		json_int(&j, "exit_code", sc->exit_code);
-		json_str(&j, "error", sc->error);
+		json_str(&j, "error", sc->error.text);
 		json_str(&j, "advice", sc->advice);
 		json_str(&j, "phase", "check");
 		json_str(&j, "card_state", "nothing was written to the card");
@@ -318,7 +318,7 @@ static int report_source(const struct prepare_args *a, const struct srccheck *sc
 		json_end(&j);
 		return sc->exit_code;
 	}
-	srccheck_print_failure(sc, "the card");
+	cli_print_source_failure(sc, "the card");
 	return sc->exit_code;
 }
 
@@ -442,10 +442,10 @@ int cmd_prepare(int argc, char **argv)
 	struct prepare_job job = { .a = &a, .sc = &sc };
 	struct prepare_run *r;
 	struct progress *pg;
-	char why[512];
+	struct errmsg e;
 	int rc;
 
-	rc = prepare_parse_args(argc, argv, &a, why, sizeof(why));
+	rc = prepare_parse_args(argc, argv, &a, &e);
 	if (rc == PREPARE_ARGS_HELP) {
 		usage(stdout);
 		return EXIT_OK;
@@ -455,7 +455,7 @@ int cmd_prepare(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (rc)
-		cli_usage_error("prepare", "%s", why);
+		cli_usage_error("prepare", "%s", e.text);
 	closestream_on_lost_result(EXIT_REPORT_LOST, "the card is ready: dload/UPDATE.APP "
 				   "is written and verified");
 
@@ -484,24 +484,17 @@ int cmd_prepare(int argc, char **argv)
 	job.ps.have_sha256 = sc.have_sha256;
 	memcpy(job.ps.sha256, sc.sha256, sizeof(job.ps.sha256));
 	rc = prepare_open(r, a.target, &a.w.opts, &job.ps, pg, &interrupt_signal);
-	if (!rc && !confirmed(r, &a, pg) && !interrupt_signal) {
-		snprintf(r->error, sizeof(r->error), "%s was not erased: not confirmed%s", a.target,
-			 isatty(STDIN_FILENO) ? "" : " (no terminal to ask on: add --yes)");
-		r->exit_code = rc = EXIT_REFUSED;
-	}
+	if (!rc && !confirmed(r, &a, pg) && !interrupt_signal)
+		rc = prepare_fail(r, EXIT_REFUSED, NULL, "%s was not erased: not confirmed%s",
+				  a.target, isatty(STDIN_FILENO) ? "" :
+				  " (no terminal to ask on: add --yes)");
 	/* Ctrl-C at the question (or before it) answers it. */
-	if (!rc && interrupt_signal) {
-		snprintf(r->error, sizeof(r->error), "interrupted before anything was written");
-		r->exit_code = rc = EXIT_INTERRUPTED;
-	}
-	if (!rc) {
-		/* The very file that was checked, from its start. */
-		job.src = sc.src;
-		if (source_rewind(job.src) != 0) {
-			snprintf(r->error, sizeof(r->error), "%s: %s", a.source, source_error(job.src));
-			r->exit_code = rc = EXIT_SOURCE_INVALID;
-		}
-	}
+	if (!rc && interrupt_signal)
+		rc = prepare_fail(r, EXIT_INTERRUPTED, NULL, "interrupted before anything was written");
+	/* The very file that was checked, from its start. */
+	if (!rc && source_rewind(sc.src, &e) != 0)
+		rc = prepare_fail(r, EXIT_SOURCE_INVALID, NULL, "%s: %s", a.source, e.text);
+	job.src = sc.src;
 	if (rc)
 		report_failure(r, &a, &sc, rc);
 	else

@@ -81,7 +81,7 @@ static int open_target(const char *target, unsigned safety_flags, const char *sy
 
 	sysroot_init(&root, sysroot);
 	if (safety_open_card(&root, c, target, &t, &sr) != SAFE_OK)
-		return cli_fail(json, "probe", target, EXIT_REFUSED, "%s", sr.reason);
+		return cli_fail(json, "probe", target, EXIT_REFUSED, "%s", sr.reason.text);
 	if (c->size < MIN_CARD) {
 		card_close(c);
 		return cli_fail(json, "probe", target, EXIT_REFUSED, "%s is too small to be a card (%s)",

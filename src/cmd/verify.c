@@ -140,7 +140,7 @@ int cmd_verify(int argc, char **argv)
 	unsigned char sha[32];
 	bool json = false, quiet = false, have_sha = false;
 	const char *target;
-	char err[512];
+	struct errmsg e;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "jqhV", longopts, NULL)) != -1) {
@@ -194,7 +194,7 @@ int cmd_verify(int argc, char **argv)
 		if (rc == EXIT_SOURCE_DAMAGED || rc == EXIT_SOURCE_INVALID || rc == EXIT_INTERRUPTED ||
 		    !sc.have_sha256) {
 			rc = cli_fail(json, "verify", target, rc ? rc : EXIT_ERROR, "--against: %s",
-				      sc.error);
+				      sc.error.text);
 			srccheck_free(&sc);
 			return rc;
 		}
@@ -205,10 +205,10 @@ int cmd_verify(int argc, char **argv)
 	if (have_sha)
 		o.expect_sha256 = sha;
 
-	rc = card_open(&card, target, 0, 0, err, sizeof(err));
+	rc = card_open(&card, target, 0, 0, &e);
 	if (rc)
 		return cli_fail(json, "verify", target, rc == -ENOENT ? EXIT_USAGE : EXIT_ERROR,
-				"%s", err);
+				"%s", e.text);
 	rc = verify_card(&card, &o, &rep);
 	if (json) {
 		print_json(target, &card, &rep);

@@ -10,10 +10,9 @@
 #include "fat/format.h"
 #include "lib/strutils.h"
 
-static int bad(char *err, size_t errlen, const char *option, const char *arg, const char *hint)
+static int bad(struct errmsg *e, const char *option, const char *arg, const char *hint)
 {
-	snprintf(err, errlen, "invalid %s '%s': %s", option, arg, hint);
-	return -1;
+	return errmsg_set(e, -1, "invalid %s '%s': %s", option, arg, hint);
 }
 
 void write_args_init(struct write_args *w)
@@ -23,9 +22,9 @@ void write_args_init(struct write_args *w)
 	w->stall_timeout = DEFAULT_STALL_TIMEOUT;
 }
 
-int write_args_parse(struct write_args *w, int c, const char *arg, char *err, size_t errlen)
+int write_args_parse(struct write_args *w, int c, const char *arg, struct errmsg *e)
 {
-	char why[128];
+	struct errmsg why;
 
 	switch (c) {
 	case 'y':
@@ -33,11 +32,11 @@ int write_args_parse(struct write_args *w, int c, const char *arg, char *err, si
 		return 1;
 	case 's':
 		if (parse_size(arg, &w->opts.create_size) != 0 || !w->opts.create_size)
-			return bad(err, errlen, "--size", arg, "give a size such as 8G or 512M");
+			return bad(e, "--size", arg, "give a size such as 8G or 512M");
 		return 1;
 	case 'L':
-		if (format_label(arg, w->opts.label, why, sizeof(why)) != 0)
-			return bad(err, errlen, "--label", arg, why);
+		if (format_label(arg, w->opts.label, &why) != 0)
+			return bad(e, "--label", arg, why.text);
 		return 1;
 	case WRITE_OPT_ALLOW_FIXED:
 		w->opts.safety_flags |= SAFETY_ALLOW_FIXED;
@@ -46,8 +45,8 @@ int write_args_parse(struct write_args *w, int c, const char *arg, char *err, si
 		w->opts.safety_flags |= SAFETY_FORCE;
 		return 1;
 	case WRITE_OPT_SYSROOT:
-		if (sysroot_check(arg, why, sizeof(why)) != 0)
-			return bad(err, errlen, "--sysroot", arg, why);
+		if (sysroot_check(arg, &why) != 0)
+			return bad(e, "--sysroot", arg, why.text);
 		w->opts.sysroot = arg;
 		return 1;
 	case WRITE_OPT_NO_PROBE:
@@ -55,17 +54,17 @@ int write_args_parse(struct write_args *w, int c, const char *arg, char *err, si
 		return 1;
 	case WRITE_OPT_SHA256:
 		if (parse_hex(arg, w->sha256, sizeof(w->sha256)) != 0)
-			return bad(err, errlen, "--sha256", arg, "give the 64 hexadecimal digits");
+			return bad(e, "--sha256", arg, "give the 64 hexadecimal digits");
 		w->have_sha256 = true;
 		return 1;
 	case WRITE_OPT_MD5:
 		if (parse_hex(arg, w->md5, sizeof(w->md5)) != 0)
-			return bad(err, errlen, "--md5", arg, "give the 32 hexadecimal digits");
+			return bad(e, "--md5", arg, "give the 32 hexadecimal digits");
 		w->have_md5 = true;
 		return 1;
 	case WRITE_OPT_STALL_TIMEOUT:
 		if (parse_uint(arg, MAX_STALL_TIMEOUT, &w->stall_timeout) != 0)
-			return bad(err, errlen, "--stall-timeout", arg, "give seconds, 0 to wait forever");
+			return bad(e, "--stall-timeout", arg, "give seconds, 0 to wait forever");
 		return 1;
 	case 'j':
 		w->json = true;
@@ -77,7 +76,7 @@ int write_args_parse(struct write_args *w, int c, const char *arg, char *err, si
 	return 0;
 }
 
-int prepare_parse_args(int argc, char **argv, struct prepare_args *a, char *err, size_t errlen)
+int prepare_parse_args(int argc, char **argv, struct prepare_args *a, struct errmsg *e)
 {
 	static const struct option longopts[] = {
 		WRITE_LONGOPTS,
@@ -90,9 +89,9 @@ int prepare_parse_args(int argc, char **argv, struct prepare_args *a, char *err,
 	memset(a, 0, sizeof(*a));
 	write_args_init(&a->w);
 	optind = 0;
-	opterr = 0;	/* our own messages, through err */
+	opterr = 0;	/* our own messages, through e */
 	while ((c = getopt_long(argc, argv, WRITE_SHORTOPTS "hV", longopts, NULL)) != -1) {
-		rc = write_args_parse(&a->w, c, optarg, err, errlen);
+		rc = write_args_parse(&a->w, c, optarg, e);
 		if (rc < 0)
 			return PREPARE_ARGS_ERROR;
 		if (rc > 0)
@@ -104,16 +103,16 @@ int prepare_parse_args(int argc, char **argv, struct prepare_args *a, char *err,
 			return PREPARE_ARGS_VERSION;
 		default:
 			if (optopt && optopt < 256)
-				snprintf(err, errlen, "invalid option -%c, or it needs a value", optopt);
+				errmsg_set(e, 0, "invalid option -%c, or it needs a value", optopt);
 			else
-				snprintf(err, errlen, "invalid option '%s', or it needs a value",
-					 argv[optind - 1]);
+				errmsg_set(e, 0, "invalid option '%s', or it needs a value",
+					   argv[optind - 1]);
 			return PREPARE_ARGS_ERROR;
 		}
 	}
 	if (argc - optind != 2) {
-		snprintf(err, errlen, argc - optind < 2 ? "give the card and the UPDATE.APP" :
-			 "too many arguments: give the card and the UPDATE.APP");
+		errmsg_set(e, 0, "%s", argc - optind < 2 ? "give the card and the UPDATE.APP" :
+			   "too many arguments: give the card and the UPDATE.APP");
 		return PREPARE_ARGS_ERROR;
 	}
 	a->target = argv[optind];

@@ -51,8 +51,8 @@ enum {
 void write_args_init(struct write_args *w);
 
 /* 1: c was a shared option, handled; 0: not one of them; -1: a bad value,
- * err says why. */
-int write_args_parse(struct write_args *w, int c, const char *arg, char *err, size_t errlen);
+ * e says why. */
+int write_args_parse(struct write_args *w, int c, const char *arg, struct errmsg *e);
 
 /* The command line of prepare. */
 struct prepare_args {
@@ -63,11 +63,11 @@ struct prepare_args {
 
 enum {
 	PREPARE_ARGS_OK = 0,
-	PREPARE_ARGS_ERROR = 1,		/* err says why */
+	PREPARE_ARGS_ERROR = 1,		/* e says why */
 	PREPARE_ARGS_HELP,
 	PREPARE_ARGS_VERSION,
 };
 
-int prepare_parse_args(int argc, char **argv, struct prepare_args *a, char *err, size_t errlen);
+int prepare_parse_args(int argc, char **argv, struct prepare_args *a, struct errmsg *e);
 
 #endif

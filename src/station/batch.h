@@ -108,9 +108,9 @@ int batch_init(struct batch *b, const struct prepare_opts *opts, const struct pr
  */
 bool batch_destroy(struct batch *b);
 
-/* A new card; d gives its identity when it came from a disk scan.  A card
- * that is one still to be made or in progress, under another name, is
- * refused when it is opened or started. */
+/* A new card, or NULL when out of memory; d gives its identity when it came
+ * from a disk scan.  A card that is one still to be made or in progress,
+ * under another name, is refused when it is opened or started. */
 struct batch_card *batch_add(struct batch *b, const char *target, const struct disk_info *d);
 
 /* Run prepare_open for a card of the command line (main thread).  0, or the

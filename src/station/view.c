@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "lib/strutils.h"
-#include "lib/xalloc.h"
 #include "station/view.h"
 
 #define REDRAW_SECONDS	0.1
@@ -136,11 +135,17 @@ void view_show(struct view *v, struct view_row *row, const char *label)
 	xstrncpy(row->label, label, sizeof(row->label));
 	row->text[0] = '\0';
 	row->bar = false;
-	if (!row->shown) {
-		if (v->n == v->cap) {
-			v->cap = v->cap ? 2 * v->cap : 8;
-			v->rows = xrealloc(v->rows, v->cap * sizeof(*v->rows));
+	if (!row->shown && v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 8;
+		struct view_row **more = reallocarray(v->rows, cap, sizeof(*v->rows));
+
+		/* Out of memory: the card runs all the same, without its live row. */
+		if (more) {
+			v->rows = more;
+			v->cap = cap;
 		}
+	}
+	if (!row->shown && v->n < v->cap) {
 		v->rows[v->n++] = row;
 		row->shown = true;
 	}
