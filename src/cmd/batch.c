@@ -21,6 +21,7 @@
 #include "cmd/cli.h"
 #include "cmd/closestream.h"
 #include "cmd/commands.h"
+#include "cmd/term.h"
 #include "cmd/write_args.h"
 #include "fat/format.h"
 #include "firmware/srccheck.h"
@@ -244,9 +245,11 @@ static int check_source(const struct batch_args *a, struct srccheck *sc)
 		.expect_md5 = a->w.have_md5 ? a->w.md5 : NULL,
 	};
 	struct progress pg;
+	struct term term;
 	int rc;
 
-	progress_init(&pg, stderr, a->w.quiet || a->w.json);
+	term_init(&term, stderr, a->w.quiet || a->w.json);
+	term_progress(&term, &pg);
 	rc = srccheck_run(a->source, &so, &pg, &interrupt_signal, sc);
 	return rc ? report_source(a, sc) : 0;
 }
@@ -424,7 +427,7 @@ static int loop_timeout(struct station *st)
 	int ms = view_timeout(st->view);
 
 	if (batch_running(st->b))
-		ms = min_timeout(ms, 1000);	/* the stall watch */
+		ms = min_timeout(ms, BATCH_TICK_MS);	/* the stall watch */
 	if (st->w && !st->draining && st->poll) {
 		double left = st->poll - elapsed_since(&st->last_scan);
 
@@ -658,6 +661,7 @@ int cmd_batch(int argc, char **argv)
 	struct station st = { .a = &a };
 	struct shoplog *log = NULL;
 	struct view view;
+	struct term term;
 	struct batch b;
 	struct errmsg e;
 	int rc;
@@ -683,7 +687,8 @@ int cmd_batch(int argc, char **argv)
 	ps.have_sha256 = true;
 	memcpy(ps.sha256, sc.sha256, sizeof(ps.sha256));
 
-	view_init(&view, stderr, a.w.quiet || a.w.json);
+	term_init(&term, stderr, a.w.quiet || a.w.json);
+	view_init(&view, term_screen(&term));
 	st.view = &view;
 	st.b = &b;
 	rc = batch_init(&b, &a.w.opts, &ps, sc.name, &view, log);

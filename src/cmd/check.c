@@ -15,6 +15,7 @@
 
 #include "cmd/cli.h"
 #include "cmd/commands.h"
+#include "cmd/term.h"
 #include "firmware/source.h"
 #include "firmware/srccheck.h"
 #include "lib/exitcodes.h"
@@ -513,6 +514,7 @@ int cmd_check(int argc, char **argv)
 	struct check_args a;
 	struct srccheck_opts so;
 	struct progress pg;
+	struct term term;
 	struct json j;
 	int worst = EXIT_OK;
 
@@ -525,7 +527,8 @@ int cmd_check(int argc, char **argv)
 		.model = a.model,
 	};
 	interrupt_catch();
-	progress_init(&pg, stderr, a.quiet || a.json);
+	term_init(&term, stderr, a.quiet || a.json);
+	term_progress(&term, &pg);
 	if (a.json) {
 		json_init(&j, stdout, false);
 		json_open(&j, NULL);

@@ -150,6 +150,12 @@ void cli_parse_digest(const char *arg, const char *option, unsigned char *out, s
 				option, arg, 2 * len);
 }
 
+void cli_still_stopping(const char *cleanup)
+{
+	fprintf(stderr, "\ndloadcard: still stopping: %s first; press Ctrl-C once more to "
+		"abandon that\n", cleanup);
+}
+
 void cli_print_version(void)
 {
 	printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);

@@ -42,6 +42,9 @@ void cli_usage_error(const char *command, const char *fmt, ...)
 
 void cli_print_version(void);
 
+/* A second Ctrl-C, while the card's cleanup (in words) is under way. */
+void cli_still_stopping(const char *cleanup);
+
 struct srccheck;
 
 /* A source that failed its check, on stderr: the error, the advice, then

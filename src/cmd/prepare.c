@@ -18,6 +18,7 @@
 #include "cmd/cli.h"
 #include "cmd/closestream.h"
 #include "cmd/commands.h"
+#include "cmd/term.h"
 #include "cmd/write_args.h"
 #include "fat/format.h"
 #include "firmware/source.h"
@@ -400,10 +401,16 @@ static void on_abandon(void *arg)
 	report_unfinished(job, EXIT_INTERRUPTED, msg, "Run prepare again to make the card.");
 }
 
+static void on_second(void *arg)
+{
+	(void)arg;
+	cli_still_stopping("the card's current step ends and dload/UPDATE.TMP is removed");
+}
+
 static const struct guard_ops prepare_guard = {
 	.on_stall = on_stall,
+	.on_second = on_second,
 	.on_abandon = on_abandon,
-	.cleanup = "the card's current step ends and dload/UPDATE.TMP is removed",
 };
 
 /* What the user must know before the card goes: on stderr, asked or not. */
@@ -415,7 +422,7 @@ static void print_notes(const struct prepare_run *r)
 		warnx("note: %s", r->notes[i]);
 }
 
-static bool confirmed(const struct prepare_run *r, const struct prepare_args *a, struct progress *pg)
+static bool confirmed(const struct prepare_run *r, const struct prepare_args *a, bool quiet)
 {
 	char q[PATH_MAX + 256];
 
@@ -423,7 +430,7 @@ static bool confirmed(const struct prepare_run *r, const struct prepare_args *a,
 		print_notes(r);
 		return true;
 	}
-	if (!pg->quiet)
+	if (!quiet)
 		show_target(r, a->target, stderr);
 	print_notes(r);
 	if (*r->holds)
@@ -442,6 +449,7 @@ int cmd_prepare(int argc, char **argv)
 	struct prepare_job job = { .a = &a, .sc = &sc };
 	struct prepare_run *r;
 	struct progress *pg;
+	struct term term;
 	struct errmsg e;
 	int rc;
 
@@ -466,7 +474,8 @@ int cmd_prepare(int argc, char **argv)
 		err(EXIT_ERROR, "cannot allocate shared memory");
 	job.r = r;
 	interrupt_catch();
-	progress_init(pg, stderr, a.w.quiet || a.w.json);
+	term_init(&term, stderr, a.w.quiet || a.w.json);
+	term_progress(&term, pg);
 
 	/* The source first: a bad file must not cost the card anything. */
 	so.want_sha256 = a.w.have_sha256;
@@ -484,7 +493,7 @@ int cmd_prepare(int argc, char **argv)
 	job.ps.have_sha256 = sc.have_sha256;
 	memcpy(job.ps.sha256, sc.sha256, sizeof(job.ps.sha256));
 	rc = prepare_open(r, a.target, &a.w.opts, &job.ps, pg, &interrupt_signal);
-	if (!rc && !confirmed(r, &a, pg) && !interrupt_signal)
+	if (!rc && !confirmed(r, &a, term.quiet) && !interrupt_signal)
 		rc = prepare_fail(r, EXIT_REFUSED, NULL, "%s was not erased: not confirmed%s",
 				  a.target, isatty(STDIN_FILENO) ? "" :
 				  " (no terminal to ask on: add --yes)");

@@ -20,6 +20,7 @@
 #include "cmd/cli.h"
 #include "cmd/closestream.h"
 #include "cmd/commands.h"
+#include "cmd/term.h"
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
 #include "lib/json.h"
@@ -284,10 +285,16 @@ static void on_abandon(void *arg)
 			  "Run the probe again to check the card.");
 }
 
+static void on_second(void *arg)
+{
+	(void)arg;
+	cli_still_stopping("every block the probe wrote is put back");
+}
+
 static const struct guard_ops probe_guard = {
 	.on_stall = on_stall,
+	.on_second = on_second,
 	.on_abandon = on_abandon,
-	.cleanup = "every block the probe wrote is put back",
 };
 
 int cmd_probe(int argc, char **argv)
@@ -308,6 +315,7 @@ int cmd_probe(int argc, char **argv)
 	unsigned safety_flags = 0, stall_timeout = DEFAULT_STALL_TIMEOUT;
 	const char *sysroot = NULL;
 	struct progress *pg;
+	struct term term;
 	struct card card;
 	bool quiet = false;
 	int c, rc;
@@ -355,7 +363,8 @@ int cmd_probe(int argc, char **argv)
 	if (!pg || !job.r)
 		err(EXIT_ERROR, "cannot allocate shared memory");
 	interrupt_catch();
-	progress_init(pg, stderr, quiet || job.json);
+	term_init(&term, stderr, quiet || job.json);
+	term_progress(&term, pg);
 	job.card = &card;
 	job.o.pg = pg;
 	rc = guard_run(run_probe, &job, pg, stall_timeout, &probe_guard);

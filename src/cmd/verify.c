@@ -14,6 +14,7 @@
 #include "card/card.h"
 #include "cmd/cli.h"
 #include "cmd/commands.h"
+#include "cmd/term.h"
 #include "firmware/srccheck.h"
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
@@ -136,6 +137,7 @@ int cmd_verify(int argc, char **argv)
 	struct verify_report rep;
 	struct srccheck sc;
 	struct progress pg;
+	struct term term;
 	struct card card;
 	unsigned char sha[32];
 	bool json = false, quiet = false, have_sha = false;
@@ -178,7 +180,8 @@ int cmd_verify(int argc, char **argv)
 	target = argv[optind];
 
 	interrupt_catch();
-	progress_init(&pg, stderr, quiet || json);
+	term_init(&term, stderr, quiet || json);
+	term_progress(&term, &pg);
 	o.pg = &pg;
 	o.cancel = &interrupt_signal;
 

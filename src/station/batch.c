@@ -196,9 +196,7 @@ struct batch_card *batch_add(struct batch *b, const char *target, const struct d
 		c->size = d->id.size;
 		disks_short_identity(&d->id, c->ident, sizeof(c->ident));
 	}
-	progress_init(&c->pg, NULL, true);
-	c->pg.sink = on_progress;
-	c->pg.sink_arg = c;
+	progress_init(&c->pg, on_progress, c);
 	view_row_init(&c->row, c->name);
 	pthread_mutex_lock(&b->lock);
 	b->cards[b->n++] = c;
@@ -431,8 +429,7 @@ int batch_start(struct batch_card *c)
 		c->started_at = time(NULL);
 		time_now(&c->t0);
 	}
-	c->last_beat = progress_beats(&c->pg);
-	time_now(&c->last_change);
+	stall_watch_start(&c->stall, &c->pg, BATCH_TICK_MS);
 	view_show(b->view, &c->row, "Starting");
 	pthread_mutex_lock(&b->lock);
 	c->started = true;
@@ -527,17 +524,8 @@ void batch_abandon_all(struct batch *b)
 
 static void check_stall(struct batch_card *c, unsigned timeout)
 {
-	uint64_t beat = progress_beats(&c->pg);
-	double quiet;
-
-	if (beat != c->last_beat) {
-		c->last_beat = beat;
-		time_now(&c->last_change);
-		return;
-	}
-	quiet = elapsed_since(&c->last_change);
-	if (timeout && quiet >= timeout)
-		conclude_stalled(c, quiet);
+	if (stall_watch_stalled(&c->stall, &c->pg, timeout))
+		conclude_stalled(c, (double)c->stall.quiet_ms / 1000);
 }
 
 void batch_poll(struct batch *b)

@@ -12,6 +12,7 @@
 #include "card/disks.h"
 #include "lib/json.h"
 #include "lib/progress.h"
+#include "lib/stall.h"
 #include "pipeline/prepare.h"
 #include "station/shoplog.h"
 #include "station/view.h"
@@ -73,8 +74,7 @@ struct batch_card {
 	struct timespec t0;
 
 	/* Main thread: the stall watch */
-	uint64_t last_beat;
-	struct timespec last_change;
+	struct stall_watch stall;
 
 	/* Guarded by b->lock */
 	bool started, finished, exited, joined;
@@ -129,7 +129,9 @@ void batch_cancel_all(struct batch *b);
 void batch_abandon_all(struct batch *b);
 
 /* The fd that becomes readable when a card finishes; batch_poll drains it,
- * joins finished threads and checks running cards for stalls. */
+ * joins finished threads and checks running cards for stalls (lib/stall.h):
+ * call it at least every BATCH_TICK_MS while cards run. */
+#define BATCH_TICK_MS 1000
 int batch_notify_fd(const struct batch *b);
 void batch_poll(struct batch *b);
 

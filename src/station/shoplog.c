@@ -93,7 +93,7 @@ int shoplog_write(struct shoplog *log, void (*fill)(struct json *j, void *arg), 
 	json_open(&j, NULL);
 	fill(&j, arg);
 	json_close(&j);
-	fputc('\n', mem);
+	json_end(&j);
 	if (fclose(mem) != 0) {
 		free(line);
 		return errmsg_set(e, -ENOMEM, "cannot write the log: out of memory");

@@ -339,7 +339,7 @@ static void test_interrupted(void)
 		skip(7, "cannot write a 64 MiB image");
 		goto out;
 	}
-	progress_init(&pg, NULL, true);
+	progress_init(&pg, NULL, NULL);
 	pg.sink = stop_midway;
 	o.pg = &pg;
 	live = &r;

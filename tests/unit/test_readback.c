@@ -87,7 +87,7 @@ int main(void)
 		printf("Bail out! %s\n", e.text);
 		return 1;
 	}
-	progress_init(&pg, NULL, true);
+	progress_init(&pg, NULL, NULL);
 
 	memset(&job, 0, sizeof(job));
 	job.card = &c;
