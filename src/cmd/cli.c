@@ -29,45 +29,36 @@ bool cli_confirm(const char *question)
 	return strcmp(line, "yes") == 0;
 }
 
-static const char *exit_text(int code)
+#define HELP_WIDTH 79
+
+/* text after a margin of indent columns, in lines of HELP_WIDTH, the first
+ * line's margin already printed. */
+static void print_wrapped(FILE *out, const char *text, int indent)
 {
-	switch (code) {
-	case EXIT_OK:			return "success";
-	case EXIT_ERROR:		return "system error (out of memory, a missing tool, ...), "
-					       "or the result could not be written";
-	case EXIT_USAGE:		return "bad command line";
-	case EXIT_REFUSED:		return "target refused (system disk, mounted, fixed, "
-					       "the source, not a disk image, ...) or not confirmed";
-	case EXIT_SOURCE_DAMAGED:	return "the UPDATE.APP is damaged or incomplete, or changed "
-					       "while it was read";
-	case EXIT_SOURCE_INVALID:	return "the file is not an UPDATE.APP (web page, "
-					       "zip, empty, ...)";
-	case EXIT_DIGEST_MISMATCH:	return "the file's SHA-256 or MD5 differs from the "
-					       "one given";
-	case EXIT_WRITE_ERROR:		return "the card failed while writing";
-	case EXIT_READ_ERROR:		return "the card failed while reading";
-	case EXIT_MISMATCH:		return "the card gave back other bytes than written "
-					       "(faulty card or reader)";
-	case EXIT_FAKE_CAPACITY:	return "the card holds less than it announces (fake)";
-	case EXIT_VANISHED:		return "the card went away (unplugged, reader reset)";
-	case EXIT_STALLED:		return "the card stopped responding";
-	case EXIT_VERIFY_WARN:		return "a good dload card, with warnings";
-	case EXIT_NOT_DLOAD:		return "not a dload card";
-	case EXIT_DAMAGED_CARD:		return "a dload card whose UPDATE.APP is damaged";
-	case EXIT_SOME_FAILED:		return "some cards failed";
-	case EXIT_PROBE_DAMAGED:	return "the card loses or alters data";
-	case EXIT_REPORT_LOST:		return "the card (every card of a batch) is ready, but "
-					       "the report could not be written to standard output";
-	case EXIT_INTERRUPTED:		return "interrupted (Ctrl-C, SIGINT, SIGTERM, SIGHUP)";
+	int width = HELP_WIDTH - indent;
+
+	while ((int)strlen(text) > width) {
+		int cut = width;
+
+		while (cut > 0 && text[cut] != ' ')
+			cut--;
+		if (cut == 0)
+			break;	/* one word longer than the line: as it is */
+		fprintf(out, "%.*s\n%*s", cut, text, indent, "");
+		text += cut + 1;
 	}
-	return "?";
+	fprintf(out, "%s\n", text);
 }
 
 void cli_print_exit_codes(FILE *out, const int *codes)
 {
 	fputs("\nExit status:\n", out);
-	for (; *codes >= 0; codes++)
-		fprintf(out, " %3d  %s\n", *codes, exit_text(*codes));
+	for (; *codes >= 0; codes++) {
+		const char *text = exit_code_text(*codes);
+
+		fprintf(out, " %3d  ", *codes);
+		print_wrapped(out, text ? text : "?", 6);
+	}
 }
 
 int cli_fail(bool json, const char *command, const char *target, int code, const char *fmt, ...)
