@@ -10,26 +10,26 @@
 
 #include "card/sysfs.h"
 #include "cmd/cli.h"
-#include "firmware/srccheck.h"
+#include "fat/format.h"
+#include "lib/errmsg.h"
 #include "lib/exitcodes.h"
-#include "lib/json.h"
+#include "lib/stall.h"
 #include "lib/strutils.h"
 
-bool cli_confirm(const char *question)
-{
-	char line[16];
+#define HELP_WIDTH 79
 
-	if (!isatty(STDIN_FILENO))
-		return false;
-	fprintf(stderr, "%s Type \"yes\" to continue: ", question);
-	fflush(stderr);
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	rtrim(line);
-	return strcmp(line, "yes") == 0;
+static const char *command;
+
+void cli_set_command(const char *name)
+{
+	command = name;
 }
 
-#define HELP_WIDTH 79
+void usage_help_options(FILE *out, int col)
+{
+	fprintf(out, " %-*s%s\n", col - 1, "-h, --help", "display this help");
+	fprintf(out, " %-*s%s\n", col - 1, "-V, --version", "display version");
+}
 
 /* text after a margin of indent columns, in lines of HELP_WIDTH, the first
  * line's margin already printed. */
@@ -50,7 +50,7 @@ static void print_wrapped(FILE *out, const char *text, int indent)
 	fprintf(out, "%s\n", text);
 }
 
-void cli_print_exit_codes(FILE *out, const int *codes)
+void usage_exit_codes(FILE *out, const int *codes)
 {
 	fputs("\nExit status:\n", out);
 	for (; *codes >= 0; codes++) {
@@ -61,93 +61,96 @@ void cli_print_exit_codes(FILE *out, const int *codes)
 	}
 }
 
-int cli_fail(bool json, const char *command, const char *target, int code, const char *fmt, ...)
+void print_version(void)
 {
-	char msg[1024];
-	struct json j;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (!json) {
-		warnx("%s", msg);
-		return code;
-	}
-	json_init(&j, stdout, false);
-	json_open(&j, NULL);
-	json_str(&j, "command", command);
-	json_str(&j, "target", target);
-	json_int(&j, "exit_code", code);
-	json_str(&j, "error", msg);
-	json_close(&j);
-	json_end(&j);
-	return code;
+	printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+	exit(EXIT_OK);
 }
 
-void cli_usage_error(const char *command, const char *fmt, ...)
+void errtryhelp(int code)
+{
+	fprintf(stderr, "Try 'dloadcard %s%s--help' for more information.\n",
+		command ? command : "", command ? " " : "");
+	exit(code);
+}
+
+void cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vwarnx(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "Try 'dloadcard %s%s--help' for more information.\n",
-		command ? command : "", command ? " " : "");
-	exit(EXIT_USAGE);
+	errtryhelp(EXIT_USAGE);
 }
 
-uint64_t cli_parse_size(const char *arg, const char *option)
+uint64_t cli_parse_size(const char *option, const char *arg)
 {
 	uint64_t v;
 
 	if (parse_size(arg, &v) != 0 || v == 0)
-		cli_usage_error(NULL, "invalid size for %s: '%s' (examples: 8G, 512M, 16GiB)",
-				option, arg);
+		cli_usage_error("invalid %s '%s': give a size such as 8G or 512M", option, arg);
 	return v;
 }
 
-unsigned cli_parse_uint(const char *command, const char *option, const char *arg, unsigned max)
+unsigned cli_parse_uint(const char *option, const char *arg, unsigned max)
 {
 	unsigned v;
 
 	if (parse_uint(arg, max, &v) != 0)
-		cli_usage_error(command, "invalid %s '%s': give a whole number up to %u",
-				option, arg, max);
+		cli_usage_error("invalid %s '%s': give a whole number up to %u", option, arg, max);
 	return v;
 }
 
-const char *cli_parse_sysroot(const char *command, const char *arg)
+unsigned cli_parse_stall_timeout(const char *arg)
+{
+	unsigned v;
+
+	if (parse_uint(arg, MAX_STALL_TIMEOUT, &v) != 0)
+		cli_usage_error("invalid --stall-timeout '%s': give seconds, 0 to wait forever", arg);
+	return v;
+}
+
+void cli_parse_digest(const char *option, const char *arg, unsigned char *out, size_t len)
+{
+	if (parse_hex(arg, out, len) != 0)
+		cli_usage_error("invalid %s '%s': give the %zu hexadecimal digits", option, arg,
+				2 * len);
+}
+
+void cli_parse_label(const char *option, const char *arg, char *out)
+{
+	struct errmsg e;
+
+	if (format_label(arg, out, &e) != 0)
+		cli_usage_error("invalid %s '%s': %s", option, arg, e.text);
+}
+
+const char *cli_parse_sysroot(const char *arg)
 {
 	struct errmsg e;
 
 	if (sysroot_check(arg, &e) != 0)
-		cli_usage_error(command, "invalid --sysroot '%s': %s", arg, e.text);
+		cli_usage_error("invalid --sysroot '%s': %s", arg, e.text);
 	return arg;
 }
 
-void cli_print_source_failure(const struct srccheck *sc, const char *what)
+bool cli_confirm(const char *question)
 {
-	warnx("%s", sc->error.text);
-	if (*sc->advice)
-		fprintf(stderr, "  %s\n", sc->advice);
-	fprintf(stderr, "  Nothing was written to %s.\n", what);
-}
+	char line[16];
 
-void cli_parse_digest(const char *arg, const char *option, unsigned char *out, size_t len)
-{
-	if (parse_hex(arg, out, len) != 0)
-		cli_usage_error(NULL, "invalid %s: '%s' (give the %zu hexadecimal digits)",
-				option, arg, 2 * len);
+	if (!isatty(STDIN_FILENO))
+		return false;
+	fprintf(stderr, "%s Type \"yes\" to continue: ", question);
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	rtrim(line);
+	return strcmp(line, "yes") == 0;
 }
 
 void cli_still_stopping(const char *cleanup)
 {
 	fprintf(stderr, "\ndloadcard: still stopping: %s first; press Ctrl-C once more to "
 		"abandon that\n", cleanup);
-}
-
-void cli_print_version(void)
-{
-	printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 }

@@ -679,6 +679,18 @@ static void json_identity(struct json *j, const struct batch_card *c,
 	json_close(j);
 }
 
+void batch_source_json(struct json *j, const struct batch *b)
+{
+	char hex[65];
+
+	json_open(j, "source");
+	json_str(j, "path", b->ps.path);
+	json_str(j, "name", b->source_name);
+	json_u64(j, "size", b->ps.size);
+	json_str(j, "sha256", hex_string(b->ps.sha256, 32, hex));
+	json_close(j);
+}
+
 void batch_card_json(struct json *j, const struct batch_card *c, const struct card_result *res)
 {
 	const struct batch *b = c->b;
@@ -688,12 +700,7 @@ void batch_card_json(struct json *j, const struct batch_card *c, const struct ca
 	json_str(j, "started", shoplog_time(res->started, when, sizeof(when)));
 	json_str(j, "device", c->target);
 	json_identity(j, c, res);
-	json_open(j, "source");
-	json_str(j, "path", b->ps.path);
-	json_str(j, "name", b->source_name);
-	json_u64(j, "size", b->ps.size);
-	json_str(j, "sha256", hex_string(b->ps.sha256, 32, hex));
-	json_close(j);
+	batch_source_json(j, b);
 	json_str(j, "card_sha256", res->have_card_sha ? hex_string(res->card_sha256, 32, hex) : NULL);
 	json_str(j, "label", b->opts->label);
 	json_str(j, "result", batch_outcome_name(res->outcome));

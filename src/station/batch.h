@@ -150,6 +150,9 @@ bool batch_result(struct batch *b, size_t i, struct card_result *res);
 
 const char *batch_outcome_name(enum card_outcome o);
 
+/* The "source" object: the summary's, and each card's. */
+void batch_source_json(struct json *j, const struct batch *b);
+
 /* The members of one card's JSON object (the log line, and --json). */
 void batch_card_json(struct json *j, const struct batch_card *c, const struct card_result *res);
 
