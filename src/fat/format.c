@@ -41,12 +41,10 @@ int format_label(const char *label, char *out, struct errmsg *e)
 static int run(const struct card *c, const char *const argv[], struct errmsg *e,
 	       const char *what)
 {
-	struct errmsg said;
-	int rc = mtools_run(argv, -1, -1, c->fd, &said);
+	int rc = mtools_run(argv, -1, -1, c->fd, e);
 
 	if (rc)
-		return errmsg_set(e, rc < 0 ? rc : -EIO, "%s failed: %s", what,
-				  *said.text ? said.text : "mtools error");
+		return errmsg_prefix(e, rc < 0 ? rc : -EIO, "%s failed", what);
 	return 0;
 }
 

@@ -176,9 +176,9 @@ int mtools_run(const char *const argv[], int in_fd, int out_fd, int card_fd,
 
 	errmsg_clear(e);
 	if (pipe2(pipefd, O_CLOEXEC) != 0)
-		return -errno;
+		return errmsg_set(e, -errno, "cannot run %s: %s", argv[0], strerror(errno));
 	if (pipe2(report, O_CLOEXEC) != 0) {
-		rc = -errno;
+		rc = errmsg_set(e, -errno, "cannot run %s: %s", argv[0], strerror(errno));
 		close(pipefd[0]);
 		close(pipefd[1]);
 		return rc;
@@ -209,13 +209,16 @@ int mtools_run(const char *const argv[], int in_fd, int out_fd, int card_fd,
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			track(0, pid);
-			return -errno;
+			return errmsg_set(e, -errno, "cannot wait for %s: %s", prog_name(argv[0]),
+					  strerror(errno));
 		}
 	}
 	track(0, pid);
 	if (WIFEXITED(status)) {
 		rc = WEXITSTATUS(status);
-		if (rc && e && !e->text[0])
+		if (!rc)
+			errmsg_clear(e);	/* what it said was no error */
+		else if (e && !e->text[0])
 			errmsg_set(e, rc, "%s failed (exit status %d)", prog_name(argv[0]), rc);
 		return rc;
 	}
