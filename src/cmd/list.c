@@ -77,6 +77,7 @@ static const int default_cols[] = {
 
 struct list_opts {
 	bool all, json;
+	bool raw, noheadings;		/* for scripts and the shell's completion */
 	const char *sysroot;		/* --sysroot, or NULL */
 	unsigned stall_timeout;		/* seconds; 0 waits for ever */
 	int cols[NCOLS];
@@ -110,6 +111,9 @@ static void usage(FILE *out)
 	      " -a, --all            also show fixed disks (marked protected)\n"
 	      " -o, --output <list>  the columns to show; +<list> adds to the default\n"
 	      " -j, --json           print JSON (every column)\n"
+	      " -r, --raw            one line per disk, columns separated by one space,\n"
+	      "                      spaces and unusual characters as \\x<hex>\n"
+	      " -n, --noheadings     no header line\n"
 	      "     --sysroot <dir>  read the disks' facts from <dir>/sys and <dir>/proc\n"
 	      "                      (for tests, as lsblk's)\n"
 	      "     --stall-timeout <seconds>\n"
@@ -124,6 +128,7 @@ static void usage(FILE *out)
 	fputs("\nExample:\n"
 	      " sudo dloadcard list\n"
 	      " dloadcard list --all -o +REASON\n"
+	      " dloadcard list -o DEVICE,STATE --raw --noheadings\n"
 	      "\nSee dloadcard(1).\n", out);
 }
 
@@ -325,6 +330,8 @@ static struct libscols_table *new_table(const struct list_opts *o)
 		scols_table_enable_json(tb, 1);
 		scols_table_set_name(tb, "disks");
 	}
+	scols_table_enable_raw(tb, o->raw);
+	scols_table_enable_noheadings(tb, o->noheadings);
 	for (i = 0; i < o->ncols; i++) {
 		const struct colinfo *ci = &infos[o->cols[i]];
 		struct libscols_column *cl = scols_table_new_column(tb, ci->name, ci->whint,
@@ -380,13 +387,36 @@ static void explain_unknown(const struct disk_info *v, size_t n, const bool *sho
 		fputs("(Opening a disk needs root: run dloadcard list as root.)\n", stderr);
 }
 
+/* Only CONTENT and DLOAD open the disks: a list of names and states (the
+ * shell's completion asks for one at each Tab) reads sysfs alone. */
+static bool needs_content(const struct list_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->ncols; i++)
+		if (o->cols[i] == COL_CONTENT || o->cols[i] == COL_DLOAD)
+			return true;
+	return false;
+}
+
+/* An empty table prints nothing at all: say why, on stderr, so that
+ * stdout stays the table (or the JSON) alone. */
+static void explain_empty(const struct list_opts *o)
+{
+	if (o->all)
+		fputs("No disk found.\n", stderr);
+	else
+		fputs("No card found: no removable disk or card reader is attached "
+		      "(dloadcard list --all shows every disk).\n", stderr);
+}
+
 static int list_disks(const struct list_opts *o)
 {
 	struct libscols_table *tb;
 	struct disk_content *dc;
 	struct disk_info *v;
 	struct sysroot root;
-	size_t n, i;
+	size_t n, i, nshown = 0;
 	bool *shown;
 	int rc;
 
@@ -397,19 +427,24 @@ static int list_disks(const struct list_opts *o)
 		return EXIT_ERROR;
 	}
 	shown = xcalloc(n, sizeof(*shown));
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		shown[i] = !v[i].fixed || o->all;
+		nshown += shown[i];
+	}
 	dc = guard_shared_alloc(n ? n * sizeof(*dc) : 1);
 	if (!dc)
 		err(EXIT_ERROR, "cannot allocate shared memory");
-	probe_all(v, n, shown, o->stall_timeout, dc);
+	if (needs_content(o))
+		probe_all(v, n, shown, o->stall_timeout, dc);
 	tb = new_table(o);
 	for (i = 0; i < n; i++)
 		if (shown[i])
 			add_row(tb, o, &v[i], &dc[i]);
 	scols_print_table(tb);
 	scols_unref_table(tb);
-	if (!o->json)
+	if (!nshown)
+		explain_empty(o);
+	else if (!o->json)
 		explain_unknown(v, n, shown, dc, o->stall_timeout);
 	guard_shared_free(dc, n ? n * sizeof(*dc) : 1);
 	free(shown);
@@ -426,6 +461,8 @@ int cmd_list(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 		{ "json", no_argument, NULL, 'j' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "noheadings", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -437,7 +474,7 @@ int cmd_list(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.stall_timeout = LIST_STALL_TIMEOUT;
-	while ((c = getopt_long(argc, argv, "ao:jhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ao:jrnhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			o.all = true;
@@ -447,6 +484,12 @@ int cmd_list(int argc, char **argv)
 			break;
 		case 'j':
 			o.json = true;
+			break;
+		case 'r':
+			o.raw = true;
+			break;
+		case 'n':
+			o.noheadings = true;
 			break;
 		case OPT_SYSROOT:
 			o.sysroot = cli_parse_sysroot("list", optarg);
