@@ -113,23 +113,16 @@ if ! have_loop; then
 fi
 
 # --- Targets on a fake system root ---------------------------------------------------
-for n in card fixed system mounted ro; do
-	truncate -s 64M "$TMP/$n.img"
-done
-card=$(attach_loop "$TMP/card.img")
-fixed=$(attach_loop "$TMP/fixed.img")
-system=$(attach_loop "$TMP/system.img")
-mounted=$(attach_loop "$TMP/mounted.img")
-ro=$(attach_loop "$TMP/ro.img")
 fake=$TMP/sys
 fakesys_init "$fake"
-fakesys_add "$fake" "$card" 1
-fakesys_add "$fake" "$fixed" 0
-fakesys_add "$fake" "$system" 1
+card=$(fakesys_card "$fake" "$TMP/card.img" 1) &&
+	fixed=$(fakesys_card "$fake" "$TMP/fixed.img" 0) &&
+	system=$(fakesys_card "$fake" "$TMP/system.img" 1) &&
+	mounted=$(fakesys_card "$fake" "$TMP/mounted.img" 1) &&
+	ro=$(fakesys_card "$fake" "$TMP/ro.img" 1 1) ||
+	{ echo "Bail out! cannot attach the loop devices"; exit 1; }
 fakesys_mount "$fake" "$system" /
-fakesys_add "$fake" "$mounted" 1
 fakesys_mount "$fake" "$mounted" /media/card
-fakesys_add "$fake" "$ro" 1 1
 ln -s "$fixed" "$TMP/fixed-link"
 before=$(for n in card fixed system mounted ro; do sha256_of "$TMP/$n.img"; done)
 
