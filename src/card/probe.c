@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "card/probe.h"
+#include "lib/byteorder.h"
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
 #include "lib/strutils.h"
@@ -75,20 +75,6 @@ static uint64_t next_rand(uint64_t *state)
 {
 	*state += 0x9e3779b97f4a7c15ULL;
 	return mix64(*state);
-}
-
-static void put_le64(unsigned char *p, uint64_t v)
-{
-	v = htole64(v);
-	memcpy(p, &v, 8);
-}
-
-static uint64_t get_le64(const unsigned char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return le64toh(v);
 }
 
 static uint64_t sector_sum(const uint64_t *w)

@@ -3,8 +3,9 @@
 #define DLOADCARD_FAT_FAT_H
 
 /*
- * A small FAT32 library: a read-only auditor for `verify` and the contiguous
- * allocation of one file for `prepare`.
+ * A small FAT32 library: a read-only auditor for `verify`, and (in
+ * fat/alloc.h, the only part that writes) the contiguous allocation of one
+ * file for `prepare`.
  *
  * Everything on the card is untrusted: every number read from it is range
  * checked before it is used as a size, an offset or a cluster.  The library
@@ -16,7 +17,7 @@
  *   -EUCLEAN      FAT32, but a structure is inconsistent (chain, boot sector)
  *   -EFBIG        a directory longer than 65536 entries (or a loop)
  *   -ENOENT, -ENOTDIR, -EISDIR, -ENAMETOOLONG   path look-ups
- *   -ENOSPC, -EFBIG, -EEXIST, -EROFS, -EBUSY    allocation
+ *   -ENOSPC, -EFBIG, -EEXIST, -EROFS, -EBUSY    allocation (fat/alloc.h)
  *   -ENOMEM, and whatever the callbacks return (-EIO, ...)
  *
  * Names come from the card: escape them before printing.
@@ -306,19 +307,5 @@ int fat_extents(struct fat_vol *vol, const struct fat_dirent *de,
  * the chain breaks before it). */
 int fat_map_offset(struct fat_vol *vol, const struct fat_dirent *de,
 		   uint64_t file_off, uint64_t *card_off);
-
-/*
- * prepare: give the existing, empty file at path (made by mcopy) size bytes
- * in one run of clusters, starting at the first cluster whose card offset
- * (part_offset included: erase blocks count from the card's start) is a
- * multiple of align (a power of two up to 1 GiB, or 0/1 for none), in the
- * first such free run; its clusters must be free in every FAT copy.
- * Writes the chain into every FAT copy, then the directory entry, then
- * FSInfo (free count, last allocated).  *ext receives the run (len ==
- * size; nothing for a zero size).  The data itself is the caller's to
- * write.
- */
-int fat_alloc_contiguous(struct fat_vol *vol, const char *path, uint64_t size,
-			 uint64_t align, struct fat_extent *ext);
 
 #endif

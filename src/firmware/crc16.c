@@ -16,9 +16,9 @@
  */
 #include "firmware/crc16.h"
 
-#include <endian.h>
 #include <pthread.h>
-#include <string.h>
+
+#include "lib/byteorder.h"
 
 /* -DCRC16_PORTABLE builds the tables only (for testing the fallback). */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
@@ -50,10 +50,7 @@ static uint16_t raw_bitwise(uint16_t reg, const unsigned char *p, size_t len)
 static uint16_t raw_slice8(uint16_t reg, const unsigned char *p, size_t len)
 {
 	while (len >= 8) {
-		uint64_t w;
-
-		memcpy(&w, p, sizeof(w));
-		w = le64toh(w) ^ reg;
+		uint64_t w = get_le64(p) ^ reg;
 		/* Byte j of the word is followed by 7 - j more bytes. */
 		reg = table[7][w & 0xff] ^ table[6][(w >> 8) & 0xff] ^
 		      table[5][(w >> 16) & 0xff] ^ table[4][(w >> 24) & 0xff] ^

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * One pass, several jobs.  A ring of SCAN_BUFS buffers; the caller's thread
+ * One pass, several jobs.  A fan-out of SCAN_BUFS buffers; the caller's thread
  * fills them in order; each job has a thread that takes every buffer in
  * order; a buffer is refilled once every job is done with it.  SHA-256 is
  * the slowest job (about 1.2 GB/s here), so it sets the pace; reading and the
@@ -31,7 +31,12 @@ struct slot {
 	int pending;                    /* jobs still to take it */
 };
 
-struct ring {
+/*
+ * Not pipeline/ring.h's ring: there each buffer goes to one consumer, here
+ * every job takes every buffer (a fan-out), and a buffer is free again once
+ * the last job is done with it.  (firmware/ is also below pipeline/.)
+ */
+struct fanout {
 	pthread_mutex_t lock;
 	pthread_cond_t can_fill;        /* a slot was released */
 	pthread_cond_t can_take;        /* a slot was filled, or the end */
@@ -44,7 +49,7 @@ struct ring {
 };
 
 struct job {
-	struct ring *ring;
+	struct fanout *fan;
 	pthread_t thread;
 	bool started;
 	void (*work)(struct job *j, const unsigned char *p, size_t len);
@@ -70,7 +75,7 @@ static void work_check(struct job *j, const unsigned char *p, size_t len)
 static void *job_main(void *arg)
 {
 	struct job *j = arg;
-	struct ring *r = j->ring;
+	struct fanout *r = j->fan;
 
 	for (uint64_t seq = 0;; seq++) {
 		struct slot *s;
@@ -109,9 +114,9 @@ static int digest_job(struct job *j, const EVP_MD *md, const char *name,
 	return 0;
 }
 
-/* ---- the ring ------------------------------------------------------------ */
+/* ---- the fan-out ----------------------------------------------------------- */
 
-static void ring_free(struct ring *r)
+static void fanout_free(struct fanout *r)
 {
 	for (int i = 0; i < SCAN_BUFS; i++)
 		free(r->slot[i].buf);
@@ -120,7 +125,7 @@ static void ring_free(struct ring *r)
 	pthread_mutex_destroy(&r->lock);
 }
 
-static int ring_init(struct ring *r)
+static int fanout_init(struct fanout *r)
 {
 	memset(r, 0, sizeof(*r));
 	pthread_mutex_init(&r->lock, NULL);
@@ -137,7 +142,7 @@ static int ring_init(struct ring *r)
 }
 
 /* Stop the jobs: at the end (they finish the filled buffers) or now. */
-static void ring_end(struct ring *r, bool abort)
+static void fanout_end(struct fanout *r, bool abort)
 {
 	pthread_mutex_lock(&r->lock);
 	r->eof = true;
@@ -154,8 +159,8 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Fill the ring until the end, an error or a cancel. */
-static int produce(struct ring *r, scan_read_fn rd, void *rd_arg, uint64_t total,
+/* Fill the buffers until the end, an error or a cancel. */
+static int produce(struct fanout *r, scan_read_fn rd, void *rd_arg, uint64_t total,
 		   const struct scan_opts *o, uint64_t *bytes)
 {
 	uint64_t last = now_ns();
@@ -196,7 +201,7 @@ static int produce(struct ring *r, scan_read_fn rd, void *rd_arg, uint64_t total
 
 /* ---- scan_run ------------------------------------------------------------ */
 
-static int start_jobs(struct ring *r, struct job *jobs, int n, char *err,
+static int start_jobs(struct fanout *r, struct job *jobs, int n, char *err,
 		      size_t errlen)
 {
 	sigset_t all, old;
@@ -206,7 +211,7 @@ static int start_jobs(struct ring *r, struct job *jobs, int n, char *err,
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (int i = 0; i < n && !e; i++) {
-		jobs[i].ring = r;
+		jobs[i].fan = r;
 		e = pthread_create(&jobs[i].thread, NULL, job_main, &jobs[i]);
 		if (!e)
 			jobs[i].started = true;
@@ -274,28 +279,28 @@ int scan_run(scan_read_fn rd, void *rd_arg, uint64_t total,
 	     char *err, size_t errlen)
 {
 	struct job jobs[MAX_JOBS];
-	struct ring ring;
+	struct fanout fan;
 	int njobs = 0, e;
 
 	memset(res, 0, sizeof(*res));
 	memset(jobs, 0, sizeof(jobs));
-	e = ring_init(&ring);
+	e = fanout_init(&fan);
 	if (e)
 		snprintf(err, errlen, "out of memory");
 	if (!e)
 		e = setup_jobs(o, total, jobs, &njobs, err, errlen);
-	ring.njobs = njobs;
+	fan.njobs = njobs;
 	if (!e)
-		e = start_jobs(&ring, jobs, njobs, err, errlen);
+		e = start_jobs(&fan, jobs, njobs, err, errlen);
 	if (!e) {
-		e = produce(&ring, rd, rd_arg, total, o, &res->bytes);
+		e = produce(&fan, rd, rd_arg, total, o, &res->bytes);
 		if (e == -ECANCELED)
 			snprintf(err, errlen, "interrupted");
 		else if (e < 0)
 			snprintf(err, errlen, "read error at byte %llu: %s",
 				 (unsigned long long)res->bytes, strerror(-e));
 	}
-	ring_end(&ring, e != 0);
+	fanout_end(&fan, e != 0);
 	for (int i = 0; i < njobs; i++)
 		if (jobs[i].started)
 			pthread_join(jobs[i].thread, NULL);
@@ -304,7 +309,7 @@ int scan_run(scan_read_fn rd, void *rd_arg, uint64_t total,
 	if (!e && o->progress)
 		o->progress(o->progress_arg, res->bytes, total);
 	free_jobs(jobs, njobs);
-	ring_free(&ring);
+	fanout_free(&fan);
 	if (e) {
 		ua_check_free(res->check);
 		res->check = NULL;

@@ -8,6 +8,10 @@
  * table, its data (checked block by block as it passes) and 0-3 pad bytes.
  * Only the fixed header and the current entry's table are buffered, so any
  * chunking of the input gives the same result and memory stays bounded.
+ *
+ * The header's fields are read by updateapp_header.c, a file that is no
+ * UPDATE.APP is named by updateapp_sniff.c, and the words of each finding
+ * kind are in updateapp_names.c.
  */
 #include "firmware/updateapp.h"
 
@@ -19,12 +23,12 @@
 #include <string.h>
 
 #include "firmware/crc16.h"
+#include "firmware/updateapp_private.h"
+#include "lib/byteorder.h"
 
 #define PREFIX_MAX 512          /* first bytes kept for ua_sniff() */
 #define TEXT_TOTAL_MAX (64u << 10)  /* all entry texts together */
 #define STD_BLOCK_SIZE 4096
-
-static const unsigned char magic[4] = { 0x55, 0xAA, 0x5A, 0xA5 };
 
 enum state {
 	S_LEAD,         /* zeros before the first entry */
@@ -93,295 +97,6 @@ struct ua_check {
 	bool not_ua;
 };
 
-/* ---- names and advice ---------------------------------------------------- */
-
-static const struct kind_info {
-	const char *name;
-	enum ua_severity severity;
-	const char *advice;
-} kinds[UA_K_COUNT] = {
-	[UA_K_EMPTY] = { "empty", UA_ERROR,
-		"Download or copy the firmware again." },
-	[UA_K_ZEROS] = { "zeros", UA_ERROR,
-		"Download or copy the firmware again and let it finish." },
-	[UA_K_HTML] = { "html", UA_ERROR,
-		"Download the firmware again from a working link and compare its size with the published one." },
-	[UA_K_ZIP] = { "zip", UA_ERROR,
-		"Give dloadcard the zip itself, or extract dload/UPDATE.APP from it first." },
-	[UA_K_ARCHIVE] = { "archive", UA_ERROR,
-		"Extract the archive and use the dload/UPDATE.APP inside it." },
-	[UA_K_UPDATE_BIN] = { "update-bin", UA_ERROR,
-		"Use an UPDATE.APP firmware (from a dload folder) for an SD-card update." },
-	[UA_K_TEXT] = { "text", UA_ERROR,
-		"Read the file in a text editor, then download the firmware again." },
-	[UA_K_UNKNOWN_FORMAT] = { "unknown-format", UA_ERROR,
-		"Make sure this is the UPDATE.APP from the firmware's dload folder." },
-	[UA_K_BAD_MAGIC] = { "bad-magic", UA_ERROR,
-		"Download or copy the firmware again." },
-	[UA_K_BAD_HEADER_LENGTH] = { "bad-header-length", UA_ERROR,
-		"Download or copy the firmware again." },
-	[UA_K_BAD_CONST] = { "bad-const", UA_ERROR,
-		"Download or copy the firmware again." },
-	[UA_K_ZERO_BLOCK_SIZE] = { "zero-block-size", UA_ERROR,
-		"Download or copy the firmware again." },
-	[UA_K_HEADER_CRC] = { "header-crc", UA_ERROR,
-		"Download or copy the firmware again." },
-	[UA_K_BLOCK_CRC] = { "block-crc", UA_ERROR,
-		"Get a fresh copy of the firmware; if the same blocks fail again, suspect the disk or card it is stored on." },
-	[UA_K_TRUNCATED] = { "truncated", UA_ERROR,
-		"Download or copy the firmware again, let it finish, and compare its size with the published one." },
-	[UA_K_TRAILING] = { "trailing", UA_ERROR,
-		"Download the firmware again into a new file (do not resume into an old one)." },
-	[UA_K_TABLE_TOO_LARGE] = { "table-too-large", UA_ERROR,
-		"Download or copy the firmware again." },
-	[UA_K_SIZE_MISMATCH] = { "size-mismatch", UA_ERROR,
-		"Make sure nothing writes to the file while it is read, then try again." },
-	[UA_K_LEADING_ZEROS] = { "leading-zeros", UA_WARNING,
-		"Compare the file with a fresh download if the device rejects it." },
-	[UA_K_PADDING] = { "padding", UA_WARNING,
-		"Compare the file with a fresh download if the device rejects it." },
-	[UA_K_HARDWARE_ID] = { "hardware-id", UA_WARNING,
-		"Compare the file with a fresh download if the device rejects it." },
-	[UA_K_DATE] = { "date", UA_WARNING,
-		"Compare the file with a fresh download if the device rejects it." },
-	[UA_K_TIME] = { "time", UA_WARNING,
-		"Compare the file with a fresh download if the device rejects it." },
-	[UA_K_NAME] = { "name", UA_WARNING,
-		"Compare the file with a fresh download if the device rejects it." },
-	[UA_K_BLOCK_SIZE] = { "block-size", UA_WARNING,
-		"Compare the file with a fresh download if the device rejects it." },
-	[UA_K_SIGNATURE_POSITION] = { "signature-position", UA_WARNING,
-		"Prefer official firmware: an edited file may be refused by the device." },
-	[UA_K_TOO_MANY_ENTRIES] = { "too-many-entries", UA_WARNING,
-		"Make sure this is a real firmware file." },
-	[UA_K_SIGNATURE] = { "signature", UA_INFO,
-		"Nothing to do: the device checks the signature itself." },
-};
-
-const char *ua_kind_name(enum ua_kind k)
-{
-	return (unsigned)k < UA_K_COUNT ? kinds[k].name : "unknown";
-}
-
-const char *ua_verdict_name(enum ua_verdict v)
-{
-	switch (v) {
-	case UA_VALID: return "valid";
-	case UA_VALID_WITH_WARNINGS: return "valid-with-warnings";
-	case UA_DAMAGED: return "damaged";
-	case UA_NOT_UPDATEAPP: return "not-updateapp";
-	}
-	return "unknown";
-}
-
-const char *ua_severity_name(enum ua_severity s)
-{
-	switch (s) {
-	case UA_INFO: return "info";
-	case UA_WARNING: return "warning";
-	case UA_ERROR: return "error";
-	}
-	return "unknown";
-}
-
-const char *ua_entry_result_name(enum ua_entry_result r)
-{
-	switch (r) {
-	case UA_ENTRY_OK: return "ok";
-	case UA_ENTRY_WARNING: return "warning";
-	case UA_ENTRY_DAMAGED: return "damaged";
-	case UA_ENTRY_TRUNCATED: return "truncated";
-	}
-	return "unknown";
-}
-
-const char *ua_format_name(enum ua_format f)
-{
-	switch (f) {
-	case UA_FMT_UNKNOWN: return "unknown";
-	case UA_FMT_UPDATE_APP: return "update-app";
-	case UA_FMT_EMPTY: return "empty";
-	case UA_FMT_ZEROS: return "zeros";
-	case UA_FMT_HTML: return "html";
-	case UA_FMT_ZIP: return "zip";
-	case UA_FMT_ARCHIVE: return "archive";
-	case UA_FMT_UPDATE_BIN: return "update-bin";
-	case UA_FMT_TEXT: return "text";
-	}
-	return "unknown";
-}
-
-/* ---- small helpers ------------------------------------------------------- */
-
-static uint16_t le16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static size_t zero_run(const unsigned char *p, size_t len)
-{
-	size_t i = 0;
-
-	/* Word at a time: all-zero files and zero padding can be gigabytes. */
-	while (i + 8 <= len) {
-		uint64_t w;
-
-		memcpy(&w, p + i, sizeof(w));
-		if (w)
-			break;
-		i += 8;
-	}
-	while (i < len && p[i] == 0)
-		i++;
-	return i;
-}
-
-static bool is_print(unsigned char ch)
-{
-	return ch >= 0x20 && ch < 0x7f;
-}
-
-/* Copy a fixed-width field up to its first NUL (or stop byte), making it
- * printable. */
-static void field_str(char *out, size_t outsz, const unsigned char *p,
-		      size_t len, unsigned char stop)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len && n + 1 < outsz; i++) {
-		if (p[i] == 0 || p[i] == stop)
-			break;
-		out[n++] = is_print(p[i]) ? (char)p[i] : '?';
-	}
-	out[n] = '\0';
-}
-
-static uint64_t blocks_for(uint64_t size, uint32_t bs)
-{
-	return bs ? (size + bs - 1) / bs : 0;
-}
-
-static uint32_t pad_for(uint32_t hl, uint32_t ds)
-{
-	return (4 - (uint32_t)(((uint64_t)hl + ds) % 4)) % 4;
-}
-
-/* ---- ua_sniff ------------------------------------------------------------ */
-
-static bool is_update_bin(const unsigned char *p, size_t len)
-{
-	/* OpenHarmony update package: a TLV (type 1 for SHA-256 or 0x11 for
-	 * SHA-384 signing, length 136) holding the package header, then a
-	 * time TLV (type 2, length 32) at 140, then the component TLV
-	 * (type 5) at 176. */
-	if (len < 4)
-		return false;
-	if ((le16(p) != 0x0001 && le16(p) != 0x0011) || le16(p + 2) != 136)
-		return false;
-	if (len >= 144 && (le16(p + 140) != 0x0002 || le16(p + 142) != 32))
-		return false;
-	if (len >= 178 && le16(p + 176) != 0x0005)
-		return false;
-	return true;
-}
-
-static const char *archive_name(const unsigned char *p, size_t len)
-{
-	static const struct {
-		const char *name;
-		size_t off, len;
-		const char *sig;
-	} sigs[] = {
-		{ "RAR", 0, 6, "Rar!\x1a\x07" },
-		{ "7z", 0, 6, "7z\xbc\xaf\x27\x1c" },
-		{ "gzip", 0, 2, "\x1f\x8b" },
-		{ "bzip2", 0, 3, "BZh" },
-		{ "xz", 0, 6, "\xfd" "7zXZ\0" },
-		{ "zstd", 0, 4, "\x28\xb5\x2f\xfd" },
-		{ "cab", 0, 4, "MSCF" },
-		{ "tar", 257, 5, "ustar" },
-	};
-
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (len >= sigs[i].off + sigs[i].len &&
-		    memcmp(p + sigs[i].off, sigs[i].sig, sigs[i].len) == 0)
-			return sigs[i].name;
-	return NULL;
-}
-
-static bool is_zip(const unsigned char *p, size_t len)
-{
-	return len >= 4 && p[0] == 'P' && p[1] == 'K' &&
-	       ((p[2] == 3 && p[3] == 4) || (p[2] == 5 && p[3] == 6) ||
-		(p[2] == 7 && p[3] == 8));
-}
-
-static size_t skip_bom_space(const unsigned char *p, size_t len)
-{
-	size_t i = 0;
-
-	if (len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
-		i = 3;
-	while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
-			   p[i] == '\n' || p[i] == '\f'))
-		i++;
-	return i;
-}
-
-static bool is_text(const unsigned char *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (p[i] < 0x20 ? !(p[i] == '\t' || p[i] == '\n' ||
-				    p[i] == '\r' || p[i] == '\f')
-				: p[i] == 0x7f)
-			return false;
-	return true;
-}
-
-/* Stricter, for entry data: plain ASCII, so that a tiny binary entry is not
- * taken for text. */
-static bool is_ascii_text(const unsigned char *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (!is_print(p[i]) && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
-			return false;
-	return true;
-}
-
-enum ua_format ua_sniff(const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-	size_t z, i;
-
-	if (len == 0)
-		return UA_FMT_EMPTY;
-	z = zero_run(p, len);
-	if (z == len)
-		return UA_FMT_ZEROS;
-	if (memcmp(p + z, magic, len - z < 4 ? len - z : 4) == 0)
-		return UA_FMT_UPDATE_APP;
-	if (z > 0)
-		return UA_FMT_UNKNOWN;
-	if (is_zip(p, len))
-		return UA_FMT_ZIP;
-	if (archive_name(p, len))
-		return UA_FMT_ARCHIVE;
-	if (is_update_bin(p, len))
-		return UA_FMT_UPDATE_BIN;
-	i = skip_bom_space(p, len);
-	if (i < len && p[i] == '<')
-		return UA_FMT_HTML;
-	if (is_text(p + i, len - i))
-		return UA_FMT_TEXT;
-	return UA_FMT_UNKNOWN;
-}
-
 /* ---- findings ------------------------------------------------------------ */
 
 static void mark_entry(struct ua_check *c, int entry, enum ua_severity sev)
@@ -409,7 +124,7 @@ static void finding(struct ua_check *c, enum ua_kind kind, int entry,
 static void finding(struct ua_check *c, enum ua_kind kind, int entry,
 		    uint64_t offset, uint64_t value, const char *fmt, ...)
 {
-	enum ua_severity sev = kinds[kind].severity;
+	enum ua_severity sev = ua_kind_severity(kind);
 	struct ua_finding *f;
 	va_list ap;
 	char *msg;
@@ -458,7 +173,7 @@ static void finding(struct ua_check *c, enum ua_kind kind, int entry,
 	f->offset = offset;
 	f->value = value;
 	f->message = msg;
-	f->advice = kinds[kind].advice;
+	f->advice = ua_kind_advice(kind);
 }
 
 /* "entry 3 (BOOT)" for messages; one static buffer per checker call. */
@@ -516,7 +231,7 @@ static void keep_text(struct ua_check *c)
 			 c->text[n - 1] == '\n' || c->text[n - 1] == '\r' ||
 			 c->text[n - 1] == '\t'))
 		n--;
-	if (n == 0 || !is_ascii_text(c->text, n))
+	if (n == 0 || !ua_is_ascii_text(c->text, n))
 		return;
 	t = malloc(n + 1);
 	if (!t) {
@@ -540,6 +255,12 @@ static void next_entry(struct ua_check *c)
 	c->cur_parsed = false;
 	c->hdr_have = 0;
 	c->state = S_HEADER;
+}
+
+/* Entries end on a 4-byte boundary. */
+static uint32_t pad_for(uint32_t hl, uint32_t ds)
+{
+	return (4 - (uint32_t)(((uint64_t)hl + ds) % 4)) % 4;
 }
 
 static void start_pad(struct ua_check *c)
@@ -584,7 +305,7 @@ static void check_block(struct ua_check *c, uint32_t len)
 {
 	struct ua_entry *e = &c->cur;
 	uint32_t i = e->blocks_checked;
-	uint16_t want = le16(c->table + 2 * (size_t)i);
+	uint16_t want = get_le16(c->table + 2 * (size_t)i);
 
 	if (c->block_crc != want) {
 		if (e->bad_blocks++ == 0)
@@ -633,102 +354,26 @@ static void start_data(struct ua_check *c)
 
 /* ---- header checks --------------------------------------------------------- */
 
-static bool valid_date(const unsigned char *p)
-{
-	/* YYYY.MM.DD, NUL padded */
-	static const char shape[] = "dddd.dd.dd";
-	int mon, day;
-
-	for (int i = 0; i < 10; i++)
-		if (shape[i] == 'd' ? (p[i] < '0' || p[i] > '9') : p[i] != '.')
-			return false;
-	for (int i = 10; i < 16; i++)
-		if (p[i])
-			return false;
-	mon = (p[5] - '0') * 10 + (p[6] - '0');
-	day = (p[8] - '0') * 10 + (p[9] - '0');
-	return mon >= 1 && mon <= 12 && day >= 1 && day <= 31;
-}
-
-static bool valid_time(const unsigned char *p)
-{
-	/* HH.MM.SS, NUL padded */
-	static const char shape[] = "dd.dd.dd";
-	int hh, mm, ss;
-
-	for (int i = 0; i < 8; i++)
-		if (shape[i] == 'd' ? (p[i] < '0' || p[i] > '9') : p[i] != '.')
-			return false;
-	for (int i = 8; i < 16; i++)
-		if (p[i])
-			return false;
-	hh = (p[0] - '0') * 10 + (p[1] - '0');
-	mm = (p[3] - '0') * 10 + (p[4] - '0');
-	ss = (p[6] - '0') * 10 + (p[7] - '0');
-	return hh < 24 && mm < 60 && ss < 61;
-}
-
-static bool valid_hwid(const unsigned char *p)
-{
-	/* "HW...", printable, then 0xFF to the end of the 8 bytes */
-	int i = 0;
-
-	if (p[0] != 'H' || p[1] != 'W')
-		return false;
-	while (i < 8 && p[i] != 0xFF) {
-		if (!is_print(p[i]) || p[i] == ' ')
-			return false;
-		i++;
-	}
-	return true;
-}
-
-static bool valid_name(const unsigned char *p)
-{
-	/* printable, NUL terminated, zeros to the end of the 32 bytes */
-	int i = 0;
-
-	while (i < 32 && p[i]) {
-		if (!is_print(p[i]) || p[i] == ' ')
-			return false;
-		i++;
-	}
-	if (i == 0)
-		return false;
-	for (; i < 32; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
-static bool is_signature_name(const char *name)
-{
-	size_t n = strlen(name);
-
-	/* MD5RSA, SHA256RSA, ... */
-	return n > 3 && strcmp(name + n - 3, "RSA") == 0;
-}
-
 static void check_heuristics(struct ua_check *c)
 {
-	const unsigned char *h = c->hdr;
+	unsigned odd = ua_header_oddities(c->hdr);
 	struct ua_entry *e = &c->cur;
 	int idx = (int)e->index;
 	uint64_t off = e->header_offset;
 
-	if (!valid_hwid(h + 12))
+	if (odd & UA_ODD_HARDWARE_ID)
 		finding(c, UA_K_HARDWARE_ID, idx, off + 12, 0,
 			"%s: the hardware id \"%s\" does not have the usual form (\"HW\", then letters, padded with FF bytes).",
 			ENAME(e), e->hardware_id);
-	if (!valid_date(h + 28))
+	if (odd & UA_ODD_DATE)
 		finding(c, UA_K_DATE, idx, off + 28, 0,
 			"%s: the date \"%s\" is not of the form YYYY.MM.DD.",
 			ENAME(e), e->date);
-	if (!valid_time(h + 44))
+	if (odd & UA_ODD_TIME)
 		finding(c, UA_K_TIME, idx, off + 44, 0,
 			"%s: the time \"%s\" is not of the form HH.MM.SS.",
 			ENAME(e), e->time);
-	if (!valid_name(h + 60))
+	if (odd & UA_ODD_NAME)
 		finding(c, UA_K_NAME, idx, off + 60, 0,
 			"%s: the entry name is empty or holds unprintable bytes.",
 			ENAME(e));
@@ -750,7 +395,7 @@ static void check_heuristics(struct ua_check *c)
 static bool check_lengths(struct ua_check *c)
 {
 	struct ua_entry *e = &c->cur;
-	uint64_t blocks = blocks_for(e->data_size, e->block_size);
+	uint64_t blocks = ua_blocks_for(e->data_size, e->block_size);
 	uint64_t want = UA_FIXED_HEADER + 2 * blocks;
 	const char *why = NULL;
 	char buf[96];
@@ -773,41 +418,16 @@ static bool check_lengths(struct ua_check *c)
 	return false;
 }
 
-static void parse_fields(struct ua_check *c)
-{
-	const unsigned char *h = c->hdr;
-	struct ua_entry *e = &c->cur;
-
-	e->header_length = le32(h + 4);
-	field_str(e->hardware_id, sizeof(e->hardware_id), h + 12, 8, 0xFF);
-	e->sequence = le32(h + 20);
-	e->data_size = le32(h + 24);
-	field_str(e->date, sizeof(e->date), h + 28, 16, 0);
-	field_str(e->time, sizeof(e->time), h + 44, 16, 0);
-	field_str(e->name, sizeof(e->name), h + 60, 32, 0);
-	e->header_crc = le16(h + 92);
-	e->block_size = le16(h + 94);
-	e->block_count = (uint32_t)blocks_for(e->data_size, e->block_size);
-	e->is_signature = is_signature_name(e->name);
-	e->data_offset = e->header_offset + e->header_length;
-	c->cur_parsed = true;
-}
-
 static void check_header(struct ua_check *c)
 {
-	unsigned char tmp[UA_FIXED_HEADER];
 	struct ua_entry *e = &c->cur;
 	int idx = (int)e->index;
 	uint64_t off = e->header_offset;
-	uint32_t konst = le32(c->hdr + 8);
-	uint16_t crc;
+	uint32_t konst = get_le32(c->hdr + 8);
+	uint16_t crc = ua_header_crc(c->hdr);
 
-	parse_fields(c);
-
-	/* The header checksum covers the fixed part with itself as zero. */
-	memcpy(tmp, c->hdr, sizeof(tmp));
-	tmp[92] = tmp[93] = 0;
-	crc = crc16_x25(tmp, sizeof(tmp));
+	ua_header_fields(c->hdr, e);
+	c->cur_parsed = true;
 	e->header_crc_ok = crc == e->header_crc;
 	if (!e->header_crc_ok)
 		finding(c, UA_K_HEADER_CRC, idx, off + 92, 0,
@@ -877,17 +497,6 @@ static void report_padding(struct ua_check *c)
 }
 
 
-/* Damaged magic, or just bytes after the end?  A header with the right
- * constant and self-consistent lengths is an entry whose magic was hit. */
-static bool looks_like_header(const unsigned char *h)
-{
-	uint32_t hl = le32(h + 4), ds = le32(h + 24);
-	uint16_t bs = le16(h + 94);
-
-	return le32(h + 8) == 1 && bs != 0 &&
-	       hl == UA_FIXED_HEADER + 2 * blocks_for(ds, bs);
-}
-
 static const struct ua_entry *last_entry(const struct ua_check *c)
 {
 	return c->n_entries ? &c->entries[c->n_entries - 1] : NULL;
@@ -898,7 +507,8 @@ static void no_magic(struct ua_check *c)
 	const unsigned char *h = c->hdr;
 	uint64_t off = c->cur.header_offset;
 
-	if (c->hdr_have == UA_FIXED_HEADER && looks_like_header(h)) {
+	/* Damaged magic, or just bytes after the end? */
+	if (c->hdr_have == UA_FIXED_HEADER && ua_header_plausible(h)) {
 		finding(c, UA_K_BAD_MAGIC, (int)c->cur.index, off, 0,
 			"Entry %u at byte %" PRIu64 " (0x%" PRIX64 ") does not start with 55 AA 5A A5 (it has %02X %02X %02X %02X): the file is damaged there, and the rest of it cannot be checked.",
 			c->cur.index, off, off, h[0], h[1], h[2], h[3]);
@@ -906,7 +516,7 @@ static void no_magic(struct ua_check *c)
 		return;
 	}
 	c->trailing_start = off;
-	c->trailing_nonzero = zero_run(h, c->hdr_have) != c->hdr_have;
+	c->trailing_nonzero = ua_zero_run(h, c->hdr_have) != c->hdr_have;
 	if (c->pad_nonzero) {
 		/* What looked like padding already belongs to the garbage. */
 		c->trailing_start = c->pad_start;
@@ -914,8 +524,8 @@ static void no_magic(struct ua_check *c)
 		c->pad_nonzero = false;
 	}
 	c->trailing_copy = c->hdr_have >= UA_LEADING_ZEROS + 4 &&
-			   zero_run(h, UA_LEADING_ZEROS) == UA_LEADING_ZEROS &&
-			   memcmp(h + UA_LEADING_ZEROS, magic, 4) == 0;
+			   ua_zero_run(h, UA_LEADING_ZEROS) == UA_LEADING_ZEROS &&
+			   memcmp(h + UA_LEADING_ZEROS, UA_MAGIC, 4) == 0;
 	c->state = S_TRAILING;
 }
 
@@ -943,7 +553,7 @@ static bool resolve_lead(struct ua_check *c)
 
 	if (c->hdr_have < 4)
 		return false;
-	if (memcmp(c->hdr, magic, 4) == 0) {
+	if (memcmp(c->hdr, UA_MAGIC, 4) == 0) {
 		if (off == 0)
 			finding(c, UA_K_LEADING_ZEROS, -1, 0, 0,
 				"The first entry starts at byte 0, without the 92 zero bytes that every known UPDATE.APP starts with.");
@@ -960,7 +570,7 @@ static bool resolve_lead(struct ua_check *c)
 	}
 	if (c->pos < UA_LEADING_ZEROS + 4)
 		return false;
-	if (memcmp(c->prefix + UA_LEADING_ZEROS, magic, 4) == 0) {
+	if (memcmp(c->prefix + UA_LEADING_ZEROS, UA_MAGIC, 4) == 0) {
 		/* Garbage in the leading zeros, entry 0 where it belongs. */
 		size_t have = (size_t)(c->pos - UA_LEADING_ZEROS);
 
@@ -981,7 +591,7 @@ static bool resolve_lead(struct ua_check *c)
 
 static size_t feed_lead(struct ua_check *c, const unsigned char *p, size_t len)
 {
-	size_t n = zero_run(p, len);
+	size_t n = ua_zero_run(p, len);
 
 	c->pos += n;
 	if (n < len) {
@@ -1009,7 +619,7 @@ static size_t feed_header(struct ua_check *c, const unsigned char *p, size_t len
 	}
 	if (c->hdr_have < UA_FIXED_HEADER)
 		return n;
-	if (memcmp(c->hdr, magic, 4) != 0) {
+	if (memcmp(c->hdr, UA_MAGIC, 4) != 0) {
 		no_magic(c);
 	} else {
 		report_padding(c);
@@ -1070,7 +680,7 @@ static size_t feed_pad(struct ua_check *c, const unsigned char *p, size_t len)
 {
 	size_t n = len < c->pad_left ? len : c->pad_left;
 
-	if (zero_run(p, n) != n)
+	if (ua_zero_run(p, n) != n)
 		c->pad_nonzero = true;
 	c->pad_left -= (uint32_t)n;
 	c->pos += n;
@@ -1082,7 +692,7 @@ static size_t feed_pad(struct ua_check *c, const unsigned char *p, size_t len)
 static size_t feed_rest(struct ua_check *c, const unsigned char *p, size_t len)
 {
 	if (c->state == S_TRAILING && !c->trailing_nonzero)
-		c->trailing_nonzero = zero_run(p, len) != len;
+		c->trailing_nonzero = ua_zero_run(p, len) != len;
 	c->pos += len;
 	return len;
 }
@@ -1142,7 +752,7 @@ static void finish_header(struct ua_check *c)
 			c->state = S_NOT_UA;
 			return;
 		}
-		if (memcmp(h, magic, have < 4 ? have : 4) != 0) {
+		if (memcmp(h, UA_MAGIC, have < 4 ? have : 4) != 0) {
 			lead_bad_magic(c);
 			return;
 		}
@@ -1151,13 +761,13 @@ static void finish_header(struct ua_check *c)
 		report_padding(c);
 		return;             /* the clean end, after the last entry */
 	}
-	if (memcmp(h, magic, have < 4 ? have : 4) == 0) {
+	if (memcmp(h, UA_MAGIC, have < 4 ? have : 4) == 0) {
 		report_padding(c);
 		/* A header cut short: with its lengths we can say how much. */
 		uint64_t need = e->header_offset + UA_FIXED_HEADER;
 
-		if (have >= 28 && le32(h + 4) >= UA_FIXED_HEADER)
-			need = e->header_offset + le32(h + 4) + le32(h + 24);
+		if (have >= 28 && get_le32(h + 4) >= UA_FIXED_HEADER)
+			need = e->header_offset + get_le32(h + 4) + get_le32(h + 24);
 		c->cur.result = UA_ENTRY_TRUNCATED;
 		report_truncated(c, need);
 		return;
@@ -1185,36 +795,6 @@ static void finish_trailing(struct ua_check *c)
 		"a download resumed into an old file, or files joined by mistake.");
 }
 
-static void printable_excerpt(char *out, size_t outsz, const unsigned char *p,
-			      size_t len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len && n + 1 < outsz; i++) {
-		if (p[i] == '\n' || p[i] == '\r')
-			break;
-		out[n++] = is_print(p[i]) ? (char)p[i] : ' ';
-	}
-	out[n] = '\0';
-}
-
-static void describe_update_bin(char *out, size_t outsz, const unsigned char *p,
-				size_t len)
-{
-	char product[65] = "", version[65] = "";
-
-	if (len >= 12 + 64)
-		field_str(product, sizeof(product), p + 12, 64, 0);
-	if (len >= 76 + 64)
-		field_str(version, sizeof(version), p + 76, 64, 0);
-	if (product[0] && version[0])
-		snprintf(out, outsz, " (product %s, version %s)", product, version);
-	else if (product[0])
-		snprintf(out, outsz, " (product %s)", product);
-	else
-		out[0] = '\0';
-}
-
 static void finish_not_ua(struct ua_check *c)
 {
 	const unsigned char *p = c->prefix;
@@ -1233,17 +813,16 @@ static void finish_not_ua(struct ua_check *c)
 	case UA_FMT_ARCHIVE:
 		finding(c, UA_K_ARCHIVE, -1, 0, 0,
 			"The file is a %s archive, not an UPDATE.APP: it must be extracted first.",
-			archive_name(p, len));
+			ua_archive_name(p, len));
 		break;
 	case UA_FMT_UPDATE_BIN:
-		describe_update_bin(buf, sizeof(buf), p, len);
+		ua_update_bin_product(buf, sizeof(buf), p, len);
 		finding(c, UA_K_UPDATE_BIN, -1, 0, 0,
 			"The file is a HarmonyOS/OpenHarmony update.bin package%s, a newer format than UPDATE.APP that dloadcard does not handle.",
 			buf);
 		break;
 	case UA_FMT_TEXT:
-		printable_excerpt(buf, 61, p + skip_bom_space(p, len),
-				  len - skip_bom_space(p, len));
+		ua_text_excerpt(buf, 61, p, len);
 		finding(c, UA_K_TEXT, -1, 0, 0,
 			"The file is plain text, not firmware (it begins \"%s\"): probably an error message saved instead of the download.",
 			buf);

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,41 +13,61 @@
 
 #include "lib/strutils.h"
 
+/* The multiplier of a unit ("", "K", "KiB", "KB", ... "P"), 0 if none. */
+static uint64_t size_unit(const char *u)
+{
+	static const char prefixes[] = "KMGTP";
+	const char *p;
+	uint64_t mult = 1, base = 1024;
+	int power;
+
+	if (*u == '\0' || !strcasecmp(u, "B"))
+		return 1;
+	p = *u ? strchr(prefixes, toupper((unsigned char)*u)) : NULL;
+	if (!p)
+		return 0;
+	/* As coreutils: "8G" and "8GiB" are binary, "8GB" is decimal. */
+	if (!strcasecmp(u + 1, "B"))
+		base = 1000;
+	else if (u[1] && strcasecmp(u + 1, "iB"))
+		return 0;
+	for (power = (int)(p - prefixes) + 1; power > 0; power--)
+		mult *= base;
+	return mult;
+}
+
 int parse_size(const char *str, uint64_t *bytes)
 {
-	static const char suffixes[] = "KMGTP";
-	const char *p;
+	bool hex = str && str[0] == '0' && (str[1] == 'x' || str[1] == 'X');
+	uint64_t whole, mult;
 	char *end;
-	double val, mult = 1;
 
-	if (!str || !*str || *str == '-')
+	/* Digits first: no sign, no blank, no "nan" or "inf" for strtod. */
+	if (!str || !(hex ? isxdigit((unsigned char)str[2])
+			  : isdigit((unsigned char)*str) || *str == '.'))
 		return -EINVAL;
 	errno = 0;
-	val = strtod(str, &end);
-	if (errno || end == str || val < 0)
-		return -EINVAL;
-	/* As coreutils: "8G" and "8GiB" are binary, "8GB" is decimal. */
-	if (*end && (p = strchr(suffixes, toupper((unsigned char)*end)))) {
-		int power = (int)(p - suffixes) + 1;
-		double base = 1024;
-
-		end++;
-		if (strcasecmp(end, "B") == 0) {
-			base = 1000;
-			end++;
-		} else if (strcasecmp(end, "iB") == 0) {
-			end += 2;
-		}
-		while (power--)
-			mult *= base;
-	} else if (*end == 'B' || *end == 'b') {
-		end++;
-	}
-	if (*end)
-		return -EINVAL;
-	if (val * mult >= 18446744073709549568.0)
+	whole = strtoull(hex ? str + 2 : str, &end, hex ? 16 : 10);
+	if (errno == ERANGE)
 		return -ERANGE;
-	*bytes = (uint64_t)(val * mult);
+	if (!hex && (*end == '.' || *end == 'e' || *end == 'E')) {
+		/* "7.5GiB", "1e9": a fraction (exact to the byte up to 2^53) */
+		double val = strtod(str, &end);
+
+		mult = size_unit(end);
+		if (!mult)
+			return -EINVAL;
+		if (val * (double)mult >= 18446744073709549568.0)
+			return -ERANGE;
+		*bytes = (uint64_t)(val * (double)mult);
+		return 0;
+	}
+	mult = size_unit(end);
+	if (!mult)
+		return -EINVAL;
+	if (whole > UINT64_MAX / mult)
+		return -ERANGE;
+	*bytes = whole * mult;
 	return 0;
 }
 

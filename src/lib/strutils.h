@@ -10,7 +10,11 @@
 #define MiB (1024ULL * KiB)
 #define GiB (1024ULL * MiB)
 
-/* "8G", "512M", "7.5GiB", "4000000000": binary suffixes, as dd and truncate. */
+/*
+ * "8G", "512M", "7.5GiB", "8GB", "4000000000", "0x1000": binary suffixes
+ * (K to P, with or without "iB") as dd and truncate, decimal ones with "B".
+ * Whole numbers are exact.  0, -EINVAL or -ERANGE.
+ */
 int parse_size(const char *str, uint64_t *bytes);
 
 /* A whole number from 0 to max, nothing else around it.  0 or -EINVAL. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "card/safety.h"
+#include "fat/alloc.h"
 #include "fat/fat.h"
 #include "fat/format.h"
 #include "fat/partition.h"

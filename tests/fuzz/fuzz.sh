@@ -17,8 +17,9 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 fuzzdir=$TESTS_SRCDIR/fuzz
 srcdir=$TESTS_SRCDIR/../src
 artifacts=${TESTS_BUILDDIR:-$TMP}
+# config.h is in the build's top directory.
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-       -fno-omit-frame-pointer -I"$srcdir")
+       -fno-omit-frame-pointer -I"$srcdir" -I"${TESTS_BUILDDIR:-.}/..")
 
 # clang alone is not enough: Debian ships the fuzzer runtime separately.
 have_fuzzer() {
@@ -60,11 +61,15 @@ fi
 cp -R "$fuzzdir/corpus" "$TMP/corpus-updateapp"
 chmod -R u+w "$TMP/corpus-updateapp"
 fuzz fuzz_updateapp "$TMP/corpus-updateapp" \
-	"$fuzzdir/fuzz_updateapp.c" "$srcdir/firmware/updateapp.c" "$srcdir/firmware/crc16.c"
+	"$fuzzdir/fuzz_updateapp.c" "$srcdir"/firmware/updateapp{,_header,_names,_sniff}.c \
+	"$srcdir/firmware/crc16.c"
 
 mkdir -p "$TMP/corpus-fat"
 sh "$fuzzdir/fuzz_fat-seeds.sh" "$TMP/corpus-fat" >"$TMP/seeds.log" 2>&1 ||
 	diag "no FAT32 seeds (mtools or mkfs.fat missing?): fuzz_fat starts from nothing"
-fuzz fuzz_fat "$TMP/corpus-fat" "$fuzzdir/fuzz_fat.c" "$srcdir/fat/fat.c"
+# The FAT32 reader and its allocator (src/fat/fat_private.h lists the files).
+fuzz fuzz_fat "$TMP/corpus-fat" "$fuzzdir/fuzz_fat.c" \
+	"$srcdir"/fat/{identify,boot,fatio,table,dir,lfn,tree,extents,alloc}.c \
+	"$srcdir/lib/errmsg.c"
 
 done_testing

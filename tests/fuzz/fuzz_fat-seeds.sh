@@ -30,7 +30,7 @@ mtools_seed() {
 mtools_seed mtools-1fat 1 300K
 mtools_seed mtools-2fat 2 600K
 
-# fewer clusters than FAT32 should have: mtools will not touch it, fat.c will
+# fewer clusters than FAT32 should have: mtools will not touch it, the FAT reader will
 truncate -s 200K "$work/small.img"
 mkfs.fat -F 32 -s 1 -R 4 -n SMALL "$work/small.img" >/dev/null 2>&1
 cp "$work/small.img" "$dir/mkfs-small"

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * libFuzzer target for src/fat/fat.c: the input is the start of a card whose
- * partition begins at byte 0; the rest of a 64 MiB card reads as zeros, as a
- * sparse image would, so that small inputs can hold a real FAT32 (which
+ * libFuzzer target for the FAT32 reader and allocator (the files of src/fat/
+ * that fat_private.h lists): the input is the start of a card whose
+ * partition begins at byte 0; the rest of a 64 MiB card reads as zeros, as
+ * a sparse image would, so that small inputs can hold a real FAT32 (which
  * needs 65525 clusters).  Open it, walk everything, allocate a file.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
- *	tests/fuzz/fuzz_fat.c src/fat/fat.c -o fuzz_fat
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -I_build \
+ *	tests/fuzz/fuzz_fat.c src/fat/{identify,boot,fatio,table,dir,lfn,tree,extents,alloc}.c \
+ *	src/lib/errmsg.c -o fuzz_fat
  *   tests/fuzz/fuzz_fat-seeds.sh corpus && ./fuzz_fat -max_total_time=60 corpus
  */
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fat/alloc.h"
 #include "fat/fat.h"
 
 #define CARD_SIZE (64ull << 20)

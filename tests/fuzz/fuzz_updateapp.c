@@ -5,7 +5,8 @@
  * corpus files stay plain UPDATE.APP files); both must agree exactly.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
- *     tests/fuzz/fuzz_updateapp.c src/firmware/updateapp.c src/firmware/crc16.c -o fuzz_updateapp
+ *     tests/fuzz/fuzz_updateapp.c src/firmware/updateapp{,_header,_names,_sniff}.c \
+ *     src/firmware/crc16.c -o fuzz_updateapp
  *   ./fuzz_updateapp -max_total_time=60 tests/fuzz/corpus
  */
 #include <stdint.h>

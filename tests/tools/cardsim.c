@@ -42,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/strutils.h"
+
 #define CARDSIM_VERSION "1.0"
 
 /* The largest request asked of the kernel; FUSE's ceiling is 256 pages. */
@@ -192,44 +194,23 @@ static double min_dbl(double a, double b)
 /* ---- parsing ---------------------------------------------------------- */
 
 /*
- * Sizes and offsets, in whole bytes: "123", "123B", "0x1000", "2048s"
- * (512-byte sectors), "4K", "64G" and "64GiB" binary, "64GB" decimal, as
- * dloadcard's own parse_size reads them (which also takes fractions).
+ * Sizes and offsets, as dloadcard's own parse_size() reads them ("123",
+ * "0x1000", "4K", "64G" and "64GiB" binary, "64GB" decimal; whole numbers
+ * exact), and "2048s": 512-byte sectors, as the kernel counts them.
  */
-static int parse_size(const char *s, uint64_t *out)
+static int parse_bytes(const char *s, uint64_t *out)
 {
-	static const struct {
-		const char *suffix;
-		uint64_t mult;
-	} units[] = {
-		{ "", 1 }, { "B", 1 }, { "s", 512 },
-		{ "K", 1ULL << 10 }, { "KiB", 1ULL << 10 }, { "KB", 1000ULL },
-		{ "M", 1ULL << 20 }, { "MiB", 1ULL << 20 }, { "MB", 1000000ULL },
-		{ "G", 1ULL << 30 }, { "GiB", 1ULL << 30 }, { "GB", 1000000000ULL },
-		{ "T", 1ULL << 40 }, { "TiB", 1ULL << 40 }, { "TB", 1000000000000ULL },
-	};
-	unsigned long long v;
-	char *end;
-	size_t i;
+	size_t n = strlen(s);
+	char num[64];
 
-	if (!isdigit((unsigned char)s[0]))
+	if (n < 2 || n >= sizeof(num) || s[n - 1] != 's' || !isdigit((unsigned char)s[n - 2]))
+		return parse_size(s, out) ? -1 : 0;
+	memcpy(num, s, n - 1);
+	num[n - 1] = '\0';
+	if (parse_size(num, out) || *out > UINT64_MAX / 512)
 		return -1;
-	errno = 0;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		v = strtoull(s + 2, &end, 16);
-	else
-		v = strtoull(s, &end, 10);
-	if (errno)
-		return -1;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcasecmp(end, units[i].suffix) != 0)
-			continue;
-		if (v > UINT64_MAX / units[i].mult)
-			return -1;
-		*out = v * units[i].mult;
-		return 0;
-	}
-	return -1;
+	*out *= 512;
+	return 0;
 }
 
 /* "OFF" (one byte) or "OFF:LEN". */
@@ -245,10 +226,10 @@ static int parse_range(const char *s, struct range_list *l)
 	colon = strchr(buf, ':');
 	if (colon) {
 		*colon = '\0';
-		if (parse_size(colon + 1, &len) || len == 0)
+		if (parse_bytes(colon + 1, &len) || len == 0)
 			return -1;
 	}
-	if (parse_size(buf, &off) || off + len < off)
+	if (parse_bytes(buf, &off) || off + len < off)
 		return -1;
 	l->r[l->n].off = off;
 	l->r[l->n].len = len;
@@ -492,11 +473,11 @@ static void parse_args(int argc, char **argv)
 				name = long_opts[v].name;
 		switch (c) {
 		case OPT_SIZE:
-			if (parse_size(optarg, &cfg.size))
+			if (parse_bytes(optarg, &cfg.size))
 				bad_arg(name, optarg);
 			break;
 		case OPT_REAL:
-			if (parse_size(optarg, &cfg.real))
+			if (parse_bytes(optarg, &cfg.real))
 				bad_arg(name, optarg);
 			cfg.real_set = true;
 			break;
@@ -554,7 +535,7 @@ static void parse_args(int argc, char **argv)
 			cfg.stall_abort = true;
 			break;
 		case OPT_VANISH_AFTER:
-			if (parse_size(optarg, &cfg.vanish_after))
+			if (parse_bytes(optarg, &cfg.vanish_after))
 				bad_arg(name, optarg);
 			cfg.vanish_set = true;
 			break;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/strutils.h"
 #include "ua_build.h"
 
 static void usage(FILE *f)
@@ -41,31 +42,6 @@ static void usage(FILE *f)
 	      "      --zip-extra PATH  also put a small file at PATH in the zip (repeatable)\n"
 	      "  -l, --list            print the layout on standard error\n"
 	      "  -h, --help            show this help\n", f);
-}
-
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	double v;
-	uint64_t mult = 1;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || v < 0)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': mult = UINT64_C(1) << 10; end++; break;
-	case 'm': case 'M': mult = UINT64_C(1) << 20; end++; break;
-	case 'g': case 'G': mult = UINT64_C(1) << 30; end++; break;
-	case '\0': break;
-	default: return -1;
-	}
-	if (*end == 'i' && end[1] == 'B')
-		end += 2;
-	if (*end || v * (double)mult > 64.0 * (UINT64_C(1) << 30))
-		return -1;
-	*out = (uint64_t)(v * (double)mult);
-	return 0;
 }
 
 static int fd_write(void *arg, const void *buf, size_t len)
@@ -159,7 +135,8 @@ int main(int argc, char **argv)
 			output = optarg;
 			break;
 		case 's':
-			if (parse_size(optarg, &size) < 0) {
+			/* dloadcard's sizes; a sample above 64 GiB is a typo */
+			if (parse_size(optarg, &size) < 0 || size > 64 * GiB) {
 				fprintf(stderr, "mkupdateapp: bad size '%s'\n", optarg);
 				return 2;
 			}

@@ -9,12 +9,12 @@
  */
 #include "ua_build.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "firmware/crc16.h"
+#include "lib/byteorder.h"
 
 #define LEAD 92
 #define FIXED 98
@@ -323,18 +323,6 @@ static void put_zeros(struct out *o, uint64_t n)
 	}
 }
 
-static void wr16(unsigned char *p, uint16_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-}
-
-static void wr32(unsigned char *p, uint32_t v)
-{
-	wr16(p, (uint16_t)v);
-	wr16(p + 2, (uint16_t)(v >> 16));
-}
-
 /* ---- data ---------------------------------------------------------------- */
 
 static uint64_t mix(uint64_t x)
@@ -348,25 +336,18 @@ static uint64_t mix(uint64_t x)
 
 static void random_bytes(uint64_t key, uint64_t off, unsigned char *buf, size_t len)
 {
-	while (len && off % 8) {
-		uint64_t v = htole64(mix(key + off / 8));
+	unsigned char w[8];
 
-		*buf++ = ((unsigned char *)&v)[off % 8];
-		off++;
-		len--;
-	}
-	while (len >= 8) {
-		uint64_t v = htole64(mix(key + off / 8));
+	/* The stream is the words mix(key + k), little-endian: any slice of it
+	 * is the same bytes, however it is cut. */
+	while (len) {
+		size_t at = off % 8, n = 8 - at < len ? 8 - at : len;
 
-		memcpy(buf, &v, 8);
-		buf += 8;
-		off += 8;
-		len -= 8;
-	}
-	if (len) {
-		uint64_t v = htole64(mix(key + off / 8));
-
-		memcpy(buf, &v, len);
+		put_le64(w, mix(key + off / 8));
+		memcpy(buf, w + at, n);
+		buf += n;
+		off += n;
+		len -= n;
 	}
 }
 
@@ -407,7 +388,7 @@ static unsigned char *make_table(const struct uab_spec *s, size_t i,
 			in_block += (uint32_t)take;
 			k += take;
 			if (in_block == bs || off + k == size) {
-				wr16(t + 2 * b++, crc);
+				put_le16(t + 2 * b++, crc);
 				crc = CRC16_X25_INIT;
 				in_block = 0;
 			}
@@ -438,17 +419,17 @@ static void make_header(const struct uab_spec *s, size_t i, unsigned char *h)
 
 	memset(h, 0, FIXED);
 	memcpy(h, magic, 4);
-	wr32(h + 4, hl);
-	wr32(h + 8, entry_damage(s, UAB_BAD_CONST, i) ? 2 : 1);
+	put_le32(h + 4, hl);
+	put_le32(h + 8, entry_damage(s, UAB_BAD_CONST, i) ? 2 : 1);
 	memset(h + 12, 0xFF, 8);
 	memcpy(h + 12, hwid, strlen(hwid) < 8 ? strlen(hwid) : 8);
-	wr32(h + 20, e->seq);
-	wr32(h + 24, uab_data_size(e));
+	put_le32(h + 20, e->seq);
+	put_le32(h + 24, uab_data_size(e));
 	memcpy(h + 28, entry_damage(s, UAB_DATE, i) ? "2015-03-22" : "2015.03.22", 10);
 	memcpy(h + 44, entry_damage(s, UAB_TIME, i) ? "25.61.00" : "17.59.33", 8);
 	memcpy(h + 60, name, strlen(name) < 32 ? strlen(name) : 32);
-	wr16(h + 94, bs);
-	wr16(h + 92, crc16_x25(h, FIXED));
+	put_le16(h + 94, bs);
+	put_le16(h + 92, crc16_x25(h, FIXED));
 	if (entry_damage(s, UAB_BAD_MAGIC, i))
 		h[0] ^= 0xFF;
 	if (entry_damage(s, UAB_HEADER_CRC, i))
@@ -525,18 +506,18 @@ static void write_update_bin(const struct uab_spec *s, struct out *o)
 
 	/* The OpenHarmony layout: header TLV, time TLV, component TLV. */
 	memset(h, 0, sizeof(h));
-	wr16(h, 0x0001);
-	wr16(h + 2, 136);
-	wr32(h + 4, 3 * 4 + 136 + 32 + 2 * 87 + 16);
-	wr32(h + 8, 0x03);
+	put_le16(h, 0x0001);
+	put_le16(h + 2, 136);
+	put_le32(h + 4, 3 * 4 + 136 + 32 + 2 * 87 + 16);
+	put_le32(h + 8, 0x03);
 	strcpy((char *)h + 12, "ABC-AL00");
 	strcpy((char *)h + 76, "ABC-AL00 5.0.0.110(C00E110R2P3)");
-	wr16(h + 140, 0x0002);
-	wr16(h + 142, 32);
+	put_le16(h + 140, 0x0002);
+	put_le16(h + 142, 32);
 	strcpy((char *)h + 144, "2024.10.01");
 	strcpy((char *)h + 160, "12:00:00");
-	wr16(h + 176, 0x0005);
-	wr16(h + 178, 2 * 87);
+	put_le16(h + 176, 0x0005);
+	put_le16(h + 178, 2 * 87);
 	strcpy((char *)h + 180, "/version_list");
 	strcpy((char *)h + 180 + 87, "/system");
 	put(o, h, sizeof(h));
@@ -621,13 +602,13 @@ static void zip_local(struct out *o, const struct zip_file *f)
 	size_t nlen = strlen(f->name);
 
 	memset(h, 0, sizeof(h));
-	wr32(h, 0x04034b50);
-	wr16(h + 4, 10);
-	wr16(h + 12, ZIP_DOS_DATE);
-	wr32(h + 14, f->crc);
-	wr32(h + 18, f->size);
-	wr32(h + 22, f->size);
-	wr16(h + 26, (uint16_t)nlen);
+	put_le32(h, 0x04034b50);
+	put_le16(h + 4, 10);
+	put_le16(h + 12, ZIP_DOS_DATE);
+	put_le32(h + 14, f->crc);
+	put_le32(h + 18, f->size);
+	put_le32(h + 22, f->size);
+	put_le16(h + 26, (uint16_t)nlen);
 	put(o, h, sizeof(h));
 	put(o, f->name, nlen);
 }
@@ -638,16 +619,16 @@ static void zip_central(struct out *o, const struct zip_file *f)
 	size_t nlen = strlen(f->name);
 
 	memset(h, 0, sizeof(h));
-	wr32(h, 0x02014b50);
-	wr16(h + 4, 0x031E);            /* made by: Unix, zip 3.0 */
-	wr16(h + 6, 10);
-	wr16(h + 14, ZIP_DOS_DATE);
-	wr32(h + 16, f->crc);
-	wr32(h + 20, f->size);
-	wr32(h + 24, f->size);
-	wr16(h + 28, (uint16_t)nlen);
-	wr32(h + 38, 0100644u << 16);
-	wr32(h + 42, f->offset);
+	put_le32(h, 0x02014b50);
+	put_le16(h + 4, 0x031E);            /* made by: Unix, zip 3.0 */
+	put_le16(h + 6, 10);
+	put_le16(h + 14, ZIP_DOS_DATE);
+	put_le32(h + 16, f->crc);
+	put_le32(h + 20, f->size);
+	put_le32(h + 24, f->size);
+	put_le16(h + 28, (uint16_t)nlen);
+	put_le32(h + 38, 0100644u << 16);
+	put_le32(h + 42, f->offset);
 	put(o, h, sizeof(h));
 	put(o, f->name, nlen);
 }
@@ -699,11 +680,11 @@ static int write_zip(const struct uab_spec *s, const char *path, struct out *o)
 	for (size_t i = 0; i < n; i++)
 		zip_central(o, &files[i]);
 	memset(end, 0, sizeof(end));
-	wr32(end, 0x06054b50);
-	wr16(end + 8, (uint16_t)n);
-	wr16(end + 10, (uint16_t)n);
-	wr32(end + 12, (uint32_t)o->written - cd_start);
-	wr32(end + 16, cd_start);
+	put_le32(end, 0x06054b50);
+	put_le16(end + 8, (uint16_t)n);
+	put_le16(end + 10, (uint16_t)n);
+	put_le32(end + 12, (uint32_t)o->written - cd_start);
+	put_le32(end + 16, cd_start);
 	put(o, end, sizeof(end));
 	return o->err;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * src/fat.c against images made by mtools and dosfstools: geometry, names,
- * chains, contents, the allocation for prepare (checked with mtype, minfo,
- * mshowfat, fsck.fat and mren), deliberate faults, and other file systems.
+ * The FAT32 library (src/fat/) against images made by mtools and dosfstools:
+ * geometry, names, chains, contents, the allocation for prepare (checked
+ * with mtype, minfo, mshowfat, fsck.fat and mren), deliberate faults, and
+ * other file systems.
  * Tests that need a missing tool are skipped.  Images are sparse files in a
  * private temporary directory, removed at the end.
  */
@@ -18,7 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fat/alloc.h"
 #include "fat/fat.h"
+#include "lib/byteorder.h"
 #include "tap.h"
 
 #define MiB (1024u * 1024)
@@ -185,17 +188,18 @@ static struct fat_vol *vopen(struct fileio *f, uint64_t off, uint64_t size, bool
 
 static void put32(int fd, uint64_t off, uint32_t val)
 {
-	uint8_t b[4] = { (uint8_t)val, (uint8_t)(val >> 8), (uint8_t)(val >> 16),
-			 (uint8_t)(val >> 24) };
+	uint8_t b[4];
 
+	put_le32(b, val);
 	if (pwrite(fd, b, 4, (off_t)off) != 4)
 		diag("pwrite: %s", strerror(errno));
 }
 
 static void put16(int fd, uint64_t off, uint16_t val)
 {
-	uint8_t b[2] = { (uint8_t)val, (uint8_t)(val >> 8) };
+	uint8_t b[2];
 
+	put_le16(b, val);
 	if (pwrite(fd, b, 2, (off_t)off) != 2)
 		diag("pwrite: %s", strerror(errno));
 }
@@ -290,7 +294,7 @@ static int gather_run(void *arg, const struct fat_extent *e)
 	return 0;
 }
 
-/* Does the file at path read (through fat.c) exactly as mtype prints it? */
+/* Does the file at path read (through the library) exactly as mtype prints it? */
 static bool same_as_mtype(struct fat_vol *v, struct fileio *f, const char *img,
 			  uint64_t off, const char *path, unsigned *runs)
 {
@@ -371,7 +375,7 @@ static bool same_as_mshowfat(struct fat_vol *v, const char *img, uint64_t off,
 		p[strcspn(p, "\n")] = '\0';
 	same = p && !strcmp(p, mine);
 	if (!same) {
-		diag("fat.c: \"%s\", mshowfat:", mine);
+		diag("src/fat: \"%s\", mshowfat:", mine);
 		diag_lines(p ? p : out);
 	}
 	free(out);
@@ -1011,8 +1015,7 @@ static uint32_t get_fat(int fd, const struct fat_geom *g, unsigned k, uint32_t c
 	if (pread(fd, b, 4, (off_t)(g->part_offset + g->fat_offset + k * g->fat_bytes +
 				    (uint64_t)c * 4)) != 4)
 		diag("pread: %s", strerror(errno));
-	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-	       (uint32_t)b[3] << 24;
+	return get_le32(b);
 }
 
 /* FAT copies that disagree, and the 4 reserved bits of FAT32 entries. */

@@ -35,11 +35,28 @@ int main(void)
 	size_is("1.5G", 3 * GiB / 2);
 	size_is("4096", 4096);
 	size_is("1T", 1024 * GiB);
+	size_is("7.5GiB", 15 * GiB / 2);
+	size_is("1KB", 1000);
+	size_is("100b", 100);
+	size_is("1e9", 1000000000);
+	size_is("0x1000", 4096);
+	/* whole numbers are exact, past the 53 bits of a double */
+	size_is("9007199254740993", 9007199254740993ULL);
+	size_is("18446744073709551615", UINT64_MAX);
 	size_bad("");
 	size_bad("-1G");
 	size_bad("8X");
 	size_bad("G");
 	size_bad("8Gx");
+	size_bad("18446744073709551616");
+	size_bad("16384P");
+	/* what strtod would take, but is no size */
+	size_bad("nan");
+	size_bad("inf");
+	size_bad(" 8G");
+	size_bad("+8G");
+	size_bad("0x");
+	size_bad("0x-5");
 
 	{
 		unsigned v = 0;

@@ -6,6 +6,7 @@
 
 #include "firmware/crc16.h"
 #include "firmware/updateapp.h"
+#include "firmware/updateapp_private.h"
 #include "../tools/ua_build.h"
 #include "tap.h"
 
@@ -615,6 +616,33 @@ static void test_sniff(void)
 	is_int(ua_sniff("\x7f" "ELF\2\1\1", 7), UA_FMT_UNKNOWN, "sniff: unknown");
 }
 
+/* The words a finding uses for a file that is something else. */
+static void test_sniff_words(void)
+{
+	unsigned char b[600];
+	char out[160];
+
+	memset(b, 0, sizeof(b));
+	b[3 + 100] = 1;
+	is_int((int)ua_zero_run(b + 3, 200), 100, "zero run from an odd address");
+	is_int((int)ua_zero_run(b + 3, 50), 50, "zero run to the end");
+	ua_text_excerpt(out, 61, (const unsigned char *)"\xEF\xBB\xBF \r\n404 Not\tFound\r\nmore", 30);
+	is_str(out, "404 Not Found", "text excerpt: past the BOM and blanks, one line, printable");
+	memset(b, 'x', 100);
+	ua_text_excerpt(out, 61, b, 100);
+	is_int((int)strlen(out), 60, "text excerpt: cut to its buffer");
+	memset(b, 0, sizeof(b));
+	memcpy(b + 12, "ALN-AL00", 8);
+	memcpy(b + 76, "ALN-AL00 4.0.0.100", 18);
+	ua_update_bin_product(out, sizeof(out), b, 512);
+	is_str(out, " (product ALN-AL00, version ALN-AL00 4.0.0.100)", "update.bin: product, version");
+	ua_update_bin_product(out, sizeof(out), b, 100);
+	is_str(out, " (product ALN-AL00)", "update.bin cut short: the product alone");
+	ua_field_str(out, sizeof(out), (const unsigned char *)"HW\x01x\xff\xff", 6, 0xff);
+	is_str(out, "HW?x", "a field: up to its stop byte, unprintable bytes as ?");
+	is_str(ua_archive_name((const unsigned char *)"Rar!\x1a\x07\x00", 7), "RAR", "archive: RAR");
+}
+
 static void test_names(void)
 {
 	int unique = 1, named = 1;
@@ -648,6 +676,7 @@ int main(void)
 	test_caps();
 	test_chunking();
 	test_sniff();
+	test_sniff_words();
 	test_names();
 	return done_testing();
 }

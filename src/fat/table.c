@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The FAT: its 28-bit entries read through a window of one copy (a big
+ * card has millions), what each links to, a chain walked and judged
+ * against its file's size, and the copies compared.  Every cluster number
+ * read here is classified before anyone follows it.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "fat/fat_private.h"
+
+static enum fat_link classify(const struct fat_vol *v, uint32_t val)
+{
+	if (val == 0)
+		return L_FREE;
+	if (val == 1)
+		return L_RESERVED;
+	if (val <= fat_max_cluster(v))
+		return L_NEXT;
+	if (val >= FAT_EOC_MIN)
+		return L_EOC;
+	if (val == FAT_BAD)
+		return L_BAD;
+	if (val >= FAT_RSVD_MIN)
+		return L_RESERVED;
+	return L_RANGE;
+}
+
+enum fat_chain_problem fat_link_problem(enum fat_link l)
+{
+	switch (l) {
+	case L_FREE:		return FAT_CHAIN_FREE;
+	case L_RESERVED:	return FAT_CHAIN_RESERVED;
+	case L_BAD:		return FAT_CHAIN_BAD;
+	case L_RANGE:		return FAT_CHAIN_RANGE;
+	case L_NEXT:
+	case L_EOC:		break;
+	}
+	return FAT_CHAIN_OK;
+}
+
+int fat_get(struct fat_vol *v, uint32_t copy, uint32_t c, uint32_t *val)
+{
+	uint64_t in_fat = (uint64_t)c * 4, start;
+
+	if (c > fat_max_cluster(v) || copy >= v->g.num_fats)
+		return errmsg_set(&v->err, -EINVAL,
+				  "internal: FAT entry %u of copy %u", c, copy);
+	start = in_fat - in_fat % FAT_WIN;
+	if (!v->win_valid || v->win_copy != copy || v->win_start != start) {
+		uint64_t len = v->g.fat_bytes - start;
+		int r;
+
+		if (len > FAT_WIN)
+			len = FAT_WIN;
+		v->win_valid = false;
+		r = fat_vol_read(v, v->g.fat_offset + copy * v->g.fat_bytes + start,
+				 v->win, (size_t)len);
+		if (r < 0)
+			return r;
+		v->win_valid = true;
+		v->win_copy = copy;
+		v->win_start = start;
+		v->win_len = (uint32_t)len;
+	}
+	*val = get_le32(v->win + (in_fat - start)) & FAT_MASK;
+	return 0;
+}
+
+int fat_next_cluster(struct fat_vol *v, uint32_t c, uint32_t *next, enum fat_link *l)
+{
+	int r = fat_get(v, v->g.active_fat, c, next);
+
+	if (r == 0)
+		*l = classify(v, *next);
+	return r;
+}
+
+int fat_check_reserved_entries(struct fat_vol *v)
+{
+	uint32_t e0, e1;
+	int r;
+
+	r = fat_get(v, v->g.active_fat, 0, &e0);
+	if (r == 0)
+		r = fat_get(v, v->g.active_fat, 1, &e1);
+	if (r < 0)
+		return r;
+	if ((e0 & 0xff) != v->g.media || (e0 | 0xff) != FAT_MASK)
+		v->g.warnings |= FAT_WARN_FAT_ID;
+	if (!(e1 & 0x08000000))
+		v->g.warnings |= FAT_WARN_DIRTY;
+	if (!(e1 & 0x04000000))
+		v->g.warnings |= FAT_WARN_HARD_ERRORS;
+	return 0;
+}
+
+/* ---- chains ------------------------------------------------------------ */
+
+const char *fat_chain_problem_text(enum fat_chain_problem p)
+{
+	switch (p) {
+	case FAT_CHAIN_OK:		return "chain intact";
+	case FAT_CHAIN_LOOP:		return "the chain loops";
+	case FAT_CHAIN_SHORT:		return "the chain is shorter than the size";
+	case FAT_CHAIN_LONG:		return "the chain is longer than the size";
+	case FAT_CHAIN_FREE:		return "the chain runs into a free cluster";
+	case FAT_CHAIN_RESERVED:	return "the chain runs into a reserved value";
+	case FAT_CHAIN_BAD:		return "the chain runs into a bad cluster";
+	case FAT_CHAIN_RANGE:		return "the chain points past the last cluster";
+	case FAT_CHAIN_FIRST_INVALID:	return "the first cluster is out of range";
+	case FAT_CHAIN_NO_CLUSTER:	return "no cluster for a non-empty entry";
+	}
+	return "unknown chain problem";
+}
+
+bool fat_entry_problem(const struct fat_vol *v, const struct fat_dirent *de,
+		       struct fat_chain_report *r)
+{
+	bool dir = de->attr & FAT_ATTR_DIRECTORY;
+
+	memset(r, 0, sizeof(*r));
+	r->expected = dir ? 0 : fat_clusters_for(v, de->size);
+	if (de->first_cluster == 0) {
+		if (dir || de->size)
+			r->problem = FAT_CHAIN_NO_CLUSTER;
+		return true;
+	}
+	if (!fat_valid_cluster(v, de->first_cluster)) {
+		r->problem = FAT_CHAIN_FIRST_INVALID;
+		r->value = de->first_cluster;
+		return true;
+	}
+	return false;
+}
+
+void fat_length_problem(const struct fat_dirent *de, uint32_t last, uint32_t eoc,
+			uint32_t should_end, struct fat_chain_report *r)
+{
+	if (de->attr & FAT_ATTR_DIRECTORY || r->clusters == r->expected)
+		return;
+	if (r->clusters < r->expected) {
+		r->problem = FAT_CHAIN_SHORT;
+		r->at_cluster = last;
+		r->value = eoc;
+	} else {
+		r->problem = FAT_CHAIN_LONG;
+		r->at_cluster = should_end;	/* 0: the entry says size 0 */
+	}
+}
+
+int fat_check_chain(struct fat_vol *vol, const struct fat_dirent *de,
+		    struct fat_chain_report *r)
+{
+	uint32_t c, prev = 0, next, should_end = 0;
+	uint8_t *seen;
+	enum fat_link l;
+	int ret = 0;
+
+	if (fat_entry_problem(vol, de, r))
+		return 0;
+	seen = fat_bitmap_new(vol);
+	if (!seen)
+		return -ENOMEM;
+	for (c = de->first_cluster;; prev = c, c = next) {
+		if (fat_bit_test(seen, c)) {
+			r->problem = FAT_CHAIN_LOOP;
+			r->at_cluster = prev;
+			r->value = c;
+			break;
+		}
+		fat_bit_set(seen, c);
+		if (c != prev + 1)
+			r->runs++;
+		if (++r->clusters == r->expected)
+			should_end = c;
+		ret = fat_next_cluster(vol, c, &next, &l);
+		if (ret < 0)
+			break;
+		if (l == L_EOC) {
+			fat_length_problem(de, c, next, should_end, r);
+			break;
+		}
+		if (l != L_NEXT) {
+			r->problem = fat_link_problem(l);
+			r->at_cluster = c;
+			r->value = next;
+			break;
+		}
+	}
+	free(seen);
+	return ret;
+}
+
+/* ---- the copies compared ----------------------------------------------- */
+
+/*
+ * Compare entries first..last of every copy with the active FAT, reading
+ * FAT_CHUNK-sized sector-aligned pieces.  1 at the first difference.
+ */
+static int compare_range(struct fat_vol *v, uint32_t first, uint32_t last,
+			 uint8_t *a, uint8_t *b, struct fat_fat_diff *diff)
+{
+	const struct fat_geom *g = &v->g;
+	uint64_t bps = g->bytes_per_sector;
+	uint64_t pos = (uint64_t)first * 4 / bps * bps;
+	uint64_t end = ((uint64_t)last * 4 + 4 + bps - 1) / bps * bps;
+
+	for (; pos < end; pos += FAT_CHUNK) {
+		size_t len = end - pos < FAT_CHUNK ? (size_t)(end - pos) : FAT_CHUNK;
+		uint64_t active = g->fat_offset + g->active_fat * g->fat_bytes + pos;
+		int r = fat_vol_read(v, active, a, len);
+
+		for (uint32_t k = 0; r == 0 && k < g->num_fats; k++) {
+			if (k == g->active_fat)
+				continue;
+			r = fat_vol_read(v, g->fat_offset + k * g->fat_bytes + pos, b, len);
+			for (size_t i = 0; r == 0 && i < len; i += 4) {
+				uint64_t c = (pos + i) / 4;
+				uint32_t x = get_le32(a + i) & FAT_MASK;
+				uint32_t y = get_le32(b + i) & FAT_MASK;
+
+				if (c < first || c > last || x == y)
+					continue;
+				diff->cluster = (uint32_t)c;
+				diff->copy = k;
+				diff->value = y;
+				diff->active_value = x;
+				return 1;
+			}
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Walks the active chain of de run by run (bounded), comparing each run. */
+static int compare_chain(struct fat_vol *v, const struct fat_dirent *de,
+			 uint8_t *a, uint8_t *b, struct fat_fat_diff *diff)
+{
+	bool dir = de->attr & FAT_ATTR_DIRECTORY;
+	uint64_t limit = (dir ? fat_dir_max_clusters(v) : fat_clusters_for(v, de->size)) + 1;
+	uint32_t c = de->first_cluster, start = c, next;
+	enum fat_link l;
+
+	if (!fat_valid_cluster(v, c))
+		return 0;
+	for (uint64_t n = 1;; n++, c = next) {
+		int r = fat_next_cluster(v, c, &next, &l);
+
+		if (r < 0)
+			return r;
+		if (l != L_NEXT || n >= limit || next != c + 1) {
+			r = compare_range(v, start, c, a, b, diff);
+			if (r != 0 || l != L_NEXT || n >= limit)
+				return r;
+			start = next;
+		}
+	}
+}
+
+int fat_compare_fats(struct fat_vol *vol, const struct fat_dirent *de,
+		     struct fat_fat_diff *diff)
+{
+	uint8_t *a, *b;
+	int r;
+
+	memset(diff, 0, sizeof(*diff));
+	if (vol->g.num_fats < 2)
+		return 0;
+	a = fat_io_alloc(FAT_CHUNK);
+	b = fat_io_alloc(FAT_CHUNK);
+	if (!a || !b)
+		r = -ENOMEM;
+	else if (de)
+		r = compare_chain(vol, de, a, b, diff);
+	else
+		r = compare_range(vol, 2, fat_max_cluster(vol), a, b, diff);
+	free(a);
+	free(b);
+	return r;
+}
