@@ -89,10 +89,10 @@ sections=("A failure before the work, with --json" "check --json" "prepare --jso
 	"verify --json" "probe --json" "list --json" "batch --json" "batch --log")
 for s in "${sections[@]}"; do
 	docs=$(documented "$s")
-	bad=$(awk -F'\t' '$2 !~ /^(string|number|boolean|object|array( of [a-z]+)?)( or (null|string|number|boolean))*$/' <<<"$docs")
-	[ -n "$docs" ] && [ -z "$bad" ]
+	untyped=$(awk -F'\t' '$2 !~ /^(string|number|boolean|object|array( of [a-z]+)?)( or (null|string|number|boolean))*$/' <<<"$docs")
+	[ -n "$docs" ] && [ -z "$untyped" ]
 	ok $? "man page, JSON OUTPUT, \"$s\": $(wc -l <<<"$docs") fields, each with a type"
-	[ -z "$bad" ] || diag "$bad"
+	[ -z "$untyped" ] || diag "$untyped"
 done
 
 # --- Files and cards -------------------------------------------------------------------
