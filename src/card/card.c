@@ -17,6 +17,8 @@
 #include "card/card.h"
 #include "lib/strutils.h"
 
+static const struct card_ops real_ops;
+
 enum card_kind card_kind_of(const char *path, dev_t *rdev)
 {
 	struct stat st;
@@ -203,8 +205,8 @@ int card_open(struct card *c, const char *path, unsigned flags, uint64_t create_
 	enum card_kind kind = card_kind_of(path, &rdev);
 	int ro = 0, rc;
 
-	memset(c, 0, sizeof(*c));
-	c->fd = c->dfd = -1;
+	card_init(c);
+	c->ops = &real_ops;
 	c->path = strdup(path);
 	c->writable = flags & CARD_WRITE;
 	if (!c->path)
@@ -293,7 +295,7 @@ void card_discard(struct card *c)
 	c->created = false;
 }
 
-int card_host_full(struct card *c, int err)
+static int real_host_full(struct card *c, int err)
 {
 	struct statvfs vfs;
 	uint64_t left;
@@ -312,40 +314,143 @@ int card_host_full(struct card *c, int err)
 	return left < MiB ? ENOSPC : 0;
 }
 
-void card_close(struct card *c)
+static void real_close(struct card *c)
 {
 	size_t i;
 
 	for (i = 0; i < c->nlocks; i++)
 		close(c->lock_fd[i]);
-	c->nlocks = 0;
 	if (c->dfd >= 0)
 		close(c->dfd);
 	if (c->fd >= 0)
 		close(c->fd);	/* also releases the flock */
 	free(c->path);
-	c->path = NULL;
+}
+
+static ssize_t real_pread(struct card *c, void *buf, size_t len, uint64_t off, bool direct)
+{
+	ssize_t n;
+
+	/* No O_DIRECT (tmpfs): drop the cached range first. */
+	if (direct && c->dfd < 0)
+		posix_fadvise(c->fd, (off_t)off, (off_t)len, POSIX_FADV_DONTNEED);
+	n = pread(direct && c->dfd >= 0 ? c->dfd : c->fd, buf, len, (off_t)off);
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t real_pwrite(struct card *c, const void *buf, size_t len, uint64_t off,
+			   bool direct)
+{
+	ssize_t n = pwrite(direct && c->dfd >= 0 ? c->dfd : c->fd, buf, len, (off_t)off);
+
+	return n < 0 ? -errno : n;
+}
+
+static int real_flush(struct card *c)
+{
+	if (fsync(c->fd) != 0 && errno != EINVAL)
+		return -errno;
+	if (c->dfd >= 0 && fsync(c->dfd) != 0 && errno != EINVAL)
+		return -errno;
+	return 0;
+}
+
+static int real_reset(struct card *c)
+{
+	size_t i;
+
+	if (c->blockdev)
+		ioctl(c->fd, BLKFLSBUF, 0);	/* needs CAP_SYS_ADMIN; fadvise below otherwise */
+	posix_fadvise(c->fd, 0, 0, POSIX_FADV_DONTNEED);
+	/* A loop device on the image kept what it read before: drop it too. */
+	for (i = 0; i < c->nlocks; i++) {
+		ioctl(c->lock_fd[i], BLKFLSBUF, 0);
+		posix_fadvise(c->lock_fd[i], 0, 0, POSIX_FADV_DONTNEED);
+	}
+	return 0;
+}
+
+/* A reader that lost its card may still answer EIO; opening the path
+ * again, and the size, tell. */
+static bool real_gone(struct card *c)
+{
+	uint64_t size = 0;
+	int fd;
+
+	/* A card that cannot even be opened any more is not merely failing. */
+	fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return errno != EMFILE && errno != ENFILE && errno != ENOMEM;
+	/* A reader whose card was pulled reports a size of 0. */
+	if (c->blockdev && ioctl(fd, BLKGETSIZE64, &size) == 0 && size == 0) {
+		close(fd);
+		return true;
+	}
+	close(fd);
+	return false;
+}
+
+static int real_tool_fd(struct card *c)
+{
+	return c->fd;
+}
+
+static const struct card_ops real_ops = {
+	.pread = real_pread,
+	.pwrite = real_pwrite,
+	.flush = real_flush,
+	.reset = real_reset,
+	.gone = real_gone,
+	.host_full = real_host_full,
+	.tool_fd = real_tool_fd,
+	.close = real_close,
+};
+
+/* ---- The interface, whatever the card ------------------------------------ */
+
+void card_init(struct card *c)
+{
+	memset(c, 0, sizeof(*c));
 	c->fd = c->dfd = -1;
 }
 
+/* The properties stay readable (a refusal may still name the size). */
+void card_close(struct card *c)
+{
+	if (c->ops)
+		c->ops->close(c);
+	c->ops = NULL;
+	c->impl = NULL;
+	c->path = NULL;
+	c->fd = c->dfd = -1;
+	c->nlocks = 0;
+}
+
+int card_host_full(struct card *c, int err)
+{
+	return c->ops->host_full(c, err);
+}
+
+/* Atomically: the copy and the read-back fail from two threads at once. */
 static int record(struct card *c, int e, uint64_t off)
 {
-	c->last_errno = e;
-	c->last_offset = off;
+	__atomic_store_n(&c->last_errno, e, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->last_offset, off, __ATOMIC_RELAXED);
 	return -e;
 }
 
-static int full_io(struct card *c, int fd, bool write, void *buf, size_t len, uint64_t off)
+static int full_io(struct card *c, bool direct, bool write, void *buf, size_t len, uint64_t off)
 {
 	char *p = buf;
 
 	while (len) {
-		ssize_t n = write ? pwrite(fd, p, len, (off_t)off) : pread(fd, p, len, (off_t)off);
+		ssize_t n = write ? c->ops->pwrite(c, p, len, off, direct) :
+				    c->ops->pread(c, p, len, off, direct);
 
-		if (n < 0 && errno == EINTR)
+		if (n == -EINTR)
 			continue;
 		if (n < 0)
-			return record(c, errno, off);
+			return record(c, (int)-n, off);
 		/* A short transfer at a place inside the card is the card
 		 * ending early: it is gone or smaller than it claims. */
 		if (n == 0)
@@ -359,27 +464,22 @@ static int full_io(struct card *c, int fd, bool write, void *buf, size_t len, ui
 
 int card_pread(struct card *c, void *buf, size_t len, uint64_t off)
 {
-	return full_io(c, c->fd, false, buf, len, off);
+	return full_io(c, false, false, buf, len, off);
 }
 
 int card_pwrite(struct card *c, const void *buf, size_t len, uint64_t off)
 {
-	return full_io(c, c->fd, true, (void *)buf, len, off);
+	return full_io(c, false, true, (void *)buf, len, off);
 }
 
 int card_pread_direct(struct card *c, void *buf, size_t len, uint64_t off)
 {
-	if (c->dfd < 0) {
-		/* No O_DIRECT (tmpfs): drop the cached range first. */
-		posix_fadvise(c->fd, (off_t)off, (off_t)len, POSIX_FADV_DONTNEED);
-		return full_io(c, c->fd, false, buf, len, off);
-	}
-	return full_io(c, c->dfd, false, buf, len, off);
+	return full_io(c, true, false, buf, len, off);
 }
 
 int card_pwrite_direct(struct card *c, const void *buf, size_t len, uint64_t off)
 {
-	return full_io(c, c->dfd >= 0 ? c->dfd : c->fd, true, (void *)buf, len, off);
+	return full_io(c, true, true, (void *)buf, len, off);
 }
 
 int card_pread_unaligned(struct card *c, void *buf, size_t bufsize, uint64_t off,
@@ -413,23 +513,40 @@ void *card_alloc_buffer(const struct card *c, size_t len)
 	return p;
 }
 
+int card_sync(struct card *c)
+{
+	int rc = c->ops->flush(c);
+
+	return rc ? record(c, -rc, 0) : 0;
+}
+
+int card_reset(struct card *c)
+{
+	int rc = c->ops->reset(c);
+
+	return rc ? record(c, -rc, 0) : 0;
+}
+
 int card_flush(struct card *c)
 {
-	size_t i;
+	int rc = card_sync(c);
 
-	if (fsync(c->fd) != 0 && errno != EINVAL)
-		return record(c, errno, 0);
-	if (c->dfd >= 0 && fsync(c->dfd) != 0 && errno != EINVAL)
-		return record(c, errno, 0);
-	if (c->blockdev)
-		ioctl(c->fd, BLKFLSBUF, 0);	/* needs CAP_SYS_ADMIN; fadvise below otherwise */
-	posix_fadvise(c->fd, 0, 0, POSIX_FADV_DONTNEED);
-	/* A loop device on the image kept what it read before: drop it too. */
-	for (i = 0; i < c->nlocks; i++) {
-		ioctl(c->lock_fd[i], BLKFLSBUF, 0);
-		posix_fadvise(c->lock_fd[i], 0, 0, POSIX_FADV_DONTNEED);
-	}
-	return 0;
+	return rc ? rc : card_reset(c);
+}
+
+int card_last_errno(const struct card *c)
+{
+	return __atomic_load_n(&c->last_errno, __ATOMIC_RELAXED);
+}
+
+uint64_t card_last_offset(const struct card *c)
+{
+	return __atomic_load_n(&c->last_offset, __ATOMIC_RELAXED);
+}
+
+int card_tool_fd(struct card *c)
+{
+	return c->ops->tool_fd(c);
 }
 
 int card_reread_partitions(struct card *c)
@@ -456,20 +573,5 @@ bool card_errno_vanished(int e)
 
 bool card_gone(struct card *c)
 {
-	uint64_t size = 0;
-	int fd;
-
-	if (card_errno_vanished(c->last_errno))
-		return true;
-	/* A card that cannot even be opened any more is not merely failing. */
-	fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return errno != EMFILE && errno != ENFILE && errno != ENOMEM;
-	/* A reader whose card was pulled reports a size of 0. */
-	if (c->blockdev && ioctl(fd, BLKGETSIZE64, &size) == 0 && size == 0) {
-		close(fd);
-		return true;
-	}
-	close(fd);
-	return false;
+	return card_errno_vanished(card_last_errno(c)) || c->ops->gone(c);
 }

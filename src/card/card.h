@@ -10,14 +10,41 @@
 #include "card/identity.h"
 
 /*
- * The device layer: a card is a whole-disk block device or an image file
- * (a regular file, possibly on the faulty-card simulator).  Everything that
- * touches the card goes through here, so that I/O errors are classified in
- * one place and the read-back always bypasses the page cache.
+ * The device layer.  A card is an interface: the operations below and the
+ * properties of struct card.  card.c implements it for the real thing, a
+ * whole-disk block device or an image file (a regular file, possibly on
+ * the faulty-card simulator); fake.h stacks faulty cards on any card, for
+ * the unit tests.  Everything that reads or writes the card goes through
+ * here, so that I/O errors are classified in one place and the read-back
+ * always bypasses the page cache; only libblkid, libfdisk and mtools work
+ * on its descriptor, past the interface (card_tool_fd).
  */
 #define CARD_MAX_LOCKS 16
 
+struct card;
+
+/*
+ * What a kind of card does.  pread and pwrite move up to len bytes at off
+ * and return how many (0: the card ends there) or -errno, as pread(2) does;
+ * direct asks for the card itself, past any cache (off, len and buf then
+ * aligned to c->align).  The card_* functions below loop, record the
+ * failure in c and classify it: a kind of card only says what happened.
+ */
+struct card_ops {
+	ssize_t (*pread)(struct card *c, void *buf, size_t len, uint64_t off, bool direct);
+	ssize_t (*pwrite)(struct card *c, const void *buf, size_t len, uint64_t off,
+			  bool direct);
+	int (*flush)(struct card *c);		/* what was written stays on the card */
+	int (*reset)(struct card *c);		/* cached copies forgotten */
+	bool (*gone)(struct card *c);		/* after an I/O error: is it still there? */
+	int (*host_full)(struct card *c, int err);
+	int (*tool_fd)(struct card *c);		/* the descriptor, for the tools */
+	void (*close)(struct card *c);
+};
+
 struct card {
+	const struct card_ops *ops;	/* NULL until opened: then card.c's */
+	void *impl;		/* the kind's own state (a fake's model) */
 	char *path;		/* as given on the command line */
 	char name[64];		/* kernel name ("sdb"); "" for an image */
 	dev_t devno;		/* whole disk; 0 for an image */
@@ -32,8 +59,8 @@ struct card {
 	uint64_t size;		/* bytes */
 	unsigned sector_size;	/* logical sector size */
 	unsigned align;		/* O_DIRECT alignment of offset, length, buffer */
-	int last_errno;		/* errno of the last failed I/O */
-	uint64_t last_offset;	/* where it failed */
+	int last_errno;		/* errno of the last failed I/O (card_last_errno) */
+	uint64_t last_offset;	/* where it failed (card_last_offset) */
 };
 
 /* A run of a file's bytes on the card. */
@@ -67,6 +94,7 @@ enum card_kind card_kind_of(const char *path, dev_t *rdev);
  */
 int card_open(struct card *c, const char *path, unsigned flags, uint64_t create_size,
 	      char *err, size_t errlen);
+/* Close it (a fake card: with the card below it); the properties stay. */
 void card_close(struct card *c);
 
 /*
@@ -91,9 +119,24 @@ void card_discard(struct card *c);
  */
 int card_host_full(struct card *c, int err);
 
+/*
+ * A card that is not opened, so that card_close() does nothing.  Before
+ * card_open() or safety_open_card() may fail with the card untouched.
+ */
+void card_init(struct card *c);
+
 /* Full reads and writes at an offset; -errno on failure, recorded in c. */
+
 int card_pread(struct card *c, void *buf, size_t len, uint64_t off);
 int card_pwrite(struct card *c, const void *buf, size_t len, uint64_t off);
+
+/*
+ * The last failure and where it happened, read atomically: threads that
+ * share a card (the copy's writers, the read-back's readers) may fail at
+ * once, and then each finds one of the places where the card failed.
+ */
+int card_last_errno(const struct card *c);
+uint64_t card_last_offset(const struct card *c);
 
 /*
  * O_DIRECT transfers: off, len and buf aligned to c->align.  Falls back to
@@ -113,8 +156,29 @@ int card_pread_unaligned(struct card *c, void *buf, size_t bufsize, uint64_t off
 /* An aligned buffer for card_*_direct; free() it. */
 void *card_alloc_buffer(const struct card *c, size_t len);
 
-/* fsync, then drop the kernel's cached copy of the card (BLKFLSBUF, fadvise). */
+/*
+ * Make what was written stay on the card: fsync (a fake card writes its
+ * cache back, unless it lies).  Cached copies stay.  0 or -errno.
+ */
+int card_sync(struct card *c);
+
+/*
+ * Forget every cached copy of the card, so that the next read asks the card
+ * itself: the kernel's (BLKFLSBUF, fadvise), a fake card's cache (what was
+ * not synced is lost then, as a power cut would lose it).  0 or -errno.
+ */
+int card_reset(struct card *c);
+
+/* card_sync(), then card_reset(): before reading back what was written. */
 int card_flush(struct card *c);
+
+/*
+ * The card's descriptor, for libblkid, libfdisk and mtools, which read and
+ * write it themselves, past the interface (a fake card's faults do not
+ * reach them).  A card that caches writes hands them down first, so that
+ * the tools see every byte written through the interface.
+ */
+int card_tool_fd(struct card *c);
 
 /* Make the kernel re-read the partition table (BLKRRPART, retried on EBUSY). */
 int card_reread_partitions(struct card *c);

@@ -29,14 +29,23 @@
  * MiB holds the partition table, which the probe leaves alone when it can. */
 #define LOW_START	(1 * MiB)
 
-/* Written after the stamps and before reading them back: a card that serves
- * reads from a write cache of up to this much must have emptied it by then.
- * f3probe measures caches up to 1 GiB; a fake's cache is its open erase
- * block or a few of them, a few MiB. */
+/*
+ * Written after the stamps and before reading them back, twice: at the low
+ * end, which any card keeps, so that a card that serves reads from a cache
+ * of its last writes (wherever they went) has emptied it by then; and at
+ * the high end, which a fake has lost, so that a fake that keeps its last
+ * lost writes in a cache (f3's model: a slot per block number modulo its
+ * size) has replaced our stamps in it too.  Caches up to this much; f3probe
+ * measures caches up to 1 GiB, at the price of writing as much.
+ */
 #define FILLER_QUICK	(4 * MiB)
 #define FILLER_THOROUGH	(16 * MiB)
 #define FILLER_CHUNK	(1 * MiB)
-_Static_assert(FILLER_THOROUGH / FILLER_CHUNK <= 32, "one bit per filler chunk");
+#define FILLERS		2
+_Static_assert(FILLERS * FILLER_THOROUGH / FILLER_CHUNK <= 64, "one bit per filler chunk");
+
+/* The high filler ends below the last MiB, where the last blocks are checked. */
+#define HIGH_END	(1 * MiB)
 
 /* The quick probe gives the real size to within this, the thorough one to
  * the block. */
@@ -504,8 +513,8 @@ struct probe_ctx {
 	size_t n, cap;
 	struct saved *saved;
 	size_t nsaved, capsaved;
-	uint64_t fill_off, fill_len;
-	uint32_t fill_unsaved;		/* filler chunks that could not be saved */
+	uint64_t fill_off[FILLERS], fill_len;	/* fill_len 0: no filler */
+	uint64_t fill_unsaved;		/* filler chunks that could not be saved */
 	uint64_t wrap;
 	struct timespec t0;
 	int fatal;			/* -errno: stop now */
@@ -718,28 +727,31 @@ static void write_samples(struct probe_ctx *x, size_t from, size_t to)
 }
 
 /*
- * Push the card's write cache out with stamps at the low end: sequential
- * writes that a real card keeps.  A stamp from past the real size that
- * wrapped onto this range reads back as one of these, which shows the
- * wrap too.  The first time with restore, every chunk is saved; later
- * rounds write the same bytes again, which restoring the first undoes.
+ * Push the card's caches out with stamps, sequential writes at both ends
+ * (FILLER_QUICK says why).  A stamp from past the real size that wrapped
+ * onto the low filler reads back as one of its stamps, which shows the
+ * wrap too, and the high one wraps onto blocks below the real size, which
+ * then read as its stamps: aliases, as the wrap makes them.  The first
+ * time with restore, every chunk is saved; later rounds write the same
+ * bytes again, which restoring the first undoes.
  */
 static void write_filler(struct probe_ctx *x, bool first)
 {
-	uint64_t off;
+	uint64_t chunks = x->fill_len / FILLER_CHUNK, off, bit;
 	unsigned k;
 
-	for (off = x->fill_off, k = 0; off < x->fill_off + x->fill_len && !stopping(x);
-	     off += FILLER_CHUNK, k++) {
+	for (k = 0; k < FILLERS * chunks && !stopping(x); k++) {
 		size_t sv = NOT_SAVED;
 
-		if (x->fill_unsaved & (1U << k))
+		off = x->fill_off[k / chunks] + k % chunks * FILLER_CHUNK;
+		bit = 1ULL << k;
+		if (x->fill_unsaved & bit)
 			continue;
 		if (first && x->o->restore) {
 			sv = save(x, off, FILLER_CHUNK);
 			if (sv == NOT_SAVED) {
 				/* Unreadable: leave it alone, now and later. */
-				x->fill_unsaved |= 1U << k;
+				x->fill_unsaved |= bit;
 				continue;
 			}
 		}
@@ -815,33 +827,64 @@ static bool grow_samples(struct probe_ctx *x, size_t more)
 	return true;
 }
 
-/* The filler's place: the low end after the partition table's MiB, off
- * the keep range, and only on a card that has room for it. */
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return alen && blen && a < b + blen && b < a + alen;
+}
+
+/* In one of the fillers: never a sample, which the filler would overwrite. */
+static bool in_filler(const struct probe_ctx *x, uint64_t off)
+{
+	return overlaps(off, x->block, x->fill_off[0], x->fill_len) ||
+	       overlaps(off, x->block, x->fill_off[1], x->fill_len);
+}
+
+/* The fillers' places: the low end after the partition table's MiB and the
+ * high end below the last MiB, off the keep range, and only on a card that
+ * has room for them. */
 static void place_filler(struct probe_ctx *x)
 {
-	uint64_t off = LOW_START, len = x->o->thorough ? FILLER_THOROUGH : FILLER_QUICK;
+	uint64_t low = LOW_START, len = x->o->thorough ? FILLER_THOROUGH : FILLER_QUICK;
+	uint64_t high = (x->end - HIGH_END - len) / FILLER_CHUNK * FILLER_CHUNK;
 
-	if (x->o->keep_len && off < x->o->keep_off + x->o->keep_len &&
-	    x->o->keep_off < off + len)
-		off = (x->o->keep_off + x->o->keep_len + FILLER_CHUNK - 1) /
+	if (overlaps(low, len, x->o->keep_off, x->o->keep_len))
+		low = (x->o->keep_off + x->o->keep_len + FILLER_CHUNK - 1) /
 		      FILLER_CHUNK * FILLER_CHUNK;
-	if (off + len > x->end / 4)
+	if (low + len > x->end / 4 || overlaps(high, len, x->o->keep_off, x->o->keep_len))
 		return;		/* a tiny card: the stamps are all there is */
-	x->fill_off = off;
+	x->fill_off[0] = low;
+	x->fill_off[1] = high;
 	x->fill_len = len;
+}
+
+/* Drop the samples that fall in a filler; how many are left. */
+static size_t off_the_fillers(const struct probe_ctx *x, struct probe_sample *s, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (!in_filler(x, s[i].off))
+			s[k++] = s[i];
+	return k;
+}
+
+/* Does the block at at hold the stamp written at want? */
+static bool holds_stamp(struct probe_ctx *x, uint64_t at, uint64_t want)
+{
+	enum probe_state st;
+	uint64_t found;
+
+	if (at + x->block > x->end || stopping(x) || do_read(x, x->buf, x->block, at) != 0)
+		return false;
+	st = probe_stamp_check(x->buf, x->block, at, x->nonce, &found);
+	return (st == PROBE_S_ALIAS && found == want) || (st == PROBE_S_GOOD && at == want);
 }
 
 /* Does reading off + t (or off - t) give what reading off gave, the stamp
  * written at want?  Then t is a multiple of the wrap-around period. */
 static bool is_period(struct probe_ctx *x, uint64_t off, uint64_t want, uint64_t t)
 {
-	uint64_t at = off < want ? off + t : off - t, found;
-	enum probe_state st;
-
-	if (at + x->block > x->end || stopping(x) || do_read(x, x->buf, x->block, at) != 0)
-		return false;
-	st = probe_stamp_check(x->buf, x->block, at, x->nonce, &found);
-	return (st == PROBE_S_ALIAS && found == want) || (st == PROBE_S_GOOD && at == want);
+	return holds_stamp(x, off < want ? off + t : off - t, want);
 }
 
 /*
@@ -873,7 +916,30 @@ static uint64_t find_period(struct probe_ctx *x)
 		while (q % p == 0)
 			q /= p;
 	}
-	return t;
+	/* A wrap-around lands on real storage, below the period: there the
+	 * block holds the stamp too.  Blocks lost in a fake's cache alias
+	 * each other with the cache's size as period, but what lies below it
+	 * is the card's own data. */
+	return holds_stamp(x, off % t, want) ? t : 0;
+}
+
+/*
+ * A block that reads a stamp of the high filler shares a place with it:
+ * real storage that the filler wrapped onto, or a slot of a fake's cache
+ * of lost blocks, where both are lost.  Only an exact wrap-around, whose
+ * storage find_period() has seen, tells the first; otherwise the block
+ * holds another's data, which is all that the judgement may know.
+ */
+static void judge(struct probe_ctx *x, struct probe_judgement *j)
+{
+	uint64_t hi = x->fill_off[1];
+	size_t i;
+
+	for (i = 0; !x->wrap && i < x->n; i++)
+		if (x->s[i].state == PROBE_S_ALIAS && x->fill_len && x->s[i].found >= hi &&
+		    x->s[i].found < hi + x->fill_len)
+			x->s[i].state = PROBE_S_GARBAGE;
+	probe_judge(x->s, x->n, x->c->size, x->block, x->wrap, j);
 }
 
 /*
@@ -911,11 +977,12 @@ static bool narrow(struct probe_ctx *x, const struct probe_judgement *j)
 	for (i = 0; i < got; i++)
 		x->s[x->n + i] = (struct probe_sample){ .off = offs[i], .found = offs[i] };
 	free(offs);
+	got = off_the_fillers(x, x->s + x->n, got);
 	if (!got)
 		return false;
 	if (x->o->pg)
 		x->o->pg->total += got * x->block * (x->o->restore ? 4 : 2) +
-				   x->fill_len;
+				   FILLERS * x->fill_len;
 	check_samples(x, x->n, x->n + got, false);
 	x->n += got;
 	qsort(x->s, x->n, sizeof(*x->s), cmp_sample);
@@ -958,6 +1025,7 @@ static int setup(struct probe_ctx *x)
 		x->s[i] = (struct probe_sample){ .off = offs[i], .found = offs[i] };
 	free(offs);
 	place_filler(x);
+	x->n = off_the_fillers(x, x->s, x->n);
 	return 0;
 }
 
@@ -1030,15 +1098,15 @@ int probe_card(struct card *c, const struct probe_opts *o, struct probe_result *
 	if (o->pg)
 		progress_begin(o->pg, o->thorough ? "Probing the card" : "Probing capacity",
 			       x.n * x.block * (o->restore ? 4 : 2) +
-			       x.fill_len * (o->restore ? 3 : 1));
+			       FILLERS * x.fill_len * (o->restore ? 3 : 1));
 
 	check_samples(&x, 0, x.n, true);
 	memset(&j, 0, sizeof(j));
 	if (!x.fatal) {
 		x.wrap = find_period(&x);
-		probe_judge(x.s, x.n, c->size, x.block, x.wrap, &j);
+		judge(&x, &j);
 		while (rounds++ < MAX_ROUNDS && narrow(&x, &j))
-			probe_judge(x.s, x.n, c->size, x.block, x.wrap, &j);
+			judge(&x, &j);
 	}
 	/* Put the card back even when interrupted; not when it is gone. */
 	if (o->restore && x.fatal == -ECANCELED && o->pg) {

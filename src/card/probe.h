@@ -18,8 +18,9 @@
  * high address bits) or is lost (it reads back as zeros or as garbage).
  * The probe writes position-stamped blocks at a few hundred places spread
  * over the whole card (the last blocks, powers of two and their neighbours,
- * random places), pushes the card's write cache out, reads them all back
- * past the page cache, and reasons about what each block holds:
+ * random places), pushes the card's write cache and a fake's cache of lost
+ * blocks out, reads them all back past the page cache, and reasons about
+ * what each block holds:
  *
  *   its own stamp                     good
  *   the stamp of another position     the two are one physical block: wrap

@@ -349,8 +349,8 @@ static enum safety_refusal check_content(struct card *c, const char *target,
 	struct card_content cc;
 	char what[sizeof(res->holds) - 32];
 
-	content_probe(c->fd, c->size, &cc);
-	switch (content_classify(c->fd, c->size, &cc, what, sizeof(what))) {
+	content_probe(card_tool_fd(c), c->size, &cc);
+	switch (content_classify(card_tool_fd(c), c->size, &cc, what, sizeof(what))) {
 	case CONTENT_BLANK:
 	case CONTENT_DISK_IMAGE:
 		xstrncpy(res->holds, what, sizeof(res->holds));
@@ -379,8 +379,7 @@ enum safety_refusal safety_open_card(const struct sysroot *root, struct card *c,
 	dev_t rdev = 0;
 	int rc;
 
-	memset(c, 0, sizeof(*c));
-	c->fd = c->dfd = -1;
+	card_init(c);
 	res->refusal = SAFE_OK;
 	res->reason[0] = res->holds[0] = '\0';
 	res->forced = false;

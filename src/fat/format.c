@@ -44,11 +44,11 @@ int format_label(const char *label, char *out, char *why, size_t len)
 	return 0;
 }
 
-static int run(const struct card *c, const char *const argv[], char *err, size_t errlen,
+static int run(struct card *c, const char *const argv[], char *err, size_t errlen,
 	       const char *what)
 {
 	char msg[512];
-	int rc = mtools_run(argv, -1, -1, c->fd, msg, sizeof(msg));
+	int rc = mtools_run(argv, -1, -1, card_tool_fd(c), msg, sizeof(msg));
 
 	if (rc)
 		snprintf(err, errlen, "%s failed: %s", what, *msg ? msg : "mtools error");
@@ -104,10 +104,8 @@ int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
 	if (!rc)
 		rc = run(c, mmd, err, errlen, "creating " DLOAD_DIR "/ (mmd)");
 	/* mtools never syncs: push its writes out before anyone reads. */
-	if (!rc && fsync(c->fd) != 0 && errno != EINVAL) {
-		rc = -errno;
-		snprintf(err, errlen, "flushing the new file system: %s", strerror(errno));
-	}
+	if (!rc && (rc = card_sync(c)) != 0)
+		snprintf(err, errlen, "flushing the new file system: %s", strerror(-rc));
 	return rc;
 }
 
@@ -138,8 +136,8 @@ int format_rename(struct card *c, const struct sd_layout *l, const char *from,
 	fat_path(src, sizeof(src), from);
 	fat_path(dst, sizeof(dst), to);
 	rc = run(c, argv, err, errlen, "renaming the file (mren)");
-	if (!rc && fsync(c->fd) != 0 && errno != EINVAL)
-		rc = -errno;
+	if (!rc)
+		rc = card_sync(c);
 	return rc;
 }
 
@@ -153,7 +151,7 @@ int format_delete(struct card *c, const struct sd_layout *l, const char *path,
 	drive(drv, sizeof(drv), l);
 	fat_path(dst, sizeof(dst), path);
 	rc = run(c, argv, err, errlen, "deleting the file (mdel)");
-	if (!rc && fsync(c->fd) != 0 && errno != EINVAL)
-		rc = -errno;
+	if (!rc)
+		rc = card_sync(c);
 	return rc;
 }

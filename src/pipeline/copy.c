@@ -60,7 +60,7 @@ static void *writer_main(void *arg)
 			pthread_mutex_lock(&st->lock);
 			if (!st->write_err) {
 				st->write_err = -rc;
-				st->write_err_off = st->job->card->last_offset;
+				st->write_err_off = card_last_offset(st->job->card);
 			}
 			pthread_mutex_unlock(&st->lock);
 			ring_abort(&st->ring);

@@ -221,7 +221,7 @@ int prepare_open(struct prepare_run *r, const char *target, const struct prepare
 		     "2 TiB, and the device needs an MBR",
 		     size_to_human(layout_used_bytes(&r->layout), used, sizeof(used)), target,
 		     size_to_human(r->card.size, have, sizeof(have)));
-	content_probe(r->card.fd, r->card.size, &r->before);
+	content_probe(card_tool_fd(&r->card), r->card.size, &r->before);
 	return 0;
 }
 
@@ -291,7 +291,7 @@ static int write_layout(struct prepare_run *r)
 	enter(r, PHASE_WIPE);
 	progress_note(r->pg, "Erasing old partition tables and file systems");
 	r->card_touched = true;
-	rc = content_wipe(r->card.fd, r->card.size, err, sizeof(err));
+	rc = content_wipe(card_tool_fd(&r->card), r->card.size, err, sizeof(err));
 	if (rc < 0)
 		return card_io_failure(r, -rc, NO_OFFSET, true);
 	if (cancelled(r))
@@ -304,7 +304,8 @@ static int write_layout(struct prepare_run *r)
 
 	enter(r, PHASE_PARTITION);
 	progress_note(r->pg, "Writing the partition table (MBR, FAT32 partition at 4 MiB)");
-	rc = partition_write_mbr(r->card.fd, r->card.path, &r->layout, r->disk_id, err, sizeof(err));
+	rc = partition_write_mbr(card_tool_fd(&r->card), r->card.path, &r->layout, r->disk_id,
+				 err, sizeof(err));
 	if (rc)
 		return step_failure(r, rc, err);
 	if (cancelled(r))
@@ -347,8 +348,9 @@ static int allocate_file(struct prepare_run *r, uint64_t size)
 	fat_close(vol);
 	if (rc)
 		return r->exit_code;
-	if (fsync(r->card.fd) != 0 && errno != EINVAL)
-		return card_io_failure(r, errno, NO_OFFSET, true);
+	rc = card_sync(&r->card);
+	if (rc)
+		return card_io_failure(r, -rc, NO_OFFSET, true);
 	r->file_card_off = size ? ext.card_off : 0;
 	return 0;
 }

@@ -82,7 +82,7 @@ static void *reader_main(void *arg)
 			pthread_mutex_lock(&rd->lock);
 			if (!rd->err) {
 				rd->err = rc;
-				rd->err_off = job->card->last_offset;
+				rd->err_off = card_last_offset(job->card);
 			}
 			pthread_mutex_unlock(&rd->lock);
 			ring_abort(rd->ring);

@@ -120,7 +120,7 @@ static bool check_partition_table(struct card *c, struct verify_report *rep)
 	const struct content_item *first = NULL;
 	size_t i, parts = 0, extended = 0;
 
-	content_probe(c->fd, c->size, &cc);
+	content_probe(card_tool_fd(c), c->size, &cc);
 	xstrncpy(rep->pttype, cc.pttype, sizeof(rep->pttype));
 	for (i = 0; i < cc.n; i++) {
 		if (!cc.items[i].partno)

@@ -10,6 +10,7 @@
  *	is_int(got, 42, "answer");
  *	is_str(s, "abc", "name");
  *	skip(2, "no PCLMULQDQ");
+ *	todo_ok(x == 2, "why not yet", "name");
  *	return done_testing();  // exit status: 0 if all passed
  *
  * Test names must not start with a digit (TAP would read it as a number).
@@ -114,6 +115,29 @@ static inline int is_str(const char *got, const char *want, const char *fmt, ...
 		diag("  got: \"%s\", expected: \"%s\"", got ? got : "(null)",
 		     want ? want : "(null)");
 	return r;
+}
+
+/*
+ * A known shortcoming, said where it shows: "not ok N - name # TODO why",
+ * which the harness counts as an expected failure.  Once it passes, the
+ * harness counts the "ok ... # TODO" as an unexpected pass, a failure:
+ * the check is then to become a plain one.
+ */
+static inline int todo_ok(int cond, const char *why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static inline int todo_ok(int cond, const char *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	tap_header();
+	tap_run++;
+	printf("%sok %d - ", cond ? "" : "not ", tap_run);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" # TODO %s\n", why);
+	fflush(stdout);
+	return cond;
 }
 
 static inline void skip(int n, const char *reason)
