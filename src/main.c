@@ -6,6 +6,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cli.h"
@@ -26,23 +27,30 @@ static const struct command {
 	{ "batch", cmd_batch, "prepare many cards at once, or each card as it is plugged in" },
 };
 
-static void usage(FILE *out)
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void print_usage(FILE *out)
 {
 	size_t i;
 
-	fputs("Usage:\n"
-	      " dloadcard <command> [options] [arguments]\n"
-	      " dloadcard <command> --help\n"
-	      "\nMake Huawei \"dload\" recovery SD cards right, and prove them right.\n"
+	fputs(USAGE_HEADER, out);
+	fputs(" dloadcard <command> [options] [arguments]\n"
+	      " dloadcard <command> --help\n", out);
+	fputs("\nMake Huawei \"dload\" recovery SD cards right, and prove them right.\n"
 	      "\nCommands:\n", out);
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(out, " %-10s %s\n", commands[i].name, commands[i].summary);
-	fputs("\nOptions:\n"
-	      " -h, --help     display this help\n"
-	      " -V, --version  display version\n"
-	      "\nExample:\n"
-	      " sudo dloadcard prepare /dev/sdb UPDATE.APP\n"
-	      "\nSee dloadcard(1) for the exit status of each command.\n", out);
+	fputs(USAGE_OPTIONS, out);
+	usage_help_options(out, 16);
+	fputs(USAGE_EXAMPLES, out);
+	fputs(" sudo dloadcard prepare /dev/sdb UPDATE.APP\n", out);
+	fputs("\nSee dloadcard(1) for the exit status of each command.\n", out);
+}
+
+static void __attribute__((noreturn)) usage(void)
+{
+	print_usage(stdout);
+	exit(EXIT_OK);
 }
 
 int main(int argc, char **argv)
@@ -52,36 +60,41 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static char name[64];
 	size_t i;
 	int c;
 
 	/* Before anything is opened: no card may become stdout. */
 	closestream_init();
+	/* getopt's own messages say "dloadcard: ...", however it was run. */
+	argv[0] = (char *)"dloadcard";
 	/* Only the options before the command are ours; "+" stops there. */
 	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			usage(stdout);
-			return EXIT_OK;
+			usage();
 		case 'V':
-			cli_print_version();
-			return EXIT_OK;
+			print_version();
 		default:
-			fprintf(stderr, "Try 'dloadcard --help' for more information.\n");
-			return EXIT_USAGE;
+			errtryhelp(EXIT_USAGE);
 		}
 	}
+	/* Without a command, what there is to choose from. */
 	if (optind >= argc) {
-		usage(stderr);
+		print_usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+	for (i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(argv[optind], commands[i].name) == 0) {
 			argv += optind;
 			argc -= optind;
+			/* getopt's own messages say "dloadcard prepare: ..." */
+			snprintf(name, sizeof(name), "dloadcard %s", commands[i].name);
+			argv[0] = name;
+			cli_set_command(commands[i].name);
 			optind = 0;	/* the command parses its own options */
 			return commands[i].run(argc, argv);
 		}
 	}
-	cli_usage_error(NULL, "unknown command '%s'", argv[optind]);
+	cli_usage_error("unknown command '%s'", argv[optind]);
 }

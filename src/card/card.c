@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "card/card.h"
+#include "lib/errmsg.h"
 #include "lib/strutils.h"
 
 static const struct card_ops real_ops;
@@ -31,19 +31,6 @@ enum card_kind card_kind_of(const char *path, dev_t *rdev)
 		return CARD_KIND_BLOCKDEV;
 	}
 	return S_ISREG(st.st_mode) ? CARD_KIND_IMAGE : CARD_KIND_OTHER;
-}
-
-static int fail(char *err, size_t errlen, int e, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -e;
 }
 
 /* Size and sector size of a block device, or of an image file. */
@@ -83,9 +70,9 @@ static unsigned direct_alignment(struct card *c)
 }
 
 /* The lock message, the same whichever name of the card was locked. */
-static int locked(char *err, size_t errlen, const char *path)
+static int locked(struct errmsg *e, const char *path)
 {
-	return fail(err, errlen, EWOULDBLOCK, "%s is locked by another program (another "
+	return errmsg_set(e, -EWOULDBLOCK, "%s is locked by another program (another "
 		    "dloadcard?): wait for it to finish", path);
 }
 
@@ -138,7 +125,7 @@ static int reopen(const struct card *c, int flags)
 }
 
 static int open_image(struct card *c, const char *path, unsigned flags, uint64_t create_size,
-		      char *err, size_t errlen)
+		      struct errmsg *e)
 {
 	int oflags = (flags & CARD_WRITE) ? O_RDWR : O_RDONLY;
 	struct stat st;
@@ -146,60 +133,60 @@ static int open_image(struct card *c, const char *path, unsigned flags, uint64_t
 	if (flags & CARD_CREATE) {
 		c->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (c->fd < 0)
-			return fail(err, errlen, errno, "cannot create %s: %s", path, strerror(errno));
+			return errmsg_set(e, -errno, "cannot create %s: %s", path, strerror(errno));
 		c->created = true;
 		/* Sparse: an 8 GiB image costs only what is written. */
 		if (ftruncate(c->fd, (off_t)create_size) != 0) {
-			int e = errno;
+			int en = errno;
 
 			card_discard(c);
-			return fail(err, errlen, e, "cannot size %s: %s", path, strerror(e));
+			return errmsg_set(e, -en, "cannot size %s: %s", path, strerror(en));
 		}
 		return 0;
 	}
 	/* Non-blocking: a FIFO put in the file's place must not hang the open. */
 	c->fd = open(path, oflags | O_NONBLOCK | O_CLOEXEC);
 	if (c->fd < 0)
-		return fail(err, errlen, errno, "cannot open %s: %s", path, strerror(errno));
+		return errmsg_set(e, -errno, "cannot open %s: %s", path, strerror(errno));
 	if (fstat(c->fd, &st) != 0 || !S_ISREG(st.st_mode))
-		return fail(err, errlen, ESTALE, "%s changed while it was being opened: it is no "
+		return errmsg_set(e, -ESTALE, "%s changed while it was being opened: it is no "
 			    "longer a regular file", path);
 	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK);
 	return 0;
 }
 
 static int open_blockdev(struct card *c, const char *path, unsigned flags, dev_t rdev,
-			 char *err, size_t errlen)
+			 struct errmsg *e)
 {
 	struct stat st;
 	int oflags = (flags & CARD_WRITE) ? O_RDWR | O_EXCL : O_RDONLY;
 
 	c->fd = open(path, oflags | O_CLOEXEC);
 	if (c->fd < 0) {
-		int e = errno;
+		int en = errno;
 
-		if (e == EBUSY && held_locked(path))
-			return locked(err, errlen, path);
-		if (e == EBUSY)
-			return fail(err, errlen, e, "%s is in use (mounted, or opened by another "
+		if (en == EBUSY && held_locked(path))
+			return locked(e, path);
+		if (en == EBUSY)
+			return errmsg_set(e, -en, "%s is in use (mounted, or opened by another "
 				    "program): unmount it or close that program first", path);
-		if (e == EROFS || e == EACCES)
-			return fail(err, errlen, EROFS, "%s is write-protected: slide the lock "
+		if (en == EROFS || en == EACCES)
+			return errmsg_set(e, -EROFS, "%s is write-protected: slide the lock "
 				    "switch on the card's side away from LOCK, then insert it again",
 				    path);
-		if (e == ENOMEDIUM)
-			return fail(err, errlen, e, "%s has no card in it: insert the card", path);
-		return fail(err, errlen, e, "cannot open %s: %s", path, strerror(e));
+		if (en == ENOMEDIUM)
+			return errmsg_set(e, -en, "%s has no card in it: insert the card", path);
+		return errmsg_set(e, -en, "cannot open %s: %s", path, strerror(en));
 	}
 	if (fstat(c->fd, &st) != 0 || !S_ISBLK(st.st_mode) || st.st_rdev != rdev)
-		return fail(err, errlen, ESTALE, "%s changed while it was being opened: it is "
+		return errmsg_set(e, -ESTALE, "%s changed while it was being opened: it is "
 			    "another device now", path);
 	c->devno = st.st_rdev;
 	return 0;
 }
 
 int card_open(struct card *c, const char *path, unsigned flags, uint64_t create_size,
-	      char *err, size_t errlen)
+	      struct errmsg *e)
 {
 	dev_t rdev = 0;
 	enum card_kind kind = card_kind_of(path, &rdev);
@@ -210,35 +197,35 @@ int card_open(struct card *c, const char *path, unsigned flags, uint64_t create_
 	c->path = strdup(path);
 	c->writable = flags & CARD_WRITE;
 	if (!c->path)
-		return fail(err, errlen, ENOMEM, "out of memory");
+		return errmsg_set(e, -ENOMEM, "out of memory");
 
 	if (kind == CARD_KIND_BLOCKDEV) {
 		c->blockdev = true;
-		rc = open_blockdev(c, path, flags, rdev, err, errlen);
+		rc = open_blockdev(c, path, flags, rdev, e);
 	} else if (kind == CARD_KIND_IMAGE || (kind == CARD_KIND_MISSING && (flags & CARD_CREATE))) {
 		rc = open_image(c, path, kind == CARD_KIND_MISSING ? flags : flags & ~CARD_CREATE,
-				create_size, err, errlen);
+				create_size, e);
 	} else if (kind == CARD_KIND_MISSING) {
-		rc = fail(err, errlen, ENOENT, "%s does not exist: give a card (/dev/sdX, "
+		rc = errmsg_set(e, -ENOENT, "%s does not exist: give a card (/dev/sdX, "
 			  "/dev/mmcblkN) or, for an image file, its --size", path);
 	} else {
-		rc = fail(err, errlen, EINVAL, "%s is neither a disk nor an image file", path);
+		rc = errmsg_set(e, -EINVAL, "%s is neither a disk nor an image file", path);
 	}
 	if (rc)
 		goto fail;
 
 	/* sfdisk and wipefs do the same: udev leaves a locked disk alone. */
 	if (c->writable && flock(c->fd, LOCK_EX | LOCK_NB) != 0) {
-		rc = locked(err, errlen, path);
+		rc = locked(e, path);
 		goto fail;
 	}
 	rc = query_geometry(c);
 	if (rc) {
-		fail(err, errlen, -rc, "cannot read the size of %s: %s", path, strerror(-rc));
+		errmsg_set(e, rc, "cannot read the size of %s: %s", path, strerror(-rc));
 		goto fail;
 	}
 	if (c->blockdev && c->writable && ioctl(c->fd, BLKROGET, &ro) == 0 && ro) {
-		rc = fail(err, errlen, EROFS, "%s is write-protected: slide the lock switch on "
+		rc = errmsg_set(e, -EROFS, "%s is write-protected: slide the lock switch on "
 			  "the card's side away from LOCK, then insert it again", path);
 		goto fail;
 	}

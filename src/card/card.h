@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "card/identity.h"
+#include "lib/errmsg.h"
 
 /*
  * The device layer.  A card is an interface: the operations below and the
@@ -86,14 +87,14 @@ enum card_kind {
 enum card_kind card_kind_of(const char *path, dev_t *rdev);
 
 /*
- * Open a card.  On failure returns -errno and a one-line reason in err:
+ * Open a card.  On failure returns -errno and a one-line reason in e:
  * EBUSY means in use (mounted, or opened exclusively by someone else),
  * EWOULDBLOCK locked by another program (another dloadcard), EROFS
  * write-protected, ESTALE that the name changed to another file meanwhile.
  * A writer goes through safety_open_card(), which applies the rules first.
  */
 int card_open(struct card *c, const char *path, unsigned flags, uint64_t create_size,
-	      char *err, size_t errlen);
+	      struct errmsg *e);
 /* Close it (a fake card: with the card below it); the properties stay. */
 void card_close(struct card *c);
 

@@ -229,7 +229,7 @@ static int wipe_range(int fd, uint64_t off, uint64_t size, int tables)
 	return n;
 }
 
-int content_wipe(int fd, uint64_t size, char *err, size_t errlen)
+int content_wipe(int fd, uint64_t size, struct errmsg *e)
 {
 	struct card_content cc;
 	int total = 0, n;
@@ -255,6 +255,5 @@ int content_wipe(int fd, uint64_t size, char *err, size_t errlen)
 	}
 	return total;
 fail:
-	snprintf(err, errlen, "cannot erase the old signatures: %s", strerror(-n));
-	return n;
+	return errmsg_set(e, n, "cannot erase the old signatures: %s", strerror(-n));
 }

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/errmsg.h"
+
 /*
  * What libblkid finds on a card: the partition table, the partitions and the
  * file system in each, or a file system on the whole card (a "superfloppy").
@@ -54,8 +56,8 @@ enum content_kind content_classify(int fd, uint64_t size, const struct card_cont
  * Erase every signature: file systems inside the old partitions first (a
  * whole-disk probe does not see them), then the whole card's, the GPT
  * backup at its end included.  Returns the number of signatures erased, or
- * -errno with a reason in err.
+ * -errno with a reason in e.
  */
-int content_wipe(int fd, uint64_t size, char *err, size_t errlen);
+int content_wipe(int fd, uint64_t size, struct errmsg *e);
 
 #endif

@@ -10,7 +10,6 @@
 
 #include "card/disks.h"
 #include "lib/strutils.h"
-#include "lib/xalloc.h"
 
 /* RAM disks and optical drives are never cards; lsblk leaves RAM out too. */
 static bool never_a_card(const char *name)
@@ -43,7 +42,7 @@ int disks_read(const struct sysroot *root, const char *name, struct disk_info *d
 	if (!d->media && d->fixed)
 		return -ENOMEDIUM;
 	d->refusal = safety_check_disk(root, d->devno, 0, &sr);
-	xstrncpy(d->reason, sr.reason, sizeof(d->reason));
+	xstrncpy(d->reason, sr.reason.text, sizeof(d->reason));
 	if (!safety_find_mount(root, name, d->devno, d->mount, sizeof(d->mount)))
 		d->mount[0] = '\0';
 	return 0;
@@ -72,8 +71,16 @@ int disks_scan(const struct sysroot *root, struct disk_info **out, size_t *n)
 		if (de->d_name[0] == '.')
 			continue;
 		if (*n == cap) {
+			struct disk_info *more = reallocarray(v, cap ? 2 * cap : 16, sizeof(*v));
+
+			if (!more) {
+				closedir(dir);
+				free(v);
+				*n = 0;
+				return -ENOMEM;
+			}
+			v = more;
 			cap = cap ? 2 * cap : 16;
-			v = xrealloc(v, cap * sizeof(*v));
 		}
 		if (disks_read(root, de->d_name, &v[*n]) == 0)
 			(*n)++;

@@ -613,16 +613,16 @@ int fake_memfd(uint64_t size, char *path, size_t len)
 int fake_open(struct card *c, uint64_t size, const struct fake_model *m, struct errmsg *e)
 {
 	static const struct fake_model good;
-	char path[64], err[512];
+	char path[64];
 	int fd = fake_memfd(size, path, sizeof(path)), rc;
 
 	card_init(c);
 	if (fd < 0)
 		return errmsg_set(e, fd, "cannot make a card in memory: %s", strerror(-fd));
-	rc = card_open(c, path, CARD_WRITE, 0, err, sizeof(err));
+	rc = card_open(c, path, CARD_WRITE, 0, e);
 	close(fd);
 	if (rc)
-		return errmsg_set(e, rc, "%s", err);
+		return rc;
 	/* Its name is its own descriptor now, which lives as long as it. */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", c->fd);
 	free(c->path);

@@ -206,7 +206,7 @@ static enum safety_refusal refuse(struct safety_result *res, enum safety_refusal
 
 	res->refusal = r;
 	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	errmsg_vset(&res->reason, 0, fmt, ap);
 	va_end(ap);
 	return r;
 }
@@ -219,7 +219,8 @@ enum safety_refusal safety_check_disk(const struct sysroot *root, dev_t devno,
 	dev_t disk;
 
 	res->refusal = SAFE_OK;
-	res->reason[0] = res->holds[0] = '\0';
+	errmsg_clear(&res->reason);
+	res->holds[0] = '\0';
 	res->forced = false;
 
 	if (sysfs_devno_name(root, devno, name, sizeof(name)) != 0)
@@ -293,7 +294,7 @@ static enum safety_refusal check_loop(const struct sysroot *root, struct card *c
 	alias_words(c, target, name, words, sizeof(words));
 	r = safety_check_disk(root, devno, SAFETY_ALLOW_FIXED, &sr);
 	if (r == SAFE_SYSTEM || r == SAFE_MOUNTED || r == SAFE_IN_USE)
-		return refuse(res, r, "%s, and %s", words, sr.reason);
+		return refuse(res, r, "%s, and %s", words, sr.reason.text);
 	snprintf(node, sizeof(node), "/dev/%s", name);
 	switch (card_lock_alias(c, node, true, devno, 0)) {
 	case -EWOULDBLOCK:
@@ -374,14 +375,14 @@ enum safety_refusal safety_open_card(const struct sysroot *root, struct card *c,
 	enum card_kind kind;
 	unsigned flags = CARD_WRITE;
 	enum safety_refusal r;
-	char err[512];
 	struct stat st;
 	dev_t rdev = 0;
 	int rc;
 
 	card_init(c);
 	res->refusal = SAFE_OK;
-	res->reason[0] = res->holds[0] = '\0';
+	errmsg_clear(&res->reason);
+	res->holds[0] = '\0';
 	res->forced = false;
 	kind = card_kind_of(target, &rdev);
 	if (kind == CARD_KIND_MISSING && !t->create_size)
@@ -394,9 +395,9 @@ enum safety_refusal safety_open_card(const struct sysroot *root, struct card *c,
 	if (kind == CARD_KIND_BLOCKDEV && safety_check_disk(root, rdev, t->flags, res) != SAFE_OK)
 		return res->refusal;
 
-	rc = card_open(c, target, flags, t->create_size, err, sizeof(err));
+	rc = card_open(c, target, flags, t->create_size, &res->reason);
 	if (rc)
-		return refuse(res, refusal_of_errno(-rc), "%s", err);
+		return res->refusal = refusal_of_errno(-rc);
 	if (c->blockdev && sysfs_devno_name(root, c->devno, c->name, sizeof(c->name)) != 0)
 		c->name[0] = '\0';
 	if (fstat(c->fd, &st) != 0 || identity_resolve(root, &st, &c->ident) != 0)

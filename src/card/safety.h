@@ -9,6 +9,7 @@
 #include "card/card.h"
 #include "card/identity.h"
 #include "card/sysfs.h"
+#include "lib/errmsg.h"
 
 /*
  * The rules that keep dloadcard away from the wrong disk.  They run before
@@ -32,7 +33,7 @@ enum safety_refusal {
 
 struct safety_result {
 	enum safety_refusal refusal;
-	char reason[512];	/* one line: what and the fix */
+	struct errmsg reason;	/* one line: what and the fix */
 	char holds[160];	/* safety_open_card of an existing image file: what
 				 * it holds ("a dos partition table", "60.0 MiB of
 				 * data, not a disk image"); "" otherwise */

@@ -27,19 +27,16 @@ void sysroot_init(struct sysroot *root, const char *dir)
 	snprintf(root->swaps, sizeof(root->swaps), "%s/proc/swaps", dir ? dir : "");
 }
 
-int sysroot_check(const char *dir, char *why, size_t len)
+int sysroot_check(const char *dir, struct errmsg *e)
 {
 	char sys[PATH_MAX];
 	struct stat st;
 
-	if (snprintf(sys, sizeof(sys), "%s/sys", dir) >= (int)sizeof(sys) - 32) {
-		snprintf(why, len, "the path is too long");
-		return -ENAMETOOLONG;
-	}
-	if (stat(sys, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(why, len, "no directory %s: give the root of a tree with sys/ and proc/", sys);
-		return -ENOENT;
-	}
+	if (snprintf(sys, sizeof(sys), "%s/sys", dir) >= (int)sizeof(sys) - 32)
+		return errmsg_set(e, -ENAMETOOLONG, "the path is too long");
+	if (stat(sys, &st) != 0 || !S_ISDIR(st.st_mode))
+		return errmsg_set(e, -ENOENT, "no directory %s: give the root of a tree with sys/ "
+				  "and proc/", sys);
 	return 0;
 }
 

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lib/errmsg.h"
+
 /*
  * Where the kernel's view of the disks is read from: /sys and /proc, or
  * DIR/sys and DIR/proc of --sysroot DIR (as lsblk has), so that tests can
@@ -25,8 +27,8 @@ struct sysroot {
 void sysroot_init(struct sysroot *root, const char *dir);
 
 /* Is dir a --sysroot: a directory with sys/ in it, short enough?  0 or
- * -errno with why. */
-int sysroot_check(const char *dir, char *why, size_t len);
+ * -errno with e saying why. */
+int sysroot_check(const char *dir, struct errmsg *e);
 
 /* Read /sys/<fmt...> into buf, trailing newline removed.  0 or -errno. */
 int sysfs_read(const struct sysroot *root, char *buf, size_t len, const char *fmt, ...)

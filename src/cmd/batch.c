@@ -21,6 +21,8 @@
 #include "cmd/cli.h"
 #include "cmd/closestream.h"
 #include "cmd/commands.h"
+#include "cmd/report.h"
+#include "cmd/term.h"
 #include "cmd/write_args.h"
 #include "fat/format.h"
 #include "firmware/srccheck.h"
@@ -34,7 +36,8 @@
 #define DEFAULT_POLL		1
 #define MAX_CARDS		64	/* as many threads; more is a mistake */
 
-struct batch_args {
+/* The command line. */
+struct batch_control {
 	struct write_args w;		/* as prepare's */
 	const char *source;
 	char **targets;
@@ -46,7 +49,7 @@ struct batch_args {
 
 /* The run: what the main loop decides on. */
 struct station {
-	const struct batch_args *a;
+	const struct batch_control *ctl;
 	struct batch *b;
 	struct view *view;
 	struct watcher *w;		/* --watch */
@@ -63,20 +66,22 @@ static const int batch_exit_codes[] = {
 	EXIT_DIGEST_MISMATCH, EXIT_SOME_FAILED, EXIT_REPORT_LOST, EXIT_INTERRUPTED, -1
 };
 
-static void usage(FILE *out)
+static void __attribute__((noreturn)) usage(void)
 {
-	fputs("Usage:\n"
-	      " dloadcard batch [options] <UPDATE.APP|firmware.zip> <card>...\n"
-	      " dloadcard batch --watch [options] <UPDATE.APP|firmware.zip>\n"
-	      "\nMake many dload cards at once.  UPDATE.APP is checked and hashed once; then\n"
+	FILE *out = stdout;
+
+	fputs(USAGE_HEADER, out);
+	fputs(" dloadcard batch [options] <UPDATE.APP|firmware.zip> <card>...\n"
+	      " dloadcard batch --watch [options] <UPDATE.APP|firmware.zip>\n", out);
+	fputs("\nMake many dload cards at once.  UPDATE.APP is checked and hashed once; then\n"
 	      "every card runs the whole of prepare (safety rules, erase, partition, format,\n"
 	      "write, read back past the cache, compare) in parallel and on its own: a card\n"
 	      "that fails never stops the others.  At the end, a table of every card.\n"
 	      "\nWith --watch, wait for cards to be plugged in and prepare each new one the\n"
 	      "safety rules allow (never a fixed disk, whatever the options), saying when a\n"
-	      "card is ready to be pulled out, or failed.\n"
-	      "\nOptions:\n"
-	      " -y, --yes                do not ask before erasing\n"
+	      "card is ready to be pulled out, or failed.\n", out);
+	fputs(USAGE_OPTIONS, out);
+	fputs(" -y, --yes                do not ask before erasing\n"
 	      " -w, --watch              prepare each card as it is plugged in, until Ctrl-C\n"
 	      " -n, --copies <n>         with --watch: stop after <n> good cards\n"
 	      "     --present            with --watch: also take the cards already plugged in\n"
@@ -100,21 +105,21 @@ static void usage(FILE *out)
 	      "     --sysroot <dir>      read the disks' facts from <dir>/sys and <dir>/proc\n"
 	      "                          (for tests, as lsblk's)\n"
 	      " -j, --json               print the summary as JSON on stdout\n"
-	      " -q, --quiet              no progress: each card's result and the summary\n"
-	      " -h, --help               display this help\n"
-	      " -V, --version            display version\n"
-	      "\nCtrl-C (or SIGTERM, SIGHUP):\n"
+	      " -q, --quiet              no progress: each card's result and the summary\n", out);
+	usage_help_options(out, 26);
+	fputs("\nCtrl-C (or SIGTERM, SIGHUP):\n"
 	      " The first starts no new card and stops the cards in progress cleanly at\n"
 	      " their next step: a card stopped holds no UPDATE.APP, nor UPDATE.TMP.  A\n"
 	      " second is absorbed; a third abandons the cards still cleaning up, saying\n"
 	      " what each may hold.  The summary and the log follow either way.\n"
 	      "\nWhen every card is refused the exit status is 3; when some failed or were\n"
 	      "refused, 23 (the others are ready).\n", out);
-	cli_print_exit_codes(out, batch_exit_codes);
-	fputs("\nExample:\n"
-	      " sudo dloadcard batch UPDATE.APP /dev/sdb /dev/sdc /dev/sdd\n"
-	      " sudo dloadcard batch --watch --yes --log shop.jsonl UPDATE.APP\n"
-	      "\nSee dloadcard(1).\n", out);
+	usage_exit_codes(out, batch_exit_codes);
+	fputs(USAGE_EXAMPLES, out);
+	fputs(" sudo dloadcard batch UPDATE.APP /dev/sdb /dev/sdc /dev/sdd\n"
+	      " sudo dloadcard batch --watch --yes --log shop.jsonl UPDATE.APP\n", out);
+	fputs(USAGE_MAN_TAIL, out);
+	exit(EXIT_OK);
 }
 
 enum {
@@ -124,30 +129,29 @@ enum {
 	OPT_LOG,
 };
 
-static void check_combination(const struct batch_args *a, size_t npos)
+static void check_combination(const struct batch_control *ctl, size_t npos)
 {
-	if (a->watch) {
+	if (ctl->watch) {
 		if (npos != 1)
-			cli_usage_error("batch", "with --watch, give only the UPDATE.APP: cards are "
+			cli_usage_error("with --watch, give only the UPDATE.APP: cards are "
 					"taken as they are plugged in");
-		if (a->w.opts.safety_flags & SAFETY_ALLOW_FIXED)
-			cli_usage_error("batch", "--allow-fixed is not allowed with --watch: a fixed "
+		if (ctl->w.opts.safety_flags & SAFETY_ALLOW_FIXED)
+			cli_usage_error("--allow-fixed is not allowed with --watch: a fixed "
 					"disk is never taken by a watch");
-		if (a->w.opts.create_size || (a->w.opts.safety_flags & SAFETY_FORCE))
-			cli_usage_error("batch", "--size and --force are for image files, not with "
+		if (ctl->w.opts.create_size || (ctl->w.opts.safety_flags & SAFETY_FORCE))
+			cli_usage_error("--size and --force are for image files, not with "
 					"--watch");
 		return;
 	}
-	if (a->copies || a->present || a->redo || a->poll != DEFAULT_POLL)
-		cli_usage_error("batch", "--copies, --present, --redo and --poll go with --watch");
+	if (ctl->copies || ctl->present || ctl->redo || ctl->poll != DEFAULT_POLL)
+		cli_usage_error("--copies, --present, --redo and --poll go with --watch");
 	if (npos < 2)
-		cli_usage_error("batch", "give the UPDATE.APP, then the cards");
+		cli_usage_error("give the UPDATE.APP, then the cards");
 	if (npos - 1 > MAX_CARDS)
-		cli_usage_error("batch", "at most %d cards at once", MAX_CARDS);
+		cli_usage_error("at most %d cards at once", MAX_CARDS);
 }
 
-/* 1 for --help or --version (done), 0 to run. */
-static int parse_args(int argc, char **argv, struct batch_args *a)
+static void parse_args(int argc, char **argv, struct batch_control *ctl)
 {
 	static const struct option longopts[] = {
 		WRITE_LONGOPTS,
@@ -161,94 +165,75 @@ static int parse_args(int argc, char **argv, struct batch_args *a)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char why[256];
-	int c, rc;
+	int c;
 
-	memset(a, 0, sizeof(*a));
-	write_args_init(&a->w);
-	a->poll = DEFAULT_POLL;
+	memset(ctl, 0, sizeof(*ctl));
+	write_args_init(&ctl->w);
+	ctl->poll = DEFAULT_POLL;
 	while ((c = getopt_long(argc, argv, WRITE_SHORTOPTS "wn:hV", longopts, NULL)) != -1) {
-		rc = write_args_parse(&a->w, c, optarg, why, sizeof(why));
-		if (rc < 0)
-			cli_usage_error("batch", "%s", why);
-		if (rc > 0)
+		if (write_args_parse(&ctl->w, c, optarg))
 			continue;
 		switch (c) {
 		case 'w':
-			a->watch = true;
+			ctl->watch = true;
 			break;
 		case 'n':
-			a->copies = cli_parse_uint("batch", "--copies", optarg, 100000);
-			if (!a->copies)
-				cli_usage_error("batch", "--copies must be at least 1");
+			ctl->copies = cli_parse_uint("--copies", optarg, 100000);
+			if (!ctl->copies)
+				cli_usage_error("--copies must be at least 1");
 			break;
 		case OPT_PRESENT:
-			a->present = true;
+			ctl->present = true;
 			break;
 		case OPT_REDO:
-			a->redo = true;
+			ctl->redo = true;
 			break;
 		case OPT_POLL:
-			a->poll = cli_parse_uint("batch", "--poll", optarg, 3600);
+			ctl->poll = cli_parse_uint("--poll", optarg, 3600);
 			break;
 		case OPT_LOG:
-			a->log = optarg;
+			ctl->log = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return 1;
+			usage();
 		case 'V':
-			cli_print_version();
-			return 1;
+			print_version();
 		default:
-			fprintf(stderr, "Try 'dloadcard batch --help' for more information.\n");
-			exit(EXIT_USAGE);
+			errtryhelp(EXIT_USAGE);
 		}
 	}
-	check_combination(a, (size_t)(argc - optind));
-	a->source = argv[optind];
-	a->targets = argv + optind + 1;
-	a->ntargets = (size_t)(argc - optind - 1);
-	return 0;
+	check_combination(ctl, (size_t)(argc - optind));
+	ctl->source = argv[optind];
+	ctl->targets = argv + optind + 1;
+	ctl->ntargets = (size_t)(argc - optind - 1);
 }
 
 /* --- Before the cards ---------------------------------------------------------- */
 
-static int report_source(const struct batch_args *a, const struct srccheck *sc)
+/* A source that failed its check: no card was touched, as "cards" says. */
+static void no_cards(struct json *j, const void *arg)
 {
-	if (a->w.json) {
-		struct json j;
-
-		json_init(&j, stdout, false);
-		json_open(&j, NULL);
-		json_str(&j, "command", "batch");
-		json_int(&j, "exit_code", sc->exit_code);
-		json_str(&j, "error", sc->error);
-		json_str(&j, "advice", *sc->advice ? sc->advice : NULL);
-		json_open_array(&j, "cards");
-		json_close_array(&j);
-		json_close(&j);
-		json_end(&j);
-		return sc->exit_code;
-	}
-	srccheck_print_failure(sc, "any card");
-	return sc->exit_code;
+	(void)arg;
+	json_open_array(j, "cards");
+	json_close_array(j);
 }
 
-static int check_source(const struct batch_args *a, struct srccheck *sc)
+static int check_source(struct report *rp, const struct batch_control *ctl, struct srccheck *sc)
 {
 	struct srccheck_opts so = {
 		.want_sha256 = true,	/* for the log, and to compare each card with */
-		.want_md5 = a->w.have_md5,
-		.expect_sha256 = a->w.have_sha256 ? a->w.sha256 : NULL,
-		.expect_md5 = a->w.have_md5 ? a->w.md5 : NULL,
+		.want_md5 = ctl->w.have_md5,
+		.expect_sha256 = ctl->w.have_sha256 ? ctl->w.sha256 : NULL,
+		.expect_md5 = ctl->w.have_md5 ? ctl->w.md5 : NULL,
 	};
 	struct progress pg;
+	struct term term;
 	int rc;
 
-	progress_init(&pg, stderr, a->w.quiet || a->w.json);
-	rc = srccheck_run(a->source, &so, &pg, &interrupt_signal, sc);
-	return rc ? report_source(a, sc) : 0;
+	term_init(&term, stderr, ctl->w.quiet || ctl->w.json);
+	term_progress(&term, &pg);
+	rc = srccheck_run(ctl->source, &so, &pg, &interrupt_signal, sc);
+	return rc ? report_source_failure(rp, sc, "any card", no_cards, NULL) : 0;
 }
 
 /* What each card's user must know before it goes (prepare_run's notes). */
@@ -265,7 +250,7 @@ static void show_notes(struct station *st)
 }
 
 /* One question for all the cards, after showing what each holds. */
-static bool confirm_cards(const struct batch_args *a, struct station *st)
+static bool confirm_cards(const struct batch_control *ctl, struct station *st)
 {
 	struct batch *b = st->b;
 	char summary[512], content[512], q[128];
@@ -281,7 +266,7 @@ static bool confirm_cards(const struct batch_args *a, struct station *st)
 		ask |= !c->run.card.created;
 	}
 	show_notes(st);
-	if (!n || a->w.yes || !ask)
+	if (!n || ctl->w.yes || !ask)
 		return true;
 	fputs("These cards will be erased:\n", stderr);
 	for (i = 0; i < b->n; i++) {
@@ -305,9 +290,9 @@ static bool confirm_cards(const struct batch_args *a, struct station *st)
 	return cli_confirm(q);
 }
 
-static bool confirm_watch(const struct batch_args *a)
+static bool confirm_watch(const struct batch_control *ctl)
 {
-	if (a->w.yes)
+	if (ctl->w.yes)
 		return true;
 	fputs("Every card plugged in from now on that the safety rules allow will be erased\n"
 	      "and made a dload card (fixed disks, system, mounted, busy and write-protected\n"
@@ -339,9 +324,11 @@ static bool on_card(void *arg, const struct disk_info *d)
 	if (st->draining || batch_busy(st->b, d->path))
 		return false;
 	/* No more cards in flight than copies still wanted. */
-	if (st->a->copies && good_cards(st->b) + batch_running(st->b) >= st->a->copies)
+	if (st->ctl->copies && good_cards(st->b) + batch_running(st->b) >= st->ctl->copies)
 		return false;
 	c = batch_add(st->b, d->path, d);
+	if (!c)
+		return false;	/* out of memory: asked again at the next scan */
 	view_message(st->view, "%s: new card: %s", c->name, c->ident);
 	batch_start(c);
 	return true;
@@ -403,10 +390,10 @@ static bool finished(struct station *st)
 
 	if (!st->w)
 		return running == 0 && batch_settled(st->b);
-	if (!st->draining && st->a->copies && good_cards(st->b) >= st->a->copies) {
+	if (!st->draining && st->ctl->copies && good_cards(st->b) >= st->ctl->copies) {
 		st->draining = true;
-		view_message(st->view, "%u good card%s: done.", st->a->copies,
-			     st->a->copies == 1 ? "" : "s");
+		view_message(st->view, "%u good card%s: done.", st->ctl->copies,
+			     st->ctl->copies == 1 ? "" : "s");
 	}
 	return st->draining && running == 0 && batch_settled(st->b);
 }
@@ -422,7 +409,7 @@ static int loop_timeout(struct station *st)
 	int ms = view_timeout(st->view);
 
 	if (batch_running(st->b))
-		ms = min_timeout(ms, 1000);	/* the stall watch */
+		ms = min_timeout(ms, BATCH_TICK_MS);	/* the stall watch */
 	if (st->w && !st->draining && st->poll) {
 		double left = st->poll - elapsed_since(&st->last_scan);
 
@@ -537,39 +524,29 @@ static void print_summary(struct batch *b, int rc)
 	       "  Set the failed cards aside: they hold no UPDATE.APP." : "");
 }
 
-static void print_json(struct batch *b, int rc)
+static void print_json(struct report *rp, struct batch *b, int rc)
 {
+	struct json *j = report_begin(rp);
 	struct card_result res;
-	char hex[65];
-	struct json j;
 	size_t i;
 
-	json_init(&j, stdout, false);
-	json_open(&j, NULL);
-	json_str(&j, "command", "batch");
-	json_int(&j, "exit_code", rc);
-	json_open(&j, "source");
-	json_str(&j, "path", b->ps.path);
-	json_str(&j, "name", b->source_name);
-	json_u64(&j, "size", b->ps.size);
-	json_str(&j, "sha256", hex_string(b->ps.sha256, 32, hex));
-	json_close(&j);
-	json_u64(&j, "ready", batch_count(b, OUTCOME_OK) + batch_count(b, OUTCOME_ALREADY));
-	json_u64(&j, "already", batch_count(b, OUTCOME_ALREADY));
-	json_u64(&j, "failed", batch_count(b, OUTCOME_FAILED));
-	json_u64(&j, "refused", batch_count(b, OUTCOME_REFUSED));
-	json_u64(&j, "interrupted", batch_count(b, OUTCOME_INTERRUPTED));
-	json_open_array(&j, "cards");
+	json_int(j, "exit_code", rc);
+	batch_source_json(j, b);
+	json_u64(j, "ready", batch_count(b, OUTCOME_OK) + batch_count(b, OUTCOME_ALREADY));
+	json_u64(j, "already", batch_count(b, OUTCOME_ALREADY));
+	json_u64(j, "failed", batch_count(b, OUTCOME_FAILED));
+	json_u64(j, "refused", batch_count(b, OUTCOME_REFUSED));
+	json_u64(j, "interrupted", batch_count(b, OUTCOME_INTERRUPTED));
+	json_open_array(j, "cards");
 	for (i = 0; i < b->n; i++) {
 		if (!batch_result(b, i, &res))
 			continue;
-		json_open(&j, NULL);
-		batch_card_json(&j, b->cards[i], &res);
-		json_close(&j);
+		json_open(j, NULL);
+		batch_card_json(j, b->cards[i], &res);
+		json_close(j);
 	}
-	json_close_array(&j);
-	json_close(&j);
-	json_end(&j);
+	json_close_array(j);
+	report_end(rp);
 }
 
 static int final_code(struct station *st)
@@ -590,15 +567,20 @@ static int final_code(struct station *st)
 
 static int run_cards(struct station *st)
 {
-	const struct batch_args *a = st->a;
+	const struct batch_control *ctl = st->ctl;
 	sigset_t old;
 	size_t i, opened = 0;
 
-	for (i = 0; i < a->ntargets && !interrupt_signal; i++)
-		opened += batch_open(batch_add(st->b, a->targets[i], NULL)) == 0;
+	for (i = 0; i < ctl->ntargets && !interrupt_signal; i++) {
+		struct batch_card *c = batch_add(st->b, ctl->targets[i], NULL);
+
+		if (!c)
+			err(EXIT_ERROR, "%s", ctl->targets[i]);
+		opened += batch_open(c) == 0;
+	}
 	if (interrupt_signal)
 		return EXIT_INTERRUPTED;
-	if (opened && !confirm_cards(a, st))
+	if (opened && !confirm_cards(ctl, st))
 		return not_confirmed(opened == 1 ? "the card was not erased" :
 				     "the cards were not erased");
 	block_signals(&old);
@@ -614,12 +596,15 @@ static int run_watch(struct station *st)
 	struct watcher w;
 	sigset_t old;
 	size_t left;
+	int rc;
 
-	if (!confirm_watch(st->a))
+	if (!confirm_watch(st->ctl))
 		return not_confirmed("the watch did not start");
-	left = watch_open(&w, st->a->w.opts.sysroot, st->a->present);
+	rc = watch_open(&w, st->ctl->w.opts.sysroot, st->ctl->present, &left);
+	if (rc)
+		errx(EXIT_ERROR, "cannot read the disks to watch: %s", strerror(-rc));
 	st->w = &w;
-	st->poll = st->a->poll;
+	st->poll = st->ctl->poll;
 	if (watch_fd(&w) < 0 && !st->poll) {
 		view_message(st->view, "dloadcard: no kernel events here (netlink): polling every "
 			     "second despite --poll 0");
@@ -631,7 +616,7 @@ static int run_watch(struct station *st)
 			     left == 1 ? "" : "s", left == 1 ? "is" : "are", left == 1 ? "it" : "them",
 			     left == 1 ? "it" : "them", left == 1 ? "it" : "them");
 	view_message(st->view, "Waiting for cards%s (Ctrl-C to stop)...",
-		     st->a->copies ? "" : ", as many as come");
+		     st->ctl->copies ? "" : ", as many as come");
 	block_signals(&old);
 	st->scan_now = true;
 	run_loop(st, &old);
@@ -642,53 +627,56 @@ static int run_watch(struct station *st)
 
 int cmd_batch(int argc, char **argv)
 {
-	struct batch_args a;
+	struct batch_control ctl;
 	struct srccheck sc;
 	struct prepare_source ps;
-	struct station st = { .a = &a };
+	struct station st = { .ctl = &ctl };
 	struct shoplog *log = NULL;
+	struct report rp;
 	struct view view;
+	struct term term;
 	struct batch b;
-	char why[512];
+	struct errmsg e;
 	int rc;
 
-	if (parse_args(argc, argv, &a))
-		return EXIT_OK;
+	parse_args(argc, argv, &ctl);
 	closestream_on_lost_result(EXIT_REPORT_LOST, "every card is ready");
+	report_init(&rp, "batch", ctl.w.json);
 	interrupt_catch();
-	if (a.log && !(log = shoplog_open(a.log, why, sizeof(why)))) {
-		warnx("%s", why);
+	if (ctl.log && shoplog_open(&log, ctl.log, &e) != 0) {
+		warnx("%s", e.text);
 		return EXIT_ERROR;
 	}
 
 	/* The source once, before any card: a bad file costs no card anything. */
-	rc = check_source(&a, &sc);
+	rc = check_source(&rp, &ctl, &sc);
 	if (rc) {
 		srccheck_free(&sc);
 		shoplog_close(log);
 		return rc;
 	}
-	ps.path = a.source;
+	ps.path = ctl.source;
 	ps.size = sc.size;
 	ps.have_sha256 = true;
 	memcpy(ps.sha256, sc.sha256, sizeof(ps.sha256));
 
-	view_init(&view, stderr, a.w.quiet || a.w.json);
+	term_init(&term, stderr, ctl.w.quiet || ctl.w.json);
+	view_init(&view, term_screen(&term));
 	st.view = &view;
 	st.b = &b;
-	rc = batch_init(&b, &a.w.opts, &ps, sc.name, &view, log);
+	rc = batch_init(&b, &ctl.w.opts, &ps, sc.name, &view, log);
 	if (rc)
-		errx(EXIT_ERROR, "%s: %s", a.source, strerror(-rc));
-	b.stall_timeout = a.w.stall_timeout;
-	b.watch = a.watch;
-	b.redo = a.redo;
+		errx(EXIT_ERROR, "%s: %s", ctl.source, strerror(-rc));
+	b.stall_timeout = ctl.w.stall_timeout;
+	b.watch = ctl.watch;
+	b.redo = ctl.redo;
 
-	rc = a.watch ? run_watch(&st) : run_cards(&st);
+	rc = ctl.watch ? run_watch(&st) : run_cards(&st);
 	view_finish(&view);
 	if (rc < 0) {
 		rc = final_code(&st);
-		if (a.w.json)
-			print_json(&b, rc);
+		if (ctl.w.json)
+			print_json(&rp, &b, rc);
 		else
 			print_summary(&b, rc);
 	}

@@ -15,6 +15,8 @@
 
 #include "cmd/cli.h"
 #include "cmd/commands.h"
+#include "cmd/report.h"
+#include "cmd/term.h"
 #include "firmware/source.h"
 #include "firmware/srccheck.h"
 #include "lib/exitcodes.h"
@@ -29,36 +31,41 @@ static const int check_exit_codes[] = {
 	EXIT_DIGEST_MISMATCH, EXIT_INTERRUPTED, -1
 };
 
-struct check_args {
+/* The command line. */
+struct check_control {
 	bool json, quiet;
 	const char *model;
 	bool have_sha256, have_md5;
 	unsigned char sha256[32], md5[16];
+	char **files;
+	int nfiles;
 };
 
-static void usage(FILE *out)
+static void __attribute__((noreturn)) usage(void)
 {
-	fputs("Usage:\n"
-	      " dloadcard check [options] <file>...\n"
-	      "\nCheck that each file is a complete, undamaged UPDATE.APP: its container\n"
+	FILE *out = stdout;
+
+	fputs(USAGE_HEADER, out);
+	fputs(" dloadcard check [options] <file>...\n", out);
+	fputs("\nCheck that each file is a complete, undamaged UPDATE.APP: its container\n"
 	      "structure, every header and block checksum, and where it ends.  A firmware\n"
 	      "zip is checked through the dload/UPDATE.APP inside it.  The SHA-256 is\n"
-	      "computed in the same pass.  Nothing is written.\n"
-	      "\nOptions:\n"
-	      "     --model <name>   warn when the package names another product\n"
+	      "computed in the same pass.  Nothing is written.\n", out);
+	fputs(USAGE_OPTIONS, out);
+	fputs("     --model <name>   warn when the package names another product\n"
 	      "     --sha256 <hex>   compare with the vendor's SHA-256 (each file)\n"
 	      "     --md5 <hex>      compare with the vendor's MD5 (each file)\n"
 	      " -j, --json           print every fact as JSON\n"
-	      " -q, --quiet          no progress\n"
-	      " -h, --help           display this help\n"
-	      " -V, --version        display version\n", out);
-	cli_print_exit_codes(out, check_exit_codes);
+	      " -q, --quiet          no progress\n", out);
+	usage_help_options(out, 22);
+	usage_exit_codes(out, check_exit_codes);
 	fputs(" A file that is valid with warnings exits with 0.  With several files, the\n"
-	      " status is the worst one's, in this order: 130, 1, 5, 4, 6, 0.\n"
-	      "\nExample:\n"
-	      " dloadcard check --model S7-721u UPDATE.APP\n"
-	      " dloadcard check --sha256 3f2a...c9 S7-721u_firmware.zip\n"
-	      "\nSee dloadcard(1).\n", out);
+	      " status is the worst one's, in this order: 130, 1, 5, 4, 6, 0.\n", out);
+	fputs(USAGE_EXAMPLES, out);
+	fputs(" dloadcard check --model S7-721u UPDATE.APP\n"
+	      " dloadcard check --sha256 3f2a...c9 S7-721u_firmware.zip\n", out);
+	fputs(USAGE_MAN_TAIL, out);
+	exit(EXIT_OK);
 }
 
 /* Which of two exit codes is worse, for several files: no answer at all
@@ -276,24 +283,25 @@ static void print_verdict(const struct srccheck *sc)
 	else if (sc->exit_code == EXIT_OK)
 		puts("Verdict: valid: every check passed.");
 	else if (sc->exit_code == EXIT_DIGEST_MISMATCH)
-		printf("Verdict: a valid UPDATE.APP, but not the file expected: %s\n", sc->error);
+		printf("Verdict: a valid UPDATE.APP, but not the file expected: %s\n",
+		       sc->error.text);
 	else if (sc->verdict == UA_DAMAGED)
 		printf("Verdict: damaged (%" PRIu64 " error%s): %s\n", errors,
-		       errors == 1 ? "" : "s", sc->error);
+		       errors == 1 ? "" : "s", sc->error.text);
 	else
-		printf("Verdict: not an UPDATE.APP: %s\n", sc->error);
+		printf("Verdict: not an UPDATE.APP: %s\n", sc->error.text);
 	if (sc->exit_code && *sc->advice)
 		printf("  %s\n", sc->advice);
 }
 
-static void print_report(const struct srccheck *sc, const struct check_args *a)
+static void print_report(const struct srccheck *sc, const struct check_control *ctl)
 {
 	uint64_t entries;
 	char size[48];
 
 	if (!sc->chk) {
 		/* Not opened or not read through: nothing to show but why. */
-		printf("File: %s\n\nVerdict: not checked: %s\n", sc->name, sc->error);
+		printf("File: %s\n\nVerdict: not checked: %s\n", sc->name, sc->error.text);
 		if (*sc->advice)
 			printf("  %s\n", sc->advice);
 		return;
@@ -312,9 +320,9 @@ static void print_report(const struct srccheck *sc, const struct check_args *a)
 		puts("(Out of memory while recording: the lists above are incomplete.)");
 	putchar('\n');
 	if (sc->have_sha256)
-		print_digest("SHA-256:", sc->sha256, a->have_sha256 ? a->sha256 : NULL, 32);
+		print_digest("SHA-256:", sc->sha256, ctl->have_sha256 ? ctl->sha256 : NULL, 32);
 	if (sc->have_md5)
-		print_digest("MD5:", sc->md5, a->have_md5 ? a->md5 : NULL, 16);
+		print_digest("MD5:", sc->md5, ctl->have_md5 ? ctl->md5 : NULL, 16);
 	print_verdict(sc);
 }
 
@@ -410,7 +418,7 @@ static void json_products(struct json *j, const char *products)
 }
 
 static void json_file(struct json *j, const char *path, const struct srccheck *sc,
-		      const struct check_args *a)
+		      const struct check_control *ctl)
 {
 	const struct ua_check *chk = sc->chk;
 
@@ -421,11 +429,12 @@ static void json_file(struct json *j, const char *path, const struct srccheck *s
 	json_u64(j, "size", sc->size);
 	json_str(j, "verdict", verdict_name(sc));
 	json_int(j, "exit_code", sc->exit_code);
-	json_str(j, "error", sc->exit_code ? sc->error : NULL);
+	json_str(j, "error", sc->exit_code ? sc->error.text : NULL);
 	json_str(j, "advice", sc->exit_code && *sc->advice ? sc->advice : NULL);
-	json_digest(j, "sha256", sc->have_sha256, sc->sha256, a->have_sha256 ? a->sha256 : NULL, 32);
-	json_digest(j, "md5", sc->have_md5, sc->md5, a->have_md5 ? a->md5 : NULL, 16);
-	json_str(j, "model", a->model);
+	json_digest(j, "sha256", sc->have_sha256, sc->sha256,
+		    ctl->have_sha256 ? ctl->sha256 : NULL, 32);
+	json_digest(j, "md5", sc->have_md5, sc->md5, ctl->have_md5 ? ctl->md5 : NULL, 16);
+	json_str(j, "model", ctl->model);
 	json_double(j, "seconds", sc->seconds);
 	json_products(j, sc->products);
 	/* The same keys when the file could not be checked: null counts and
@@ -456,7 +465,7 @@ static void json_file(struct json *j, const char *path, const struct srccheck *s
 
 /* ---- the command --------------------------------------------------------- */
 
-static void parse_args(int argc, char **argv, struct check_args *a)
+static void parse_args(int argc, char **argv, struct check_control *ctl)
 {
 	enum { OPT_MODEL = 256, OPT_SHA256, OPT_MD5 };
 	static const struct option longopts[] = {
@@ -471,76 +480,78 @@ static void parse_args(int argc, char **argv, struct check_args *a)
 	};
 	int c;
 
-	memset(a, 0, sizeof(*a));
+	memset(ctl, 0, sizeof(*ctl));
 	while ((c = getopt_long(argc, argv, "jqhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_MODEL:
 			if (!*optarg)
-				cli_usage_error("check", "--model needs a product name (e.g. S7-721u)");
-			a->model = optarg;
+				cli_usage_error("--model needs a product name (e.g. S7-721u)");
+			ctl->model = optarg;
 			break;
 		case OPT_SHA256:
-			cli_parse_digest(optarg, "--sha256", a->sha256, sizeof(a->sha256));
-			a->have_sha256 = true;
+			cli_parse_digest("--sha256", optarg, ctl->sha256, sizeof(ctl->sha256));
+			ctl->have_sha256 = true;
 			break;
 		case OPT_MD5:
-			cli_parse_digest(optarg, "--md5", a->md5, sizeof(a->md5));
-			a->have_md5 = true;
+			cli_parse_digest("--md5", optarg, ctl->md5, sizeof(ctl->md5));
+			ctl->have_md5 = true;
 			break;
 		case 'j':
-			a->json = true;
+			ctl->json = true;
 			break;
 		case 'q':
-			a->quiet = true;
+			ctl->quiet = true;
 			break;
 		case 'h':
-			usage(stdout);
-			exit(EXIT_OK);
+			usage();
 		case 'V':
-			cli_print_version();
-			exit(EXIT_OK);
+			print_version();
 		default:
-			cli_usage_error("check", "invalid option");
+			errtryhelp(EXIT_USAGE);
 		}
 	}
 	if (optind >= argc)
-		cli_usage_error("check", "give at least one file (an UPDATE.APP or a firmware zip)");
+		cli_usage_error("give at least one file (an UPDATE.APP or a firmware zip)");
+	ctl->files = argv + optind;
+	ctl->nfiles = argc - optind;
 }
 
 int cmd_check(int argc, char **argv)
 {
-	struct check_args a;
+	struct check_control ctl;
 	struct srccheck_opts so;
 	struct progress pg;
-	struct json j;
+	struct report rp;
+	struct term term;
+	struct json *j = NULL;
 	int worst = EXIT_OK;
 
-	parse_args(argc, argv, &a);
+	parse_args(argc, argv, &ctl);
 	so = (struct srccheck_opts){
 		.want_sha256 = true,	/* what users compare with the vendor's */
-		.want_md5 = a.have_md5,
-		.expect_sha256 = a.have_sha256 ? a.sha256 : NULL,
-		.expect_md5 = a.have_md5 ? a.md5 : NULL,
-		.model = a.model,
+		.want_md5 = ctl.have_md5,
+		.expect_sha256 = ctl.have_sha256 ? ctl.sha256 : NULL,
+		.expect_md5 = ctl.have_md5 ? ctl.md5 : NULL,
+		.model = ctl.model,
 	};
 	interrupt_catch();
-	progress_init(&pg, stderr, a.quiet || a.json);
-	if (a.json) {
-		json_init(&j, stdout, false);
-		json_open(&j, NULL);
-		json_str(&j, "command", "check");
-		json_open_array(&j, "files");
+	term_init(&term, stderr, ctl.quiet || ctl.json);
+	term_progress(&term, &pg);
+	report_init(&rp, "check", ctl.json);
+	if (ctl.json) {
+		j = report_begin(&rp);
+		json_open_array(j, "files");
 	}
-	for (int i = optind; i < argc && !interrupt_signal; i++) {
+	for (int i = 0; i < ctl.nfiles && !interrupt_signal; i++) {
 		struct srccheck sc;
-		int rc = srccheck_run(argv[i], &so, &pg, &interrupt_signal, &sc);
+		int rc = srccheck_run(ctl.files[i], &so, &pg, &interrupt_signal, &sc);
 
-		if (a.json) {
-			json_file(&j, argv[i], &sc, &a);
+		if (j) {
+			json_file(j, ctl.files[i], &sc, &ctl);
 		} else {
-			if (i > optind)
+			if (i > 0)
 				putchar('\n');
-			print_report(&sc, &a);
+			print_report(&sc, &ctl);
 			fflush(stdout);
 		}
 		if (exit_rank(rc) > exit_rank(worst))
@@ -549,11 +560,10 @@ int cmd_check(int argc, char **argv)
 	}
 	if (interrupt_signal)
 		worst = EXIT_INTERRUPTED;
-	if (a.json) {
-		json_close_array(&j);
-		json_int(&j, "exit_code", worst);
-		json_close(&j);
-		json_end(&j);
+	if (j) {
+		json_close_array(j);
+		json_int(j, "exit_code", worst);
+		report_end(&rp);
 	}
 	return worst;
 }

@@ -2,44 +2,70 @@
 #ifndef DLOADCARD_CMD_CLI_H
 #define DLOADCARD_CMD_CLI_H
 
-#include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-/* What the commands share on the command line. */
+/*
+ * What the commands share on the command line, as util-linux's programs do
+ * (include/c.h): each command parses its options into one control struct
+ * in a parse_args() whose getopt switch ends
+ *
+ *	case 'h':
+ *		usage();
+ *	case 'V':
+ *		print_version();
+ *	default:
+ *		errtryhelp(EXIT_USAGE);
+ *
+ * getopt itself says what was wrong with an option ("dloadcard prepare:
+ * unrecognized option '--bogus'"); a bad value or argument is a
+ * cli_usage_error().  usage() prints to stdout and exits 0, built from the
+ * pieces below.
+ */
+
+/* The command being run ("prepare"), for the messages; set by main. */
+void cli_set_command(const char *name);
+
+#define USAGE_HEADER	"Usage:\n"
+#define USAGE_OPTIONS	"\nOptions:\n"
+#define USAGE_EXAMPLES	"\nExample:\n"
+#define USAGE_MAN_TAIL	"\nSee dloadcard(1).\n"
+
+/* The -h and -V lines, their descriptions at column col. */
+void usage_help_options(FILE *out, int col);
+
+/* The "Exit status:" part of --help for these codes (ending with -1). */
+void usage_exit_codes(FILE *out, const int *codes);
+
+/* "dloadcard 0.1" on stdout, and exit 0. */
+void __attribute__((noreturn)) print_version(void);
+
+/* "Try 'dloadcard prepare --help' for more information.", and exit code. */
+void __attribute__((noreturn)) errtryhelp(int code);
+
+/* A usage error: the message, the hint to --help, exit 2. */
+void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * Option values, each checked or a usage error that names the option and
+ * says what to give.
+ */
+uint64_t cli_parse_size(const char *option, const char *arg);
+unsigned cli_parse_uint(const char *option, const char *arg, unsigned max);
+/* --stall-timeout: seconds, 0 for ever (lib/stall.h). */
+unsigned cli_parse_stall_timeout(const char *arg);
+void cli_parse_digest(const char *option, const char *arg, unsigned char *out, size_t len);
+/* A FAT volume label, as it goes on the card (fat/format.h). */
+void cli_parse_label(const char *option, const char *arg, char *out);
+/* A --sysroot directory (card/sysfs.h). */
+const char *cli_parse_sysroot(const char *arg);
 
 /* Ask on the terminal; true only for "yes".  False without a terminal. */
 bool cli_confirm(const char *question);
 
-/* The "Exit status:" part of --help for these codes (ending with -1). */
-void cli_print_exit_codes(FILE *out, const int *codes);
-
-/* A size option ("8G"), or exit with a usage error naming the option. */
-uint64_t cli_parse_size(const char *arg, const char *option);
-
-/* A whole-number option up to max, or exit with a usage error. */
-unsigned cli_parse_uint(const char *command, const char *option, const char *arg, unsigned max);
-
-/* A --sysroot directory (sysfs.h), or exit with a usage error. */
-const char *cli_parse_sysroot(const char *command, const char *arg);
-
-/* A hex digest option of len bytes, or exit with a usage error. */
-void cli_parse_digest(const char *arg, const char *option, unsigned char *out, size_t len);
-
-/*
- * A failure before a command's work began (no such card, refused): the
- * message as a warning, or with --json a JSON object on stdout with the
- * command, the target, the exit code and the error, as scripts expect of
- * every run.  Returns code.
- */
-int cli_fail(bool json, const char *command, const char *target, int code, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-/* A usage error: the message, a hint to --help, exit 2. */
-void cli_usage_error(const char *command, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
-
-void cli_print_version(void);
+/* A second Ctrl-C, while the card's cleanup (in words) is under way. */
+void cli_still_stopping(const char *cleanup);
 
 #endif

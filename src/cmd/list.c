@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <err.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -24,9 +25,9 @@
 #include "card/disks.h"
 #include "cmd/cli.h"
 #include "cmd/commands.h"
+#include "cmd/report.h"
 #include "lib/exitcodes.h"
 #include "lib/strutils.h"
-#include "lib/xalloc.h"
 #include "pipeline/guard.h"
 #include "pipeline/verify.h"
 
@@ -75,7 +76,8 @@ static const int default_cols[] = {
 /* A disk that does not answer within this long is listed as such. */
 #define LIST_STALL_TIMEOUT 5
 
-struct list_opts {
+/* The command line. */
+struct list_control {
 	bool all, json;
 	bool raw, noheadings;		/* for scripts and the shell's completion */
 	const char *sysroot;		/* --sysroot, or NULL */
@@ -97,18 +99,20 @@ struct disk_content {
 
 static const int list_exit_codes[] = { EXIT_OK, EXIT_ERROR, EXIT_USAGE, -1 };
 
-static void usage(FILE *out)
+static void __attribute__((noreturn)) usage(void)
 {
+	FILE *out = stdout;
 	size_t i;
 
-	fputs("Usage:\n"
-	      " dloadcard list [options]\n"
-	      "\nList the disks a card could be on: size, model, reader, the card's identity,\n"
+	fputs(USAGE_HEADER, out);
+	fputs(" dloadcard list [options]\n", out);
+	fputs("\nList the disks a card could be on: size, model, reader, the card's identity,\n"
 	      "what it holds (and whether it is already a dload card), whether it is mounted\n"
 	      "or write-protected, and whether dloadcard would write to it, or why not.\n"
-	      "Nothing is written: disks are only opened read-only, to see what they hold.\n"
-	      "\nOptions:\n"
-	      " -a, --all            also show fixed disks (marked protected)\n"
+	      "Nothing is written: disks are only opened read-only, to see what they hold.\n",
+	      out);
+	fputs(USAGE_OPTIONS, out);
+	fputs(" -a, --all            also show fixed disks (marked protected)\n"
 	      " -o, --output <list>  the columns to show; +<list> adds to the default\n"
 	      " -j, --json           print JSON (every column)\n"
 	      " -r, --raw            one line per disk, columns separated by one space,\n"
@@ -118,18 +122,18 @@ static void usage(FILE *out)
 	      "                      (for tests, as lsblk's)\n"
 	      "     --stall-timeout <seconds>\n"
 	      "                      a disk that does not answer within this long is\n"
-	      "                      listed as not answering (default 5; 0 waits forever)\n"
-	      " -h, --help           display this help\n"
-	      " -V, --version        display version\n"
-	      "\nColumns:\n", out);
+	      "                      listed as not answering (default 5; 0 waits forever)\n", out);
+	usage_help_options(out, 22);
+	fputs("\nColumns:\n", out);
 	for (i = 0; i < NCOLS; i++)
 		fprintf(out, " %14s  %s\n", infos[i].name, infos[i].help);
-	cli_print_exit_codes(out, list_exit_codes);
-	fputs("\nExample:\n"
-	      " sudo dloadcard list\n"
+	usage_exit_codes(out, list_exit_codes);
+	fputs(USAGE_EXAMPLES, out);
+	fputs(" sudo dloadcard list\n"
 	      " dloadcard list --all -o +REASON\n"
-	      " dloadcard list -o DEVICE,STATE --raw --noheadings\n"
-	      "\nSee dloadcard(1).\n", out);
+	      " dloadcard list -o DEVICE,STATE --raw --noheadings\n", out);
+	fputs(USAGE_MAN_TAIL, out);
+	exit(EXIT_OK);
 }
 
 static int column_id(const char *name, size_t len)
@@ -142,28 +146,28 @@ static int column_id(const char *name, size_t len)
 	return -1;
 }
 
-static void parse_columns(const char *arg, struct list_opts *o)
+static void parse_columns(const char *arg, struct list_control *ctl)
 {
 	const char *p = arg;
 
 	if (*p == '+')
 		p++;
 	else
-		o->ncols = 0;
+		ctl->ncols = 0;
 	while (*p) {
 		size_t len = strcspn(p, ",");
 		int id = column_id(p, len);
 
 		if (id < 0)
-			cli_usage_error("list", "unknown column '%.*s'", (int)len, p);
-		if (o->ncols < NCOLS)
-			o->cols[o->ncols++] = id;
+			cli_usage_error("unknown column '%.*s'", (int)len, p);
+		if (ctl->ncols < NCOLS)
+			ctl->cols[ctl->ncols++] = id;
 		p += len;
 		if (*p == ',')
 			p++;
 	}
-	if (!o->ncols)
-		cli_usage_error("list", "no columns in '%s'", arg);
+	if (!ctl->ncols)
+		cli_usage_error("no columns in '%s'", arg);
 }
 
 static void probe_content(const struct disk_info *d, struct disk_content *dc)
@@ -171,12 +175,11 @@ static void probe_content(const struct disk_info *d, struct disk_content *dc)
 	struct verify_opts vo = { .quick = true };
 	struct verify_report *rep;
 	struct card c;
-	char err[512];
 	int rc;
 
 	if (!d->media)
 		return;
-	rc = card_open(&c, d->path, 0, 0, err, sizeof(err));	/* O_RDONLY */
+	rc = card_open(&c, d->path, 0, 0, NULL);	/* O_RDONLY */
 	if (rc) {
 		/* card_open() reports EACCES as a write-protected card, which
 		 * is what it means for a write; here, the open's own errno. */
@@ -195,7 +198,9 @@ static void probe_content(const struct disk_info *d, struct disk_content *dc)
 		card_close(&c);
 		return;
 	}
-	rep = xmalloc(sizeof(*rep));
+	rep = malloc(sizeof(*rep));
+	if (!rep)
+		err(EXIT_ERROR, "cannot allocate memory");
 	switch (verify_card(&c, &vo, rep)) {
 	case EXIT_OK:
 	case EXIT_VERIFY_WARN:
@@ -225,10 +230,12 @@ static void probe_all(const struct disk_info *v, size_t n, const bool *shown,
 		      unsigned timeout, struct disk_content *dc)
 {
 	const struct timespec tick = { 0, 20 * 1000 * 1000 };
-	pid_t *pid = xcalloc(n, sizeof(*pid));
+	pid_t *pid = calloc(n ? n : 1, sizeof(*pid));
 	struct timespec start;
 	size_t i, left = 0;
 
+	if (!pid)
+		err(EXIT_ERROR, "cannot allocate memory");
 	fflush(NULL);	/* nothing buffered may be printed twice */
 	for (i = 0; i < n; i++) {
 		if (!shown[i] || !v[i].media)
@@ -319,33 +326,25 @@ static const char *cell(int col, const struct disk_info *d, const struct disk_co
 	return "";
 }
 
-static struct libscols_table *new_table(const struct list_opts *o)
+static struct libscols_table *new_table(const struct list_control *ctl)
 {
 	struct libscols_table *tb = scols_new_table();
 	size_t i;
 
 	if (!tb)
 		err(EXIT_ERROR, "cannot create a table");
-	if (o->json) {
-		scols_table_enable_json(tb, 1);
-		scols_table_set_name(tb, "disks");
-	}
-	scols_table_enable_raw(tb, o->raw);
-	scols_table_enable_noheadings(tb, o->noheadings);
-	for (i = 0; i < o->ncols; i++) {
-		const struct colinfo *ci = &infos[o->cols[i]];
-		struct libscols_column *cl = scols_table_new_column(tb, ci->name, ci->whint,
-								    o->json ? 0 : ci->flags);
+	scols_table_enable_raw(tb, ctl->raw);
+	scols_table_enable_noheadings(tb, ctl->noheadings);
+	for (i = 0; i < ctl->ncols; i++) {
+		const struct colinfo *ci = &infos[ctl->cols[i]];
 
-		if (!cl)
+		if (!scols_table_new_column(tb, ci->name, ci->whint, ci->flags))
 			err(EXIT_ERROR, "cannot create a table");
-		if (o->json)
-			scols_column_set_json_type(cl, ci->json_type);
 	}
 	return tb;
 }
 
-static void add_row(struct libscols_table *tb, const struct list_opts *o,
+static void add_row(struct libscols_table *tb, const struct list_control *ctl,
 		    const struct disk_info *d, const struct disk_content *dc)
 {
 	struct libscols_line *ln = scols_table_new_line(tb, NULL);
@@ -354,14 +353,63 @@ static void add_row(struct libscols_table *tb, const struct list_opts *o,
 
 	if (!ln)
 		err(EXIT_ERROR, "cannot create a table");
-	for (i = 0; i < o->ncols; i++) {
-		const char *v = cell(o->cols[i], d, dc, o->json, buf, sizeof(buf));
+	for (i = 0; i < ctl->ncols; i++)
+		scols_line_set_data(ln, i, cell(ctl->cols[i], d, dc, false, buf, sizeof(buf)));
+}
 
-		/* JSON: null rather than "" for what is not known. */
-		if (o->json && !*v)
-			continue;
-		scols_line_set_data(ln, i, v);
+/* One disk as a JSON object: its columns by their names in lower case, sizes
+ * in bytes, RO and RM booleans, null for what is not known. */
+static void json_row(struct json *j, const struct list_control *ctl, const struct disk_info *d,
+		     const struct disk_content *dc)
+{
+	char buf[1024], key[32];
+	size_t i, k;
+
+	json_open(j, NULL);
+	for (i = 0; i < ctl->ncols; i++) {
+		const struct colinfo *ci = &infos[ctl->cols[i]];
+		const char *v = cell(ctl->cols[i], d, dc, true, buf, sizeof(buf));
+
+		for (k = 0; ci->name[k] && k < sizeof(key) - 1; k++)
+			key[k] = (char)tolower((unsigned char)ci->name[k]);
+		key[k] = '\0';
+		if (!*v)
+			json_null(j, key);
+		else if (ci->json_type == SCOLS_JSON_NUMBER)
+			json_u64(j, key, strtoull(v, NULL, 10));
+		else if (ci->json_type == SCOLS_JSON_BOOLEAN)
+			json_bool(j, key, strcmp(v, "1") == 0);
+		else
+			json_str(j, key, v);
 	}
+	json_close(j);
+}
+
+static void print_disks(struct report *rp, const struct list_control *ctl,
+			const struct disk_info *v, size_t n, const bool *shown,
+			const struct disk_content *dc)
+{
+	struct libscols_table *tb;
+	struct json *j;
+	size_t i;
+
+	if (!ctl->json) {
+		tb = new_table(ctl);
+		for (i = 0; i < n; i++)
+			if (shown[i])
+				add_row(tb, ctl, &v[i], &dc[i]);
+		scols_print_table(tb);
+		scols_unref_table(tb);
+		return;
+	}
+	j = report_begin(rp);
+	json_open_array(j, "disks");
+	for (i = 0; i < n; i++)
+		if (shown[i])
+			json_row(j, ctl, &v[i], &dc[i]);
+	json_close_array(j);
+	json_int(j, "exit_code", EXIT_OK);
+	report_end(rp);
 }
 
 /* On stderr, under the table: the disks whose content is not shown, and why. */
@@ -389,70 +437,67 @@ static void explain_unknown(const struct disk_info *v, size_t n, const bool *sho
 
 /* Only CONTENT and DLOAD open the disks: a list of names and states (the
  * shell's completion asks for one at each Tab) reads sysfs alone. */
-static bool needs_content(const struct list_opts *o)
+static bool needs_content(const struct list_control *ctl)
 {
 	size_t i;
 
-	for (i = 0; i < o->ncols; i++)
-		if (o->cols[i] == COL_CONTENT || o->cols[i] == COL_DLOAD)
+	for (i = 0; i < ctl->ncols; i++)
+		if (ctl->cols[i] == COL_CONTENT || ctl->cols[i] == COL_DLOAD)
 			return true;
 	return false;
 }
 
 /* An empty table prints nothing at all: say why, on stderr, so that
  * stdout stays the table (or the JSON) alone. */
-static void explain_empty(const struct list_opts *o)
+static void explain_empty(const struct list_control *ctl)
 {
-	if (o->all)
+	if (ctl->all)
 		fputs("No disk found.\n", stderr);
 	else
 		fputs("No card found: no removable disk or card reader is attached "
 		      "(dloadcard list --all shows every disk).\n", stderr);
 }
 
-static int list_disks(const struct list_opts *o)
+static int list_disks(const struct list_control *ctl)
 {
-	struct libscols_table *tb;
 	struct disk_content *dc;
 	struct disk_info *v;
 	struct sysroot root;
+	struct report rp;
 	size_t n, i, nshown = 0;
 	bool *shown;
 	int rc;
 
-	sysroot_init(&root, o->sysroot);
+	report_init(&rp, "list", ctl->json);
+	sysroot_init(&root, ctl->sysroot);
 	rc = disks_scan(&root, &v, &n);
-	if (rc) {
-		warnx("cannot read %s/block: %s", root.sys, strerror(-rc));
-		return EXIT_ERROR;
-	}
-	shown = xcalloc(n, sizeof(*shown));
+	if (rc)
+		return report_fail(&rp, NULL, EXIT_ERROR, "cannot read %s/block: %s", root.sys,
+				   strerror(-rc));
+	shown = calloc(n ? n : 1, sizeof(*shown));
+	if (!shown)
+		err(EXIT_ERROR, "cannot allocate memory");
 	for (i = 0; i < n; i++) {
-		shown[i] = !v[i].fixed || o->all;
+		shown[i] = !v[i].fixed || ctl->all;
 		nshown += shown[i];
 	}
 	dc = guard_shared_alloc(n ? n * sizeof(*dc) : 1);
 	if (!dc)
 		err(EXIT_ERROR, "cannot allocate shared memory");
-	if (needs_content(o))
-		probe_all(v, n, shown, o->stall_timeout, dc);
-	tb = new_table(o);
-	for (i = 0; i < n; i++)
-		if (shown[i])
-			add_row(tb, o, &v[i], &dc[i]);
-	scols_print_table(tb);
-	scols_unref_table(tb);
+	if (needs_content(ctl))
+		probe_all(v, n, shown, ctl->stall_timeout, dc);
+	print_disks(&rp, ctl, v, n, shown, dc);
 	if (!nshown)
-		explain_empty(o);
-	else if (!o->json)
-		explain_unknown(v, n, shown, dc, o->stall_timeout);
+		explain_empty(ctl);
+	else if (!ctl->json)
+		explain_unknown(v, n, shown, dc, ctl->stall_timeout);
 	guard_shared_free(dc, n ? n * sizeof(*dc) : 1);
 	free(shown);
 	free(v);
 	return EXIT_OK;
 }
 
-int cmd_list(int argc, char **argv)
+static void parse_args(int argc, char **argv, struct list_control *ctl)
 {
 	enum { OPT_SYSROOT = 256, OPT_STALL_TIMEOUT };
 	static const struct option longopts[] = {
@@ -467,59 +512,61 @@ int cmd_list(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct list_opts o;
 	const char *output = NULL;
 	size_t i;
 	int c;
 
-	memset(&o, 0, sizeof(o));
-	o.stall_timeout = LIST_STALL_TIMEOUT;
+	memset(ctl, 0, sizeof(*ctl));
+	ctl->stall_timeout = LIST_STALL_TIMEOUT;
 	while ((c = getopt_long(argc, argv, "ao:jrnhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			o.all = true;
+			ctl->all = true;
 			break;
 		case 'o':
 			output = optarg;
 			break;
 		case 'j':
-			o.json = true;
+			ctl->json = true;
 			break;
 		case 'r':
-			o.raw = true;
+			ctl->raw = true;
 			break;
 		case 'n':
-			o.noheadings = true;
+			ctl->noheadings = true;
 			break;
 		case OPT_SYSROOT:
-			o.sysroot = cli_parse_sysroot("list", optarg);
+			ctl->sysroot = cli_parse_sysroot(optarg);
 			break;
 		case OPT_STALL_TIMEOUT:
-			o.stall_timeout = cli_parse_uint("list", "--stall-timeout", optarg,
-							 MAX_STALL_TIMEOUT);
+			ctl->stall_timeout = cli_parse_stall_timeout(optarg);
 			break;
 		case 'h':
-			usage(stdout);
-			return EXIT_OK;
+			usage();
 		case 'V':
-			cli_print_version();
-			return EXIT_OK;
+			print_version();
 		default:
-			fprintf(stderr, "Try 'dloadcard list --help' for more information.\n");
-			return EXIT_USAGE;
+			errtryhelp(EXIT_USAGE);
 		}
 	}
 	if (optind < argc)
-		cli_usage_error("list", "unexpected argument '%s'", argv[optind]);
+		cli_usage_error("unexpected argument '%s'", argv[optind]);
 
-	if (o.json && !output) {
+	if (ctl->json && !output) {
 		for (i = 0; i < NCOLS; i++)
-			o.cols[o.ncols++] = (int)i;
+			ctl->cols[ctl->ncols++] = (int)i;
 	} else {
 		for (i = 0; i < sizeof(default_cols) / sizeof(default_cols[0]); i++)
-			o.cols[o.ncols++] = default_cols[i];
+			ctl->cols[ctl->ncols++] = default_cols[i];
 	}
 	if (output)
-		parse_columns(output, &o);
-	return list_disks(&o);
+		parse_columns(output, ctl);
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct list_control ctl;
+
+	parse_args(argc, argv, &ctl);
+	return list_disks(&ctl);
 }

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <libsmartcols.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,6 +19,8 @@
 #include "cmd/cli.h"
 #include "cmd/closestream.h"
 #include "cmd/commands.h"
+#include "cmd/report.h"
+#include "cmd/term.h"
 #include "cmd/write_args.h"
 #include "fat/format.h"
 #include "firmware/source.h"
@@ -36,20 +39,29 @@ static const int prepare_exit_codes[] = {
 	EXIT_REPORT_LOST, EXIT_INTERRUPTED, -1
 };
 
-static void usage(FILE *out)
+/* The command line. */
+struct prepare_control {
+	struct write_args w;		/* as batch's */
+	const char *target;
+	const char *source;
+};
+
+static void __attribute__((noreturn)) usage(void)
 {
-	fputs("Usage:\n"
-	      " dloadcard prepare [options] <card> <UPDATE.APP|firmware.zip>\n"
-	      "\nMake a dload card: check UPDATE.APP, partition the card (MBR, one FAT32\n"
+	FILE *out = stdout;
+
+	fputs(USAGE_HEADER, out);
+	fputs(" dloadcard prepare [options] <card> <UPDATE.APP|firmware.zip>\n", out);
+	fputs("\nMake a dload card: check UPDATE.APP, partition the card (MBR, one FAT32\n"
 	      "partition at 4 MiB), format it FAT32, copy UPDATE.APP to dload/, read it\n"
 	      "back from the card and compare, and only then name it UPDATE.APP.\n"
 	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.  An\n"
 	      "existing file is erased only when it holds nothing, or is already a disk\n"
 	      "image (a partition table, a FAT file system); never the source under any\n"
 	      "name, nor an image behind a mounted or busy loop device.  Above 2 TiB, the\n"
-	      "first 2 TiB are used (an MBR's limit).\n"
-	      "\nOptions:\n"
-	      " -y, --yes            do not ask before erasing the card\n"
+	      "first 2 TiB are used (an MBR's limit).\n", out);
+	fputs(USAGE_OPTIONS, out);
+	fputs(" -y, --yes            do not ask before erasing the card\n"
 	      " -s, --size <size>    create the image file <card> of this size (e.g. 8G),\n"
 	      "                      when it does not exist\n"
 	      "     --force          erase an existing file that is not a disk image\n"
@@ -64,17 +76,49 @@ static void usage(FILE *out)
 	      "     --sysroot <dir>  read the disks' facts from <dir>/sys and <dir>/proc\n"
 	      "                      (for tests, as lsblk's)\n"
 	      " -j, --json           print the result as JSON on stdout\n"
-	      " -q, --quiet          no progress, only errors and the result\n"
-	      " -h, --help           display this help\n"
-	      " -V, --version        display version\n"
-	      "\nCtrl-C (or SIGTERM, SIGHUP) stops at the end of the step under way and\n"
+	      " -q, --quiet          no progress, only errors and the result\n", out);
+	usage_help_options(out, 22);
+	fputs("\nCtrl-C (or SIGTERM, SIGHUP) stops at the end of the step under way and\n"
 	      "removes dload/UPDATE.TMP: the card is left without UPDATE.APP, and the\n"
 	      "command says so.  A second is absorbed; a third abandons the cleanup.\n", out);
-	cli_print_exit_codes(out, prepare_exit_codes);
-	fputs("\nExample:\n"
-	      " sudo dloadcard prepare /dev/sdb UPDATE.APP\n"
-	      " dloadcard prepare --size 8G card.img UPDATE.APP\n"
-	      "\nSee dloadcard(1).\n", out);
+	usage_exit_codes(out, prepare_exit_codes);
+	fputs(USAGE_EXAMPLES, out);
+	fputs(" sudo dloadcard prepare /dev/sdb UPDATE.APP\n"
+	      " dloadcard prepare --size 8G card.img UPDATE.APP\n", out);
+	fputs(USAGE_MAN_TAIL, out);
+	exit(EXIT_OK);
+}
+
+static void parse_args(int argc, char **argv, struct prepare_control *ctl)
+{
+	static const struct option longopts[] = {
+		WRITE_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	memset(ctl, 0, sizeof(*ctl));
+	write_args_init(&ctl->w);
+	while ((c = getopt_long(argc, argv, WRITE_SHORTOPTS "hV", longopts, NULL)) != -1) {
+		if (write_args_parse(&ctl->w, c, optarg))
+			continue;
+		switch (c) {
+		case 'h':
+			usage();
+		case 'V':
+			print_version();
+		default:
+			errtryhelp(EXIT_USAGE);
+		}
+	}
+	if (argc - optind < 2)
+		cli_usage_error("give the card and the UPDATE.APP");
+	if (argc - optind > 2)
+		cli_usage_error("too many arguments: give the card and the UPDATE.APP");
+	ctl->target = argv[optind];
+	ctl->source = argv[optind + 1];
 }
 
 /* What is on the card now, as a table: partitions and file systems. */
@@ -156,19 +200,19 @@ static void print_next_steps(FILE *out)
 	      "     off or remove the card meanwhile.\n", out);
 }
 
-static void print_text_result(const struct prepare_run *r, const struct prepare_args *a,
+static void print_text_result(const struct prepare_run *r, const struct prepare_control *ctl,
 			      const struct srccheck *sc)
 {
 	const struct sd_layout *l = &r->layout;
 	char sha[65], size[48];
 
-	printf("\nDone: %s is a dload card.\n", a->target);
+	printf("\nDone: %s is a dload card.\n", ctl->target);
 	printf("  dload/UPDATE.APP  %s, SHA-256 %s\n", size_to_human(sc->size, size, sizeof(size)),
 	       hex_string(r->card_sha256, 32, sha));
 	printf("  read back from the card: identical to %s%s\n", sc->name,
 	       r->readback_compared ? ", byte for byte" : " (same SHA-256)");
 	printf("  layout: MBR, FAT32 partition at %" PRIu64 " MiB, label %s, %s clusters, "
-	       "data area at %" PRIu64 " MiB\n", l->part_start / 2048, a->w.opts.label,
+	       "data area at %" PRIu64 " MiB\n", l->part_start / 2048, ctl->w.opts.label,
 	       size_to_human(layout_cluster_bytes(l), size, sizeof(size)), l->data_start / 2048);
 	if (layout_capped(l))
 		printf("  only the first %s of the card are used: an MBR partition ends within "
@@ -207,125 +251,112 @@ static void json_layout(struct json *j, const struct prepare_run *r, const char 
 	json_close(j);
 }
 
-static void print_json_result(const struct prepare_run *r, const struct prepare_args *a,
-			      const struct srccheck *sc, int rc)
+static void print_json_result(struct report *rp, const struct prepare_run *r,
+			      const struct prepare_control *ctl, const struct srccheck *sc, int rc)
 {
+	struct json *j = report_begin(rp);
 	char hex[65];
-	struct json j;
 
-	json_init(&j, stdout, false);
-	json_open(&j, NULL);
-	json_str(&j, "command", "prepare");
-	json_str(&j, "result", rc == EXIT_OK ? "ok" : "failed");
-	json_int(&j, "exit_code", rc);
-	json_str(&j, "error", rc ? r->error : NULL);
-	json_str(&j, "advice", rc && *r->advice ? r->advice : NULL);
-	json_str(&j, "phase", rc ? prepare_phase_name(r->phase) : NULL);
-	json_str(&j, "card_state", prepare_card_state(r));
-	json_notes(&j, r);
+	json_str(j, "result", rc == EXIT_OK ? "ok" : "failed");
+	json_int(j, "exit_code", rc);
+	json_str(j, "error", rc ? r->error.text : NULL);
+	json_str(j, "advice", rc && *r->advice ? r->advice : NULL);
+	json_str(j, "phase", rc ? prepare_phase_name(r->phase) : NULL);
+	json_str(j, "card_state", prepare_card_state(r));
+	json_notes(j, r);
 
-	json_open(&j, "source");
-	json_str(&j, "path", a->source);
-	json_str(&j, "name", sc->name);
-	json_u64(&j, "size", sc->size);
-	json_str(&j, "sha256", r->card_touched || sc->have_sha256 ?
+	json_open(j, "source");
+	json_str(j, "path", ctl->source);
+	json_str(j, "name", sc->name);
+	json_u64(j, "size", sc->size);
+	json_str(j, "sha256", r->card_touched || sc->have_sha256 ?
 		 hex_string(r->sha256, 32, hex) : NULL);
-	json_close(&j);
+	json_close(j);
 
-	json_open(&j, "card");
-	json_str(&j, "path", a->target);
-	json_u64(&j, "size", r->card.size);
-	json_str(&j, "holds", *r->holds ? r->holds : NULL);
+	json_open(j, "card");
+	json_str(j, "path", ctl->target);
+	json_u64(j, "size", r->card.size);
+	json_str(j, "holds", *r->holds ? r->holds : NULL);
 	if (r->card.blockdev) {
-		json_str(&j, "model", r->id.model);
-		json_str(&j, "serial", r->id.serial);
+		json_str(j, "model", r->id.model);
+		json_str(j, "serial", r->id.serial);
 	}
-	json_str(&j, "sha256", r->card_sha_known ? hex_string(r->card_sha256, 32, hex) : NULL);
-	json_str(&j, "readback", !r->card_sha_known ? NULL :
+	json_str(j, "sha256", r->card_sha_known ? hex_string(r->card_sha256, 32, hex) : NULL);
+	json_str(j, "readback", !r->card_sha_known ? NULL :
 		 r->readback_compared ? "compared byte for byte" : "hashed");
-	json_bool(&j, "verified", r->verified);
-	json_close(&j);
+	json_bool(j, "verified", r->verified);
+	json_close(j);
 
 	if (r->probed) {
 		char what[512];
 
-		json_open(&j, "probe");
-		json_str(&j, "verdict", probe_verdict_name(r->probe.verdict));
-		json_u64(&j, "announced", r->probe.announced);
-		json_u64(&j, "real", r->probe.real);
-		json_str(&j, "kind", *r->probe.kind ? r->probe.kind : NULL);
-		json_str(&j, "details", probe_describe(&r->probe, what, sizeof(what)));
-		json_close(&j);
+		json_open(j, "probe");
+		json_str(j, "verdict", probe_verdict_name(r->probe.verdict));
+		json_u64(j, "announced", r->probe.announced);
+		json_u64(j, "real", r->probe.real);
+		json_str(j, "kind", *r->probe.kind ? r->probe.kind : NULL);
+		json_str(j, "details", probe_describe(&r->probe, what, sizeof(what)));
+		json_close(j);
 	}
 	if (r->card_touched)
-		json_layout(&j, r, a->w.opts.label);
-	if (r->diff.total_ranges) {
-		size_t i;
-
-		json_open_array(&j, "differences");
-		for (i = 0; i < r->diff.n; i++) {
-			json_open(&j, NULL);
-			json_u64(&j, "file_offset", r->diff.ranges[i].file_off);
-			json_u64(&j, "card_offset", r->diff.ranges[i].card_off);
-			json_u64(&j, "length", r->diff.ranges[i].len);
-			json_close(&j);
-		}
-		json_close_array(&j);
-	}
-	json_open(&j, "seconds");
-	json_double(&j, "check", sc->seconds);
-	json_double(&j, "probe", r->seconds[PHASE_PROBE]);
-	json_double(&j, "format", r->seconds[PHASE_FORMAT]);
-	json_double(&j, "write", r->seconds[PHASE_WRITE]);
-	json_double(&j, "readback", r->seconds[PHASE_READBACK]);
-	json_double(&j, "finish", r->seconds[PHASE_FINISH]);
-	json_close(&j);
-	json_close(&j);
-	json_end(&j);
+		json_layout(j, r, ctl->w.opts.label);
+	report_differences(j, &r->diff);
+	json_open(j, "seconds");
+	json_double(j, "check", sc->seconds);
+	json_double(j, "probe", r->seconds[PHASE_PROBE]);
+	json_double(j, "format", r->seconds[PHASE_FORMAT]);
+	json_double(j, "write", r->seconds[PHASE_WRITE]);
+	json_double(j, "readback", r->seconds[PHASE_READBACK]);
+	json_double(j, "finish", r->seconds[PHASE_FINISH]);
+	json_close(j);
+	report_end(rp);
 }
 
-static int report_failure(const struct prepare_run *r, const struct prepare_args *a,
-			  const struct srccheck *sc, int rc)
+/* What a failure of prepare carries beside its error and advice. */
+struct failure_state {
+	const char *phase;
+	const char *card_state;
+};
+
+static void failure_members(struct json *j, const void *arg)
 {
-	if (a->w.json) {
-		print_json_result(r, a, sc, rc);
+	const struct failure_state *fs = arg;
+
+	json_str(j, "result", "failed");
+	json_str(j, "phase", fs->phase);
+	json_str(j, "card_state", fs->card_state);
+}
+
+static int report_run_failure(struct report *rp, const struct prepare_run *r,
+			      const struct prepare_control *ctl, const struct srccheck *sc, int rc)
+{
+	char last[512];
+
+	if (rp->json) {
+		print_json_result(rp, r, ctl, sc, rc);
 		return rc;
 	}
-	warnx("%s", r->error);
-	if (*r->advice)
-		fprintf(stderr, "  %s\n", r->advice);
-	if (r->card_touched)
-		fprintf(stderr, "  State: %s.\n", prepare_card_state(r));
+	snprintf(last, sizeof(last), "State: %s.", prepare_card_state(r));
+	report_failure_words(&(struct report_failure){
+		.exit_code = rc, .error = r->error.text, .advice = r->advice,
+		.last = r->card_touched ? last : NULL,
+	});
 	return rc;
 }
 
 /* A source that failed its check: say what and stop before the card. */
-static int report_source(const struct prepare_args *a, const struct srccheck *sc)
+static int report_source(struct report *rp, const struct srccheck *sc)
 {
-	if (a->w.json) {
-		struct json j;
+	static const struct failure_state fs = { "check", "nothing was written to the card" };
 
-		json_init(&j, stdout, false);
-		json_open(&j, NULL);
-		json_str(&j, "command", "prepare");
-		json_str(&j, "result", "failed");
-		json_int(&j, "exit_code", sc->exit_code);
-		json_str(&j, "error", sc->error);
-		json_str(&j, "advice", sc->advice);
-		json_str(&j, "phase", "check");
-		json_str(&j, "card_state", "nothing was written to the card");
-		json_close(&j);
-		json_end(&j);
-		return sc->exit_code;
-	}
-	srccheck_print_failure(sc, "the card");
-	return sc->exit_code;
+	return report_source_failure(rp, sc, "the card", failure_members, &fs);
 }
 
 /* What the child process of guard_run needs, and what the parent reports. */
 struct prepare_job {
 	struct prepare_run *r;		/* in shared memory: the parent reads the phase */
-	const struct prepare_args *a;
+	const struct prepare_control *ctl;
+	struct report *rp;
 	const struct srccheck *sc;
 	struct source *src;
 	struct prepare_source ps;
@@ -339,11 +370,11 @@ static int run_job(void *arg, volatile sig_atomic_t *stop)
 	job->r->cancel = stop;		/* the parent's word, not our own signals */
 	rc = prepare_write(job->r, job->src, &job->ps);
 	if (rc)
-		report_failure(job->r, job->a, job->sc, rc);
-	else if (job->a->w.json)
-		print_json_result(job->r, job->a, job->sc, rc);
+		report_run_failure(job->rp, job->r, job->ctl, job->sc, rc);
+	else if (job->rp->json)
+		print_json_result(job->rp, job->r, job->ctl, job->sc, rc);
 	else
-		print_text_result(job->r, job->a, job->sc);
+		print_text_result(job->r, job->ctl, job->sc);
 	fflush(stderr);
 	/* This process ends with _exit(): its stdout is checked here. */
 	return closestream_status(rc);
@@ -351,31 +382,29 @@ static int run_job(void *arg, volatile sig_atomic_t *stop)
 
 /*
  * The child was killed before it could report (a stall, an abandoned stop):
- * the parent says why and what the card may hold.  Nothing was renamed
- * UPDATE.APP unless it was verified, so the card cannot look ready.
+ * the parent says why and what the card may hold, on the terminal also with
+ * --json.  Nothing was renamed UPDATE.APP unless it was verified, so the
+ * card cannot look ready.
  */
 static void report_unfinished(const struct prepare_job *job, int code, const char *error,
 			      const char *advice)
 {
 	const struct prepare_run *r = job->r;
-	const char *state = r->verified ? prepare_card_state(r) : prepare_state_at(r->phase);
+	const struct failure_state fs = {
+		prepare_phase_name(r->phase),
+		r->verified ? prepare_card_state(r) : prepare_state_at(r->phase),
+	};
+	char last[512];
+	const struct report_failure f = {
+		.exit_code = code, .error = error, .advice = advice, .last = last,
+		.members = failure_members, .arg = &fs,
+	};
 
-	if (job->a->w.json) {
-		struct json j;
-
-		json_init(&j, stdout, false);
-		json_open(&j, NULL);
-		json_str(&j, "command", "prepare");
-		json_str(&j, "result", "failed");
-		json_int(&j, "exit_code", code);
-		json_str(&j, "error", error);
-		json_str(&j, "advice", advice);
-		json_str(&j, "phase", prepare_phase_name(r->phase));
-		json_str(&j, "card_state", state);
-		json_close(&j);
-		json_end(&j);
-	}
-	fprintf(stderr, "\ndloadcard: %s\n  %s\n  State: %s.\n", error, advice, state);
+	snprintf(last, sizeof(last), "State: %s.", fs.card_state);
+	if (job->rp->json)
+		report_failure(job->rp, &f);
+	fputc('\n', stderr);
+	report_failure_words(&f);
 }
 
 static void on_stall(void *arg, unsigned seconds)
@@ -384,7 +413,7 @@ static void on_stall(void *arg, unsigned seconds)
 	char msg[PATH_MAX + 128];
 
 	snprintf(msg, sizeof(msg), "%s stopped responding: no progress for %u s during %s",
-		 job->a->target, seconds, prepare_phase_name(job->r->phase));
+		 job->ctl->target, seconds, prepare_phase_name(job->r->phase));
 	report_unfinished(job, EXIT_STALLED, msg,
 			  "The card or the reader hangs: remove the card, then try another reader "
 			  "or card.");
@@ -400,10 +429,16 @@ static void on_abandon(void *arg)
 	report_unfinished(job, EXIT_INTERRUPTED, msg, "Run prepare again to make the card.");
 }
 
+static void on_second(void *arg)
+{
+	(void)arg;
+	cli_still_stopping("the card's current step ends and dload/UPDATE.TMP is removed");
+}
+
 static const struct guard_ops prepare_guard = {
 	.on_stall = on_stall,
+	.on_second = on_second,
 	.on_abandon = on_abandon,
-	.cleanup = "the card's current step ends and dload/UPDATE.TMP is removed",
 };
 
 /* What the user must know before the card goes: on stderr, asked or not. */
@@ -415,49 +450,42 @@ static void print_notes(const struct prepare_run *r)
 		warnx("note: %s", r->notes[i]);
 }
 
-static bool confirmed(const struct prepare_run *r, const struct prepare_args *a, struct progress *pg)
+static bool confirmed(const struct prepare_run *r, const struct prepare_control *ctl, bool quiet)
 {
 	char q[PATH_MAX + 256];
 
-	if (a->w.yes || r->card.created) {
+	if (ctl->w.yes || r->card.created) {
 		print_notes(r);
 		return true;
 	}
-	if (!pg->quiet)
-		show_target(r, a->target, stderr);
+	if (!quiet)
+		show_target(r, ctl->target, stderr);
 	print_notes(r);
 	if (*r->holds)
 		snprintf(q, sizeof(q), "Everything on %s, which holds %s, will be erased.",
-			 a->target, r->holds);
+			 ctl->target, r->holds);
 	else
-		snprintf(q, sizeof(q), "Everything on %s will be erased.", a->target);
+		snprintf(q, sizeof(q), "Everything on %s will be erased.", ctl->target);
 	return cli_confirm(q);
 }
 
 int cmd_prepare(int argc, char **argv)
 {
-	struct prepare_args a;
+	struct prepare_control ctl;
 	struct srccheck_opts so = { 0 };
 	struct srccheck sc;
-	struct prepare_job job = { .a = &a, .sc = &sc };
+	struct report rp;
+	struct prepare_job job = { .ctl = &ctl, .rp = &rp, .sc = &sc };
 	struct prepare_run *r;
 	struct progress *pg;
-	char why[512];
+	struct term term;
+	struct errmsg e;
 	int rc;
 
-	rc = prepare_parse_args(argc, argv, &a, why, sizeof(why));
-	if (rc == PREPARE_ARGS_HELP) {
-		usage(stdout);
-		return EXIT_OK;
-	}
-	if (rc == PREPARE_ARGS_VERSION) {
-		cli_print_version();
-		return EXIT_OK;
-	}
-	if (rc)
-		cli_usage_error("prepare", "%s", why);
+	parse_args(argc, argv, &ctl);
 	closestream_on_lost_result(EXIT_REPORT_LOST, "the card is ready: dload/UPDATE.APP "
 				   "is written and verified");
+	report_init(&rp, "prepare", ctl.w.json);
 
 	/* Shared with the child that does the writing (guard.h). */
 	r = guard_shared_alloc(sizeof(*r));
@@ -466,46 +494,40 @@ int cmd_prepare(int argc, char **argv)
 		err(EXIT_ERROR, "cannot allocate shared memory");
 	job.r = r;
 	interrupt_catch();
-	progress_init(pg, stderr, a.w.quiet || a.w.json);
+	term_init(&term, stderr, ctl.w.quiet || ctl.w.json);
+	term_progress(&term, pg);
 
 	/* The source first: a bad file must not cost the card anything. */
-	so.want_sha256 = a.w.have_sha256;
-	so.want_md5 = a.w.have_md5;
-	so.expect_sha256 = a.w.have_sha256 ? a.w.sha256 : NULL;
-	so.expect_md5 = a.w.have_md5 ? a.w.md5 : NULL;
-	rc = srccheck_run(a.source, &so, pg, &interrupt_signal, &sc);
+	so.want_sha256 = ctl.w.have_sha256;
+	so.want_md5 = ctl.w.have_md5;
+	so.expect_sha256 = ctl.w.have_sha256 ? ctl.w.sha256 : NULL;
+	so.expect_md5 = ctl.w.have_md5 ? ctl.w.md5 : NULL;
+	rc = srccheck_run(ctl.source, &so, pg, &interrupt_signal, &sc);
 	if (rc) {
-		rc = report_source(&a, &sc);
+		rc = report_source(&rp, &sc);
 		goto out;
 	}
 
-	job.ps.path = a.source;
+	job.ps.path = ctl.source;
 	job.ps.size = sc.size;
 	job.ps.have_sha256 = sc.have_sha256;
 	memcpy(job.ps.sha256, sc.sha256, sizeof(job.ps.sha256));
-	rc = prepare_open(r, a.target, &a.w.opts, &job.ps, pg, &interrupt_signal);
-	if (!rc && !confirmed(r, &a, pg) && !interrupt_signal) {
-		snprintf(r->error, sizeof(r->error), "%s was not erased: not confirmed%s", a.target,
-			 isatty(STDIN_FILENO) ? "" : " (no terminal to ask on: add --yes)");
-		r->exit_code = rc = EXIT_REFUSED;
-	}
+	rc = prepare_open(r, ctl.target, &ctl.w.opts, &job.ps, pg, &interrupt_signal);
+	if (!rc && !confirmed(r, &ctl, term.quiet) && !interrupt_signal)
+		rc = prepare_fail(r, EXIT_REFUSED, NULL, "%s was not erased: not confirmed%s",
+				  ctl.target, isatty(STDIN_FILENO) ? "" :
+				  " (no terminal to ask on: add --yes)");
 	/* Ctrl-C at the question (or before it) answers it. */
-	if (!rc && interrupt_signal) {
-		snprintf(r->error, sizeof(r->error), "interrupted before anything was written");
-		r->exit_code = rc = EXIT_INTERRUPTED;
-	}
-	if (!rc) {
-		/* The very file that was checked, from its start. */
-		job.src = sc.src;
-		if (source_rewind(job.src) != 0) {
-			snprintf(r->error, sizeof(r->error), "%s: %s", a.source, source_error(job.src));
-			r->exit_code = rc = EXIT_SOURCE_INVALID;
-		}
-	}
+	if (!rc && interrupt_signal)
+		rc = prepare_fail(r, EXIT_INTERRUPTED, NULL, "interrupted before anything was written");
+	/* The very file that was checked, from its start. */
+	if (!rc && source_rewind(sc.src, &e) != 0)
+		rc = prepare_fail(r, EXIT_SOURCE_INVALID, NULL, "%s: %s", ctl.source, e.text);
+	job.src = sc.src;
 	if (rc)
-		report_failure(r, &a, &sc, rc);
+		report_run_failure(&rp, r, &ctl, &sc, rc);
 	else
-		rc = guard_run(run_job, &job, pg, a.w.stall_timeout, &prepare_guard);
+		rc = guard_run(run_job, &job, pg, ctl.w.stall_timeout, &prepare_guard);
 	prepare_close(r);
 out:
 	srccheck_free(&sc);

@@ -20,6 +20,8 @@
 #include "cmd/cli.h"
 #include "cmd/closestream.h"
 #include "cmd/commands.h"
+#include "cmd/report.h"
+#include "cmd/term.h"
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
 #include "lib/json.h"
@@ -35,11 +37,23 @@ static const int probe_exit_codes[] = {
 	EXIT_WRITE_ERROR, EXIT_READ_ERROR, EXIT_VANISHED, EXIT_STALLED, EXIT_INTERRUPTED, -1
 };
 
-static void usage(FILE *out)
+/* The command line. */
+struct probe_control {
+	bool json, quiet;
+	bool quick;
+	unsigned safety_flags;		/* SAFETY_ALLOW_FIXED */
+	unsigned stall_timeout;
+	const char *sysroot;
+	const char *target;
+};
+
+static void __attribute__((noreturn)) usage(void)
 {
-	fputs("Usage:\n"
-	      " dloadcard probe [options] <card>\n"
-	      "\nFind out whether a card holds what it announces and keeps what is written\n"
+	FILE *out = stdout;
+
+	fputs(USAGE_HEADER, out);
+	fputs(" dloadcard probe [options] <card>\n", out);
+	fputs("\nFind out whether a card holds what it announces and keeps what is written\n"
 	      "on it: blocks stamped with their own position are written all over the card,\n"
 	      "the last ones included, and read back past the page cache.  The verdict is\n"
 	      "GOOD, FAKE (with the size it really holds) or DAMAGED.\n"
@@ -48,9 +62,9 @@ static void usage(FILE *out)
 	      "SIGHUP; a third one abandons that, saying how many blocks are left changed).\n"
 	      "Only that, a crash, kill -9 or pulling the card out during the probe can\n"
 	      "leave the few hundred (--quick) or few thousand blocks it wrote changed.\n"
-	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.\n"
-	      "\nOptions:\n"
-	      "     --quick          the probe prepare runs: about a hundred places instead\n"
+	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.\n", out);
+	fputs(USAGE_OPTIONS, out);
+	fputs("     --quick          the probe prepare runs: about a hundred places instead\n"
 	      "                      of thousands, the real size to 1 MiB\n"
 	      "     --allow-fixed    allow a disk that is neither removable nor on usb/mmc\n"
 	      "     --stall-timeout <seconds>\n"
@@ -59,33 +73,83 @@ static void usage(FILE *out)
 	      "     --sysroot <dir>  read the disks' facts from <dir>/sys and <dir>/proc\n"
 	      "                      (for tests, as lsblk's)\n"
 	      " -j, --json           print the facts and the verdict as JSON on stdout\n"
-	      " -q, --quiet          no progress\n"
-	      " -h, --help           display this help\n"
-	      " -V, --version        display version\n", out);
-	cli_print_exit_codes(out, probe_exit_codes);
-	fputs("\nExample:\n"
-	      " sudo dloadcard probe /dev/sdb\n"
-	      "\nSee dloadcard(1).\n", out);
+	      " -q, --quiet          no progress\n", out);
+	usage_help_options(out, 22);
+	usage_exit_codes(out, probe_exit_codes);
+	fputs(USAGE_EXAMPLES, out);
+	fputs(" sudo dloadcard probe /dev/sdb\n", out);
+	fputs(USAGE_MAN_TAIL, out);
+	exit(EXIT_OK);
+}
+
+static void parse_args(int argc, char **argv, struct probe_control *ctl)
+{
+	enum { OPT_QUICK = 256, OPT_ALLOW_FIXED, OPT_STALL_TIMEOUT, OPT_SYSROOT };
+	static const struct option longopts[] = {
+		{ "quick", no_argument, NULL, OPT_QUICK },
+		{ "allow-fixed", no_argument, NULL, OPT_ALLOW_FIXED },
+		{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
+		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	memset(ctl, 0, sizeof(*ctl));
+	ctl->stall_timeout = DEFAULT_STALL_TIMEOUT;
+	while ((c = getopt_long(argc, argv, "jqhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_QUICK:
+			ctl->quick = true;
+			break;
+		case OPT_ALLOW_FIXED:
+			ctl->safety_flags |= SAFETY_ALLOW_FIXED;
+			break;
+		case OPT_STALL_TIMEOUT:
+			ctl->stall_timeout = cli_parse_stall_timeout(optarg);
+			break;
+		case OPT_SYSROOT:
+			ctl->sysroot = cli_parse_sysroot(optarg);
+			break;
+		case 'j':
+			ctl->json = true;
+			break;
+		case 'q':
+			ctl->quiet = true;
+			break;
+		case 'h':
+			usage();
+		case 'V':
+			print_version();
+		default:
+			errtryhelp(EXIT_USAGE);
+		}
+	}
+	if (argc - optind != 1)
+		cli_usage_error("give one card (a disk or an image file)");
+	ctl->target = argv[optind];
 }
 
 /* The same rules as prepare, since the probe writes: 0 or EXIT_REFUSED
  * (said as JSON with --json).  Not the rule on what a file holds: the probe
  * puts back what it wrote. */
-static int open_target(const char *target, unsigned safety_flags, const char *sysroot,
-		       bool json, struct card *c)
+static int open_target(struct report *rp, const struct probe_control *ctl, struct card *c)
 {
-	struct safety_target t = { .flags = safety_flags };
+	struct safety_target t = { .flags = ctl->safety_flags };
 	struct safety_result sr;
 	struct sysroot root;
 	char size[48];
 
-	sysroot_init(&root, sysroot);
-	if (safety_open_card(&root, c, target, &t, &sr) != SAFE_OK)
-		return cli_fail(json, "probe", target, EXIT_REFUSED, "%s", sr.reason);
+	sysroot_init(&root, ctl->sysroot);
+	if (safety_open_card(&root, c, ctl->target, &t, &sr) != SAFE_OK)
+		return report_fail(rp, ctl->target, EXIT_REFUSED, "%s", sr.reason.text);
 	if (c->size < MIN_CARD) {
 		card_close(c);
-		return cli_fail(json, "probe", target, EXIT_REFUSED, "%s is too small to be a card (%s)",
-				target, size_to_human(c->size, size, sizeof(size)));
+		return report_fail(rp, ctl->target, EXIT_REFUSED, "%s is too small to be a card (%s)",
+				   ctl->target, size_to_human(c->size, size, sizeof(size)));
 	}
 	return 0;
 }
@@ -154,48 +218,45 @@ static void print_text(const char *target, const struct probe_result *r, bool qu
 		      "the probe wrote\n", stderr);
 }
 
-static void print_json(const char *target, const struct probe_result *r, bool quick, int code)
+static void print_json(struct report *rp, const char *target, const struct probe_result *r,
+		       bool quick, int code)
 {
+	struct json *j = report_begin(rp);
 	char line[512];
-	struct json j;
 
-	json_init(&j, stdout, false);
-	json_open(&j, NULL);
-	json_str(&j, "command", "probe");
-	json_str(&j, "target", target);
-	json_str(&j, "mode", quick ? "quick" : "thorough");
-	json_str(&j, "verdict", probe_verdict_name(r->verdict));
-	json_int(&j, "exit_code", code);
-	json_str(&j, "summary", probe_describe(r, line, sizeof(line)));
-	json_str(&j, "advice", advice(r));
-	json_u64(&j, "announced", r->announced);
-	json_u64(&j, "real", r->real);
-	json_u64(&j, "real_max", r->real_max);
+	json_str(j, "target", target);
+	json_str(j, "mode", quick ? "quick" : "thorough");
+	json_str(j, "verdict", probe_verdict_name(r->verdict));
+	json_int(j, "exit_code", code);
+	json_str(j, "summary", probe_describe(r, line, sizeof(line)));
+	json_str(j, "advice", advice(r));
+	json_u64(j, "announced", r->announced);
+	json_u64(j, "real", r->real);
+	json_u64(j, "real_max", r->real_max);
 	if (r->first_bad < r->announced)
-		json_u64(&j, "first_bad", r->first_bad);
+		json_u64(j, "first_bad", r->first_bad);
 	else
-		json_null(&j, "first_bad");
-	json_str(&j, "kind", *r->kind ? r->kind : NULL);
+		json_null(j, "first_bad");
+	json_str(j, "kind", *r->kind ? r->kind : NULL);
 	if (r->wrap)
-		json_u64(&j, "wrap_period", r->wrap);
+		json_u64(j, "wrap_period", r->wrap);
 	else
-		json_null(&j, "wrap_period");
-	json_u64(&j, "block_size", r->block_size);
-	json_u64(&j, "samples", r->samples);
-	json_u64(&j, "bad", r->bad);
-	json_u64(&j, "bad_io", r->bad_io);
-	json_u64(&j, "bad_changed", r->bad_changed);
-	json_u64(&j, "blocks_written", r->blocks_written);
-	json_u64(&j, "blocks_read", r->blocks_read);
-	json_bool(&j, "restored", r->restored);
-	json_u64(&j, "not_restored", r->not_restored);
+		json_null(j, "wrap_period");
+	json_u64(j, "block_size", r->block_size);
+	json_u64(j, "samples", r->samples);
+	json_u64(j, "bad", r->bad);
+	json_u64(j, "bad_io", r->bad_io);
+	json_u64(j, "bad_changed", r->bad_changed);
+	json_u64(j, "blocks_written", r->blocks_written);
+	json_u64(j, "blocks_read", r->blocks_read);
+	json_bool(j, "restored", r->restored);
+	json_u64(j, "not_restored", r->not_restored);
 	if (r->err) {
-		json_str(&j, "error", strerror(r->err));
-		json_u64(&j, "error_offset", r->err_off);
+		json_str(j, "error", strerror(r->err));
+		json_u64(j, "error_offset", r->err_off);
 	}
-	json_double(&j, "seconds", r->seconds);
-	json_close(&j);
-	json_end(&j);
+	json_double(j, "seconds", r->seconds);
+	report_end(rp);
 }
 
 /* What the child of guard_run needs; the result is shared with the parent. */
@@ -204,7 +265,7 @@ struct probe_job {
 	struct probe_opts o;
 	struct probe_result *r;
 	const char *target;
-	bool json;
+	struct report *rp;
 };
 
 static int run_probe(void *arg, volatile sig_atomic_t *stop)
@@ -220,8 +281,8 @@ static int run_probe(void *arg, volatile sig_atomic_t *stop)
 	/* A card left changed is a write failure whatever else it is. */
 	if (rc == EXIT_OK && (r->not_restored || !r->restored))
 		rc = EXIT_WRITE_ERROR;
-	if (job->json)
-		print_json(job->target, r, quick, rc);
+	if (job->rp->json)
+		print_json(job->rp, job->target, r, quick, rc);
 	else
 		print_text(job->target, r, quick);
 	fflush(stderr);
@@ -229,40 +290,49 @@ static int run_probe(void *arg, volatile sig_atomic_t *stop)
 	return closestream_status(rc);
 }
 
+/* What a probe given up on carries beside its error and advice. */
+struct unfinished {
+	const char *verdict;
+	const struct probe_result *r;
+};
+
+static void unfinished_members(struct json *j, const void *arg)
+{
+	const struct unfinished *u = arg;
+
+	json_str(j, "verdict", u->verdict);
+	json_bool(j, "restored", u->r->changed == 0);
+	json_u64(j, "not_restored", u->r->changed);
+	json_u64(j, "block_size", u->r->block_size);
+}
+
 /*
  * The child was killed before it could put back what it wrote (a stall, an
- * abandoned stop): say why, and how much of the card is left changed.
+ * abandoned stop): say why, and how much of the card is left changed, on
+ * the terminal also with --json.
  */
 static void report_unfinished(const struct probe_job *job, int code, const char *verdict,
 			      const char *error, const char *advice)
 {
 	const struct probe_result *r = job->r;
+	const struct unfinished u = { verdict, r };
+	char last[256];
+	const struct report_failure f = {
+		.target = job->target, .exit_code = code, .error = error, .advice = advice,
+		.last = last, .members = unfinished_members, .arg = &u,
+	};
 
-	if (job->json) {
-		struct json j;
-
-		json_init(&j, stdout, false);
-		json_open(&j, NULL);
-		json_str(&j, "command", "probe");
-		json_str(&j, "target", job->target);
-		json_str(&j, "verdict", verdict);
-		json_int(&j, "exit_code", code);
-		json_str(&j, "error", error);
-		json_str(&j, "advice", advice);
-		json_bool(&j, "restored", r->changed == 0);
-		json_u64(&j, "not_restored", r->changed);
-		json_u64(&j, "block_size", r->block_size);
-		json_close(&j);
-		json_end(&j);
-	}
-	fprintf(stderr, "\ndloadcard: %s\n  %s\n", error, advice);
 	if (r->changed)
-		fprintf(stderr, "  %u blocks of %u bytes that the probe wrote were not put back: "
-			"the card's partition table and files may be damaged.\n", r->changed,
-			r->block_size);
+		snprintf(last, sizeof(last), "%u blocks of %u bytes that the probe wrote were not "
+			 "put back: the card's partition table and files may be damaged.",
+			 r->changed, r->block_size);
 	else
-		fputs("  The probe had put back every block it wrote: the card is as it was.\n",
-		      stderr);
+		snprintf(last, sizeof(last), "The probe had put back every block it wrote: the "
+			 "card is as it was.");
+	if (job->rp->json)
+		report_failure(job->rp, &f);
+	fputc('\n', stderr);
+	report_failure_words(&f);
 }
 
 static void on_stall(void *arg, unsigned seconds)
@@ -284,69 +354,35 @@ static void on_abandon(void *arg)
 			  "Run the probe again to check the card.");
 }
 
+static void on_second(void *arg)
+{
+	(void)arg;
+	cli_still_stopping("every block the probe wrote is put back");
+}
+
 static const struct guard_ops probe_guard = {
 	.on_stall = on_stall,
+	.on_second = on_second,
 	.on_abandon = on_abandon,
-	.cleanup = "every block the probe wrote is put back",
 };
 
 int cmd_probe(int argc, char **argv)
 {
-	enum { OPT_QUICK = 256, OPT_ALLOW_FIXED, OPT_STALL_TIMEOUT, OPT_SYSROOT };
-	static const struct option longopts[] = {
-		{ "quick", no_argument, NULL, OPT_QUICK },
-		{ "allow-fixed", no_argument, NULL, OPT_ALLOW_FIXED },
-		{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
-		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct probe_job job = { .o = { .restore = true, .thorough = true } };
-	unsigned safety_flags = 0, stall_timeout = DEFAULT_STALL_TIMEOUT;
-	const char *sysroot = NULL;
+	struct probe_control ctl;
+	struct probe_job job = { .o = { .restore = true } };
 	struct progress *pg;
+	struct report rp;
+	struct term term;
 	struct card card;
-	bool quiet = false;
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "jqhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_QUICK:
-			job.o.thorough = false;
-			break;
-		case OPT_ALLOW_FIXED:
-			safety_flags |= SAFETY_ALLOW_FIXED;
-			break;
-		case OPT_STALL_TIMEOUT:
-			stall_timeout = cli_parse_uint("probe", "--stall-timeout", optarg, MAX_STALL_TIMEOUT);
-			break;
-		case OPT_SYSROOT:
-			sysroot = cli_parse_sysroot("probe", optarg);
-			break;
-		case 'j':
-			job.json = true;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		case 'V':
-			cli_print_version();
-			return EXIT_OK;
-		default:
-			cli_usage_error("probe", "invalid option");
-		}
-	}
-	if (argc - optind != 1)
-		cli_usage_error("probe", "give one card (a disk or an image file)");
-	job.target = argv[optind];
+	parse_args(argc, argv, &ctl);
+	report_init(&rp, "probe", ctl.json);
+	job.target = ctl.target;
+	job.rp = &rp;
+	job.o.thorough = !ctl.quick;
 
-	rc = open_target(job.target, safety_flags, sysroot, job.json, &card);
+	rc = open_target(&rp, &ctl, &card);
 	if (rc)
 		return rc;
 	/* Shared with the child that does the probing (guard.h). */
@@ -355,10 +391,11 @@ int cmd_probe(int argc, char **argv)
 	if (!pg || !job.r)
 		err(EXIT_ERROR, "cannot allocate shared memory");
 	interrupt_catch();
-	progress_init(pg, stderr, quiet || job.json);
+	term_init(&term, stderr, ctl.quiet || ctl.json);
+	term_progress(&term, pg);
 	job.card = &card;
 	job.o.pg = pg;
-	rc = guard_run(run_probe, &job, pg, stall_timeout, &probe_guard);
+	rc = guard_run(run_probe, &job, pg, ctl.stall_timeout, &probe_guard);
 	card_close(&card);
 	guard_shared_free(job.r, sizeof(*job.r));
 	guard_shared_free(pg, sizeof(*pg));

@@ -1,20 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "card/safety.h"
+#include "cmd/cli.h"
 #include "cmd/write_args.h"
 #include "fat/format.h"
+#include "lib/stall.h"
 #include "lib/strutils.h"
-
-static int bad(char *err, size_t errlen, const char *option, const char *arg, const char *hint)
-{
-	snprintf(err, errlen, "invalid %s '%s': %s", option, arg, hint);
-	return -1;
-}
 
 void write_args_init(struct write_args *w)
 {
@@ -23,100 +17,47 @@ void write_args_init(struct write_args *w)
 	w->stall_timeout = DEFAULT_STALL_TIMEOUT;
 }
 
-int write_args_parse(struct write_args *w, int c, const char *arg, char *err, size_t errlen)
+bool write_args_parse(struct write_args *w, int c, const char *arg)
 {
-	char why[128];
-
 	switch (c) {
 	case 'y':
 		w->yes = true;
-		return 1;
+		return true;
 	case 's':
-		if (parse_size(arg, &w->opts.create_size) != 0 || !w->opts.create_size)
-			return bad(err, errlen, "--size", arg, "give a size such as 8G or 512M");
-		return 1;
+		w->opts.create_size = cli_parse_size("--size", arg);
+		return true;
 	case 'L':
-		if (format_label(arg, w->opts.label, why, sizeof(why)) != 0)
-			return bad(err, errlen, "--label", arg, why);
-		return 1;
+		cli_parse_label("--label", arg, w->opts.label);
+		return true;
 	case WRITE_OPT_ALLOW_FIXED:
 		w->opts.safety_flags |= SAFETY_ALLOW_FIXED;
-		return 1;
+		return true;
 	case WRITE_OPT_FORCE:
 		w->opts.safety_flags |= SAFETY_FORCE;
-		return 1;
+		return true;
 	case WRITE_OPT_SYSROOT:
-		if (sysroot_check(arg, why, sizeof(why)) != 0)
-			return bad(err, errlen, "--sysroot", arg, why);
-		w->opts.sysroot = arg;
-		return 1;
+		w->opts.sysroot = cli_parse_sysroot(arg);
+		return true;
 	case WRITE_OPT_NO_PROBE:
 		w->opts.no_probe = true;
-		return 1;
+		return true;
 	case WRITE_OPT_SHA256:
-		if (parse_hex(arg, w->sha256, sizeof(w->sha256)) != 0)
-			return bad(err, errlen, "--sha256", arg, "give the 64 hexadecimal digits");
+		cli_parse_digest("--sha256", arg, w->sha256, sizeof(w->sha256));
 		w->have_sha256 = true;
-		return 1;
+		return true;
 	case WRITE_OPT_MD5:
-		if (parse_hex(arg, w->md5, sizeof(w->md5)) != 0)
-			return bad(err, errlen, "--md5", arg, "give the 32 hexadecimal digits");
+		cli_parse_digest("--md5", arg, w->md5, sizeof(w->md5));
 		w->have_md5 = true;
-		return 1;
+		return true;
 	case WRITE_OPT_STALL_TIMEOUT:
-		if (parse_uint(arg, MAX_STALL_TIMEOUT, &w->stall_timeout) != 0)
-			return bad(err, errlen, "--stall-timeout", arg, "give seconds, 0 to wait forever");
-		return 1;
+		w->stall_timeout = cli_parse_stall_timeout(arg);
+		return true;
 	case 'j':
 		w->json = true;
-		return 1;
+		return true;
 	case 'q':
 		w->quiet = true;
-		return 1;
+		return true;
 	}
-	return 0;
-}
-
-int prepare_parse_args(int argc, char **argv, struct prepare_args *a, char *err, size_t errlen)
-{
-	static const struct option longopts[] = {
-		WRITE_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int c, rc;
-
-	memset(a, 0, sizeof(*a));
-	write_args_init(&a->w);
-	optind = 0;
-	opterr = 0;	/* our own messages, through err */
-	while ((c = getopt_long(argc, argv, WRITE_SHORTOPTS "hV", longopts, NULL)) != -1) {
-		rc = write_args_parse(&a->w, c, optarg, err, errlen);
-		if (rc < 0)
-			return PREPARE_ARGS_ERROR;
-		if (rc > 0)
-			continue;
-		switch (c) {
-		case 'h':
-			return PREPARE_ARGS_HELP;
-		case 'V':
-			return PREPARE_ARGS_VERSION;
-		default:
-			if (optopt && optopt < 256)
-				snprintf(err, errlen, "invalid option -%c, or it needs a value", optopt);
-			else
-				snprintf(err, errlen, "invalid option '%s', or it needs a value",
-					 argv[optind - 1]);
-			return PREPARE_ARGS_ERROR;
-		}
-	}
-	if (argc - optind != 2) {
-		snprintf(err, errlen, argc - optind < 2 ? "give the card and the UPDATE.APP" :
-			 "too many arguments: give the card and the UPDATE.APP");
-		return PREPARE_ARGS_ERROR;
-	}
-	a->target = argv[optind];
-	a->source = argv[optind + 1];
-	return PREPARE_ARGS_OK;
+	return false;
 }

@@ -4,15 +4,13 @@
 
 #include <getopt.h>
 #include <stdbool.h>
-#include <stddef.h>
 
-#include "pipeline/guard.h"
 #include "pipeline/prepare.h"
 
 /*
  * The options of the commands that write cards (prepare, batch): they
- * write them the same way, so they take the same options, parsed here
- * without side effects (unit-tested).
+ * write them the same way, so they take the same options, parsed here into
+ * the part of their control struct they share (unit-tested).
  */
 struct write_args {
 	struct prepare_opts opts;
@@ -48,26 +46,11 @@ enum {
 	{ "quiet", no_argument, NULL, 'q' }
 #define WRITE_SHORTOPTS "ys:L:jq"
 
+/* The defaults: label DLOAD, a 30 s stall timeout, nothing else. */
 void write_args_init(struct write_args *w);
 
-/* 1: c was a shared option, handled; 0: not one of them; -1: a bad value,
- * err says why. */
-int write_args_parse(struct write_args *w, int c, const char *arg, char *err, size_t errlen);
-
-/* The command line of prepare. */
-struct prepare_args {
-	struct write_args w;
-	const char *target;
-	const char *source;
-};
-
-enum {
-	PREPARE_ARGS_OK = 0,
-	PREPARE_ARGS_ERROR = 1,		/* err says why */
-	PREPARE_ARGS_HELP,
-	PREPARE_ARGS_VERSION,
-};
-
-int prepare_parse_args(int argc, char **argv, struct prepare_args *a, char *err, size_t errlen);
+/* Whether c (with its arg) was one of the shared options, now in w.  A bad
+ * value is a usage error (cli.h): it exits. */
+bool write_args_parse(struct write_args *w, int c, const char *arg);
 
 #endif

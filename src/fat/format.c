@@ -13,28 +13,22 @@
 #include "fat/mtools.h"
 #include "lib/strutils.h"
 
-int format_label(const char *label, char *out, char *why, size_t len)
+int format_label(const char *label, char *out, struct errmsg *e)
 {
 	static const char forbidden[] = "\"*+,./:;<=>?[\\]|";
 	const unsigned char *p;
 	size_t n = strlen(label);
 
-	if (!n || n > FORMAT_LABEL_MAX) {
-		snprintf(why, len, "a label has 1 to %d characters", FORMAT_LABEL_MAX);
-		return -EINVAL;
-	}
+	if (!n || n > FORMAT_LABEL_MAX)
+		return errmsg_set(e, -EINVAL, "a label has 1 to %d characters", FORMAT_LABEL_MAX);
 	/* FAT forbids a name that starts with a space; fsck.fat flags it. */
-	if (label[0] == ' ') {
-		snprintf(why, len, "a label cannot start with a space");
-		return -EINVAL;
-	}
+	if (label[0] == ' ')
+		return errmsg_set(e, -EINVAL, "a label cannot start with a space");
 	for (p = (const unsigned char *)label; *p; p++) {
-		if (*p < 0x20 || *p >= 0x7f || strchr(forbidden, *p)) {
-			snprintf(why, len, "'%c' is not allowed in a FAT label (letters, digits, "
-				 "spaces and ! # $ %% & ' ( ) - @ ^ _ ` { } ~ are)",
-				 *p >= 0x20 && *p < 0x7f ? *p : '?');
-			return -EINVAL;
-		}
+		if (*p < 0x20 || *p >= 0x7f || strchr(forbidden, *p))
+			return errmsg_set(e, -EINVAL, "'%c' is not allowed in a FAT label (letters, "
+					  "digits, spaces and ! # $ %% & ' ( ) - @ ^ _ ` { } ~ are)",
+					  *p >= 0x20 && *p < 0x7f ? *p : '?');
 	}
 	/* mformat upper-cases the directory's copy only: do it for both (ASCII,
 	 * whatever the locale). */
@@ -44,15 +38,14 @@ int format_label(const char *label, char *out, char *why, size_t len)
 	return 0;
 }
 
-static int run(struct card *c, const char *const argv[], char *err, size_t errlen,
+static int run(struct card *c, const char *const argv[], struct errmsg *e,
 	       const char *what)
 {
-	char msg[512];
-	int rc = mtools_run(argv, -1, -1, card_tool_fd(c), msg, sizeof(msg));
+	int rc = mtools_run(argv, -1, -1, card_tool_fd(c), e);
 
 	if (rc)
-		snprintf(err, errlen, "%s failed: %s", what, *msg ? msg : "mtools error");
-	return rc < 0 ? rc : rc ? -EIO : 0;
+		return errmsg_prefix(e, rc < 0 ? rc : -EIO, "%s failed", what);
+	return 0;
 }
 
 static void drive(char *buf, size_t len, const struct sd_layout *l)
@@ -60,24 +53,24 @@ static void drive(char *buf, size_t len, const struct sd_layout *l)
 	mtools_drive(buf, len, l->part_start * LAYOUT_SECTOR);
 }
 
-static int zero_reserved(struct card *c, const struct sd_layout *l, char *err, size_t errlen)
+static int zero_reserved(struct card *c, const struct sd_layout *l, struct errmsg *e)
 {
 	size_t len = (size_t)l->reserved_sectors * LAYOUT_SECTOR;
 	char *zeros = calloc(1, len);
 	int rc;
 
 	if (!zeros)
-		return -ENOMEM;
+		return errmsg_set(e, -ENOMEM, "out of memory");
 	rc = card_pwrite(c, zeros, len, l->part_start * LAYOUT_SECTOR);
 	free(zeros);
 	if (rc)
-		snprintf(err, errlen, "cannot write the file system's reserved area: %s",
-			 strerror(-rc));
-	return rc;
+		return errmsg_set(e, rc, "cannot write the file system's reserved area: %s",
+				  strerror(-rc));
+	return 0;
 }
 
 int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
-		 uint32_t volume_id, char *err, size_t errlen)
+		 uint32_t volume_id, struct errmsg *e)
 {
 	char drv[64], total[24], hidden[24], spc[8], res[8], fat[16], serial[16];
 	const char *mformat[] = {
@@ -98,14 +91,14 @@ int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
 
 	/* mformat writes only some fields of FSInfo and the backup boot
 	 * sector: what an old card held there must not survive. */
-	rc = zero_reserved(c, l, err, errlen);
+	rc = zero_reserved(c, l, e);
 	if (!rc)
-		rc = run(c, mformat, err, errlen, "formatting (mformat)");
+		rc = run(c, mformat, e, "formatting (mformat)");
 	if (!rc)
-		rc = run(c, mmd, err, errlen, "creating " DLOAD_DIR "/ (mmd)");
+		rc = run(c, mmd, e, "creating " DLOAD_DIR "/ (mmd)");
 	/* mtools never syncs: push its writes out before anyone reads. */
 	if (!rc && (rc = card_sync(c)) != 0)
-		snprintf(err, errlen, "flushing the new file system: %s", strerror(-rc));
+		errmsg_set(e, rc, "flushing the new file system: %s", strerror(-rc));
 	return rc;
 }
 
@@ -115,18 +108,18 @@ static void fat_path(char *buf, size_t len, const char *path)
 }
 
 int format_create_empty(struct card *c, const struct sd_layout *l, const char *path,
-			char *err, size_t errlen)
+			struct errmsg *e)
 {
 	char drv[64], dst[256];
 	const char *argv[] = { MCOPY_PATH, "-i", drv, "-D", "o", "-", dst, NULL };
 
 	drive(drv, sizeof(drv), l);
 	fat_path(dst, sizeof(dst), path);
-	return run(c, argv, err, errlen, "creating the file (mcopy)");
+	return run(c, argv, e, "creating the file (mcopy)");
 }
 
 int format_rename(struct card *c, const struct sd_layout *l, const char *from,
-		  const char *to, char *err, size_t errlen)
+		  const char *to, struct errmsg *e)
 {
 	char drv[64], src[256], dst[256];
 	const char *argv[] = { MREN_PATH, "-i", drv, "-D", "o", src, dst, NULL };
@@ -135,14 +128,14 @@ int format_rename(struct card *c, const struct sd_layout *l, const char *from,
 	drive(drv, sizeof(drv), l);
 	fat_path(src, sizeof(src), from);
 	fat_path(dst, sizeof(dst), to);
-	rc = run(c, argv, err, errlen, "renaming the file (mren)");
-	if (!rc)
-		rc = card_sync(c);
+	rc = run(c, argv, e, "renaming the file (mren)");
+	if (!rc && (rc = card_sync(c)) != 0)
+		errmsg_set(e, rc, "flushing the renamed file: %s", strerror(-rc));
 	return rc;
 }
 
 int format_delete(struct card *c, const struct sd_layout *l, const char *path,
-		  char *err, size_t errlen)
+		  struct errmsg *e)
 {
 	char drv[64], dst[256];
 	const char *argv[] = { MDEL_PATH, "-i", drv, dst, NULL };
@@ -150,8 +143,8 @@ int format_delete(struct card *c, const struct sd_layout *l, const char *path,
 
 	drive(drv, sizeof(drv), l);
 	fat_path(dst, sizeof(dst), path);
-	rc = run(c, argv, err, errlen, "deleting the file (mdel)");
-	if (!rc)
-		rc = card_sync(c);
+	rc = run(c, argv, e, "deleting the file (mdel)");
+	if (!rc && (rc = card_sync(c)) != 0)
+		errmsg_set(e, rc, "flushing the deleted file: %s", strerror(-rc));
 	return rc;
 }

@@ -7,6 +7,7 @@
 
 #include "card/card.h"
 #include "fat/layout.h"
+#include "lib/errmsg.h"
 
 #define DLOAD_DIR	"dload"
 #define DLOAD_FILE	"UPDATE.APP"
@@ -18,24 +19,25 @@
  * A FAT volume label as it goes on the card, the same in the boot sector and
  * the root directory: 1 to 11 ASCII characters that a FAT short name allows,
  * upper-cased as FAT stores them, not starting with a space.  out holds
- * FORMAT_LABEL_MAX + 1 bytes.  0 or -EINVAL with why.
+ * FORMAT_LABEL_MAX + 1 bytes.  0 or -EINVAL with e saying why.
  */
 #define FORMAT_LABEL_MAX 11
-int format_label(const char *label, char *out, char *why, size_t len);
+int format_label(const char *label, char *out, struct errmsg *e);
 
 /*
  * Make the FAT32 file system of the layout in the card's partition with
- * mformat, then the dload directory with mmd.  0 or -errno with a reason.
+ * mformat, then the dload directory with mmd.  0 or -errno with a reason in
+ * e (-EIO when mtools failed: e says how).
  */
 int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
-		 uint32_t volume_id, char *err, size_t errlen);
+		 uint32_t volume_id, struct errmsg *e);
 
-/* mtools operations on the card's file system (dload/NAME paths). */
+/* mtools operations on the card's file system (dload/NAME paths), likewise. */
 int format_create_empty(struct card *c, const struct sd_layout *l, const char *path,
-			char *err, size_t errlen);
+			struct errmsg *e);
 int format_rename(struct card *c, const struct sd_layout *l, const char *from,
-		  const char *to, char *err, size_t errlen);
+		  const char *to, struct errmsg *e);
 int format_delete(struct card *c, const struct sd_layout *l, const char *path,
-		  char *err, size_t errlen);
+		  struct errmsg *e);
 
 #endif

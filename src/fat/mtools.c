@@ -79,7 +79,7 @@ void mtools_kill_thread(pthread_t thread)
 }
 
 /* The first line of what the child wrote to stderr, for the error message. */
-static void read_first_line(int fd, char *err, size_t errlen)
+static void read_first_line(int fd, struct errmsg *e)
 {
 	char buf[1024];
 	size_t used = 0;
@@ -94,8 +94,8 @@ static void read_first_line(int fd, char *err, size_t errlen)
 	}
 	buf[used] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
-	if (err && errlen)
-		xstrncpy(err, buf, errlen);
+	if (e)
+		xstrncpy(e->text, buf, sizeof(e->text));
 }
 
 static const char *prog_name(const char *path)
@@ -169,17 +169,16 @@ static int exec_result(int fd)
 }
 
 int mtools_run(const char *const argv[], int in_fd, int out_fd, int card_fd,
-	       char *err, size_t errlen)
+	       struct errmsg *e)
 {
 	int pipefd[2], report[2], status, rc;
 	pid_t pid, self = getpid();
 
-	if (err && errlen)
-		err[0] = '\0';
+	errmsg_clear(e);
 	if (pipe2(pipefd, O_CLOEXEC) != 0)
-		return -errno;
+		return errmsg_set(e, -errno, "cannot run %s: %s", argv[0], strerror(errno));
 	if (pipe2(report, O_CLOEXEC) != 0) {
-		rc = -errno;
+		rc = errmsg_set(e, -errno, "cannot run %s: %s", argv[0], strerror(errno));
 		close(pipefd[0]);
 		close(pipefd[1]);
 		return rc;
@@ -203,26 +202,26 @@ int mtools_run(const char *const argv[], int in_fd, int out_fd, int card_fd,
 		if (pid > 0)
 			track(0, pid);
 		close(pipefd[0]);
-		if (err && errlen)
-			snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(rc));
-		return -rc;
+		return errmsg_set(e, -rc, "cannot run %s: %s", argv[0], strerror(rc));
 	}
-	read_first_line(pipefd[0], err, errlen);
+	read_first_line(pipefd[0], e);
 	close(pipefd[0]);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			track(0, pid);
-			return -errno;
+			return errmsg_set(e, -errno, "cannot wait for %s: %s", prog_name(argv[0]),
+					  strerror(errno));
 		}
 	}
 	track(0, pid);
 	if (WIFEXITED(status)) {
 		rc = WEXITSTATUS(status);
-		if (rc && err && errlen && !err[0])
-			snprintf(err, errlen, "%s failed (exit status %d)", prog_name(argv[0]), rc);
+		if (!rc)
+			errmsg_clear(e);	/* what it said was no error */
+		else if (e && !e->text[0])
+			errmsg_set(e, rc, "%s failed (exit status %d)", prog_name(argv[0]), rc);
 		return rc;
 	}
-	if (err && errlen)
-		snprintf(err, errlen, "%s was killed by signal %d", prog_name(argv[0]), WTERMSIG(status));
-	return 128 + WTERMSIG(status);
+	return errmsg_set(e, 128 + WTERMSIG(status), "%s was killed by signal %d",
+			  prog_name(argv[0]), WTERMSIG(status));
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/errmsg.h"
+
 /*
  * mtools is run without a shell, by the absolute path configure found, with
  * a clean environment: no ~/.mtoolsrc, /etc/mtools.conf or MTOOLS_*
@@ -26,12 +28,12 @@ void mtools_drive(char *buf, size_t len, uint64_t offset);
 /*
  * Run argv (argv[0] an absolute path, NULL-terminated), stdin from in_fd
  * (-1: /dev/null), stdout to out_fd (-1: /dev/null), the card card_fd as
- * MTOOLS_CARD_FD (-1: none).  Returns the exit status (0 success), or
- * -errno when it could not run; on failure err holds the program's own
- * first error line.
+ * MTOOLS_CARD_FD (-1: none).  Returns the exit status (0 success; 128 + N
+ * killed by signal N), or -errno when it could not run; on failure e holds
+ * the program's own first error line.
  */
 int mtools_run(const char *const argv[], int in_fd, int out_fd, int card_fd,
-	       char *err, size_t errlen);
+	       struct errmsg *e);
 
 /*
  * The child runs in a process group of its own, ignoring SIGINT, SIGTERM and

@@ -9,11 +9,10 @@
 
 #include "fat/partition.h"
 
-static int fdisk_fail(char *err, size_t errlen, const char *what, int rc)
+static int fdisk_fail(struct errmsg *e, const char *what, int rc)
 {
-	snprintf(err, errlen, "cannot write the partition table (%s): %s", what,
-		 strerror(rc < 0 ? -rc : EIO));
-	return rc < 0 ? rc : -EIO;
+	return errmsg_set(e, rc < 0 ? rc : -EIO, "cannot write the partition table (%s): %s",
+			  what, strerror(rc < 0 ? -rc : EIO));
 }
 
 static int add_fat32_partition(struct fdisk_context *cxt, const struct sd_layout *l)
@@ -39,14 +38,14 @@ static int add_fat32_partition(struct fdisk_context *cxt, const struct sd_layout
 }
 
 int partition_write_mbr(int fd, const char *path, const struct sd_layout *l,
-			uint32_t disk_id, char *err, size_t errlen)
+			uint32_t disk_id, struct errmsg *e)
 {
 	struct fdisk_context *cxt = fdisk_new_context();
 	char id[16];
 	int rc;
 
 	if (!cxt)
-		return fdisk_fail(err, errlen, "context", -ENOMEM);
+		return fdisk_fail(e, "context", -ENOMEM);
 	/* The grain must be set before the device is assigned, or it stays
 	 * 1 MiB (doc/sd-layout.md). */
 	fdisk_save_user_grain(cxt, (unsigned long)LAYOUT_BU_SECTORS * LAYOUT_SECTOR);
@@ -54,34 +53,32 @@ int partition_write_mbr(int fd, const char *path, const struct sd_layout *l,
 	rc = fdisk_assign_device_by_fd(cxt, fd, path, 0);
 	if (rc) {
 		fdisk_unref_context(cxt);
-		return fdisk_fail(err, errlen, "open", rc);
+		return fdisk_fail(e, "open", rc);
 	}
 	rc = fdisk_create_disklabel(cxt, "dos");
 	if (rc) {
-		fdisk_fail(err, errlen, "new label", rc);
+		rc = fdisk_fail(e, "new label", rc);
 		goto out;
 	}
 	snprintf(id, sizeof(id), "0x%08x", disk_id);
 	rc = fdisk_set_disklabel_id_from_string(cxt, id);
 	if (rc) {
-		fdisk_fail(err, errlen, "disk identifier", rc);
+		rc = fdisk_fail(e, "disk identifier", rc);
 		goto out;
 	}
 	rc = add_fat32_partition(cxt, l);
 	if (rc) {
-		fdisk_fail(err, errlen, "partition", rc);
+		rc = fdisk_fail(e, "partition", rc);
 		goto out;
 	}
 	rc = fdisk_write_disklabel(cxt);
 	if (rc)
-		fdisk_fail(err, errlen, "write", rc);
+		rc = fdisk_fail(e, "write", rc);
 out:
 	/* nosync: the re-read is ours to do, once, at the end. */
 	fdisk_deassign_device(cxt, 1);
 	fdisk_unref_context(cxt);
-	if (!rc && fsync(fd) != 0 && errno != EINVAL) {
-		rc = -errno;
-		fdisk_fail(err, errlen, "flush", rc);
-	}
+	if (!rc && fsync(fd) != 0 && errno != EINVAL)
+		rc = fdisk_fail(e, "flush", -errno);
 	return rc;
 }

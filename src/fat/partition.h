@@ -6,13 +6,14 @@
 #include <stdint.h>
 
 #include "fat/layout.h"
+#include "lib/errmsg.h"
 
 /*
  * Write a DOS (MBR) partition table with one primary FAT32-LBA partition as
  * the layout says, through libfdisk, on the already opened card fd.
- * disk_id is the MBR's 32-bit identifier.  0 or -errno with a reason.
+ * disk_id is the MBR's 32-bit identifier.  0 or -errno with a reason in e.
  */
 int partition_write_mbr(int fd, const char *path, const struct sd_layout *l,
-			uint32_t disk_id, char *err, size_t errlen);
+			uint32_t disk_id, struct errmsg *e);
 
 #endif

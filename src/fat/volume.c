@@ -52,9 +52,11 @@ struct fat_io volume_io(struct card *c, bool direct)
 }
 
 int volume_open(struct card *c, bool direct, uint64_t part_off, uint64_t part_size,
-		struct fat_vol **vol, char *err, size_t errlen)
+		struct fat_vol **vol, struct errmsg *e)
 {
 	struct fat_io io = volume_io(c, direct);
 
-	return fat_open(&io, part_off, part_size, vol, err, errlen);
+	/* fat.h keeps its own buffer until it speaks errmsg.h too. */
+	return fat_open(&io, part_off, part_size, vol, e ? e->text : NULL,
+			e ? sizeof(e->text) : 0);
 }

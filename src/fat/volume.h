@@ -6,6 +6,7 @@
 
 #include "card/card.h"
 #include "fat/fat.h"
+#include "lib/errmsg.h"
 
 /*
  * The card as fat.c sees it.  direct: every read goes to the card, past
@@ -14,8 +15,9 @@
  */
 struct fat_io volume_io(struct card *c, bool direct);
 
-/* Open the FAT32 file system of a partition of the card. */
+/* Open the FAT32 file system of a partition of the card.  0 or -errno with
+ * the reason in e. */
 int volume_open(struct card *c, bool direct, uint64_t part_off, uint64_t part_size,
-		struct fat_vol **vol, char *err, size_t errlen);
+		struct fat_vol **vol, struct errmsg *e);
 
 #endif

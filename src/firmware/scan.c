@@ -102,14 +102,12 @@ static void *job_main(void *arg)
 	return NULL;
 }
 
-static int digest_job(struct job *j, const EVP_MD *md, const char *name,
-		      char *err, size_t errlen)
+static int digest_job(struct job *j, const EVP_MD *md, const char *name, struct errmsg *e)
 {
 	j->md = EVP_MD_CTX_new();
-	if (!j->md || !md || EVP_DigestInit_ex(j->md, md, NULL) != 1) {
-		snprintf(err, errlen, "cannot compute %s: the crypto library refuses it", name);
-		return -ENOSYS;
-	}
+	if (!j->md || !md || EVP_DigestInit_ex(j->md, md, NULL) != 1)
+		return errmsg_set(e, -ENOSYS, "cannot compute %s: the crypto library refuses it",
+				  name);
 	j->work = work_digest;
 	return 0;
 }
@@ -201,48 +199,45 @@ static int produce(struct fanout *r, scan_read_fn rd, void *rd_arg, uint64_t tot
 
 /* ---- scan_run ------------------------------------------------------------ */
 
-static int start_jobs(struct fanout *r, struct job *jobs, int n, char *err,
-		      size_t errlen)
+static int start_jobs(struct fanout *r, struct job *jobs, int n, struct errmsg *e)
 {
 	sigset_t all, old;
-	int e = 0;
+	int rc = 0;
 
 	/* Signals go to the caller's thread, whose handler sets *cancel. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (int i = 0; i < n && !e; i++) {
+	for (int i = 0; i < n && !rc; i++) {
 		jobs[i].fan = r;
-		e = pthread_create(&jobs[i].thread, NULL, job_main, &jobs[i]);
-		if (!e)
+		rc = pthread_create(&jobs[i].thread, NULL, job_main, &jobs[i]);
+		if (!rc)
 			jobs[i].started = true;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (e)
-		snprintf(err, errlen, "cannot start a thread: %s", strerror(e));
-	return -e;
+	if (rc)
+		return errmsg_set(e, -rc, "cannot start a thread: %s", strerror(rc));
+	return 0;
 }
 
 static int setup_jobs(const struct scan_opts *o, uint64_t total,
-		      struct job *jobs, int *n, char *err, size_t errlen)
+		      struct job *jobs, int *n, struct errmsg *e)
 {
-	int e = 0;
+	int rc = 0;
 
 	*n = 0;
 	if (o->what & SCAN_CHECK) {
 		jobs[*n].check = ua_check_new(total);
-		if (!jobs[*n].check) {
-			snprintf(err, errlen, "out of memory");
-			return -ENOMEM;
-		}
+		if (!jobs[*n].check)
+			return errmsg_set(e, -ENOMEM, "out of memory");
 		jobs[(*n)++].work = work_check;
 	}
 	if (o->what & SCAN_SHA256)
-		e = digest_job(&jobs[(*n)++], EVP_sha256(), "SHA-256", err, errlen);
-	if (!e && (o->what & SCAN_MD5)) {
+		rc = digest_job(&jobs[(*n)++], EVP_sha256(), "SHA-256", e);
+	if (!rc && (o->what & SCAN_MD5)) {
 		jobs[*n].is_md5 = true;
-		e = digest_job(&jobs[(*n)++], EVP_md5(), "MD5", err, errlen);
+		rc = digest_job(&jobs[(*n)++], EVP_md5(), "MD5", e);
 	}
-	return e;
+	return rc;
 }
 
 static void free_jobs(struct job *jobs, int n)
@@ -253,8 +248,7 @@ static void free_jobs(struct job *jobs, int n)
 	}
 }
 
-static int collect(struct job *jobs, int n, struct scan_result *res,
-		   char *err, size_t errlen)
+static int collect(struct job *jobs, int n, struct scan_result *res, struct errmsg *e)
 {
 	for (int i = 0; i < n; i++) {
 		struct job *j = &jobs[i];
@@ -266,55 +260,52 @@ static int collect(struct job *jobs, int n, struct scan_result *res,
 			continue;
 		}
 		if (j->failed || EVP_DigestFinal_ex(j->md, j->is_md5 ? res->md5 :
-						     res->sha256, NULL) != 1) {
-			snprintf(err, errlen, "computing a digest failed");
-			return -EIO;
-		}
+						     res->sha256, NULL) != 1)
+			return errmsg_set(e, -EIO, "computing a digest failed");
 	}
 	return 0;
 }
 
 int scan_run(scan_read_fn rd, void *rd_arg, uint64_t total,
-	     const struct scan_opts *o, struct scan_result *res,
-	     char *err, size_t errlen)
+	     const struct scan_opts *o, struct scan_result *res, struct errmsg *e)
 {
 	struct job jobs[MAX_JOBS];
 	struct fanout fan;
-	int njobs = 0, e;
+	int njobs = 0, rc;
 
 	memset(res, 0, sizeof(*res));
 	memset(jobs, 0, sizeof(jobs));
-	e = fanout_init(&fan);
-	if (e)
-		snprintf(err, errlen, "out of memory");
-	if (!e)
-		e = setup_jobs(o, total, jobs, &njobs, err, errlen);
+	rc = fanout_init(&fan);
+	if (rc)
+		errmsg_set(e, rc, "out of memory");
+	if (!rc)
+		rc = setup_jobs(o, total, jobs, &njobs, e);
 	fan.njobs = njobs;
-	if (!e)
-		e = start_jobs(&fan, jobs, njobs, err, errlen);
-	if (!e) {
-		e = produce(&fan, rd, rd_arg, total, o, &res->bytes);
-		if (e == -ECANCELED)
-			snprintf(err, errlen, "interrupted");
-		else if (e < 0)
-			snprintf(err, errlen, "read error at byte %llu: %s",
-				 (unsigned long long)res->bytes, strerror(-e));
+	if (!rc)
+		rc = start_jobs(&fan, jobs, njobs, e);
+	if (!rc) {
+		rc = produce(&fan, rd, rd_arg, total, o, &res->bytes);
+		if (rc == -ECANCELED)
+			errmsg_set(e, rc, "interrupted");
+		else if (rc < 0)
+			errmsg_set(e, rc, "read error at byte %llu: %s",
+				   (unsigned long long)res->bytes, strerror(-rc));
 	}
-	fanout_end(&fan, e != 0);
+	fanout_end(&fan, rc != 0);
 	for (int i = 0; i < njobs; i++)
 		if (jobs[i].started)
 			pthread_join(jobs[i].thread, NULL);
-	if (!e)
-		e = collect(jobs, njobs, res, err, errlen);
-	if (!e && o->progress)
+	if (!rc)
+		rc = collect(jobs, njobs, res, e);
+	if (!rc && o->progress)
 		o->progress(o->progress_arg, res->bytes, total);
 	free_jobs(jobs, njobs);
 	fanout_free(&fan);
-	if (e) {
+	if (rc) {
 		ua_check_free(res->check);
 		res->check = NULL;
 	}
-	return e;
+	return rc;
 }
 
 /* ---- over a source ------------------------------------------------------- */
@@ -322,12 +313,13 @@ int scan_run(scan_read_fn rd, void *rd_arg, uint64_t total,
 struct source_reader {
 	struct source *src;
 	bool failed;
+	struct errmsg said;		/* the source's own words */
 };
 
 static ssize_t read_source(void *arg, void *buf, size_t len)
 {
 	struct source_reader *r = arg;
-	ssize_t n = source_read(r->src, buf, len);
+	ssize_t n = source_read(r->src, buf, len, &r->said);
 
 	if (n < 0)
 		r->failed = true;
@@ -335,37 +327,21 @@ static ssize_t read_source(void *arg, void *buf, size_t len)
 }
 
 int scan_source(struct source *src, const struct scan_opts *o,
-		struct scan_result *res, char *err, size_t errlen)
+		struct scan_result *res, struct errmsg *e)
 {
-	struct source_reader r = { src, false };
-	int e = scan_run(read_source, &r, source_size(src), o, res, err, errlen);
+	struct source_reader r = { .src = src };
+	int rc = scan_run(read_source, &r, source_size(src), o, res, e);
 
 	/* What was hashed and checked must be one file, not a mixture of
 	 * before and after a writer's changes. */
-	if (!e && source_unchanged(src) != 1) {
+	if (!rc && source_check_unchanged(src, &r.said) != 0) {
 		r.failed = true;
-		e = -ESTALE;
-		scan_result_free(res);
+		rc = -ESTALE;
+		ua_check_free(res->check);
+		res->check = NULL;
 	}
 	/* The source's own words are better than strerror(). */
-	if (e < 0 && r.failed)
-		snprintf(err, errlen, "%s", source_error(src));
-	return e;
-}
-
-void scan_result_free(struct scan_result *res)
-{
-	ua_check_free(res->check);
-	res->check = NULL;
-}
-
-void scan_hex(char *out, const unsigned char *d, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[2 * n] = '\0';
+	if (rc < 0 && r.failed && e)
+		*e = r.said;
+	return rc;
 }

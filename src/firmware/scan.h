@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "firmware/updateapp.h"
+#include "lib/errmsg.h"
 
 struct source;
 
@@ -58,26 +59,22 @@ struct scan_result {
 	uint64_t bytes;                 /* bytes read */
 	unsigned char sha256[32];       /* with SCAN_SHA256 */
 	unsigned char md5[16];          /* with SCAN_MD5 */
-	struct ua_check *check;         /* with SCAN_CHECK: finished checker */
+	struct ua_check *check;         /* with SCAN_CHECK: finished checker,
+					 * the caller's to ua_check_free() */
 };
 
 /*
  * Returns 0 (res filled), -ECANCELED when *cancel was set, or another
- * negative errno with err filled (a read error, no memory, no thread).
+ * negative errno with e filled (a read error, no memory, no thread).
  * total is the expected size (for progress and the checker), or
- * UA_SIZE_UNKNOWN.  On success free res with scan_result_free().
+ * UA_SIZE_UNKNOWN.
  */
 int scan_run(scan_read_fn read, void *read_arg, uint64_t total,
-	     const struct scan_opts *opts, struct scan_result *res,
-	     char *err, size_t errlen);
+	     const struct scan_opts *opts, struct scan_result *res, struct errmsg *e);
 
-/* scan_run() over a source from its current position (normally the start). */
+/* scan_run() over a source from its current position (normally the start);
+ * -ESTALE when the source changed meanwhile. */
 int scan_source(struct source *src, const struct scan_opts *opts,
-		struct scan_result *res, char *err, size_t errlen);
-
-void scan_result_free(struct scan_result *res);
-
-/* Lower-case hex of a digest; out has room for 2 * n + 1 bytes. */
-void scan_hex(char *out, const unsigned char *digest, size_t n);
+		struct scan_result *res, struct errmsg *e);
 
 #endif

@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,26 +41,12 @@ struct source {
 	char *entry;                    /* path inside the zip */
 	uint64_t entry_index;           /* its position among the headers */
 	unsigned char *io;              /* libarchive's read buffer */
-
-	char err[SOURCE_ERR_MAX];
 };
 
-static void set_err(struct source *src, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void set_err(struct source *src, const char *fmt, ...)
+int source_changed_error(const struct source *src, const char *how, struct errmsg *e)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(src->err, sizeof(src->err), fmt, ap);
-	va_end(ap);
-}
-
-int source_note_changed(struct source *src, const char *how)
-{
-	set_err(src, "%s changed while dloadcard was using it (%s)", src->path, how);
-	return -ESTALE;
+	return errmsg_set(e, -ESTALE, "%s changed while dloadcard was using it (%s)", src->path,
+			  how);
 }
 
 static int change_seen(const struct source *src, const char **how);
@@ -104,15 +89,19 @@ static la_int64_t cb_skip(struct archive *a, void *arg, la_int64_t request)
 	return request;
 }
 
-static int zip_open(struct source *src)
+static int zip_open(struct source *src, struct errmsg *e)
 {
 	struct archive *a = archive_read_new();
 
+	int rc;
+
 	if (!a)
-		return -ENOMEM;
+		return errmsg_set(e, -ENOMEM, "%s: out of memory", src->path);
 	if (lseek(src->fd, 0, SEEK_SET) < 0) {
+		rc = errmsg_set(e, -errno, "%s: cannot go back to the start: %s", src->path,
+				strerror(errno));
 		archive_read_free(a);
-		return -errno;
+		return rc;
 	}
 	archive_read_support_format_zip(a);
 	archive_read_set_read_callback(a, cb_read);
@@ -120,8 +109,8 @@ static int zip_open(struct source *src)
 	archive_read_set_skip_callback(a, cb_skip);
 	archive_read_set_callback_data(a, src);
 	if (archive_read_open1(a) != ARCHIVE_OK) {
-		set_err(src, "%s: cannot read it as a zip: %s", src->path,
-			archive_error_string(a) ? archive_error_string(a) : "unknown error");
+		errmsg_set(e, -EIO, "%s: cannot read it as a zip: %s", src->path,
+			   archive_error_string(a) ? archive_error_string(a) : "unknown error");
 		archive_read_free(a);
 		return -EIO;
 	}
@@ -207,17 +196,17 @@ static void scan_free(struct zip_scan *z)
 	free(z->inner_zip);
 }
 
-static int zip_scan(struct source *src, struct zip_scan *z)
+static int zip_scan(struct source *src, struct zip_scan *z, struct errmsg *e)
 {
-	struct archive_entry *e;
+	struct archive_entry *ent;
 	uint64_t index = 0;
 	int r;
 
-	while ((r = archive_read_next_header(src->ar, &e)) == ARCHIVE_OK ||
+	while ((r = archive_read_next_header(src->ar, &ent)) == ARCHIVE_OK ||
 	       r == ARCHIVE_WARN) {
-		const char *name = entry_name(e);
+		const char *name = entry_name(ent);
 
-		if (archive_entry_filetype(e) == AE_IFDIR) {
+		if (archive_entry_filetype(ent) == AE_IFDIR) {
 			index++;
 			continue;
 		}
@@ -228,9 +217,9 @@ static int zip_scan(struct source *src, struct zip_scan *z)
 				z->found[z->matches] = strdup(name);
 			if (z->matches++ == 0) {
 				z->index = index;
-				z->size_set = archive_entry_size_is_set(e);
-				z->size = (uint64_t)archive_entry_size(e);
-				z->encrypted = archive_entry_is_encrypted(e);
+				z->size_set = archive_entry_size_is_set(ent);
+				z->size = (uint64_t)archive_entry_size(ent);
+				z->encrypted = archive_entry_is_encrypted(ent);
 			}
 		} else if (!z->other_app && ends_with_ci(name, "UPDATE.APP")) {
 			z->other_app = strdup(name);
@@ -239,16 +228,15 @@ static int zip_scan(struct source *src, struct zip_scan *z)
 		}
 		index++;
 	}
-	if (r != ARCHIVE_EOF) {
-		set_err(src, "%s: the zip is damaged or incomplete (%s): download it again.",
-			src->path, archive_error_string(src->ar) ?
-			archive_error_string(src->ar) : "its list of files cannot be read");
-		return -EIO;
-	}
+	if (r != ARCHIVE_EOF)
+		return errmsg_set(e, -EIO, "%s: the zip is damaged or incomplete (%s): download it "
+				  "again.", src->path, archive_error_string(src->ar) ?
+				  archive_error_string(src->ar) : "its list of files cannot be read");
 	return 0;
 }
 
-static void explain_missing(struct source *src, const struct zip_scan *z)
+static int explain_missing(const struct source *src, const struct zip_scan *z,
+			   struct errmsg *e)
 {
 	char more[64] = "";
 	char hint[600] = "";
@@ -265,94 +253,82 @@ static void explain_missing(struct source *src, const struct zip_scan *z)
 			 " It holds another zip, %s: the firmware may be inside it; extract it and give that zip to dloadcard.",
 			 z->inner_zip);
 	if (z->count == 0)
-		set_err(src, "%s: the zip holds no files, so no dload/UPDATE.APP.",
-			src->path);
-	else
-		set_err(src, "%s: the zip holds no dload/UPDATE.APP.%s It holds %" PRIu64 " file%s: %s%s.",
-			src->path, hint, z->count, z->count == 1 ? "" : "s",
-			z->list ? z->list : "", more);
+		return errmsg_set(e, -ENOENT, "%s: the zip holds no files, so no dload/UPDATE.APP.",
+				  src->path);
+	return errmsg_set(e, -ENOENT, "%s: the zip holds no dload/UPDATE.APP.%s It holds %" PRIu64
+			  " file%s: %s%s.", src->path, hint, z->count, z->count == 1 ? "" : "s",
+			  z->list ? z->list : "", more);
 }
 
-static int zip_goto(struct source *src, uint64_t index)
+static int zip_goto(struct source *src, uint64_t index, struct errmsg *e)
 {
-	struct archive_entry *e;
+	struct archive_entry *ent;
 
 	for (uint64_t i = 0; i <= index; i++) {
-		int r = archive_read_next_header(src->ar, &e);
+		int r = archive_read_next_header(src->ar, &ent);
 
-		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			set_err(src, "%s: cannot find %s again in the zip: %s",
-				src->path, src->entry,
-				archive_error_string(src->ar) ?
-				archive_error_string(src->ar) : "it changed");
-			return -EIO;
-		}
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			return errmsg_set(e, -EIO, "%s: cannot find %s again in the zip: %s",
+					  src->path, src->entry, archive_error_string(src->ar) ?
+					  archive_error_string(src->ar) : "it changed");
 	}
-	if (strcmp(entry_name(e), src->entry) != 0) {
-		set_err(src, "%s: the zip changed: %s is no longer where it was",
-			src->path, src->entry);
-		return -EIO;
-	}
+	if (strcmp(entry_name(ent), src->entry) != 0)
+		return errmsg_set(e, -EIO, "%s: the zip changed: %s is no longer where it was",
+				  src->path, src->entry);
 	return 0;
 }
 
-static int too_big(struct source *src, const char *what, uint64_t size)
+static int too_big(const char *what, uint64_t size, struct errmsg *e)
 {
-	set_err(src, "%s is %" PRIu64 " bytes, larger than 4 GiB - 1 (%" PRIu64 " bytes), the largest file a FAT32 card can hold.",
-		what, size, SOURCE_MAX_SIZE);
-	return -EFBIG;
+	return errmsg_set(e, -EFBIG, "%s is %" PRIu64 " bytes, larger than 4 GiB - 1 (%" PRIu64
+			  " bytes), the largest file a FAT32 card can hold.", what, size,
+			  SOURCE_MAX_SIZE);
 }
 
-static int open_zip(struct source *src)
+/* The entry found in the zip: the one that can be read, or why not. */
+static int take_entry(struct source *src, struct zip_scan *z, struct errmsg *e)
+{
+	if (z->matches == 0)
+		return explain_missing(src, z, e);
+	if (z->matches > 1)
+		return errmsg_set(e, -EEXIST, "%s: the zip holds %" PRIu64 " dload/UPDATE.APP files "
+				  "(%s, %s%s); extract the one you want and give it to dloadcard.",
+				  src->path, z->matches, z->found[0], z->found[1],
+				  z->matches > 2 ? ", ..." : "");
+	src->entry = z->found[0];
+	z->found[0] = NULL;
+	src->entry_index = z->index;
+	if (z->encrypted)
+		return errmsg_set(e, -EACCES, "%s: %s is encrypted (password-protected) in the zip; "
+				  "extract it with its password first.", src->path, src->entry);
+	if (!z->size_set)
+		return errmsg_set(e, -EINVAL, "%s: the zip does not record the size of %s; extract "
+				  "it first.", src->path, src->entry);
+	src->size = z->size;
+	if (src->size > SOURCE_MAX_SIZE)
+		return too_big(src->entry, src->size, e);
+	return 0;
+}
+
+static int open_zip(struct source *src, struct errmsg *e)
 {
 	struct zip_scan z = { 0 };
 	int err;
 
 	src->io = malloc(ZIP_IO_SIZE);
 	if (!src->io)
-		return -ENOMEM;
-	err = zip_open(src);
+		return errmsg_set(e, -ENOMEM, "%s: out of memory", src->path);
+	err = zip_open(src, e);
 	if (!err)
-		err = zip_scan(src, &z);
-	if (err)
-		goto out;
-	if (z.matches == 0) {
-		explain_missing(src, &z);
-		err = -ENOENT;
-		goto out;
-	}
-	if (z.matches > 1) {
-		set_err(src, "%s: the zip holds %" PRIu64 " dload/UPDATE.APP files (%s, %s%s); extract the one you want and give it to dloadcard.",
-			src->path, z.matches, z.found[0], z.found[1],
-			z.matches > 2 ? ", ..." : "");
-		err = -EEXIST;
-		goto out;
-	}
-	src->entry = z.found[0];
-	z.found[0] = NULL;
-	src->entry_index = z.index;
-	if (z.encrypted) {
-		set_err(src, "%s: %s is encrypted (password-protected) in the zip; extract it with its password first.",
-			src->path, src->entry);
-		err = -EACCES;
-		goto out;
-	}
-	if (!z.size_set) {
-		set_err(src, "%s: the zip does not record the size of %s; extract it first.",
-			src->path, src->entry);
-		err = -EINVAL;
-		goto out;
-	}
-	src->size = z.size;
-	if (src->size > SOURCE_MAX_SIZE) {
-		err = too_big(src, src->entry, src->size);
-		goto out;
-	}
-	zip_close(src);
-	err = zip_open(src);
+		err = zip_scan(src, &z, e);
 	if (!err)
-		err = zip_goto(src, src->entry_index);
-out:
+		err = take_entry(src, &z, e);
+	if (!err) {
+		zip_close(src);
+		err = zip_open(src, e);
+	}
+	if (!err)
+		err = zip_goto(src, src->entry_index, e);
 	scan_free(&z);
 	return err;
 }
@@ -384,80 +360,59 @@ static bool starts_like_zip(int fd)
 	       ((m[2] == 3 && m[3] == 4) || (m[2] == 5 && m[3] == 6));
 }
 
-static int open_file(struct source *src)
+static int open_file(struct source *src, struct errmsg *e)
 {
 	int fl;
 
 	/* O_NONBLOCK: a FIFO (or a device) must not hang the open; what it is
 	 * is refused just below. */
 	src->fd = open(src->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (src->fd < 0) {
-		int e = errno;
-
-		set_err(src, "cannot open %s: %s", src->path, strerror(e));
-		return -e;
-	}
-	if (fstat(src->fd, &src->st) < 0) {
-		int e = errno;
-
-		set_err(src, "cannot stat %s: %s", src->path, strerror(e));
-		return -e;
-	}
-	if (!S_ISREG(src->st.st_mode)) {
-		set_err(src, "%s is %s, not a file: give the path of an UPDATE.APP or a firmware zip.",
-			src->path, file_type(src->st.st_mode));
-		return -EINVAL;
-	}
+	if (src->fd < 0)
+		return errmsg_set(e, -errno, "cannot open %s: %s", src->path, strerror(errno));
+	if (fstat(src->fd, &src->st) < 0)
+		return errmsg_set(e, -errno, "cannot stat %s: %s", src->path, strerror(errno));
+	if (!S_ISREG(src->st.st_mode))
+		return errmsg_set(e, -EINVAL, "%s is %s, not a file: give the path of an UPDATE.APP "
+				  "or a firmware zip.", src->path, file_type(src->st.st_mode));
 	fl = fcntl(src->fd, F_GETFL);
-	if (fl < 0 || fcntl(src->fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
-		int e = errno;
-
-		set_err(src, "cannot read %s: %s", src->path, strerror(e));
-		return -e;
-	}
+	if (fl < 0 || fcntl(src->fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		return errmsg_set(e, -errno, "cannot read %s: %s", src->path, strerror(errno));
 	/* Read once, front to back: let the kernel read ahead. */
 	posix_fadvise(src->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	return 0;
 }
 
-struct source *source_open(const char *path, char *err, size_t errlen)
+int source_open(struct source **srcp, const char *path, struct errmsg *e)
 {
 	struct source *src = calloc(1, sizeof(*src));
 	int r;
 
+	*srcp = NULL;
 	if (!src || !(src->path = strdup(path))) {
-		snprintf(err, errlen, "%s: out of memory", path);
 		free(src);
-		return NULL;
+		return errmsg_set(e, -ENOMEM, "%s: out of memory", path);
 	}
 	src->fd = -1;
-	r = open_file(src);
+	r = open_file(src, e);
 	if (!r && starts_like_zip(src->fd)) {
-		r = open_zip(src);
-		if (!r) {
-			size_t n = strlen(path) + strlen(src->entry) + 2;
-
-			src->desc = malloc(n);
-			if (src->desc)
-				snprintf(src->desc, n, "%s:%s", path, src->entry);
-			else
-				r = -ENOMEM;
+		r = open_zip(src, e);
+		if (!r && asprintf(&src->desc, "%s:%s", path, src->entry) < 0) {
+			src->desc = NULL;
+			r = errmsg_set(e, -ENOMEM, "%s: out of memory", path);
 		}
 	} else if (!r) {
 		src->size = (uint64_t)src->st.st_size;
 		if (src->size > SOURCE_MAX_SIZE)
-			r = too_big(src, path, src->size);
+			r = too_big(path, src->size, e);
 		else if (!(src->desc = strdup(path)))
-			r = -ENOMEM;
+			r = errmsg_set(e, -ENOMEM, "%s: out of memory", path);
 	}
 	if (r) {
-		if (r == -ENOMEM && !src->err[0])
-			set_err(src, "%s: out of memory", path);
-		snprintf(err, errlen, "%s", src->err);
 		source_close(src);
-		return NULL;
+		return r;
 	}
-	return src;
+	*srcp = src;
+	return 0;
 }
 
 void source_close(struct source *src)
@@ -482,22 +437,18 @@ void source_close(struct source *src)
  * with SIGBUS, in whichever thread touches the page.  The copy into our
  * buffers costs about 0.1 s per GiB, on a core the hashing leaves free.
  */
-static ssize_t read_plain(struct source *src, unsigned char *buf, size_t len)
+static ssize_t read_plain(struct source *src, unsigned char *buf, size_t len, struct errmsg *e)
 {
 	size_t got = 0;
 
 	while (got < len) {
 		ssize_t n = pread(src->fd, buf + got, len - got, (off_t)(src->done + got));
 
-		if (n < 0) {
-			int e = errno;
-
-			if (e == EINTR)
-				continue;
-			set_err(src, "reading %s at byte %" PRIu64 ": %s", src->path,
-				src->done + got, strerror(e));
-			return -e;
-		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errmsg_set(e, -errno, "reading %s at byte %" PRIu64 ": %s", src->path,
+					  src->done + got, strerror(errno));
 		if (n == 0) {
 			struct stat now;
 			char how[96];
@@ -509,71 +460,65 @@ static ssize_t read_plain(struct source *src, unsigned char *buf, size_t len)
 			else
 				snprintf(how, sizeof(how), "it ended at byte %" PRIu64 " of %" PRIu64,
 					 src->done + got, src->size);
-			return source_note_changed(src, how);
+			return source_changed_error(src, how, e);
 		}
 		got += (size_t)n;
 	}
 	return (ssize_t)got;
 }
 
-static int zip_damaged(struct source *src, uint64_t at)
+static int zip_damaged(struct source *src, uint64_t at, struct errmsg *e)
 {
 	const char *why = archive_error_string(src->ar), *how;
 
 	/* A zip that is being rewritten reads as a damaged one: say which. */
 	if (change_seen(src, &how) == 0 && how)
-		return source_note_changed(src, how);
+		return source_changed_error(src, how, e);
 
-	set_err(src, "%s: reading %s from the zip at byte %" PRIu64 " failed: %s (the zip is damaged or incomplete)",
-		src->path, src->entry, at, why ? why : "unknown error");
-	return -EIO;
+	return errmsg_set(e, -EIO, "%s: reading %s from the zip at byte %" PRIu64 " failed: %s "
+			  "(the zip is damaged or incomplete)", src->path, src->entry, at,
+			  why ? why : "unknown error");
 }
 
 /*
  * libarchive checks an entry's CRC-32 when it reaches the entry's end: for
  * a stored entry, only on the read after the last byte.  Ask for it.
  */
-static int zip_entry_end(struct source *src)
+static int zip_entry_end(struct source *src, struct errmsg *e)
 {
 	char extra;
 	la_ssize_t n = archive_read_data(src->ar, &extra, 1);
 
 	if (n < 0)
-		return zip_damaged(src, src->size);
-	if (n > 0) {
-		set_err(src, "%s: %s holds more than the %" PRIu64 " bytes the zip records (the zip is damaged)",
-			src->path, src->entry, src->size);
-		return -EIO;
-	}
+		return zip_damaged(src, src->size, e);
+	if (n > 0)
+		return errmsg_set(e, -EIO, "%s: %s holds more than the %" PRIu64 " bytes the zip "
+				  "records (the zip is damaged)", src->path, src->entry, src->size);
 	return 0;
 }
 
-static ssize_t read_zip(struct source *src, unsigned char *buf, size_t len)
+static ssize_t read_zip(struct source *src, unsigned char *buf, size_t len, struct errmsg *e)
 {
 	size_t got = 0;
+	int rc;
 
 	while (got < len) {
 		la_ssize_t n = archive_read_data(src->ar, buf + got, len - got);
 
 		if (n < 0)
-			return zip_damaged(src, src->done + got);
-		if (n == 0) {
-			set_err(src, "%s: %s ends at byte %" PRIu64 ", before the %" PRIu64 " bytes the zip records (the zip is damaged or incomplete)",
-				src->path, src->entry, src->done + got, src->size);
-			return -EIO;
-		}
+			return zip_damaged(src, src->done + got, e);
+		if (n == 0)
+			return errmsg_set(e, -EIO, "%s: %s ends at byte %" PRIu64 ", before the %" PRIu64
+					  " bytes the zip records (the zip is damaged or incomplete)",
+					  src->path, src->entry, src->done + got, src->size);
 		got += (size_t)n;
 	}
-	if (src->done + got == src->size) {
-		int e = zip_entry_end(src);
-
-		if (e)
-			return e;
-	}
+	if (src->done + got == src->size && (rc = zip_entry_end(src, e)) != 0)
+		return rc;
 	return (ssize_t)got;
 }
 
-ssize_t source_read(struct source *src, void *buf, size_t len)
+ssize_t source_read(struct source *src, void *buf, size_t len, struct errmsg *e)
 {
 	ssize_t n;
 
@@ -583,30 +528,27 @@ ssize_t source_read(struct source *src, void *buf, size_t len)
 		return 0;
 	if (len > SSIZE_MAX)
 		len = SSIZE_MAX;
-	n = src->ar ? read_zip(src, buf, len) : read_plain(src, buf, len);
+	n = src->ar ? read_zip(src, buf, len, e) : read_plain(src, buf, len, e);
 	if (n > 0)
 		src->done += (uint64_t)n;
 	return n;
 }
 
-int source_rewind(struct source *src)
+int source_rewind(struct source *src, struct errmsg *e)
 {
 	int err;
 
 	src->done = 0;
 	if (!src->entry) {
-		if (lseek(src->fd, 0, SEEK_SET) < 0) {
-			err = -errno;
-			set_err(src, "%s: cannot go back to the start: %s",
-				src->path, strerror(-err));
-			return err;
-		}
+		if (lseek(src->fd, 0, SEEK_SET) < 0)
+			return errmsg_set(e, -errno, "%s: cannot go back to the start: %s", src->path,
+					  strerror(errno));
 		return 0;
 	}
 	zip_close(src);
-	err = zip_open(src);
+	err = zip_open(src, e);
 	if (!err)
-		err = zip_goto(src, src->entry_index);
+		err = zip_goto(src, src->entry_index, e);
 	return err;
 }
 
@@ -636,19 +578,14 @@ static int change_seen(const struct source *src, const char **how)
 	return 0;
 }
 
-int source_unchanged(struct source *src)
+int source_check_unchanged(const struct source *src, struct errmsg *e)
 {
 	const char *how;
-	int e = change_seen(src, &how);
+	int rc = change_seen(src, &how);
 
-	if (e) {
-		set_err(src, "cannot stat %s: %s", src->path, strerror(-e));
-		return e;
-	}
-	if (!how)
-		return 1;
-	source_note_changed(src, how);
-	return 0;
+	if (rc)
+		return errmsg_set(e, rc, "cannot stat %s: %s", src->path, strerror(-rc));
+	return how ? source_changed_error(src, how, e) : 0;
 }
 
 /* ---- accessors ----------------------------------------------------------- */
@@ -678,7 +615,3 @@ const char *source_zip_entry(const struct source *src)
 	return src->entry;
 }
 
-const char *source_error(const struct source *src)
-{
-	return src->err;
-}

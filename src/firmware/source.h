@@ -13,21 +13,23 @@
  * so that a FIFO cannot hang the open).  Its size is known at open, and is
  * at most SOURCE_MAX_SIZE, the largest file FAT32 can hold.
  *
- * Errors: source_open() fills err (give it SOURCE_ERR_MAX bytes: a zip
- * without the file lists what it holds); later calls return a negative errno
- * and source_error() says what happened, in words for a user.
+ * Errors (lib/errmsg.h): every call that can fail returns a negative errno
+ * and says what happened, in words for a user, in e.
  */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lib/errmsg.h"
+
 #define SOURCE_MAX_SIZE UINT64_C(0xFFFFFFFF)   /* 4 GiB - 1 */
-#define SOURCE_ERR_MAX 2048
 
 struct source;
 
-struct source *source_open(const char *path, char *err, size_t errlen);
+/* 0 with *src open, or -errno (*src NULL).  A zip without the file lists in
+ * e what it holds. */
+int source_open(struct source **src, const char *path, struct errmsg *e);
 void source_close(struct source *src);
 
 /* The bytes source_read() will deliver in all. */
@@ -42,33 +44,29 @@ const char *source_zip_entry(const struct source *src);
 /*
  * Read the next bytes in order.  Fills buf completely unless the end comes
  * first; never delivers more than source_size() in all.  Returns the count,
- * 0 at the end, or a negative errno (see source_error()): -ESTALE when the
- * file changed while it was read (it shrank; a zip that reads as damaged
- * because it is being rewritten), -EIO for a damaged zip (a wrong CRC-32,
- * checked at the entry's last byte).  Use large buffers (1 MiB): a zip is
- * decompressed into them directly.  Nothing is mapped: a file that shrinks
- * is an error here, never a SIGBUS.
+ * 0 at the end, or a negative errno: -ESTALE when the file changed while it
+ * was read (it shrank; a zip that reads as damaged because it is being
+ * rewritten), -EIO for a damaged zip (a wrong CRC-32, checked at the entry's
+ * last byte).  Use large buffers (1 MiB): a zip is decompressed into them
+ * directly.  Nothing is mapped: a file that shrinks is an error here, never
+ * a SIGBUS.
  */
-ssize_t source_read(struct source *src, void *buf, size_t len);
+ssize_t source_read(struct source *src, void *buf, size_t len, struct errmsg *e);
 
 /* Back to the first byte (a zip is reopened and searched again). */
-int source_rewind(struct source *src);
+int source_rewind(struct source *src, struct errmsg *e);
 
 /*
  * Whether the file (or the zip) is still the one opened: same device,
- * inode, size, modification and change time.  1 unchanged, 0 changed
- * (source_error() says how, as source_read() does for -ESTALE), or a
- * negative errno.
+ * inode, size, modification and change time.  0 unchanged, -ESTALE changed
+ * (e says how, as source_read() does), or another negative errno.
  */
-int source_unchanged(struct source *src);
+int source_check_unchanged(const struct source *src, struct errmsg *e);
 
 /*
- * Record that the file changed, and how ("it was modified"), in the words
- * source_error() then gives, as for a change seen here.  Returns -ESTALE.
+ * The words of a change seen elsewhere ("its content is no longer what was
+ * written"), as this file gives them for one seen here.  Returns -ESTALE.
  */
-int source_note_changed(struct source *src, const char *how);
-
-/* The last error, or "" */
-const char *source_error(const struct source *src);
+int source_changed_error(const struct source *src, const char *how, struct errmsg *e);
 
 #endif

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <err.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,8 +41,7 @@ static int conclude(struct srccheck *sc)
 	sc->verdict = ua_check_verdict(sc->chk);
 	if (sc->verdict == UA_VALID || sc->verdict == UA_VALID_WITH_WARNINGS)
 		return EXIT_OK;
-	snprintf(sc->error, sizeof(sc->error), "%s: %s", sc->name,
-		 f ? f->message : "not a valid UPDATE.APP");
+	errmsg_set(&sc->error, 0, "%s: %s", sc->name, f ? f->message : "not a valid UPDATE.APP");
 	xstrncpy(sc->advice, f && f->advice ? f->advice : "", sizeof(sc->advice));
 	return sc->verdict == UA_DAMAGED ? EXIT_SOURCE_DAMAGED : EXIT_SOURCE_INVALID;
 }
@@ -225,8 +223,8 @@ static int compare_digest(struct srccheck *sc, const char *what, const unsigned 
 
 	if (memcmp(got, want, len) == 0)
 		return EXIT_OK;
-	snprintf(sc->error, sizeof(sc->error), "%s: its %s is %s, not the %s given",
-		 sc->name, what, hex_string(got, len, g), hex_string(want, len, w));
+	errmsg_set(&sc->error, 0, "%s: its %s is %s, not the %s given", sc->name, what,
+		   hex_string(got, len, g), hex_string(want, len, w));
 	xstrncpy(sc->advice, "It is not the file the vendor published (another build, or "
 		 "damaged in transfer): download it again, or check the checksum you copied.",
 		 sizeof(sc->advice));
@@ -249,8 +247,7 @@ int srccheck_run(const char *path, const struct srccheck_opts *o, struct progres
 	memset(sc, 0, sizeof(*sc));
 	time_now(&t);
 	xstrncpy(sc->name, path, sizeof(sc->name));
-	sc->src = source_open(path, sc->error, sizeof(sc->error));
-	if (!sc->src) {
+	if (source_open(&sc->src, path, &sc->error) != 0) {
 		xstrncpy(sc->advice, "Give the UPDATE.APP from the firmware package (or the "
 			 "firmware zip itself).", sizeof(sc->advice));
 		return sc->exit_code = EXIT_SOURCE_INVALID;
@@ -263,11 +260,11 @@ int srccheck_run(const char *path, const struct srccheck_opts *o, struct progres
 	if (o->want_md5 || o->expect_md5)
 		so.what |= SCAN_MD5;
 	progress_begin(pg, "Checking UPDATE.APP", sc->size);
-	rc = scan_source(sc->src, &so, &res, sc->error, sizeof(sc->error));
+	rc = scan_source(sc->src, &so, &res, &sc->error);
 	sc->seconds = elapsed_since(&t);
 	if (rc == -ECANCELED) {
 		progress_end(pg, "interrupted");
-		snprintf(sc->error, sizeof(sc->error), "interrupted while checking %s", sc->name);
+		errmsg_set(&sc->error, 0, "interrupted while checking %s", sc->name);
 		return sc->exit_code = EXIT_INTERRUPTED;
 	}
 	if (rc == -ESTALE) {
@@ -311,10 +308,3 @@ void srccheck_free(struct srccheck *sc)
 	sc->src = NULL;
 }
 
-void srccheck_print_failure(const struct srccheck *sc, const char *what)
-{
-	warnx("%s", sc->error);
-	if (*sc->advice)
-		fprintf(stderr, "  %s\n", sc->advice);
-	fprintf(stderr, "  Nothing was written to %s.\n", what);
-}

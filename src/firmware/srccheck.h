@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "firmware/updateapp.h"
+#include "lib/errmsg.h"
 #include "lib/progress.h"
 
 /*
@@ -45,7 +46,7 @@ struct srccheck {
 	bool have_sha256, have_md5;
 	unsigned char sha256[32], md5[16];
 	int exit_code;			/* EXIT_OK or why not */
-	char error[2048];		/* one line (a zip's listing may follow) */
+	struct errmsg error;		/* one line (a zip's listing may follow) */
 	char advice[256];
 	double seconds;
 	char products[256];		/* the products its version entries name, ", "-separated */
@@ -56,10 +57,6 @@ struct srccheck {
 int srccheck_run(const char *path, const struct srccheck_opts *o, struct progress *pg,
 		 volatile sig_atomic_t *cancel, struct srccheck *sc);
 void srccheck_free(struct srccheck *sc);
-
-/* The failure on stderr: the error, the advice, then "Nothing was written
- * to <what>." */
-void srccheck_print_failure(const struct srccheck *sc, const char *what);
 
 /* The finding that decides the verdict (the first error), or NULL. */
 const struct ua_finding *srccheck_first_problem(const struct srccheck *sc);

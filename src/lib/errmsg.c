@@ -1,20 +1,24 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "lib/errmsg.h"
 
+int errmsg_vset(struct errmsg *e, int rc, const char *fmt, va_list ap)
+{
+	if (e)
+		vsnprintf(e->text, sizeof(e->text), fmt, ap);
+	return rc;
+}
+
 int errmsg_set(struct errmsg *e, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!e)
-		return rc;
 	va_start(ap, fmt);
-	vsnprintf(e->text, sizeof(e->text), fmt, ap);
+	errmsg_vset(e, rc, fmt, ap);
 	va_end(ap);
 	return rc;
 }

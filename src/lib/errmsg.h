@@ -2,6 +2,7 @@
 #ifndef DLOADCARD_LIB_ERRMSG_H
 #define DLOADCARD_LIB_ERRMSG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /*
@@ -19,15 +20,27 @@
  *
  * One size for every message, so no buffer is sized ad hoc, and one
  * formatter, so that `return errmsg_set(e, -EIO, "...")` reads as one step.
- * A message that wraps another is built with errmsg_prefix().
+ * A message that wraps another is built with errmsg_prefix().  A result that
+ * carries its failure's words (prepare_run, srccheck) keeps them in a struct
+ * errmsg too, so that they can be handed down to the call that fails.
+ *
+ * The size is that of the longest message: a firmware zip without
+ * dload/UPDATE.APP lists the files it holds.
  */
+#define ERRMSG_MAX 2048
+
 struct errmsg {
-	char text[512];
+	char text[ERRMSG_MAX];
 };
 
 /* Format into e (if not NULL); returns rc, so a failure is one statement. */
 int errmsg_set(struct errmsg *e, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* The same with a va_list, for a formatter that records more than the
+ * words (prepare_fail() also keeps the exit code and the advice). */
+int errmsg_vset(struct errmsg *e, int rc, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /* "what: <the message already in e>", keeping rc; e may be NULL. */
 int errmsg_prefix(struct errmsg *e, int rc, const char *fmt, ...)
@@ -37,6 +50,13 @@ int errmsg_prefix(struct errmsg *e, int rc, const char *fmt, ...)
 static inline const char *errmsg_text(const struct errmsg *e)
 {
 	return e ? e->text : "";
+}
+
+/* Forget a message (a result about to be filled). */
+static inline void errmsg_clear(struct errmsg *e)
+{
+	if (e)
+		e->text[0] = '\0';
 }
 
 #endif

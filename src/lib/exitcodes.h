@@ -2,34 +2,66 @@
 #ifndef DLOADCARD_LIB_EXITCODES_H
 #define DLOADCARD_LIB_EXITCODES_H
 
+#include <stddef.h>
+
 /*
  * Exit codes, shared by every command so that a script can tell one failure
- * from another.  Documented in --help and in man/dloadcard.1 (EXIT STATUS);
- * keep the three in step.
+ * from another.  This list is their one definition: the enum below, the
+ * table that --help prints (each command lists the codes it returns) and
+ * that tests/unit/test_exitcodes.c holds against man/dloadcard.1's EXIT
+ * STATUS, whose entry for each code begins with its text.
+ *
+ * X(name, code, text): text is the meaning in a line or two, as --help
+ * gives it.
  */
+#define EXIT_CODES(X) \
+	X(EXIT_OK, 0, "success") \
+	X(EXIT_ERROR, 1, "a system error not listed below (out of memory, a missing tool), or " \
+	  "the result could not be written to standard output") \
+	X(EXIT_USAGE, 2, "bad command line") \
+	X(EXIT_REFUSED, 3, "the target was refused by a safety rule, or erasing it was not " \
+	  "confirmed") \
+	X(EXIT_SOURCE_DAMAGED, 4, "the UPDATE.APP is damaged or incomplete, or it changed while " \
+	  "dloadcard read it") \
+	X(EXIT_SOURCE_INVALID, 5, "the file is not an UPDATE.APP (a web page, a zip without one, " \
+	  "an empty file, larger than 4 GiB - 1, ...)") \
+	X(EXIT_DIGEST_MISMATCH, 6, "the file's SHA-256 or MD5 differs from the one given") \
+	X(EXIT_WRITE_ERROR, 7, "the card failed while writing; or, for an image file, its file " \
+	  "system is full") \
+	X(EXIT_READ_ERROR, 8, "the card failed while reading") \
+	X(EXIT_MISMATCH, 9, "the card gave back other bytes than it was given: a faulty or fake " \
+	  "card, or a faulty reader") \
+	X(EXIT_FAKE_CAPACITY, 10, "the card holds less than it announces") \
+	X(EXIT_VANISHED, 11, "the card went away (unplugged, or the reader reset)") \
+	X(EXIT_STALLED, 12, "the card stopped responding: no progress for the --stall-timeout") \
+	X(EXIT_VERIFY_WARN, 20, "verify: a dload card the device should accept, with warnings") \
+	X(EXIT_NOT_DLOAD, 21, "verify: not a dload card") \
+	X(EXIT_DAMAGED_CARD, 22, "verify: a dload card whose UPDATE.APP is damaged (content, " \
+	  "cluster chain or FAT copies), or differs from the reference") \
+	X(EXIT_SOME_FAILED, 23, "batch: at least one card failed, or was refused among others; " \
+	  "the rest are ready") \
+	X(EXIT_PROBE_DAMAGED, 24, "the card loses or alters data inside its capacity") \
+	X(EXIT_REPORT_LOST, 25, "prepare, batch: the card (every card of a batch) is ready and " \
+	  "verified, but the report could not be written to standard output") \
+	X(EXIT_INTERRUPTED, 130, "interrupted by Ctrl-C, SIGINT, SIGTERM or SIGHUP")
+
 enum {
-	EXIT_OK = 0,
-	EXIT_ERROR = 1,            /* system error not listed below */
-	EXIT_USAGE = 2,            /* bad command line */
-	EXIT_REFUSED = 3,          /* target refused by a safety rule, or declined */
-	EXIT_SOURCE_DAMAGED = 4,   /* an UPDATE.APP, but damaged or truncated */
-	EXIT_SOURCE_INVALID = 5,   /* not an UPDATE.APP at all (HTML, zip, empty, ...) */
-	EXIT_DIGEST_MISMATCH = 6,  /* --sha256 / --md5 differ */
-	EXIT_WRITE_ERROR = 7,      /* the card failed while writing */
-	EXIT_READ_ERROR = 8,       /* the card failed while reading */
-	EXIT_MISMATCH = 9,         /* read back differs from what was written */
-	EXIT_FAKE_CAPACITY = 10,   /* the card holds less than it announces */
-	EXIT_VANISHED = 11,        /* the card went away (unplugged, reader reset) */
-	EXIT_STALLED = 12,         /* no progress for --stall-timeout seconds */
-
-	EXIT_VERIFY_WARN = 20,     /* verify: good, with warnings */
-	EXIT_NOT_DLOAD = 21,       /* verify: not a dload card */
-	EXIT_DAMAGED_CARD = 22,    /* verify: dload card with damaged content */
-	EXIT_SOME_FAILED = 23,     /* batch: at least one card failed */
-	EXIT_PROBE_DAMAGED = 24,   /* probe: the card loses or alters data */
-	EXIT_REPORT_LOST = 25,     /* prepare, batch: done, but stdout failed */
-
-	EXIT_INTERRUPTED = 130,    /* SIGINT or SIGTERM */
+#define EXIT_CODE_ENUM(name, code, text) name = code,
+	EXIT_CODES(EXIT_CODE_ENUM)
+#undef EXIT_CODE_ENUM
 };
+
+struct exit_code {
+	int code;
+	const char *name;	/* "EXIT_REFUSED" */
+	const char *text;
+};
+
+/* Every code, in the order above. */
+extern const struct exit_code exit_codes[];
+extern const size_t exit_codes_count;
+
+/* The meaning of a code, or NULL for one that is not defined. */
+const char *exit_code_text(int code);
 
 #endif

@@ -90,7 +90,7 @@ static int feed(struct copy_state *st)
 			return 0;	/* a writer failed */
 		if (want > job->length - off)
 			want = (size_t)(job->length - off);
-		n = source_read(job->src, b->data, want);
+		n = source_read(job->src, b->data, want, &job->source_error);
 		if (n < 0 || (size_t)n < want) {
 			b->len = n > 0 ? (size_t)n : 0;
 			return n < 0 ? (int)n : -ENODATA;
@@ -114,6 +114,7 @@ enum copy_status copy_to_card(struct copy_job *job)
 
 	job->status = COPY_OK;
 	job->err = 0;
+	errmsg_clear(&job->source_error);
 	if (ring_init(&st.ring, COPY_BUFFERS, COPY_CHUNK, job->card->align) != 0) {
 		job->err = ENOMEM;
 		return job->status = COPY_SOURCE_ERROR;

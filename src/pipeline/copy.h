@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "card/card.h"
+#include "lib/errmsg.h"
 #include "lib/progress.h"
 
 struct source;
@@ -30,6 +31,7 @@ struct copy_job {
 	enum copy_status status;
 	int err;
 	uint64_t err_card_off;
+	struct errmsg source_error;	/* the source's words, when it failed */
 };
 
 /*

@@ -12,6 +12,7 @@
 
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
+#include "lib/stall.h"
 #include "pipeline/guard.h"
 
 #define TICK_MS 250
@@ -47,11 +48,6 @@ static void become_child(pid_t parent, const sigset_t *old)
 		_exit(EXIT_INTERRUPTED);
 }
 
-static unsigned ms_between(const struct timespec *a, const struct timespec *b)
-{
-	return (unsigned)((b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000);
-}
-
 /* Kill the child; reap it if the kernel lets it go soon, never wait for it. */
 static void kill_child(pid_t child)
 {
@@ -67,12 +63,11 @@ static int watch(pid_t child, volatile sig_atomic_t *stop, const struct progress
 		 unsigned timeout, const struct guard_ops *ops, void *arg)
 {
 	const struct timespec tick = { 0, TICK_MS * 1000 * 1000 };
-	uint64_t last = progress_beats(pg);
-	unsigned quiet = 0, warned = 0, n;
-	struct timespec before, now;
+	struct stall_watch sw;
+	unsigned warned = 0, n;
 	int st;
 
-	clock_gettime(CLOCK_MONOTONIC, &before);
+	stall_watch_start(&sw, pg, TICK_MS);
 	for (;;) {
 		pid_t w = waitpid(child, &st, WNOHANG);
 
@@ -89,20 +84,11 @@ static int watch(pid_t child, volatile sig_atomic_t *stop, const struct progress
 			return EXIT_INTERRUPTED;
 		}
 		if (n == 2 && !warned++)
-			fprintf(stderr, "\ndloadcard: still stopping: %s first; press Ctrl-C once more "
-				"to abandon that\n", ops->cleanup);
+			ops->on_second(arg);
 		nanosleep(&tick, NULL);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		/* Time this process did not run (Ctrl-Z, a suspended laptop) is
-		 * not the card's: count one tick of it at most. */
-		quiet += ms_between(&before, &now) > 2 * TICK_MS ? TICK_MS : ms_between(&before, &now);
-		before = now;
-		if (progress_beats(pg) != last) {
-			last = progress_beats(pg);
-			quiet = 0;
-		} else if (timeout && quiet >= timeout * 1000) {
+		if (stall_watch_stalled(&sw, pg, timeout)) {
 			kill_child(child);
-			ops->on_stall(arg, quiet / 1000);
+			ops->on_stall(arg, (unsigned)(sw.quiet_ms / 1000));
 			return EXIT_STALLED;
 		}
 	}

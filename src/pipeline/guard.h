@@ -7,16 +7,16 @@
 
 #include "lib/interrupt.h"
 #include "lib/progress.h"
+#include "lib/stall.h"
 
 /*
  * A card that stops answering leaves a read or write blocked in the kernel,
  * uninterruptibly for O_DIRECT; no thread of the process that issued it can
  * end the process before the kernel gives up.  So the work runs in a child
  * process, and this parent watches its progress heartbeat (in memory shared
- * with the child): after timeout seconds without a beat (time the command
- * spends stopped, by Ctrl-Z, not counted) it reports the stall, kills the
- * child and returns, and the user gets the shell back even while the child
- * stays stuck until the kernel releases it.
+ * with the child): after timeout seconds without a beat (lib/stall.h) it
+ * reports the stall, kills the child and returns, and the user gets the
+ * shell back even while the child stays stuck until the kernel releases it.
  *
  * Interruptions.  A terminal's Ctrl-C reaches the whole foreground process
  * group, the child with the parent, and so does systemd's SIGTERM; `kill
@@ -41,24 +41,21 @@
  * which a signal reaches once whatever its source.
  */
 
-/* Seconds without progress before a card is declared stalled. */
-#define DEFAULT_STALL_TIMEOUT 30
-#define MAX_STALL_TIMEOUT 86400
-
 /* Memory the parent and the child both see; zeroed. */
 void *guard_shared_alloc(size_t size);
 void guard_shared_free(void *p, size_t size);
 
+/* What the parent says, in the command's words (these run in the parent). */
 struct guard_ops {
-	/* The card made no progress for seconds: say so; the child is then
-	 * killed and EXIT_STALLED returned.  Runs in the parent. */
+	/* The card made no progress for seconds (lib/stall.h): say so; the
+	 * child is then killed and EXIT_STALLED returned. */
 	void (*on_stall)(void *arg, unsigned seconds);
+	/* The second signal: say that the cleanup is under way, and that a
+	 * third abandons it. */
+	void (*on_second)(void *arg);
 	/* The third signal: say what the card is left with; the child is then
-	 * killed and EXIT_INTERRUPTED returned.  Runs in the parent. */
+	 * killed and EXIT_INTERRUPTED returned. */
 	void (*on_abandon)(void *arg);
-	/* What the child does when stopped ("putting back ..."), for the word
-	 * after a second signal. */
-	const char *cleanup;
 };
 
 /*

@@ -38,15 +38,12 @@ const char *prepare_phase_name(enum prepare_phase p)
 	return p < PHASE_COUNT ? names[p] : "?";
 }
 
-static int fail(struct prepare_run *r, int code, const char *advice, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(struct prepare_run *r, int code, const char *advice, const char *fmt, ...)
+int prepare_fail(struct prepare_run *r, int code, const char *advice, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	errmsg_vset(&r->error, 0, fmt, ap);
 	va_end(ap);
 	xstrncpy(r->advice, advice ? advice : "", sizeof(r->advice));
 	r->exit_code = code;
@@ -74,13 +71,15 @@ static const char *where(uint64_t off, char *buf, size_t len)
 static int host_full(struct prepare_run *r, int err)
 {
 	if (err == EFBIG)
-		return fail(r, EXIT_WRITE_ERROR, "Put the image on a file system that allows "
-			    "larger files (ext4, xfs), or make it smaller (--size).",
-			    "%s is larger than its file system allows: %s", r->card.path,
+		return prepare_fail(r, EXIT_WRITE_ERROR, "Put the image on a file system that "
+				    "allows larger files (ext4, xfs), or make it smaller (--size).",
+				    "%s is larger than its file system allows: %s", r->card.path,
+				    strerror(err));
+	return prepare_fail(r, EXIT_WRITE_ERROR, "Free some space there (a sparse image needs "
+			    "about as much as UPDATE.APP), or put the image on another file "
+			    "system.",
+			    "the file system that holds %s is full: %s", r->card.path,
 			    strerror(err));
-	return fail(r, EXIT_WRITE_ERROR, "Free some space there (a sparse image needs about "
-		    "as much as UPDATE.APP), or put the image on another file system.",
-		    "the file system that holds %s is full: %s", r->card.path, strerror(err));
 }
 
 /* An I/O error of the card, told apart: gone, failing, or an image whose
@@ -94,16 +93,16 @@ static int card_io_failure(struct prepare_run *r, int err, uint64_t off, bool wr
 	if (full)
 		return host_full(r, full);
 	if (card_errno_vanished(err) || card_gone(&r->card))
-		return fail(r, EXIT_VANISHED,
-			    "Check the reader and the card's contacts, insert it again and rerun.",
-			    "the card went away%s (unplugged, or the reader reset)", at);
+		return prepare_fail(r, EXIT_VANISHED, "Check the reader and the card's contacts, "
+				    "insert it again and rerun.",
+				    "the card went away%s (unplugged, or the reader reset)", at);
 	if (writing)
-		return fail(r, EXIT_WRITE_ERROR,
+		return prepare_fail(r, EXIT_WRITE_ERROR, "The card is faulty or worn: use another "
+				    "card (or try another reader).",
+				    "the card failed while writing%s: %s", at, strerror(err));
+	return prepare_fail(r, EXIT_READ_ERROR,
 			    "The card is faulty or worn: use another card (or try another reader).",
-			    "the card failed while writing%s: %s", at, strerror(err));
-	return fail(r, EXIT_READ_ERROR,
-		    "The card is faulty or worn: use another card (or try another reader).",
-		    "the card failed while reading%s: %s", at, strerror(err));
+			    "the card failed while reading%s: %s", at, strerror(err));
 }
 
 /* batch's main thread reads the phase of a card it gives up on. */
@@ -124,18 +123,25 @@ static int cancelled(struct prepare_run *r)
  * card"): if it changed, say so, with the code of a changed source.
  */
 static int source_failed(struct prepare_run *r, struct source *src,
-			 const struct prepare_source *ps, const char *during, int err)
+			 const struct prepare_source *ps, const char *during, int err,
+			 const struct errmsg *said)
 {
-	if (err == ESTALE || source_unchanged(src) == 0)
-		return fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE, "%s, %s", source_error(src), during);
-	return fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE, "%s could not be read %s: %s", ps->path,
-		    during, *source_error(src) ? source_error(src) : strerror(err));
+	struct errmsg changed;
+
+	if (err == ESTALE)
+		return prepare_fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE, "%s, %s", said->text,
+				    during);
+	if (source_check_unchanged(src, &changed) == -ESTALE)
+		return prepare_fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE, "%s, %s", changed.text,
+				    during);
+	return prepare_fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE, "%s could not be read %s: %s",
+			    ps->path, during, *said->text ? said->text : strerror(err));
 }
 
 static int interrupted(struct prepare_run *r)
 {
-	return fail(r, EXIT_INTERRUPTED, "Run prepare again to make the card.",
-		    "interrupted during %s", prepare_phase_name(r->phase));
+	return prepare_fail(r, EXIT_INTERRUPTED, "Run prepare again to make the card.",
+			    "interrupted during %s", prepare_phase_name(r->phase));
 }
 
 static void note(struct prepare_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -167,7 +173,7 @@ static int open_card(struct prepare_run *r, const char *target, const struct pre
 	if (identity_of_path(&r->root, ps->path, &source) == 0)
 		t.source_id = &source;
 	if (safety_open_card(&r->root, &r->card, target, &t, &sr) != SAFE_OK)
-		return fail(r, EXIT_REFUSED, NULL, "%s", sr.reason);
+		return prepare_fail(r, EXIT_REFUSED, NULL, "%s", sr.reason.text);
 	r->card_open = true;
 	xstrncpy(r->holds, sr.holds, sizeof(r->holds));
 	if (sr.forced)
@@ -202,20 +208,20 @@ int prepare_open(struct prepare_run *r, const char *target, const struct prepare
 	if (r->card.blockdev)
 		identity_read(&r->root, r->card.name, &r->id);
 	if (r->card.sector_size != LAYOUT_SECTOR)
-		return fail(r, EXIT_REFUSED, NULL,
-			    "%s has %u-byte sectors: only 512-byte sectors are supported",
-			    target, r->card.sector_size);
+		return prepare_fail(r, EXIT_REFUSED, NULL,
+				    "%s has %u-byte sectors: only 512-byte sectors are supported",
+				    target, r->card.sector_size);
 
 	size_to_human_both(r->card.size, have, sizeof(have));
 	min = layout_min_card(ps->size);
 	size_to_human_both(min, need, sizeof(need));
 	if (layout_compute(r->card.size, &r->layout) != 0 ||
 	    layout_max_file(&r->layout) < ps->size)
-		return fail(r, EXIT_REFUSED, NULL,
-			    "%s is too small: it holds %s, and this UPDATE.APP needs a card of "
-			    "at least %s%s", target, have, need,
-			    size_unused ? " (--size is for a new file: remove this one first, or "
-			    "give another name)" : "");
+		return prepare_fail(r, EXIT_REFUSED, NULL,
+				    "%s is too small: it holds %s, and this UPDATE.APP needs a card "
+				    "of at least %s%s", target, have, need,
+				    size_unused ? " (--size is for a new file: remove this one "
+				    "first, or give another name)" : "");
 	if (layout_capped(&r->layout))
 		note(r, "only the first %s of %s's %s are used: an MBR partition ends within "
 		     "2 TiB, and the device needs an MBR",
@@ -254,12 +260,13 @@ static int check_capacity(struct prepare_run *r)
 	case PROBE_GOOD:
 		return 0;
 	case PROBE_FAKE:
-		return fail(r, EXIT_FAKE_CAPACITY,
-			    "This card is fake: return it, and use another card.",
-			    "the card is fake: it %s", what);
+		return prepare_fail(r, EXIT_FAKE_CAPACITY,
+				    "This card is fake: return it, and use another card.",
+				    "the card is fake: it %s", what);
 	case PROBE_DAMAGED:
-		return fail(r, EXIT_PROBE_DAMAGED, "Use another card (or try another reader).",
-			    "the card loses or alters data: %s", what);
+		return prepare_fail(r, EXIT_PROBE_DAMAGED,
+				    "Use another card (or try another reader).",
+				    "the card loses or alters data: %s", what);
 	case PROBE_CANCELLED:
 		return interrupted(r);
 	case PROBE_IO_ERROR:
@@ -269,10 +276,10 @@ static int check_capacity(struct prepare_run *r)
 	return card_io_failure(r, r->probe.err, r->probe.err_off, r->probe.err_write);
 }
 
-/* A step done by libfdisk, mtools or fat.c failed, saying why in err; rc is
+/* A step done by libfdisk, mtools or fat.c failed, saying why in e; rc is
  * its -errno, -EIO when a tool failed, or 0 when it says nothing of the
  * host's file system. */
-static int step_failure(struct prepare_run *r, int rc, const char *err)
+static int step_failure(struct prepare_run *r, int rc, const struct errmsg *e)
 {
 	int full = card_host_full(&r->card, rc == -EIO ? 0 : -rc);
 
@@ -280,18 +287,19 @@ static int step_failure(struct prepare_run *r, int rc, const char *err)
 		return host_full(r, full);
 	if (card_gone(&r->card))
 		return card_io_failure(r, ENODEV, NO_OFFSET, true);
-	return fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", err);
+	return prepare_fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", e->text);
 }
 
 static int write_layout(struct prepare_run *r)
 {
-	char err[512], csize[16];
+	struct errmsg e;
+	char csize[16];
 	int rc;
 
 	enter(r, PHASE_WIPE);
 	progress_note(r->pg, "Erasing old partition tables and file systems");
 	r->card_touched = true;
-	rc = content_wipe(card_tool_fd(&r->card), r->card.size, err, sizeof(err));
+	rc = content_wipe(card_tool_fd(&r->card), r->card.size, NULL);
 	if (rc < 0)
 		return card_io_failure(r, -rc, NO_OFFSET, true);
 	if (cancelled(r))
@@ -304,23 +312,22 @@ static int write_layout(struct prepare_run *r)
 
 	enter(r, PHASE_PARTITION);
 	progress_note(r->pg, "Writing the partition table (MBR, FAT32 partition at 4 MiB)");
-	rc = partition_write_mbr(card_tool_fd(&r->card), r->card.path, &r->layout, r->disk_id,
-				 err, sizeof(err));
+	rc = partition_write_mbr(card_tool_fd(&r->card), r->card.path, &r->layout, r->disk_id, &e);
 	if (rc)
-		return step_failure(r, rc, err);
+		return step_failure(r, rc, &e);
 	if (cancelled(r))
 		return interrupted(r);
 
 	enter(r, PHASE_FORMAT);
 	progress_note(r->pg, "Formatting FAT32 (label %s, %s clusters) and creating " DLOAD_DIR "/",
 		      r->opts->label, size_to_human(layout_cluster_bytes(&r->layout), csize, sizeof(csize)));
-	rc = format_fat32(&r->card, &r->layout, r->opts->label, r->volume_id, err, sizeof(err));
+	rc = format_fat32(&r->card, &r->layout, r->opts->label, r->volume_id, &e);
 	if (!rc && cancelled(r))
 		return interrupted(r);
 	if (!rc)
-		rc = format_create_empty(&r->card, &r->layout, TMP_PATH, err, sizeof(err));
+		rc = format_create_empty(&r->card, &r->layout, TMP_PATH, &e);
 	if (rc)
-		return step_failure(r, rc, err);
+		return step_failure(r, rc, &e);
 	r->temp_created = true;
 	return cancelled(r) ? interrupted(r) : 0;
 }
@@ -331,19 +338,18 @@ static int allocate_file(struct prepare_run *r, uint64_t size)
 	const struct sd_layout *l = &r->layout;
 	struct fat_extent ext;
 	struct fat_vol *vol;
-	char err[512];
+	struct errmsg e;
 	int rc;
 
 	rc = volume_open(&r->card, false, l->part_start * LAYOUT_SECTOR,
-			 l->part_sectors * LAYOUT_SECTOR, &vol, err, sizeof(err));
+			 l->part_sectors * LAYOUT_SECTOR, &vol, &e);
 	if (rc)
-		return fail(r, EXIT_WRITE_ERROR, "Use another card.",
-			    "the new file system does not read back: %s", err);
+		return prepare_fail(r, EXIT_WRITE_ERROR, "Use another card.",
+				    "the new file system does not read back: %s", e.text);
 	rc = fat_alloc_contiguous(vol, TMP_PATH, size, FILE_ALIGN, &ext);
 	if (rc) {
-		snprintf(err, sizeof(err), "cannot allocate room for UPDATE.APP: %s",
-			 fat_errmsg(vol));
-		step_failure(r, 0, err);	/* fat.c's errno is the volume's, not the host's */
+		errmsg_set(&e, rc, "cannot allocate room for UPDATE.APP: %s", fat_errmsg(vol));
+		step_failure(r, 0, &e);	/* fat.c's errno is the volume's, not the host's */
 	}
 	fat_close(vol);
 	if (rc)
@@ -375,7 +381,7 @@ static int write_file(struct prepare_run *r, struct source *src, const struct pr
 		sha = EVP_MD_CTX_new();
 		if (!sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1) {
 			EVP_MD_CTX_free(sha);
-			return fail(r, EXIT_ERROR, NULL, "cannot set up SHA-256");
+			return prepare_fail(r, EXIT_ERROR, NULL, "cannot set up SHA-256");
 		}
 		job.sha256 = sha;
 	}
@@ -388,7 +394,8 @@ static int write_file(struct prepare_run *r, struct source *src, const struct pr
 		break;
 	case COPY_SOURCE_ERROR:
 		progress_end(r->pg, "failed");
-		rc = source_failed(r, src, ps, "while it was copied to the card", job.err);
+		rc = source_failed(r, src, ps, "while it was copied to the card", job.err,
+				   &job.source_error);
 		break;
 	case COPY_CANCELLED:
 		progress_end(r->pg, "interrupted");
@@ -404,8 +411,10 @@ static int write_file(struct prepare_run *r, struct source *src, const struct pr
 	if (rc)
 		return rc;
 	progress_end(r->pg, "done");
-	if (source_unchanged(src) != 1)
-		return source_failed(r, src, ps, "while it was copied to the card", ESTALE);
+	rc = source_check_unchanged(src, &job.source_error);
+	if (rc)
+		return source_failed(r, src, ps, "while it was copied to the card", -rc,
+				     &job.source_error);
 	return 0;
 }
 
@@ -414,17 +423,18 @@ static void describe_diff(struct prepare_run *r)
 	const struct diff_report *d = &r->diff;
 
 	if (!d->n) {
-		fail(r, EXIT_MISMATCH, "Try another reader, then another card.",
-		     "the copy read back from the card differs from UPDATE.APP");
+		prepare_fail(r, EXIT_MISMATCH, "Try another reader, then another card.",
+			     "the copy read back from the card differs from UPDATE.APP");
 		return;
 	}
-	fail(r, EXIT_MISMATCH,
-	     "The card (or the reader) gives back other bytes than it was given: "
-	     "it is faulty or fake; try another reader, then another card.",
-	     "the card gave back other bytes: %" PRIu64 " bytes differ in %zu range%s, the first "
-	     "at byte %" PRIu64 " of UPDATE.APP (card offset %" PRIu64 ", %.1f MiB)",
-	     d->bytes, d->total_ranges, d->total_ranges == 1 ? "" : "s",
-	     d->ranges[0].file_off, d->ranges[0].card_off, mib(d->ranges[0].card_off));
+	prepare_fail(r, EXIT_MISMATCH,
+		     "The card (or the reader) gives back other bytes than it was given: "
+		     "it is faulty or fake; try another reader, then another card.",
+		     "the card gave back other bytes: %" PRIu64 " bytes differ in %zu range%s, "
+		     "the first at byte %" PRIu64 " of UPDATE.APP (card offset %" PRIu64
+		     ", %.1f MiB)",
+		     d->bytes, d->total_ranges, d->total_ranges == 1 ? "" : "s",
+		     d->ranges[0].file_off, d->ranges[0].card_off, mib(d->ranges[0].card_off));
 }
 
 static void on_rehash(void *arg, uint64_t done, uint64_t total)
@@ -436,10 +446,10 @@ static void on_rehash(void *arg, uint64_t done, uint64_t total)
 /*
  * Did the source change since it was written?  Its times first; then, since
  * a writer can keep those, its SHA-256 against the one written.  true with
- * source_error() set to say how.
+ * how set.
  */
 static bool source_changed(struct prepare_run *r, struct source *src,
-			   const struct prepare_source *ps)
+			   const struct prepare_source *ps, struct errmsg *how)
 {
 	struct scan_opts so = {
 		.what = SCAN_SHA256,
@@ -448,23 +458,21 @@ static bool source_changed(struct prepare_run *r, struct source *src,
 		.cancel = r->cancel,
 	};
 	struct scan_result res;
-	char err[256];
 	bool differs;
 
-	if (source_unchanged(src) != 1)
+	if (source_check_unchanged(src, how) != 0)
 		return true;
-	if (source_rewind(src) != 0)
+	if (source_rewind(src, NULL) != 0)
 		return false;
 	progress_begin(r->pg, "Checking whether the source changed", ps->size);
-	if (scan_source(src, &so, &res, err, sizeof(err)) != 0) {
+	if (scan_source(src, &so, &res, NULL) != 0) {
 		progress_end(r->pg, "failed");
-		return source_unchanged(src) != 1;
+		return source_check_unchanged(src, how) != 0;
 	}
 	differs = memcmp(res.sha256, r->sha256, sizeof(res.sha256)) != 0;
-	scan_result_free(&res);
 	progress_end(r->pg, differs ? "it changed" : "unchanged");
 	if (differs)
-		source_note_changed(src, "its content is no longer what was written");
+		source_changed_error(src, "its content is no longer what was written", how);
 	return differs;
 }
 
@@ -489,6 +497,7 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 	};
 	bool compare = !source_is_zip(src);
 	enum readback_status st;
+	struct errmsg e;
 	int rc;
 
 	enter(r, PHASE_READBACK);
@@ -496,9 +505,9 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 	rc = card_flush(&r->card);
 	if (rc)
 		return card_io_failure(r, -rc, NO_OFFSET, true);
-	if (compare && source_rewind(src) != 0)
-		return fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE,
-			    "%s cannot be read again: %s", ps->path, source_error(src));
+	if (compare && source_rewind(src, &e) != 0)
+		return prepare_fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE,
+				    "%s cannot be read again: %s", ps->path, e.text);
 	st = compare ? readback_compare(&job, src, &r->diff) : readback_hash(&job);
 	switch (st) {
 	case READBACK_OK:
@@ -512,7 +521,7 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 	case READBACK_SOURCE_ERROR:
 		progress_end(r->pg, "failed");
 		return source_failed(r, src, ps, "while the card's copy was compared with it",
-				     job.err);
+				     job.err, &job.source_error);
 	}
 	if (compare ? r->diff.bytes == 0 : memcmp(job.sha256, r->sha256, 32) == 0) {
 		/* Identical bytes, identical SHA-256. */
@@ -525,14 +534,14 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 	progress_end(r->pg, "MISMATCH");
 	/* The bytes compared were the source's as it is now: the card is at
 	 * fault only if they are still those that were written. */
-	if (compare && source_changed(r, src, ps))
+	if (compare && source_changed(r, src, ps, &e))
 		return source_failed(r, src, ps, "while the card's copy was compared with it",
-				     ESTALE);
+				     ESTALE, &e);
 	if (!compare) {
 		memcpy(r->card_sha256, job.sha256, sizeof(r->card_sha256));
 		r->card_sha_known = true;
 		/* Say where: inflate the zip again and compare. */
-		if (source_rewind(src) == 0) {
+		if (source_rewind(src, NULL) == 0) {
 			job.want_sha256 = false;
 			job.label = "Locating differences";
 			readback_compare(&job, src, &r->diff);
@@ -548,32 +557,32 @@ static int finish(struct prepare_run *r, uint64_t size)
 	const struct sd_layout *l = &r->layout;
 	struct fat_dirent de;
 	struct fat_vol *vol;
+	struct errmsg e;
 	uint64_t off = 0;
-	char err[512];
 	int rc;
 
 	enter(r, PHASE_FINISH);
 	/* From here, a failure must take the name away again (prepare_write). */
 	r->final_named = true;
-	rc = format_rename(&r->card, l, TMP_PATH, FINAL_PATH, err, sizeof(err));
+	rc = format_rename(&r->card, l, TMP_PATH, FINAL_PATH, &e);
 	if (rc)
-		return step_failure(r, rc, err);
+		return step_failure(r, rc, &e);
 	r->temp_created = false;
 	rc = card_flush(&r->card);
 	if (rc)
 		return card_io_failure(r, -rc, NO_OFFSET, true);
 	rc = volume_open(&r->card, true, l->part_start * LAYOUT_SECTOR,
-			 l->part_sectors * LAYOUT_SECTOR, &vol, err, sizeof(err));
+			 l->part_sectors * LAYOUT_SECTOR, &vol, &e);
 	if (rc)
-		return fail(r, EXIT_MISMATCH, "Use another card.",
-			    "the file system does not read back from the card: %s", err);
+		return prepare_fail(r, EXIT_MISMATCH, "Use another card.",
+				    "the file system does not read back from the card: %s", e.text);
 	rc = fat_lookup(vol, FINAL_PATH, &de, NULL, 0);
 	if (!rc && size)
 		rc = fat_map_offset(vol, &de, 0, &off);
 	fat_close(vol);
 	if (rc || de.size != size || off != r->file_card_off)
-		return fail(r, EXIT_MISMATCH, "Use another card.",
-			    "the card does not show " FINAL_PATH " as written");
+		return prepare_fail(r, EXIT_MISMATCH, "Use another card.",
+				    "the card does not show " FINAL_PATH " as written");
 	/* Stopped while renaming: an interrupted run never leaves a card that
 	 * looks made, so the name is taken back (prepare_write). */
 	if (cancelled(r))
@@ -593,11 +602,10 @@ static bool final_name_absent(struct prepare_run *r)
 	const struct sd_layout *l = &r->layout;
 	struct fat_dirent de;
 	struct fat_vol *vol;
-	char err[256];
 	bool absent;
 
 	if (volume_open(&r->card, false, l->part_start * LAYOUT_SECTOR,
-			l->part_sectors * LAYOUT_SECTOR, &vol, err, sizeof(err)) != 0)
+			l->part_sectors * LAYOUT_SECTOR, &vol, NULL) != 0)
 		return false;
 	absent = fat_lookup(vol, FINAL_PATH, &de, NULL, 0) == -ENOENT;
 	fat_close(vol);
@@ -607,7 +615,6 @@ static bool final_name_absent(struct prepare_run *r)
 int prepare_write(struct prepare_run *r, struct source *src, const struct prepare_source *ps)
 {
 	struct timespec t;
-	char err[256];
 	int rc;
 
 	if (getrandom(&r->disk_id, sizeof(r->disk_id), 0) != sizeof(r->disk_id) ||
@@ -637,12 +644,12 @@ int prepare_write(struct prepare_run *r, struct source *src, const struct prepar
 	/* A card that failed must not look ready: no UPDATE.APP that was not
 	 * confirmed on the card, and no UPDATE.TMP left either. */
 	if (rc && r->final_named && !r->verified) {
-		format_delete(&r->card, &r->layout, FINAL_PATH, err, sizeof(err));
+		format_delete(&r->card, &r->layout, FINAL_PATH, NULL);
 		r->final_named = !final_name_absent(r);
 		r->final_removed = !r->final_named;
 	}
 	if (rc && r->temp_created &&
-	    format_delete(&r->card, &r->layout, TMP_PATH, err, sizeof(err)) == 0) {
+	    format_delete(&r->card, &r->layout, TMP_PATH, NULL) == 0) {
 		r->temp_created = false;
 		r->temp_removed = true;
 	}

@@ -13,6 +13,7 @@
 #include "card/sysfs.h"
 #include "fat/format.h"
 #include "fat/layout.h"
+#include "lib/errmsg.h"
 #include "lib/progress.h"
 #include "pipeline/readback.h"
 
@@ -83,7 +84,7 @@ struct prepare_run {
 	/* Result */
 	int exit_code;			/* EXIT_* */
 	enum prepare_phase phase;	/* where it stopped */
-	char error[512];		/* one line: what went wrong */
+	struct errmsg error;		/* one line: what went wrong */
 	char advice[256];		/* one line: what to do */
 	bool card_touched;		/* anything written yet */
 	bool temp_created;		/* dload/UPDATE.TMP exists */
@@ -103,6 +104,15 @@ struct prepare_run {
 };
 
 const char *prepare_phase_name(enum prepare_phase p);
+
+/*
+ * Conclude the run as failed: the exit code, one line of what went wrong and
+ * one of what to do (NULL: nothing to add).  Returns code.  The pipeline's
+ * own failures come this way, and so do those its callers find around it
+ * (batch, the prepare command), so that every failure is reported alike.
+ */
+int prepare_fail(struct prepare_run *r, int code, const char *advice, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /*
  * 0, or the exit code with r->error set.  Nothing is written; an image file

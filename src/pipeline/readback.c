@@ -114,6 +114,7 @@ static enum readback_status readback_run(struct readback_job *job)
 
 	job->status = READBACK_OK;
 	job->err = 0;
+	errmsg_clear(&job->source_error);
 	if ((job->want_sha256 && (!sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1)) ||
 	    ring_init(&ring, READ_BUFFERS, READ_CHUNK, job->card->align) != 0) {
 		EVP_MD_CTX_free(sha);
@@ -233,7 +234,7 @@ static const unsigned char *source_chunk(struct compare_ctx *cc, size_t len)
 	ssize_t n;
 
 	while (got < len) {
-		n = source_read(cc->src, cc->buf + got, len - got);
+		n = source_read(cc->src, cc->buf + got, len - got, &cc->job->source_error);
 		if (n <= 0) {
 			cc->err = n < 0 ? (int)n : -ENODATA;
 			return NULL;

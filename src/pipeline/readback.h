@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "card/card.h"
+#include "lib/errmsg.h"
 #include "lib/progress.h"
 #include "pipeline/copy.h"
 
@@ -39,6 +40,7 @@ struct readback_job {
 	enum readback_status status;
 	int err;
 	uint64_t err_card_off;
+	struct errmsg source_error;	/* the source's words, when it failed */
 };
 
 /* Read the file (two requests in flight) and hash it (SHA-256). */

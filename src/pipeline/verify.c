@@ -228,7 +228,7 @@ static struct fat_vol *check_filesystem(struct card *c, struct verify_report *re
 	const struct fat_geom *g;
 	struct fat_vol *vol;
 	enum fat_kind kind = FAT_KIND_UNKNOWN;
-	char err[256];
+	struct errmsg e;
 	unsigned bit;
 	int rc;
 
@@ -243,11 +243,11 @@ static struct fat_vol *check_filesystem(struct card *c, struct verify_report *re
 		    fat_kind_name(kind));
 		return NULL;
 	}
-	rc = fat_open(&io, rep->part_offset, part_size, &vol, err, sizeof(err));
+	rc = volume_open(c, true, rep->part_offset, part_size, &vol, &e);
 	if (rc) {
 		add(rep, "filesystem", V_FAIL,
 		    rc == -EMEDIUMTYPE || rc == -EUCLEAN ? VC_LAYOUT : VC_IO,
-		    "FAT32, but it cannot be read: %s; run dloadcard prepare", err);
+		    "FAT32, but it cannot be read: %s; run dloadcard prepare", e.text);
 		return NULL;
 	}
 	g = fat_geometry(vol);
@@ -460,7 +460,7 @@ static void check_against(struct verify_report *rep, const struct verify_opts *o
 {
 	struct source *src = NULL;
 	const struct diff_range *d;
-	char hex[65], err[SOURCE_ERR_MAX];
+	char hex[65];
 
 	if (memcmp(rep->sha256, o->expect_sha256, 32) == 0) {
 		add(rep, "against", V_PASS, VC_CONTENT, "identical to %s (SHA-256 %s)",
@@ -468,7 +468,7 @@ static void check_against(struct verify_report *rep, const struct verify_opts *o
 		    hex_string(rep->sha256, 32, hex));
 		return;
 	}
-	if (o->against && (src = source_open(o->against, err, sizeof(err)))) {
+	if (o->against && source_open(&src, o->against, NULL) == 0) {
 		struct readback_job cmp = *job;
 
 		cmp.consume = NULL;

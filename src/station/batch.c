@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +14,6 @@
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
 #include "lib/strutils.h"
-#include "lib/xalloc.h"
 #include "pipeline/verify.h"
 #include "station/batch.h"
 
@@ -157,12 +155,40 @@ static void find_same(struct batch *b, struct batch_card *c)
 	}
 }
 
+/* Room for one more card in b->cards.  0 or -ENOMEM. */
+static int grow(struct batch *b)
+{
+	struct batch_card **more;
+	size_t cap;
+
+	if (b->n < b->cap)
+		return 0;
+	cap = b->cap ? 2 * b->cap : 8;
+	more = reallocarray(b->cards, cap, sizeof(*b->cards));
+	if (!more)
+		return -ENOMEM;
+	b->cards = more;
+	b->cap = cap;
+	return 0;
+}
+
 struct batch_card *batch_add(struct batch *b, const char *target, const struct disk_info *d)
 {
-	struct batch_card *c = xcalloc(1, sizeof(*c));
+	struct batch_card *c = calloc(1, sizeof(*c));
+	int rc;
 
+	if (c)
+		c->target = strdup(target);
+	pthread_mutex_lock(&b->lock);
+	rc = c && c->target ? grow(b) : -ENOMEM;
+	pthread_mutex_unlock(&b->lock);
+	if (rc) {
+		if (c)
+			free(c->target);
+		free(c);
+		return NULL;
+	}
 	c->b = b;
-	c->target = xstrdup(target);
 	find_same(b, c);
 	short_name(target, c->name, sizeof(c->name));
 	if (d) {
@@ -170,33 +196,12 @@ struct batch_card *batch_add(struct batch *b, const char *target, const struct d
 		c->size = d->id.size;
 		disks_short_identity(&d->id, c->ident, sizeof(c->ident));
 	}
-	progress_init(&c->pg, NULL, true);
-	c->pg.sink = on_progress;
-	c->pg.sink_arg = c;
+	progress_init(&c->pg, on_progress, c);
 	view_row_init(&c->row, c->name);
 	pthread_mutex_lock(&b->lock);
-	if (b->n == b->cap) {
-		b->cap = b->cap ? 2 * b->cap : 8;
-		b->cards = xrealloc(b->cards, b->cap * sizeof(*b->cards));
-	}
 	b->cards[b->n++] = c;
 	pthread_mutex_unlock(&b->lock);
 	return c;
-}
-
-/* A failure found here rather than by prepare: same fields, same reporting. */
-static int run_fail(struct prepare_run *r, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int run_fail(struct prepare_run *r, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->error, sizeof(r->error), fmt, ap);
-	va_end(ap);
-	r->exit_code = code;
-	return code;
 }
 
 static void fill_result(struct batch_card *c, int rc, struct card_result *res)
@@ -207,7 +212,7 @@ static void fill_result(struct batch_card *c, int rc, struct card_result *res)
 	res->exit_code = rc;
 	res->outcome = outcome_of(rc);
 	if (rc) {
-		xstrncpy(res->error, r->error, sizeof(res->error));
+		xstrncpy(res->error, r->error.text, sizeof(res->error));
 		xstrncpy(res->advice, r->advice, sizeof(res->advice));
 		res->phase = prepare_phase_name(r->phase);
 	}
@@ -272,7 +277,7 @@ int batch_open(struct batch_card *c)
 	c->started_at = time(NULL);
 	time_now(&c->t0);
 	if (*c->same)
-		rc = run_fail(r, EXIT_REFUSED, "%s", c->same);
+		rc = prepare_fail(r, EXIT_REFUSED, NULL, "%s", c->same);
 	else
 		rc = prepare_open(r, c->target, b->opts, &b->ps, &c->pg, &c->cancel);
 	c->opened = true;
@@ -312,19 +317,19 @@ static int write_card(struct batch_card *c)
 {
 	struct batch *b = c->b;
 	struct prepare_run *r = &c->run;
-	char err[SOURCE_ERR_MAX];
 	struct source *src;
+	struct errmsg e;
 	int rc;
 
 	if (cancel_requested(&c->cancel))
-		return run_fail(r, EXIT_INTERRUPTED, "interrupted before anything was written");
-	src = source_open(b->ps.path, err, sizeof(err));
-	if (!src)
-		return run_fail(r, EXIT_SOURCE_INVALID, "%s", err);
+		return prepare_fail(r, EXIT_INTERRUPTED, NULL, "interrupted before anything was "
+				    "written");
+	if (source_open(&src, b->ps.path, &e) != 0)
+		return prepare_fail(r, EXIT_SOURCE_INVALID, NULL, "%s", e.text);
 	if (!same_source(b, src)) {
 		source_close(src);
-		return run_fail(r, EXIT_SOURCE_DAMAGED, "%s changed since it was checked: keep it "
-				"unchanged while dloadcard runs", b->ps.path);
+		return prepare_fail(r, EXIT_SOURCE_DAMAGED, NULL, "%s changed since it was checked: "
+				    "keep it unchanged while dloadcard runs", b->ps.path);
 	}
 	rc = prepare_write(r, src, &b->ps);
 	source_close(src);
@@ -343,15 +348,18 @@ static bool already_done(struct batch_card *c, struct card_result *res)
 	struct verify_report *rep;
 	struct timespec t;
 	struct card card;
-	char err[512];
 	bool found = false;
 	int rc;
 
 	time_now(&t);
 	progress_note(&c->pg, "Looking for this UPDATE.APP on the card");
-	if (card_open(&card, c->target, 0, 0, err, sizeof(err)) != 0)
+	rep = malloc(sizeof(*rep));
+	if (!rep)
 		return false;
-	rep = xmalloc(sizeof(*rep));
+	if (card_open(&card, c->target, 0, 0, NULL) != 0) {
+		free(rep);
+		return false;
+	}
 	rc = verify_card(&card, &vo, rep);
 	if ((rc == EXIT_OK || rc == EXIT_VERIFY_WARN) && rep->have_file &&
 	    rep->file_size == b->ps.size) {
@@ -390,10 +398,10 @@ static void *card_main(void *arg)
 		}
 		check = elapsed_since(&t);
 		if (cancel_requested(&c->cancel))
-			rc = run_fail(&c->run, EXIT_INTERRUPTED, "interrupted before anything was "
-				      "written");
+			rc = prepare_fail(&c->run, EXIT_INTERRUPTED, NULL, "interrupted before "
+					  "anything was written");
 		else if (*c->same)
-			rc = run_fail(&c->run, EXIT_REFUSED, "%s", c->same);
+			rc = prepare_fail(&c->run, EXIT_REFUSED, NULL, "%s", c->same);
 		else
 			rc = prepare_open(&c->run, c->target, b->opts, &b->ps, &c->pg, &c->cancel);
 	}
@@ -421,8 +429,7 @@ int batch_start(struct batch_card *c)
 		c->started_at = time(NULL);
 		time_now(&c->t0);
 	}
-	c->last_beat = progress_beats(&c->pg);
-	time_now(&c->last_change);
+	stall_watch_start(&c->stall, &c->pg, BATCH_TICK_MS);
 	view_show(b->view, &c->row, "Starting");
 	pthread_mutex_lock(&b->lock);
 	c->started = true;
@@ -434,8 +441,8 @@ int batch_start(struct batch_card *c)
 	c->started = false;
 	pthread_mutex_unlock(&b->lock);
 	prepare_close(&c->run);
-	fill_result(c, run_fail(&c->run, EXIT_ERROR, "cannot start a thread: %s", strerror(rc)),
-		    &res);
+	fill_result(c, prepare_fail(&c->run, EXIT_ERROR, NULL, "cannot start a thread: %s",
+				    strerror(rc)), &res);
 	publish(c, &res, false);
 	return -rc;
 }
@@ -517,17 +524,8 @@ void batch_abandon_all(struct batch *b)
 
 static void check_stall(struct batch_card *c, unsigned timeout)
 {
-	uint64_t beat = progress_beats(&c->pg);
-	double quiet;
-
-	if (beat != c->last_beat) {
-		c->last_beat = beat;
-		time_now(&c->last_change);
-		return;
-	}
-	quiet = elapsed_since(&c->last_change);
-	if (timeout && quiet >= timeout)
-		conclude_stalled(c, quiet);
+	if (stall_watch_stalled(&c->stall, &c->pg, timeout))
+		conclude_stalled(c, (double)c->stall.quiet_ms / 1000);
 }
 
 void batch_poll(struct batch *b)
@@ -681,6 +679,18 @@ static void json_identity(struct json *j, const struct batch_card *c,
 	json_close(j);
 }
 
+void batch_source_json(struct json *j, const struct batch *b)
+{
+	char hex[65];
+
+	json_open(j, "source");
+	json_str(j, "path", b->ps.path);
+	json_str(j, "name", b->source_name);
+	json_u64(j, "size", b->ps.size);
+	json_str(j, "sha256", hex_string(b->ps.sha256, 32, hex));
+	json_close(j);
+}
+
 void batch_card_json(struct json *j, const struct batch_card *c, const struct card_result *res)
 {
 	const struct batch *b = c->b;
@@ -690,12 +700,7 @@ void batch_card_json(struct json *j, const struct batch_card *c, const struct ca
 	json_str(j, "started", shoplog_time(res->started, when, sizeof(when)));
 	json_str(j, "device", c->target);
 	json_identity(j, c, res);
-	json_open(j, "source");
-	json_str(j, "path", b->ps.path);
-	json_str(j, "name", b->source_name);
-	json_u64(j, "size", b->ps.size);
-	json_str(j, "sha256", hex_string(b->ps.sha256, 32, hex));
-	json_close(j);
+	batch_source_json(j, b);
 	json_str(j, "card_sha256", res->have_card_sha ? hex_string(res->card_sha256, 32, hex) : NULL);
 	json_str(j, "label", b->opts->label);
 	json_str(j, "result", batch_outcome_name(res->outcome));
@@ -729,8 +734,9 @@ static void fill_log(struct json *j, void *arg)
 static void log_card(struct batch_card *c, struct card_result *res)
 {
 	struct log_arg la = { c, res };
-	char err[256];
+	struct errmsg e;
 
-	if (c->b->log && shoplog_write(c->b->log, fill_log, &la, err, sizeof(err)) != 0)
-		view_message(c->b->view, "dloadcard: warning: %s: %s is not recorded", err, c->name);
+	if (c->b->log && shoplog_write(c->b->log, fill_log, &la, &e) != 0)
+		view_message(c->b->view, "dloadcard: warning: %s: %s is not recorded", e.text,
+			     c->name);
 }

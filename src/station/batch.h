@@ -12,6 +12,7 @@
 #include "card/disks.h"
 #include "lib/json.h"
 #include "lib/progress.h"
+#include "lib/stall.h"
 #include "pipeline/prepare.h"
 #include "station/shoplog.h"
 #include "station/view.h"
@@ -73,8 +74,7 @@ struct batch_card {
 	struct timespec t0;
 
 	/* Main thread: the stall watch */
-	uint64_t last_beat;
-	struct timespec last_change;
+	struct stall_watch stall;
 
 	/* Guarded by b->lock */
 	bool started, finished, exited, joined;
@@ -108,9 +108,9 @@ int batch_init(struct batch *b, const struct prepare_opts *opts, const struct pr
  */
 bool batch_destroy(struct batch *b);
 
-/* A new card; d gives its identity when it came from a disk scan.  A card
- * that is one still to be made or in progress, under another name, is
- * refused when it is opened or started. */
+/* A new card, or NULL when out of memory; d gives its identity when it came
+ * from a disk scan.  A card that is one still to be made or in progress,
+ * under another name, is refused when it is opened or started. */
 struct batch_card *batch_add(struct batch *b, const char *target, const struct disk_info *d);
 
 /* Run prepare_open for a card of the command line (main thread).  0, or the
@@ -129,7 +129,9 @@ void batch_cancel_all(struct batch *b);
 void batch_abandon_all(struct batch *b);
 
 /* The fd that becomes readable when a card finishes; batch_poll drains it,
- * joins finished threads and checks running cards for stalls. */
+ * joins finished threads and checks running cards for stalls (lib/stall.h):
+ * call it at least every BATCH_TICK_MS while cards run. */
+#define BATCH_TICK_MS 1000
 int batch_notify_fd(const struct batch *b);
 void batch_poll(struct batch *b);
 
@@ -147,6 +149,9 @@ bool batch_busy(struct batch *b, const char *target);
 bool batch_result(struct batch *b, size_t i, struct card_result *res);
 
 const char *batch_outcome_name(enum card_outcome o);
+
+/* The "source" object: the summary's, and each card's. */
+void batch_source_json(struct json *j, const struct batch *b);
 
 /* The members of one card's JSON object (the log line, and --json). */
 void batch_card_json(struct json *j, const struct batch_card *c, const struct card_result *res);

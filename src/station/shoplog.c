@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/xalloc.h"
 #include "station/shoplog.h"
 
 struct shoplog {
@@ -17,19 +16,23 @@ struct shoplog {
 	pthread_mutex_t lock;
 };
 
-struct shoplog *shoplog_open(const char *path, char *err, size_t errlen)
+int shoplog_open(struct shoplog **logp, const char *path, struct errmsg *e)
 {
-	struct shoplog *log;
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	struct shoplog *log = calloc(1, sizeof(*log));
+	int fd;
 
+	*logp = NULL;
+	if (!log)
+		return errmsg_set(e, -ENOMEM, "cannot open the log %s: out of memory", path);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot open the log %s: %s", path, strerror(errno));
-		return NULL;
+		free(log);
+		return errmsg_set(e, -errno, "cannot open the log %s: %s", path, strerror(errno));
 	}
-	log = xcalloc(1, sizeof(*log));
 	log->fd = fd;
 	pthread_mutex_init(&log->lock, NULL);
-	return log;
+	*logp = log;
+	return 0;
 }
 
 void shoplog_close(struct shoplog *log)
@@ -75,7 +78,7 @@ static int append(int fd, const char *line, size_t len)
 }
 
 int shoplog_write(struct shoplog *log, void (*fill)(struct json *j, void *arg), void *arg,
-		  char *err, size_t errlen)
+		  struct errmsg *e)
 {
 	char *line = NULL;
 	size_t len = 0;
@@ -84,25 +87,22 @@ int shoplog_write(struct shoplog *log, void (*fill)(struct json *j, void *arg), 
 	int rc;
 
 	mem = open_memstream(&line, &len);
-	if (!mem) {
-		snprintf(err, errlen, "cannot write the log: %s", strerror(errno));
-		return -ENOMEM;
-	}
+	if (!mem)
+		return errmsg_set(e, -ENOMEM, "cannot write the log: %s", strerror(errno));
 	json_init(&j, mem, true);
 	json_open(&j, NULL);
 	fill(&j, arg);
 	json_close(&j);
-	fputc('\n', mem);
+	json_end(&j);
 	if (fclose(mem) != 0) {
 		free(line);
-		snprintf(err, errlen, "cannot write the log: out of memory");
-		return -ENOMEM;
+		return errmsg_set(e, -ENOMEM, "cannot write the log: out of memory");
 	}
 	pthread_mutex_lock(&log->lock);
 	rc = append(log->fd, line, len);
 	pthread_mutex_unlock(&log->lock);
 	free(line);
 	if (rc)
-		snprintf(err, errlen, "cannot write the log: %s", strerror(-rc));
-	return rc;
+		return errmsg_set(e, rc, "cannot write the log: %s", strerror(-rc));
+	return 0;
 }

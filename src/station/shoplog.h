@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "lib/errmsg.h"
 #include "lib/json.h"
 
 /*
@@ -16,16 +17,16 @@
  */
 struct shoplog;
 
-/* NULL with err set when the file cannot be opened for appending. */
-struct shoplog *shoplog_open(const char *path, char *err, size_t errlen);
+/* 0 with *log open, or -errno when the file cannot be opened for appending. */
+int shoplog_open(struct shoplog **log, const char *path, struct errmsg *e);
 void shoplog_close(struct shoplog *log);
 
 /*
  * Append one line: fill writes the members of one object (json_open and
- * json_close are done here).  0, or -errno with the reason in err.
+ * json_close are done here).  0, or -errno with the reason in e.
  */
 int shoplog_write(struct shoplog *log, void (*fill)(struct json *j, void *arg), void *arg,
-		  char *err, size_t errlen);
+		  struct errmsg *e);
 
 /* "2026-11-05T14:03:12+01:00": local time with its offset. */
 char *shoplog_time(time_t t, char *buf, size_t len);

@@ -2,44 +2,29 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include "lib/strutils.h"
-#include "lib/xalloc.h"
 #include "station/view.h"
 
 #define REDRAW_SECONDS	0.1
 #define BAR_WIDTH	20
 #define NAME_WIDTH	12
+#define ROW_MAX	512	/* a row of the live block */
+#define MESSAGE_MAX	4096	/* a message, its lines of advice and state included */
 
-void view_init(struct view *v, FILE *out, bool quiet)
+void view_init(struct view *v, const struct view_screen *screen)
 {
 	memset(v, 0, sizeof(*v));
 	pthread_mutex_init(&v->lock, NULL);
-	v->out = out;
-	v->quiet = quiet;
-	v->tty = out && isatty(fileno(out));
+	v->screen = screen;
 }
 
-static unsigned term_width(struct view *v)
+static bool live(const struct view *v)
 {
-	struct winsize ws;
-
-	if (ioctl(fileno(v->out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
-		return ws.ws_col;
-	return 80;
-}
-
-/* Back to the first line of the live block, and clear from there down. */
-static void clear_block(struct view *v)
-{
-	if (!v->drawn)
-		return;
-	fprintf(v->out, "\033[%uA\r\033[J", v->drawn);
-	v->drawn = 0;
+	return v->screen->live && !v->screen->quiet;
 }
 
 static void format_row(const struct view_row *r, char *buf, size_t len)
@@ -70,48 +55,39 @@ static void format_row(const struct view_row *r, char *buf, size_t len)
 		 size_to_human(r->total, total, sizeof(total)), rate / 1e6, eta);
 }
 
-/* Each line cut to the terminal's width: a wrapped line would throw the
- * cursor arithmetic off. */
+/* The live block, one line per row, on the screen. */
 static void draw_block(struct view *v)
 {
-	unsigned width = term_width(v);
-	char line[512];
+	char (*text)[ROW_MAX] = malloc(v->n ? v->n * sizeof(*text) : 1);
+	const char **lines = malloc(v->n ? v->n * sizeof(*lines) : 1);
 	size_t i;
 
-	for (i = 0; i < v->n; i++) {
-		format_row(v->rows[i], line, sizeof(line));
-		if (strlen(line) >= width)
-			line[width - 1] = '\0';
-		fprintf(v->out, "\r\033[K%s\n", line);
+	if (text && lines) {
+		for (i = 0; i < v->n; i++) {
+			format_row(v->rows[i], text[i], sizeof(text[i]));
+			lines[i] = text[i];
+		}
+		v->screen->block(v->screen->arg, lines, v->n);
+		v->drawn = true;
 	}
-	v->drawn = (unsigned)v->n;
+	free(lines);
+	free(text);
 	time_now(&v->last_draw);
-	fflush(v->out);
 }
 
-static bool live(const struct view *v)
+static void clear_block(struct view *v)
 {
-	return v->tty && !v->quiet;
-}
-
-/* Over the old lines rather than cleared first: no flicker.  What is left
- * below (a row gone) is cleared after. */
-static void redraw(struct view *v)
-{
-	if (v->drawn)
-		fprintf(v->out, "\033[%uA", v->drawn);
-	draw_block(v);
-	fputs("\033[J", v->out);
-	fflush(v->out);
+	if (!v->drawn)
+		return;
+	v->screen->clear(v->screen->arg);
+	v->drawn = false;
 }
 
 void view_finish(struct view *v)
 {
 	pthread_mutex_lock(&v->lock);
-	if (live(v)) {
+	if (live(v))
 		clear_block(v);
-		fflush(v->out);
-	}
 	v->n = 0;
 	pthread_mutex_unlock(&v->lock);
 }
@@ -130,36 +106,62 @@ void view_row_init(struct view_row *row, const char *name)
 	xstrncpy(row->name, name, sizeof(row->name));
 }
 
+/* A line that stays: above the live block, which is drawn again under it. */
+static void put_line(struct view *v, const char *text)
+{
+	if (live(v))
+		clear_block(v);
+	v->screen->line(v->screen->arg, text);
+	if (live(v) && v->n)
+		draw_block(v);
+}
+
+static void put_linef(struct view *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put_linef(struct view *v, const char *fmt, ...)
+{
+	char text[MESSAGE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	v->screen->line(v->screen->arg, text);
+}
+
 void view_show(struct view *v, struct view_row *row, const char *label)
 {
 	pthread_mutex_lock(&v->lock);
 	xstrncpy(row->label, label, sizeof(row->label));
 	row->text[0] = '\0';
 	row->bar = false;
-	if (!row->shown) {
-		if (v->n == v->cap) {
-			v->cap = v->cap ? 2 * v->cap : 8;
-			v->rows = xrealloc(v->rows, v->cap * sizeof(*v->rows));
+	if (!row->shown && v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 8;
+		struct view_row **more = reallocarray(v->rows, cap, sizeof(*v->rows));
+
+		/* Out of memory: the card runs all the same, without its live row. */
+		if (more) {
+			v->rows = more;
+			v->cap = cap;
 		}
+	}
+	if (!row->shown && v->n < v->cap) {
 		v->rows[v->n++] = row;
 		row->shown = true;
 	}
 	if (live(v))
-		redraw(v);
-	else if (!v->quiet)
-		fprintf(v->out, "%s: %s\n", row->name, label);
+		draw_block(v);
+	else if (!v->screen->quiet)
+		put_linef(v, "%s: %s", row->name, label);
 	pthread_mutex_unlock(&v->lock);
 }
 
-static void print_message(struct view *v, const char *fmt, va_list ap)
+static void vmessage(struct view *v, const char *fmt, va_list ap)
 {
-	if (live(v))
-		clear_block(v);
-	vfprintf(v->out, fmt, ap);
-	fputc('\n', v->out);
-	if (live(v))
-		draw_block(v);
-	fflush(v->out);
+	char text[MESSAGE_MAX];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	put_line(v, text);
 }
 
 void view_hide(struct view *v, struct view_row *row, const char *fmt, ...)
@@ -177,7 +179,7 @@ void view_hide(struct view *v, struct view_row *row, const char *fmt, ...)
 	}
 	row->shown = false;
 	va_start(ap, fmt);
-	print_message(v, fmt, ap);
+	vmessage(v, fmt, ap);
 	va_end(ap);
 	pthread_mutex_unlock(&v->lock);
 }
@@ -188,30 +190,24 @@ void view_message(struct view *v, const char *fmt, ...)
 
 	pthread_mutex_lock(&v->lock);
 	va_start(ap, fmt);
-	print_message(v, fmt, ap);
+	vmessage(v, fmt, ap);
 	va_end(ap);
 	pthread_mutex_unlock(&v->lock);
 }
 
-/* Without a terminal: a line when a phase ends or says something. */
+/* Not live: a line when a phase ends or says something. */
 static void plain_line(struct view *v, const struct view_row *row, const struct progress *p,
 		       enum progress_event ev)
 {
 	char size[32];
-	double secs;
 
-	if (ev == PROGRESS_NOTE) {
-		fprintf(v->out, "%s: %s\n", row->name, p->text);
-	} else if (ev == PROGRESS_END && p->total) {
-		secs = elapsed_since(&p->start);
-		fprintf(v->out, "%s: %s: %s (%s in %.1f s)\n", row->name, p->label, p->text,
-			size_to_human(p->done, size, sizeof(size)), secs);
-	} else if (ev == PROGRESS_END) {
-		fprintf(v->out, "%s: %s: %s\n", row->name, p->label, p->text);
-	} else {
-		return;
-	}
-	fflush(v->out);
+	if (ev == PROGRESS_NOTE)
+		put_linef(v, "%s: %s", row->name, p->text);
+	else if (ev == PROGRESS_END && p->total)
+		put_linef(v, "%s: %s: %s (%s in %.1f s)", row->name, p->label, p->text,
+			  size_to_human(p->done, size, sizeof(size)), elapsed_since(&p->start));
+	else if (ev == PROGRESS_END)
+		put_linef(v, "%s: %s: %s", row->name, p->label, p->text);
 }
 
 void view_progress(struct view *v, struct view_row *row, const struct progress *p,
@@ -240,7 +236,7 @@ void view_progress(struct view *v, struct view_row *row, const struct progress *
 		xstrncpy(row->text, p->text, sizeof(row->text));
 		break;
 	}
-	if (!v->tty && !v->quiet)
+	if (!v->screen->live && !v->screen->quiet)
 		plain_line(v, row, p, ev);
 	pthread_mutex_unlock(&v->lock);
 }
@@ -256,7 +252,7 @@ void view_tick(struct view *v)
 {
 	pthread_mutex_lock(&v->lock);
 	if (live(v) && v->n && elapsed_since(&v->last_draw) >= REDRAW_SECONDS)
-		redraw(v);
+		draw_block(v);
 	pthread_mutex_unlock(&v->lock);
 }
 

@@ -4,22 +4,36 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <time.h>
 
 #include "lib/progress.h"
 
 /*
- * What batch shows while cards are being made.  On a terminal: one line per
- * card in progress, redrawn in place at most ten times a second, with the
- * messages that must stay (a card done, a card failed) printed above them.
- * Otherwise: plain lines, one per phase of each card, prefixed with its name.
+ * What batch shows while cards are being made, and when.  Live (a terminal):
+ * one line per card in progress, redrawn in place at most ten times a
+ * second, with the messages that must stay (a card done, a card failed)
+ * above them.  Otherwise: plain lines, one per phase of each card, prefixed
+ * with its name.  Quiet: the messages only.
  *
- * The card threads report through view_progress() (the sink of their struct
- * progress); the main thread redraws with view_tick().  One lock guards the
- * rows and the stream.
+ * The view decides what the lines say; a screen (cmd/term.h) puts them on
+ * the terminal, so that nothing here prints.  The card threads report
+ * through view_progress() (the sink of their struct progress); the main
+ * thread redraws with view_tick().  One lock guards the rows and the screen.
  */
+struct view_screen {
+	bool live;		/* redraws a block of lines in place */
+	bool quiet;		/* no progress at all: messages only */
+	/* A line that stays (it may hold newlines), above the live block. */
+	void (*line)(void *arg, const char *text);
+	/* The live block, drawn again over the old one: n lines. */
+	void (*block)(void *arg, const char *const *lines, size_t n);
+	/* The live block taken off the screen. */
+	void (*clear)(void *arg);
+	void *arg;
+};
+
 struct view_row {
 	char name[32];		/* "sdb", "card.img" */
 	/* Guarded by the view's lock */
@@ -33,16 +47,14 @@ struct view_row {
 
 struct view {
 	pthread_mutex_t lock;
-	FILE *out;
-	bool tty;		/* redraw in place */
-	bool quiet;		/* no progress; messages only */
+	const struct view_screen *screen;
 	struct view_row **rows;	/* the live block, in order */
 	size_t n, cap;
-	unsigned drawn;		/* lines of the live block on screen */
+	bool drawn;		/* the live block is on the screen */
 	struct timespec last_draw;
 };
 
-void view_init(struct view *v, FILE *out, bool quiet);
+void view_init(struct view *v, const struct view_screen *screen);
 /* Clear the live block from the screen, before a summary. */
 void view_finish(struct view *v);
 void view_destroy(struct view *v);

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "lib/strutils.h"
-#include "lib/xalloc.h"
 #include "station/watch.h"
 
 /* The kernel's own multicast group; udev re-broadcasts on group 2. */
@@ -113,8 +112,13 @@ static struct watch_disk *remember(struct watcher *w, const struct disk_info *d,
 	struct watch_disk *wd;
 
 	if (w->n == w->cap) {
-		w->cap = w->cap ? 2 * w->cap : 16;
-		w->disks = xrealloc(w->disks, w->cap * sizeof(*w->disks));
+		size_t cap = w->cap ? 2 * w->cap : 16;
+
+		wd = reallocarray(w->disks, cap, sizeof(*w->disks));
+		if (!wd)
+			return NULL;	/* the disk is asked about again at the next scan */
+		w->disks = wd;
+		w->cap = cap;
 	}
 	wd = &w->disks[w->n++];
 	memset(wd, 0, sizeof(*wd));
@@ -133,24 +137,29 @@ static bool is_card(const struct disk_info *d)
 	return !d->fixed && d->media;
 }
 
-size_t watch_open(struct watcher *w, const char *sysroot, bool take_present)
+int watch_open(struct watcher *w, const char *sysroot, bool take_present, size_t *left)
 {
 	struct disk_info *v;
-	size_t n, i, left = 0;
+	size_t n, i;
+	int rc;
 
 	memset(w, 0, sizeof(*w));
+	*left = 0;
 	sysroot_init(&w->root, sysroot);
 	w->nl = open_uevents();
-	if (disks_scan(&w->root, &v, &n) != 0)
-		return 0;
-	for (i = 0; i < n; i++) {
+	/* A card there now that is not remembered would be taken as new. */
+	rc = disks_scan(&w->root, &v, &n);
+	for (i = 0; !rc && i < n; i++) {
 		if (!is_card(&v[i]))
 			continue;
-		remember(w, &v[i], take_present ? WATCH_NEW : WATCH_IGNORED);
-		left += !take_present;
+		if (!remember(w, &v[i], take_present ? WATCH_NEW : WATCH_IGNORED))
+			rc = -ENOMEM;
+		*left += !take_present;
 	}
 	free(v);
-	return left;
+	if (rc)
+		watch_close(w);
+	return rc;
 }
 
 void watch_close(struct watcher *w)
@@ -190,6 +199,8 @@ static void consider(struct watcher *w, const struct disk_info *d, const struct 
 	}
 	if (!wd)
 		wd = remember(w, d, WATCH_NEW);
+	if (!wd)
+		return;
 	wd->seen = true;
 	if (wd->state == WATCH_TAKEN || wd->state == WATCH_IGNORED)
 		return;

@@ -63,9 +63,10 @@ struct watcher {
  * take stock of the disks of sysroot (sysfs.h; NULL: this system's) there
  * now: with take_present they are offered at
  * the first watch_scan, otherwise they are left alone until re-inserted.
- * Returns the number of cards present and left alone.
+ * 0 with *left the number of cards present and left alone, or -errno when
+ * the disks there now cannot be read (nothing is watched then).
  */
-size_t watch_open(struct watcher *w, const char *sysroot, bool take_present);
+int watch_open(struct watcher *w, const char *sysroot, bool take_present, size_t *left);
 void watch_close(struct watcher *w);
 
 /* The socket to poll for events, or -1. */

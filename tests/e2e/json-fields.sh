@@ -85,7 +85,7 @@ jsonrun() {
 }
 
 # --- The man page itself -------------------------------------------------------------
-sections=("A failure before the work, with --json" "check --json" "prepare --json"
+sections=("A failure, with --json" "check --json" "prepare --json"
 	"verify --json" "probe --json" "list --json" "batch --json" "batch --log")
 for s in "${sections[@]}"; do
 	docs=$(documented "$s")
@@ -114,7 +114,8 @@ check_fields "check: a package for another model" "$TMP/check2.json" ":check --j
 jsonrun prepare1 "$DLOADCARD" prepare --json --yes --size 64M "$TMP/card.img" "$src"
 check_fields "prepare: an image file made" "$TMP/prepare1.json" ":prepare --json"
 jsonrun prepare2 "$DLOADCARD" prepare --json --yes --size 64M "$TMP/other.img" "$TMP/bad.APP"
-check_fields "prepare: a damaged source" "$TMP/prepare2.json" ":prepare --json"
+check_fields "prepare: a damaged source" "$TMP/prepare2.json" ":A failure, with --json" \
+	":prepare --json"
 jsonrun prepare3 "$DLOADCARD" prepare --json --yes "$TMP/missing.img" "$src"
 check_fields "prepare: a card that does not exist" "$TMP/prepare3.json" ":prepare --json"
 
@@ -124,13 +125,13 @@ jsonrun verify2 "$DLOADCARD" verify --json "$TMP/blank.img"
 check_fields "verify: a blank card" "$TMP/verify2.json" ":verify --json"
 jsonrun verify3 "$DLOADCARD" verify --json "$TMP/missing.img"
 check_fields "verify: a card that does not exist" "$TMP/verify3.json" \
-	":A failure before the work, with --json"
+	":A failure, with --json" ":verify --json"
 
 jsonrun probe1 "$DLOADCARD" probe --json --quick "$TMP/card.img"
 check_fields "probe --quick: a good card" "$TMP/probe1.json" ":probe --json"
 jsonrun probe2 "$DLOADCARD" probe --json "$TMP/missing.img"
 check_fields "probe: a card that does not exist" "$TMP/probe2.json" \
-	":A failure before the work, with --json"
+	":A failure, with --json" ":probe --json"
 
 jsonrun batch1 "$DLOADCARD" batch --json --yes --size 64M --log "$TMP/shop.jsonl" "$src" \
 	"$TMP/b1.img" "$TMP/b2.img" "$src"
@@ -139,7 +140,8 @@ ok $? "batch: two cards made, the source refused as a card"
 check_fields "batch: made and refused cards" "$TMP/batch1.json" ":batch --json" ".cards[]:batch --log"
 check_fields "batch --log: its lines" "$TMP/shop.jsonl" ":batch --log"
 jsonrun batch2 "$DLOADCARD" batch --json --yes --size 64M "$TMP/bad.APP" "$TMP/b3.img"
-check_fields "batch: a damaged source" "$TMP/batch2.json" ":batch --json" ".cards[]:batch --log"
+check_fields "batch: a damaged source" "$TMP/batch2.json" ":A failure, with --json" \
+	":batch --json" ".cards[]:batch --log"
 
 empty=$TMP/empty
 fakesys_init "$empty"

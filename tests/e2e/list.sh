@@ -37,7 +37,7 @@ is_status 0 "list with no card succeeds"
 like "$errout" '^No card found.*dloadcard list --all' "stderr says no card was found, and names --all"
 run "$DLOADCARD" list --sysroot "$empty" --json
 is_status 0 "list --json with no card succeeds"
-[ "$(jq -c . <<<"$out")" = '{"disks":[]}' ]; ok $? "stdout is the JSON alone, an empty disks array"
+jq -e '.disks == []' <<<"$out" >/dev/null; ok $? "stdout is the JSON alone, an empty disks array"
 like "$errout" '^No card found' "and the line is on stderr"
 run "$DLOADCARD" list --sysroot "$empty" --all
 like "$errout" '^No disk found' "with --all and no disk at all: no disk found"

@@ -37,11 +37,13 @@ static struct progress quiet;
 
 static struct source *source(void)
 {
-	char err[SOURCE_ERR_MAX];
-	struct source *src = source_open(srcpath, err, sizeof(err));
+	struct errmsg e;
+	struct source *src;
 
-	if (!src)
-		printf("Bail out! %s\n", err);
+	if (source_open(&src, srcpath, &e) != 0) {
+		printf("Bail out! %s\n", e.text);
+		return NULL;
+	}
 	return src;
 }
 
@@ -224,7 +226,7 @@ int main(void)
 	int fd;
 
 	drop_privileges();
-	progress_init(&quiet, NULL, true);
+	progress_init(&quiet, NULL, NULL);
 	data = malloc(LEN);
 	fd = mkstemp(srcpath);
 	if (!data || fd < 0) {

@@ -305,7 +305,8 @@ static void count_op(void *arg, enum fake_op op, uint64_t off, size_t len)
 /* Fakes stack on an image file, and on each other. */
 static void test_stacking(void)
 {
-	char path[] = "/tmp/dloadcard-fake.XXXXXX", err[256];
+	char path[] = "/tmp/dloadcard-fake.XXXXXX";
+	struct errmsg e;
 	struct fake_model low = { .flip_read = { 100, 2 } };
 	struct fake_model high = { .flip_read = { 101, 2 }, .on_io = count_op };
 	struct fake_model bad = { .fake_capacity = true, .real = 2 * GiB };
@@ -314,7 +315,7 @@ static void test_stacking(void)
 
 	pattern(want, BLK, 9);
 	if (fd < 0 || pwrite(fd, want, BLK, 0) != BLK || ftruncate(fd, 4 * MiB) != 0 ||
-	    card_open(&c, path, CARD_WRITE, 0, err, sizeof(err)) != 0) {
+	    card_open(&c, path, CARD_WRITE, 0, &e) != 0) {
 		skip(6, "no image file in /tmp");
 		goto out;
 	}

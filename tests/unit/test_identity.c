@@ -179,13 +179,13 @@ static void test_open(const struct sysroot *r, const char *dir, const char *src)
 	identity_of_path(r, src, &sid);
 	t.source_id = &sid;
 	is_int(safety_open_card(r, &c, src, &t, &res), SAFE_SOURCE, "the source is never a card");
-	ok(strstr(res.reason, "is the source itself") != NULL, "and said so: %s", res.reason);
+	ok(strstr(res.reason.text, "is the source itself") != NULL, "and said so: %s", res.reason.text);
 
 	snprintf(path, sizeof(path), "%s/report.pdf", dir);
 	is_int(safety_open_card(r, &c, path, &t, &res), SAFE_NOT_IMAGE,
 	       "a document is not erased");
-	ok(strstr(res.reason, "not a disk image") && strstr(res.reason, "--force"),
-	   "and the message names --force: %s", res.reason);
+	ok(strstr(res.reason.text, "not a disk image") && strstr(res.reason.text, "--force"),
+	   "and the message names --force: %s", res.reason.text);
 	t.flags |= SAFETY_FORCE;
 	is_int(safety_open_card(r, &c, path, &t, &res), SAFE_OK, "unless --force");
 	ok(res.forced && strstr(res.holds, "of data, not a disk image"),

@@ -20,13 +20,12 @@
 static int child_sees(int card_fd, char *out, size_t len)
 {
 	const char *argv[] = { "/bin/sh", "-c", "readlink /proc/self/fd/3", NULL };
-	char err[256];
 	int pipefd[2], rc;
 	ssize_t n;
 
 	if (pipe(pipefd) != 0)
 		return -1;
-	rc = mtools_run(argv, -1, pipefd[1], card_fd, err, sizeof(err));
+	rc = mtools_run(argv, -1, pipefd[1], card_fd, NULL);
 	close(pipefd[1]);
 	n = read(pipefd[0], out, len - 1);
 	close(pipefd[0]);

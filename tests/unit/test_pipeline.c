@@ -70,14 +70,14 @@ static int add_extent(void *arg, const struct fat_extent *e)
 /* Read UPDATE.APP through the FAT reader and compare it with the source. */
 static bool app_is_source(struct card *c, struct fat_vol *vol, const struct fat_dirent *de)
 {
-	char err[SOURCE_ERR_MAX];
-	struct source *src = source_open(srcpath, err, sizeof(err));
+	struct source *src = NULL;
 	struct extents x = { .n = 0 };
 	struct readback_job job = { .card = c, .pg = &quiet };
 	struct diff_report rep;
 	bool same;
 
-	if (!src || de->size != ps.size || fat_extents(vol, de, add_extent, &x) != 0) {
+	if (source_open(&src, srcpath, NULL) != 0 || de->size != ps.size ||
+	    fat_extents(vol, de, add_extent, &x) != 0) {
 		source_close(src);
 		return false;
 	}
@@ -97,14 +97,14 @@ static struct found what_is_on(const char *path, const struct sd_layout *l)
 	struct fat_dirent de;
 	struct fat_vol *vol;
 	struct card c;
-	char err[512];
+	struct errmsg e;
 
-	if (!rep || card_open(&c, path, 0, 0, err, sizeof(err)) != 0) {
+	if (!rep || card_open(&c, path, 0, 0, &e) != 0) {
 		free(rep);
 		return f;
 	}
 	if (volume_open(&c, true, l->part_start * LAYOUT_SECTOR, l->part_sectors * LAYOUT_SECTOR,
-			&vol, err, sizeof(err)) == 0) {
+			&vol, &e) == 0) {
 		f.fs = true;
 		f.tmp = fat_lookup(vol, TMP, &de, NULL, 0) == 0;
 		f.app = fat_lookup(vol, APP, &de, NULL, 0) == 0;
@@ -162,7 +162,7 @@ static bool prepare_on(const char *path, const struct fake_model *model, enum pr
 {
 	struct stopper s = { .r = &o->r, .at = at };
 	struct fake_model m = model ? *model : (struct fake_model){ 0 };
-	char err[SOURCE_ERR_MAX];
+	struct errmsg e;
 	struct progress pg = quiet;
 	struct source *src;
 
@@ -174,7 +174,8 @@ static bool prepare_on(const char *path, const struct fake_model *model, enum pr
 	o->rc = prepare_open(&o->r, path, &opts, &ps, &pg, &s.stop);
 	if (!o->rc && fake_stack(&o->r.card, &m) != 0)
 		o->rc = -1;
-	src = o->rc ? NULL : source_open(srcpath, err, sizeof(err));
+	if (o->rc || source_open(&src, srcpath, &e) != 0)
+		src = NULL;
 	if (src) {
 		check_phase(&s);	/* a stop before anything is written */
 		o->rc = prepare_write(&o->r, src, &ps);
@@ -203,10 +204,10 @@ static int verify_with(const char *path, const struct fake_model *m)
 	struct verify_opts vo = { .expect_sha256 = sha, .pg = &quiet };
 	struct verify_report *rep = malloc(sizeof(*rep));
 	struct card c;
-	char err[512];
+	struct errmsg e;
 	int rc = -1;
 
-	if (rep && card_open(&c, path, 0, 0, err, sizeof(err)) == 0) {
+	if (rep && card_open(&c, path, 0, 0, &e) == 0) {
 		if (fake_stack(&c, m) == 0)
 			rc = verify_card(&c, &vo, rep);
 		card_close(&c);
@@ -274,8 +275,8 @@ static void test_refused(void)
 
 	prepare(&eio, PHASE_COUNT, &o);
 	is_int(o.rc, EXIT_WRITE_ERROR, "EIO while writing UPDATE.APP: refused, exit 7");
-	ok(o.r.phase == PHASE_WRITE && strstr(o.r.error, "failed while writing"),
-	   "... while writing (%s)", o.r.error);
+	ok(o.r.phase == PHASE_WRITE && strstr(o.r.error.text, "failed while writing"),
+	   "... while writing (%s)", o.r.error.text);
 	ok(!o.on_card.app && !o.on_card.tmp, "... no UPDATE.APP, no UPDATE.TMP");
 
 	prepare(&lying, PHASE_COUNT, &o);
@@ -326,7 +327,7 @@ static bool make_source(void)
 int main(void)
 {
 	drop_privileges();
-	progress_init(&quiet, NULL, true);
+	progress_init(&quiet, NULL, NULL);
 	if (!make_source()) {
 		printf("Bail out! cannot write an UPDATE.APP in /tmp\n");
 		return 1;

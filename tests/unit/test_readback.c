@@ -24,7 +24,7 @@ static char srcpath[] = "/tmp/dloadcard-readback-src.XXXXXX";
 /* The source as a file, as prepare has it; NULL on failure. */
 static struct source *source_of(const unsigned char *data)
 {
-	char err[SOURCE_ERR_MAX];
+	struct source *src;
 	int fd = open(srcpath, O_WRONLY | O_TRUNC);
 
 	if (fd < 0 || write(fd, data, LEN) != LEN) {
@@ -33,7 +33,7 @@ static struct source *source_of(const unsigned char *data)
 		return NULL;
 	}
 	close(fd);
-	return source_open(srcpath, err, sizeof(err));
+	return source_open(&src, srcpath, NULL) == 0 ? src : NULL;
 }
 
 static enum readback_status compare_with(struct readback_job *job, const unsigned char *data,
@@ -58,7 +58,7 @@ int main(void)
 	struct diff_report rep;
 	struct progress pg;
 	struct card c;
-	char err[256];
+	struct errmsg e;
 	size_t i;
 	int fd, sfd;
 
@@ -83,11 +83,11 @@ int main(void)
 		return 1;
 	}
 	close(fd);
-	if (card_open(&c, path, 0, 0, err, sizeof(err)) != 0) {
-		printf("Bail out! %s\n", err);
+	if (card_open(&c, path, 0, 0, &e) != 0) {
+		printf("Bail out! %s\n", e.text);
 		return 1;
 	}
-	progress_init(&pg, NULL, true);
+	progress_init(&pg, NULL, NULL);
 
 	memset(&job, 0, sizeof(job));
 	job.card = &c;

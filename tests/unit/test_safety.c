@@ -90,21 +90,21 @@ int main(void)
 	is_int(check(&r, 8, 16, 0, &res), SAFE_OK, "a card in a USB reader is eligible");
 	is_int(check(&r, 179, 0, 0, &res), SAFE_OK, "an SD card in a native slot (removable 0) is eligible");
 	is_int(check(&r, 8, 0, 0, &res), SAFE_SYSTEM, "the disk under / (through device mapper) is refused");
-	ok(strstr(res.reason, "/dev/sda is a system disk (it holds /)") != NULL, "and named as the system disk");
+	ok(strstr(res.reason.text, "/dev/sda is a system disk (it holds /)") != NULL, "and named as the system disk");
 	is_int(check(&r, 8, 0, SAFETY_ALLOW_FIXED, &res), SAFE_SYSTEM, "--allow-fixed does not lift it");
 	is_int(check(&r, 8, 17, 0, &res), SAFE_PARTITION, "a partition node is refused");
-	ok(strstr(res.reason, "give the whole card, /dev/sdb") != NULL, "with the whole disk named");
+	ok(strstr(res.reason.text, "give the whole card, /dev/sdb") != NULL, "with the whole disk named");
 	is_int(check(&r, 8, 32, 0, &res), SAFE_MOUNTED, "a card mounted through a partition is refused");
-	ok(strstr(res.reason, "/media/card") != NULL, "with the mount point named");
+	ok(strstr(res.reason.text, "/media/card") != NULL, "with the mount point named");
 	is_int(check(&r, 8, 48, 0, &res), SAFE_READ_ONLY, "a write-protected card is refused");
-	ok(strstr(res.reason, "lock switch") != NULL, "and the lock switch named");
+	ok(strstr(res.reason.text, "lock switch") != NULL, "and the lock switch named");
 	is_int(check(&r, 259, 0, SAFETY_ALLOW_FIXED, &res), SAFE_IN_USE, "a disk held by LVM is refused");
 	is_int(check(&r, 7, 99, 0, &res), SAFE_NOT_DISK, "an unknown device is refused");
 
 	/* A fixed disk that holds nothing. */
 	fake_disk("pci0000:00/0000:00:17.0/ata2/host1/target1:0:0/1:0:0:0", "sde", 8, 64, 0, 0);
 	is_int(check(&r, 8, 64, 0, &res), SAFE_FIXED, "a fixed disk is refused");
-	ok(strstr(res.reason, "--allow-fixed") != NULL, "and the message names --allow-fixed");
+	ok(strstr(res.reason.text, "--allow-fixed") != NULL, "and the message names --allow-fixed");
 	is_int(check(&r, 8, 64, SAFETY_ALLOW_FIXED, &res), SAFE_OK, "unless --allow-fixed");
 
 	/* Swap on a partition makes a system disk. */
@@ -119,7 +119,7 @@ int main(void)
 	else
 		skip(2, "no /dev/loop7 to stand in for a swap partition");
 	if (access("/dev/loop7", F_OK) == 0)
-		ok(strstr(res.reason, "swap") != NULL, "and the swap named");
+		ok(strstr(res.reason.text, "swap") != NULL, "and the swap named");
 
 	fake_root_remove();
 	return done_testing();
