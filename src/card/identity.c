@@ -51,6 +51,38 @@ static void read_usb_reader(const struct sysroot *root, const char *disk, struct
 		snprintf(id->reader_id, sizeof(id->reader_id), "%s:%s", vid, pid);
 }
 
+/* "0x1af4": a number, which names nothing to a user. */
+static bool bare_id(const char *s)
+{
+	return s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && s[2] &&
+	       s[2 + strspn(s + 2, "0123456789abcdefABCDEF")] == '\0';
+}
+
+/*
+ * The model of a disk that names none in sysfs.  lsblk takes it from the
+ * udev database, which sysfs alone does not have (no udevd: containers,
+ * rescue systems), and for a virtual machine's disk gets nothing either:
+ * what the disk is follows from the bus it is on, in the words of the PCI
+ * id database.
+ */
+static void model_from_bus(const struct sysroot *root, const char *disk, char *model,
+			   size_t len)
+{
+	static const struct { const char *bus, *model; } virtual_disks[] = {
+		{ "virtio", "Virtio block device" },
+		{ "xen", "Xen virtual block device" },
+	};
+	char path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(virtual_disks) / sizeof(virtual_disks[0]); i++) {
+		if (sysfs_ancestor_on(root, disk, virtual_disks[i].bus, path, sizeof(path)) == 0) {
+			xstrncpy(model, virtual_disks[i].model, len);
+			return;
+		}
+	}
+}
+
 void identity_read(const struct sysroot *root, const char *disk, struct disk_identity *id)
 {
 	char dev[128];
@@ -74,8 +106,15 @@ void identity_read(const struct sysroot *root, const char *disk, struct disk_ide
 	attr(root, id->manfid, sizeof(id->manfid), dev, "manfid");
 	attr(root, id->oemid, sizeof(id->oemid), dev, "oemid");
 	attr(root, id->date, sizeof(id->date), dev, "date");
+	/* virtio's "vendor" is its PCI vendor id (0x1af4): no name. */
+	if (bare_id(id->vendor))
+		id->vendor[0] = '\0';
+	if (bare_id(id->model))
+		id->model[0] = '\0';
 	if (!*id->model && *id->card_name)
 		snprintf(id->model, sizeof(id->model), "SD card %s", id->card_name);
+	if (!*id->model)
+		model_from_bus(root, disk, id->model, sizeof(id->model));
 
 	if (strcmp(id->bus, "usb") == 0)
 		read_usb_reader(root, disk, id);

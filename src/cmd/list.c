@@ -79,6 +79,7 @@ static const int default_cols[] = {
 /* The command line. */
 struct list_control {
 	bool all, json;
+	bool raw, noheadings;		/* for scripts and the shell's completion */
 	const char *sysroot;		/* --sysroot, or NULL */
 	unsigned stall_timeout;		/* seconds; 0 waits for ever */
 	int cols[NCOLS];
@@ -114,6 +115,9 @@ static void __attribute__((noreturn)) usage(void)
 	fputs(" -a, --all            also show fixed disks (marked protected)\n"
 	      " -o, --output <list>  the columns to show; +<list> adds to the default\n"
 	      " -j, --json           print JSON (every column)\n"
+	      " -r, --raw            one line per disk, columns separated by one space,\n"
+	      "                      spaces and unusual characters as \\x<hex>\n"
+	      " -n, --noheadings     no header line\n"
 	      "     --sysroot <dir>  read the disks' facts from <dir>/sys and <dir>/proc\n"
 	      "                      (for tests, as lsblk's)\n"
 	      "     --stall-timeout <seconds>\n"
@@ -126,7 +130,8 @@ static void __attribute__((noreturn)) usage(void)
 	usage_exit_codes(out, list_exit_codes);
 	fputs(USAGE_EXAMPLES, out);
 	fputs(" sudo dloadcard list\n"
-	      " dloadcard list --all -o +REASON\n", out);
+	      " dloadcard list --all -o +REASON\n"
+	      " dloadcard list -o DEVICE,STATE --raw --noheadings\n", out);
 	fputs(USAGE_MAN_TAIL, out);
 	exit(EXIT_OK);
 }
@@ -328,6 +333,8 @@ static struct libscols_table *new_table(const struct list_control *ctl)
 
 	if (!tb)
 		err(EXIT_ERROR, "cannot create a table");
+	scols_table_enable_raw(tb, ctl->raw);
+	scols_table_enable_noheadings(tb, ctl->noheadings);
 	for (i = 0; i < ctl->ncols; i++) {
 		const struct colinfo *ci = &infos[ctl->cols[i]];
 
@@ -428,13 +435,36 @@ static void explain_unknown(const struct disk_info *v, size_t n, const bool *sho
 		fputs("(Opening a disk needs root: run dloadcard list as root.)\n", stderr);
 }
 
+/* Only CONTENT and DLOAD open the disks: a list of names and states (the
+ * shell's completion asks for one at each Tab) reads sysfs alone. */
+static bool needs_content(const struct list_control *ctl)
+{
+	size_t i;
+
+	for (i = 0; i < ctl->ncols; i++)
+		if (ctl->cols[i] == COL_CONTENT || ctl->cols[i] == COL_DLOAD)
+			return true;
+	return false;
+}
+
+/* An empty table prints nothing at all: say why, on stderr, so that
+ * stdout stays the table (or the JSON) alone. */
+static void explain_empty(const struct list_control *ctl)
+{
+	if (ctl->all)
+		fputs("No disk found.\n", stderr);
+	else
+		fputs("No card found: no removable disk or card reader is attached "
+		      "(dloadcard list --all shows every disk).\n", stderr);
+}
+
 static int list_disks(const struct list_control *ctl)
 {
 	struct disk_content *dc;
 	struct disk_info *v;
 	struct sysroot root;
 	struct report rp;
-	size_t n, i;
+	size_t n, i, nshown = 0;
 	bool *shown;
 	int rc;
 
@@ -447,14 +477,19 @@ static int list_disks(const struct list_control *ctl)
 	shown = calloc(n ? n : 1, sizeof(*shown));
 	if (!shown)
 		err(EXIT_ERROR, "cannot allocate memory");
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		shown[i] = !v[i].fixed || ctl->all;
+		nshown += shown[i];
+	}
 	dc = guard_shared_alloc(n ? n * sizeof(*dc) : 1);
 	if (!dc)
 		err(EXIT_ERROR, "cannot allocate shared memory");
-	probe_all(v, n, shown, ctl->stall_timeout, dc);
+	if (needs_content(ctl))
+		probe_all(v, n, shown, ctl->stall_timeout, dc);
 	print_disks(&rp, ctl, v, n, shown, dc);
-	if (!ctl->json)
+	if (!nshown)
+		explain_empty(ctl);
+	else if (!ctl->json)
 		explain_unknown(v, n, shown, dc, ctl->stall_timeout);
 	guard_shared_free(dc, n ? n * sizeof(*dc) : 1);
 	free(shown);
@@ -471,6 +506,8 @@ static void parse_args(int argc, char **argv, struct list_control *ctl)
 		{ "output", required_argument, NULL, 'o' },
 		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 		{ "json", no_argument, NULL, 'j' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "noheadings", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -481,7 +518,7 @@ static void parse_args(int argc, char **argv, struct list_control *ctl)
 
 	memset(ctl, 0, sizeof(*ctl));
 	ctl->stall_timeout = LIST_STALL_TIMEOUT;
-	while ((c = getopt_long(argc, argv, "ao:jhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ao:jrnhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			ctl->all = true;
@@ -491,6 +528,12 @@ static void parse_args(int argc, char **argv, struct list_control *ctl)
 			break;
 		case 'j':
 			ctl->json = true;
+			break;
+		case 'r':
+			ctl->raw = true;
+			break;
+		case 'n':
+			ctl->noheadings = true;
 			break;
 		case OPT_SYSROOT:
 			ctl->sysroot = cli_parse_sysroot(optarg);

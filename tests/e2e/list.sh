@@ -22,6 +22,26 @@ is_status 0 "list --all on this machine"
 jq -e '.disks | type == "array"' <<<"$out" >/dev/null
 ok $? "list --all --json is JSON with a disks array"
 
+# No model is a bare vendor number (a virtual machine's virtio disk: 0x1af4).
+jq -r '.disks[].model // empty' <<<"$out" >"$TMP/models"
+! grep -Eq '^0[xX][0-9a-fA-F]+$' "$TMP/models"
+ok $? "no MODEL of this machine's disks is a bare vendor id ($(paste -sd, "$TMP/models"))"
+
+# No card: a line says so, and how to see every disk; stdout stays the table
+# (nothing) or the JSON (an empty array), for scripts.
+empty=$TMP/empty
+fakesys_init "$empty"
+run "$DLOADCARD" list --sysroot "$empty"
+is_status 0 "list with no card succeeds"
+[ -z "$out" ]; ok $? "with nothing on stdout (no header over an empty table)"
+like "$errout" '^No card found.*dloadcard list --all' "stderr says no card was found, and names --all"
+run "$DLOADCARD" list --sysroot "$empty" --json
+is_status 0 "list --json with no card succeeds"
+jq -e '.disks == []' <<<"$out" >/dev/null; ok $? "stdout is the JSON alone, an empty disks array"
+like "$errout" '^No card found' "and the line is on stderr"
+run "$DLOADCARD" list --sysroot "$empty" --all
+like "$errout" '^No disk found' "with --all and no disk at all: no disk found"
+
 if ! have_loop; then
 	skip "list on a fake sysfs" "no loop devices here (needs root)"
 	done_testing
@@ -65,6 +85,17 @@ run "$DLOADCARD" list --sysroot "$fake"
 is_status 0 "list as a table"
 like "$out" "^DEVICE +SIZE" "a header line"
 like "$out" "$dev .*eligible" "the card's line says eligible"
+[ -z "$errout" ]; ok $? "and no 'no card' line when there is one"
+
+# For scripts (and the shell's completion): one space between columns, no header.
+run "$DLOADCARD" list --sysroot "$fake" -o DEVICE,STATE --raw --noheadings
+is_status 0 "list -o DEVICE,STATE --raw --noheadings"
+[ "$out" = "$dev eligible" ]; ok $? "one line: the device and its state"
+run "$DLOADCARD" list --sysroot "$fake" --all -o DEVICE,STATE -r -n
+[ "$(grep "^$fixed " <<<"$out")" = "$fixed protected\\x20(fixed)" ]
+ok $? "-r -n: a space inside a cell is written \\x20, so each line splits in two"
+run "$DLOADCARD" list --sysroot "$fake" -o DEVICE,STATE --raw
+[ "$(head -1 <<<"$out")" = "DEVICE STATE" ]; ok $? "--raw alone keeps the header"
 
 # A dload card is recognised.
 run "$DLOADCARD" prepare --yes --allow-fixed "$dev" "$src"

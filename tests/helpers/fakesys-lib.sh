@@ -12,6 +12,7 @@
 #   fakesys_add DIR /dev/loopN [removable [ro]]
 #   fakesys_remove DIR /dev/loopN
 #   fakesys_mount DIR /dev/loopN MOUNTPOINT
+#   dev=$(fakesys_card DIR IMAGE [removable [ro]])   # a new 64 MiB image, attached, added
 
 fakesys_init() {
 	local dir=$1
@@ -52,4 +53,13 @@ fakesys_mount() {
 	local dir=$1 dev=$2 where=$3 majmin
 	majmin=$(cat "$dir/sys/devices/virtual/block/${dev#/dev/}/dev")
 	echo "30 1 $majmin / $where rw,relatime shared:1 - vfat $dev rw" >>"$dir/proc/self/mountinfo"
+}
+
+# A new 64 MiB image attached as a loop device (detached at exit, lib.sh)
+# and added to the tree; prints the device.
+fakesys_card() {
+	local dir=$1 img=$2 dev
+	shift 2
+	truncate -s 64M "$img" && dev=$(attach_loop "$img") && fakesys_add "$dir" "$dev" "$@" &&
+		echo "$dev"
 }

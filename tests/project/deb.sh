@@ -89,7 +89,8 @@ ok $? "dpkg -x unpacks it"
 bin=$root/usr/bin/dloadcard
 for f in usr/bin/dloadcard usr/share/man/man1/dloadcard.1.gz \
 	usr/share/doc/dloadcard/README.md usr/share/doc/dloadcard/sd-layout.md \
-	usr/share/doc/dloadcard/updateapp-format.md usr/share/doc/dloadcard/copyright; do
+	usr/share/doc/dloadcard/updateapp-format.md usr/share/doc/dloadcard/copyright \
+	usr/share/bash-completion/completions/dloadcard; do
 	[ -f "$root/$f" ]
 	ok $? "the package installs /$f"
 done
@@ -102,6 +103,19 @@ for m in mformat mmd mcopy mren mdel; do
 	grep -aq "/usr/bin/$m" "$bin"
 	ok $? "it runs /usr/bin/$m, where Debian's mtools puts it"
 done
+
+# The packaged completion, loaded as bash-completion loads it, completes the
+# packaged binary's commands (from its own --help).
+. "$TESTS_SRCDIR/helpers/complete-lib.sh"
+if have_bash_completion; then
+	run complete_words "$root/usr/share/bash-completion/completions/dloadcard" "$bin" ''
+	got=$(tr '\n' ' ' <<<"$out")
+	[ "$got" = "prepare check verify probe list batch " ]
+	ok $? "the package's bash completion completes the installed dloadcard's commands"
+	[ "$got" = "prepare check verify probe list batch " ] || diag "got: $got $errout"
+else
+	skip "the package's bash completion" "no $BASH_COMPLETION_MAIN (apt-get install bash-completion)"
+fi
 
 make_sample "$TMP/UPDATE.APP" 2M || { echo "Bail out! cannot make a sample UPDATE.APP"; exit 1; }
 run "$bin" check "$TMP/UPDATE.APP"

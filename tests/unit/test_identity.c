@@ -3,8 +3,9 @@
  * One card, many names: which card a name is (an image, its hard link, the
  * loop devices on it, a loop device's backing file), on a fake system root
  * whose loop devices name real files; what an existing file holds, for the
- * rule on erasing it; and the one open for writing refusing the source, a
- * file that is no disk image, and a second open of the same card.
+ * rule on erasing it; the one open for writing refusing the source, a
+ * file that is no disk image, and a second open of the same card; and the
+ * model a user reads, never a bare vendor id.
  */
 #include "config.h"
 
@@ -202,6 +203,54 @@ static void test_open(const struct sysroot *r, const char *dir, const char *src)
 	ok(access(path, F_OK) != 0, "discarded, it is gone again");
 }
 
+/* A disk whose device is devices/<dev>, on bus, with these attributes. */
+static void add_device_disk(const char *dev, const char *bus, const char *name, unsigned maj,
+			    const char *vendor, const char *model)
+{
+	char rel[512], target[512] = "../";
+	const char *p;
+
+	fake_disk(dev, name, maj, 0, 0, 0);
+	snprintf(rel, sizeof(rel), "devices/%s/block/%s/device", dev, name);
+	fake_link("../..", rel);
+	for (p = dev; *p; p++)		/* up from devices/<dev> to sys/ */
+		if (*p == '/')
+			strcat(target, "../");
+	snprintf(target + strlen(target), sizeof(target) - strlen(target), "../bus/%s", bus);
+	snprintf(rel, sizeof(rel), "devices/%s/subsystem", dev);
+	fake_link(target, rel);
+	if (vendor) {
+		snprintf(rel, sizeof(rel), "devices/%s/vendor", dev);
+		fake_put(rel, "%s\n", vendor);
+	}
+	if (model) {
+		snprintf(rel, sizeof(rel), "devices/%s/model", dev);
+		fake_put(rel, "%s\n", model);
+	}
+}
+
+static void test_model(const struct sysroot *r)
+{
+	struct disk_identity id;
+	char line[512];
+
+	/* A virtual machine's disk: sysfs has only virtio's vendor number. */
+	identity_read(r, "vda", &id);
+	is_str(id.model, "Virtio block device", "a virtio disk's model says what it is");
+	is_str(id.vendor, "", "and its vendor id 0x1af4 is no vendor name");
+	identity_summary(&id, line, sizeof(line));
+	ok(strncmp(line, "Virtio block device, ", 21) == 0,
+	   "the summary of what will be erased starts with it: %s", line);
+	identity_read(r, "xvda", &id);
+	is_str(id.model, "Xen virtual block device", "a Xen disk's model says what it is");
+	identity_read(r, "sdx", &id);
+	is_str(id.vendor, "Generic", "a disk that names its vendor keeps it");
+	is_str(id.model, "STORAGE DEVICE", "and its model");
+	identity_read(r, "sdy", &id);
+	is_str(id.model, "", "a model that is only a number is none (no bus to name it)");
+	is_str(id.vendor, "", "nor a vendor that is only a number");
+}
+
 int main(void)
 {
 	char img[PATH_MAX], hard[PATH_MAX], other[PATH_MAX];
@@ -223,12 +272,19 @@ int main(void)
 		perror(hard);
 	add_loop("loopfake0", 200, img);
 	add_loop("loopfake1", 201, img);
+	add_device_disk("pci0000:00/0000:00:02.0/virtio1", "virtio", "vda", 254, "0x1af4", NULL);
+	add_device_disk("vbd-51712", "xen", "xvda", 202, NULL, NULL);
+	add_device_disk("pci0000:00/0000:00:14.0/host6/target6:0:0/6:0:0:0", "scsi", "sdx", 8,
+			"Generic", "STORAGE DEVICE");
+	add_device_disk("pci0000:00/0000:00:14.0/host7/target7:0:0/7:0:0:0", "scsi", "sdy", 65,
+			"0x8086", "0x0a54");
 	sysroot_init(&r, fake_root);
 
 	test_sysroot();
 	test_names(&r, img, hard, other);
 	test_content(fake_root);
 	test_open(&r, fake_root, other);
+	test_model(&r);
 
 	fake_root_remove();
 	return done_testing();
