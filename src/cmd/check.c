@@ -22,6 +22,7 @@
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
 #include "lib/json.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 
 #define TEXT_LINES_SHOWN 8	/* lines of one text entry in the Package block */
@@ -46,21 +47,21 @@ static void __attribute__((noreturn)) usage(void)
 	FILE *out = stdout;
 
 	fputs(USAGE_HEADER, out);
-	fputs(" dloadcard check [options] <file>...\n", out);
-	fputs("\nCheck that each file is a complete, undamaged UPDATE.APP: its container\n"
+	fputs(_(" dloadcard check [options] <file>...\n"), out);
+	fputs(_("\nCheck that each file is a complete, undamaged UPDATE.APP: its container\n"
 	      "structure, every header and block checksum, and where it ends.  A firmware\n"
 	      "zip is checked through the dload/UPDATE.APP inside it.  The SHA-256 is\n"
-	      "computed in the same pass.  Nothing is written.\n", out);
+	      "computed in the same pass.  Nothing is written.\n"), out);
 	fputs(USAGE_OPTIONS, out);
-	fputs("     --model <name>   warn when the package names another product\n"
+	fputs(_("     --model <name>   warn when the package names another product\n"
 	      "     --sha256 <hex>   compare with the vendor's SHA-256 (each file)\n"
 	      "     --md5 <hex>      compare with the vendor's MD5 (each file)\n"
 	      " -j, --json           print every fact as JSON\n"
-	      " -q, --quiet          no progress\n", out);
+	      " -q, --quiet          no progress\n"), out);
 	usage_help_options(out, 22);
 	usage_exit_codes(out, check_exit_codes);
-	fputs(" A file that is valid with warnings exits with 0.  With several files, the\n"
-	      " status is the worst one's, in this order: 130, 1, 5, 4, 6, 0.\n", out);
+	fputs(_(" A file that is valid with warnings exits with 0.  With several files, the\n"
+	      " status is the worst one's, in this order: 130, 1, 5, 4, 6, 0.\n"), out);
 	fputs(USAGE_EXAMPLES, out);
 	fputs(" dloadcard check --model S7-721u UPDATE.APP\n"
 	      " dloadcard check --sha256 3f2a...c9 S7-721u_firmware.zip\n", out);
@@ -102,9 +103,9 @@ static const char *entry_label(const struct ua_check *chk, int index, char *buf,
 	const struct ua_entry *e = index >= 0 ? ua_check_entry(chk, (size_t)index) : NULL;
 
 	if (e && *e->name)
-		snprintf(buf, len, "entry %d (%s)", index, e->name);
+		snprintf(buf, len, _("entry %d (%s)"), index, e->name);
 	else
-		snprintf(buf, len, "entry %d", index);
+		snprintf(buf, len, _("entry %d"), index);
 	return buf;
 }
 
@@ -112,7 +113,7 @@ static const char *entry_result(const struct ua_entry *e, char *buf, size_t len)
 {
 	/* The signature is reported, never judged: only its CRCs are ours. */
 	snprintf(buf, len, "%s%s", ua_entry_result_name(e->result),
-		 e->is_signature ? " (signature, not judged)" : "");
+		 e->is_signature ? _(" (signature, not judged)") : "");
 	return buf;
 }
 
@@ -156,7 +157,7 @@ static void print_entries(const struct ua_check *chk)
 	scols_print_table(tb);
 	scols_unref_table(tb);
 	if (ua_check_entries_seen(chk) > ua_check_entry_count(chk))
-		printf("(and %" PRIu64 " more entries, checked but not listed)\n",
+		printf(_("(and %" PRIu64 " more entries, checked but not listed)\n"),
 		       ua_check_entries_seen(chk) - ua_check_entry_count(chk));
 }
 
@@ -178,7 +179,7 @@ static void print_text(const struct ua_entry *e, int width)
 		p += strspn(p, "\r\n");
 	}
 	if (more)
-		printf("  %-*s  (%u more lines: see --json)\n", width, "", more);
+		printf(_("  %-*s  (%u more lines: see --json)\n"), width, "", more);
 }
 
 /* The small text entries say which device and build the package is for. */
@@ -195,13 +196,13 @@ static void print_package(const struct srccheck *sc)
 	}
 	if (!width) {
 		if (ua_check_entry_count(chk))
-			puts("\nPackage: no text entries, so its product and version are not known.");
+			puts(_("\nPackage: no text entries, so its product and version are not known."));
 		return;
 	}
 	if (*sc->products)
-		printf("\nPackage: for %s\n", sc->products);
+		printf(_("\nPackage: for %s\n"), sc->products);
 	else
-		puts("\nPackage: it names no product");
+		puts(_("\nPackage: it names no product"));
 	for (size_t i = 0; i < ua_check_entry_count(chk); i++) {
 		const struct ua_entry *e = ua_check_entry(chk, i);
 
@@ -216,7 +217,7 @@ static void print_finding(const char *sev, const char *kind, const char *where,
 	printf("  %-8s %s, %s\n", sev, kind, where);
 	printf("           %s\n", message);
 	if (advice && *advice)
-		printf("           Advice: %s\n", advice);
+		printf(_("           Advice: %s\n"), advice);
 }
 
 static void print_findings(const struct srccheck *sc)
@@ -227,27 +228,27 @@ static void print_findings(const struct srccheck *sc)
 
 	if (!n && !sc->model.kind)
 		return;
-	puts("\nFindings:");
+	puts(_("\nFindings:"));
 	for (size_t i = 0; i < n; i++) {
 		const struct ua_finding *f = ua_check_finding(chk, i);
 
 		if (f->entry >= 0)
-			snprintf(where, sizeof(where), "%s, byte %" PRIu64 " (0x%" PRIX64 ")",
+			snprintf(where, sizeof(where), _("%s, byte %" PRIu64 " (0x%" PRIX64 ")"),
 				 entry_label(chk, f->entry, label, sizeof(label)), f->offset,
 				 f->offset);
 		else if (f->offset)
-			snprintf(where, sizeof(where), "the file, byte %" PRIu64 " (0x%" PRIX64 ")",
+			snprintf(where, sizeof(where), _("the file, byte %" PRIu64 " (0x%" PRIX64 ")"),
 				 f->offset, f->offset);
 		else
-			xstrncpy(where, "the file", sizeof(where));
+			xstrncpy(where, _("the file"), sizeof(where));
 		print_finding(ua_severity_name(f->severity), ua_kind_name(f->kind), where,
 			      f->message, f->severity > UA_INFO ? f->advice : NULL);
 	}
 	if (ua_check_findings_dropped(chk))
-		printf("  (and %" PRIu64 " more findings, counted but not listed)\n",
+		printf(_("  (and %" PRIu64 " more findings, counted but not listed)\n"),
 		       ua_check_findings_dropped(chk));
 	if (sc->model.kind)
-		print_finding(ua_severity_name(sc->model.severity), sc->model.kind, "the package",
+		print_finding(ua_severity_name(sc->model.severity), sc->model.kind, _("the package"),
 			      sc->model.message,
 			      sc->model.severity > UA_INFO ? sc->model.advice : NULL);
 }
@@ -259,9 +260,9 @@ static void print_digest(const char *what, const unsigned char *got,
 
 	printf("%-8s %s", what, hex_string(got, len, hex));
 	if (want && memcmp(got, want, len) == 0)
-		fputs("  (matches the one given)", stdout);
+		fputs(_("  (matches the one given)"), stdout);
 	else if (want)
-		printf("  (NOT the %s given)", hex_string(want, len, hex));
+		printf(_("  (NOT the %s given)"), hex_string(want, len, hex));
 	putchar('\n');
 }
 
@@ -277,19 +278,21 @@ static void print_verdict(const struct srccheck *sc)
 
 	putchar('\n');
 	if (sc->exit_code == EXIT_OK && warnings)
-		printf("Verdict: valid, with %" PRIu64 " warning%s: every certain check passed "
-		       "(exit status 0); see the warnings above.\n", warnings,
-		       warnings == 1 ? "" : "s");
+		printf(P_("Verdict: valid, with %" PRIu64 " warning: every certain check passed "
+			  "(exit status 0); see the warnings above.\n",
+			  "Verdict: valid, with %" PRIu64 " warnings: every certain check passed "
+			  "(exit status 0); see the warnings above.\n", warnings), warnings);
 	else if (sc->exit_code == EXIT_OK)
-		puts("Verdict: valid: every check passed.");
+		puts(_("Verdict: valid: every check passed."));
 	else if (sc->exit_code == EXIT_DIGEST_MISMATCH)
-		printf("Verdict: a valid UPDATE.APP, but not the file expected: %s\n",
+		printf(_("Verdict: a valid UPDATE.APP, but not the file expected: %s\n"),
 		       sc->error.text);
 	else if (sc->verdict == UA_DAMAGED)
-		printf("Verdict: damaged (%" PRIu64 " error%s): %s\n", errors,
-		       errors == 1 ? "" : "s", sc->error.text);
+		printf(P_("Verdict: damaged (%" PRIu64 " error): %s\n",
+			  "Verdict: damaged (%" PRIu64 " errors): %s\n", errors), errors,
+		       sc->error.text);
 	else
-		printf("Verdict: not an UPDATE.APP: %s\n", sc->error.text);
+		printf(_("Verdict: not an UPDATE.APP: %s\n"), sc->error.text);
 	if (sc->exit_code && *sc->advice)
 		printf("  %s\n", sc->advice);
 }
@@ -301,23 +304,23 @@ static void print_report(const struct srccheck *sc, const struct check_control *
 
 	if (!sc->chk) {
 		/* Not opened or not read through: nothing to show but why. */
-		printf("File: %s\n\nVerdict: not checked: %s\n", sc->name, sc->error.text);
+		printf(_("File: %s\n\nVerdict: not checked: %s\n"), sc->name, sc->error.text);
 		if (*sc->advice)
 			printf("  %s\n", sc->advice);
 		return;
 	}
 	entries = ua_check_entries_seen(sc->chk);
-	printf("File: %s, %" PRIu64 " bytes", sc->name, sc->size);
+	printf(_("File: %s, %" PRIu64 " bytes"), sc->name, sc->size);
 	if (sc->size >= 1024)
 		printf(" (%s)", size_to_human(sc->size, size, sizeof(size)));
 	if (entries)
-		printf(", %" PRIu64 " entr%s", entries, entries == 1 ? "y" : "ies");
+		printf(P_(", %" PRIu64 " entry", ", %" PRIu64 " entries", entries), entries);
 	putchar('\n');
 	print_entries(sc->chk);
 	print_package(sc);
 	print_findings(sc);
 	if (ua_check_error(sc->chk))
-		puts("(Out of memory while recording: the lists above are incomplete.)");
+		puts(_("(Out of memory while recording: the lists above are incomplete.)"));
 	putchar('\n');
 	if (sc->have_sha256)
 		print_digest("SHA-256:", sc->sha256, ctl->have_sha256 ? ctl->sha256 : NULL, 32);
@@ -485,7 +488,7 @@ static void parse_args(int argc, char **argv, struct check_control *ctl)
 		switch (c) {
 		case OPT_MODEL:
 			if (!*optarg)
-				cli_usage_error("--model needs a product name (e.g. S7-721u)");
+				cli_usage_error(_("--model needs a product name (e.g. S7-721u)"));
 			ctl->model = optarg;
 			break;
 		case OPT_SHA256:
@@ -511,7 +514,7 @@ static void parse_args(int argc, char **argv, struct check_control *ctl)
 		}
 	}
 	if (optind >= argc)
-		cli_usage_error("give at least one file (an UPDATE.APP or a firmware zip)");
+		cli_usage_error(_("give at least one file (an UPDATE.APP or a firmware zip)"));
 	ctl->files = argv + optind;
 	ctl->nfiles = argc - optind;
 }

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lib/nls.h"
+
 /*
  * What the commands share on the command line, as util-linux's programs do
  * (include/c.h): each command parses its options into one control struct
@@ -28,10 +30,10 @@
 /* The command being run ("prepare"), for the messages; set by main. */
 void cli_set_command(const char *name);
 
-#define USAGE_HEADER	"Usage:\n"
-#define USAGE_OPTIONS	"\nOptions:\n"
-#define USAGE_EXAMPLES	"\nExample:\n"
-#define USAGE_MAN_TAIL	"\nSee dloadcard(1).\n"
+#define USAGE_HEADER	_("Usage:\n")
+#define USAGE_OPTIONS	_("\nOptions:\n")
+#define USAGE_EXAMPLES	_("\nExample:\n")
+#define USAGE_MAN_TAIL	_("\nSee dloadcard(1).\n")
 
 /* The -h and -V lines, their descriptions at column col. */
 void usage_help_options(FILE *out, int col);
