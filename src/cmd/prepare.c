@@ -515,9 +515,10 @@ int cmd_prepare(int argc, char **argv)
 	memcpy(job.ps.sha256, sc.sha256, sizeof(job.ps.sha256));
 	rc = prepare_open(r, ctl.target, &ctl.w.opts, &job.ps, pg, &interrupt_signal);
 	if (!rc && !confirmed(r, &ctl, term.quiet) && !interrupt_signal)
-		rc = prepare_fail(r, EXIT_REFUSED, NULL, _("%s was not erased: not confirmed%s"),
-				  ctl.target, isatty(STDIN_FILENO) ? "" :
-				  _(" (no terminal to ask on: add --yes)"));
+		rc = prepare_fail(r, EXIT_REFUSED, NULL, isatty(STDIN_FILENO) ?
+				  _("%s was not erased: not confirmed") :
+				  _("%s was not erased: not confirmed (no terminal to ask on: add "
+				    "--yes)"), ctl.target);
 	/* Ctrl-C at the question (or before it) answers it. */
 	if (!rc && interrupt_signal)
 		rc = prepare_fail(r, EXIT_INTERRUPTED, NULL, _("interrupted before anything was written"));
