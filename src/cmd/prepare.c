@@ -173,9 +173,9 @@ static void show_target(const struct prepare_run *r, const char *target, FILE *o
 	if (r->card.blockdev)
 		fprintf(out, _("Card: %s: %s\n"), target, identity_summary(&r->id, summary, sizeof(summary)));
 	else
-		fprintf(out, _("Image file: %s, %s%s\n"), target,
-			size_to_human_both(r->card.size, size, sizeof(size)),
-			r->card.created ? _(" (new)") : "");
+		fprintf(out, r->card.created ? _("Image file: %s, %s (new)\n") :
+			_("Image file: %s, %s\n"), target,
+			size_to_human_both(r->card.size, size, sizeof(size)));
 	if (r->card.created)
 		return;
 	if (!r->before.n && !*r->before.pttype) {
