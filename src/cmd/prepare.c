@@ -524,7 +524,7 @@ int cmd_prepare(int argc, char **argv)
 		rc = prepare_fail(r, EXIT_INTERRUPTED, NULL, _("interrupted before anything was written"));
 	/* The very file that was checked, from its start. */
 	if (!rc && source_rewind(sc.src, &e) != 0)
-		rc = prepare_fail(r, EXIT_SOURCE_INVALID, NULL, _("%s: %s"), ctl.source, e.text);
+		rc = prepare_fail(r, EXIT_SOURCE_INVALID, NULL, "%s: %s", ctl.source, e.text);
 	job.src = sc.src;
 	if (rc)
 		report_run_failure(&rp, r, &ctl, &sc, rc);
