@@ -16,6 +16,10 @@
  * --raw, file names.  Without NLS (configure --disable-nls) the macros give
  * the English text back.
  */
+/* ENABLE_NLS comes from configure: without config.h a file would compile
+ * with the English text alone, silently. */
+#include "config.h"
+
 #ifdef ENABLE_NLS
 # include <libintl.h>
 # define _(Text) gettext(Text)
