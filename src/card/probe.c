@@ -687,8 +687,8 @@ int probe_card(struct card *c, const struct probe_opts *o, struct probe_result *
 	r->seconds = elapsed_since(&x.t0);
 	if (o->pg)
 		progress_end(o->pg, "%s", r->verdict == PROBE_GOOD ? _("good") :
-			     r->verdict == PROBE_FAKE ? _("FAKE") :
-			     r->verdict == PROBE_DAMAGED ? _("DAMAGED") :
+			     r->verdict == PROBE_FAKE ? "FAKE" :
+			     r->verdict == PROBE_DAMAGED ? "DAMAGED" :
 			     r->verdict == PROBE_CANCELLED && r->restored ? _("done") : _("failed"));
 	cleanup(&x);
 	if (r->verdict == PROBE_IO_ERROR || r->verdict == PROBE_VANISHED)
