@@ -46,15 +46,19 @@ if [ "$top" = / ]; then
 	exit 0
 fi
 
-# Spanish: es_ES.UTF-8 when the machine has it (locale-gen); otherwise
-# LANGUAGE=es over C.UTF-8, which every Debian 12 has: gettext takes
-# LANGUAGE whenever the locale is not plain C.
+# Spanish as a technician has it, es_ES.UTF-8 (its decimal comma included:
+# --json must keep the point): the machine's when locale-gen made it, else
+# made here with localedef into $TMP (LOCPATH; package locales has the
+# sources).  Without either, LANGUAGE=es over C.UTF-8, which every Debian 12
+# has: gettext takes LANGUAGE whenever the locale is not plain C.
 if locale -a 2>/dev/null | grep -qix 'es_ES\.utf-\?8'; then
 	spanish=(env LC_ALL=es_ES.UTF-8)
+elif localedef -i es_ES -f UTF-8 "$TMP/locales/es_ES.UTF-8" >/dev/null 2>&1; then
+	spanish=(env LOCPATH="$TMP/locales" LC_ALL=es_ES.UTF-8)
 elif locale -a 2>/dev/null | grep -qix 'C\.utf-\?8'; then
 	spanish=(env LC_ALL=C.UTF-8 LANGUAGE=es)
 else
-	echo "1..0 # SKIP neither es_ES.UTF-8 nor C.UTF-8 is a locale here (apt-get install locales)"
+	echo "1..0 # SKIP no es_ES.UTF-8 locale, none can be made, and no C.UTF-8 (apt-get install locales)"
 	exit 0
 fi
 diag "Spanish as: ${spanish[*]}"
