@@ -53,7 +53,8 @@ fi
 # has: gettext takes LANGUAGE whenever the locale is not plain C.
 if locale -a 2>/dev/null | grep -qix 'es_ES\.utf-\?8'; then
 	spanish=(env LC_ALL=es_ES.UTF-8)
-elif localedef -i es_ES -f UTF-8 "$TMP/locales/es_ES.UTF-8" >/dev/null 2>&1; then
+elif mkdir -p "$TMP/locales" &&
+	localedef -i es_ES -f UTF-8 "$TMP/locales/es_ES.UTF-8" >/dev/null 2>&1; then
 	spanish=(env LOCPATH="$TMP/locales" LC_ALL=es_ES.UTF-8)
 elif locale -a 2>/dev/null | grep -qix 'C\.utf-\?8'; then
 	spanish=(env LC_ALL=C.UTF-8 LANGUAGE=es)
