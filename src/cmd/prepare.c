@@ -210,8 +210,8 @@ static void print_text_result(const struct prepare_run *r, const struct prepare_
 	printf(_("\nDone: %s is a dload card.\n"), ctl->target);
 	printf(_("  dload/UPDATE.APP  %s, SHA-256 %s\n"), size_to_human(sc->size, size, sizeof(size)),
 	       hex_string(r->card_sha256, 32, sha));
-	printf(_("  read back from the card: identical to %s%s\n"), sc->name,
-	       r->readback_compared ? _(", byte for byte") : _(" (same SHA-256)"));
+	printf(r->readback_compared ? _("  read back from the card: identical to %s, byte for byte\n") :
+	       _("  read back from the card: identical to %s (same SHA-256)\n"), sc->name);
 	printf(_("  layout: MBR, FAT32 partition at %" PRIu64 " MiB, label %s, %s clusters, "
 	       "data area at %" PRIu64 " MiB\n"), l->part_start / 2048, ctl->w.opts.label,
 	       size_to_human(layout_cluster_bytes(l), size, sizeof(size)), l->data_start / 2048);
