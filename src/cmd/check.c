@@ -211,6 +211,18 @@ static void print_package(const struct srccheck *sc)
 	}
 }
 
+/* A finding's severity for a person; --json keeps ua_severity_name(). */
+static const char *severity_word(enum ua_severity s)
+{
+	switch (s) {
+	/* TRANSLATORS: a finding's severity, in a column 8 wide. */
+	case UA_INFO:		return _("info");
+	case UA_WARNING:	return _("warning");
+	case UA_ERROR:		return _("error");
+	}
+	return ua_severity_name(s);
+}
+
 static void print_finding(const char *sev, const char *kind, const char *where,
 			  const char *message, const char *advice)
 {
@@ -241,14 +253,14 @@ static void print_findings(const struct srccheck *sc)
 				 f->offset, f->offset);
 		else
 			xstrncpy(where, _("the file"), sizeof(where));
-		print_finding(ua_severity_name(f->severity), ua_kind_name(f->kind), where,
+		print_finding(severity_word(f->severity), ua_kind_name(f->kind), where,
 			      f->message, f->severity > UA_INFO ? f->advice : NULL);
 	}
 	if (ua_check_findings_dropped(chk))
 		printf(_("  (and %" PRIu64 " more findings, counted but not listed)\n"),
 		       ua_check_findings_dropped(chk));
 	if (sc->model.kind)
-		print_finding(ua_severity_name(sc->model.severity), sc->model.kind, _("the package"),
+		print_finding(severity_word(sc->model.severity), sc->model.kind, _("the package"),
 			      sc->model.message,
 			      sc->model.severity > UA_INFO ? sc->model.advice : NULL);
 }
