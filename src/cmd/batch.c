@@ -484,11 +484,13 @@ static void print_table(struct batch *b)
 
 	if (!tb)
 		return;
-	scols_table_new_column(tb, "CARD", 0, 0);
-	scols_table_new_column(tb, "IDENTITY", 0.3, SCOLS_FL_TRUNC);
-	scols_table_new_column(tb, "RESULT", 0, 0);
-	scols_table_new_column(tb, "TIME", 0, SCOLS_FL_RIGHT);
-	scols_table_new_column(tb, "REASON", 0.5, SCOLS_FL_WRAP);
+	/* TRANSLATORS: the headings of a table for a person (list's are names
+	 * that scripts and -o use, and stay). */
+	scols_table_new_column(tb, _("CARD"), 0, 0);
+	scols_table_new_column(tb, _("IDENTITY"), 0.3, SCOLS_FL_TRUNC);
+	scols_table_new_column(tb, _("RESULT"), 0, 0);
+	scols_table_new_column(tb, _("TIME"), 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, _("REASON"), 0.5, SCOLS_FL_WRAP);
 	for (i = 0; i < b->n; i++) {
 		struct libscols_line *ln;
 

@@ -129,13 +129,15 @@ static void print_entries(const struct ua_check *chk)
 	tb = scols_new_table();
 	if (!tb)
 		return;
-	scols_table_new_column(tb, "INDEX", 0, SCOLS_FL_RIGHT);
-	scols_table_new_column(tb, "NAME", 0, 0);
-	scols_table_new_column(tb, "HWID", 0, 0);
-	scols_table_new_column(tb, "SIZE", 0, SCOLS_FL_RIGHT);
-	scols_table_new_column(tb, "DATE", 0, 0);
-	scols_table_new_column(tb, "OFFSET", 0, SCOLS_FL_RIGHT);
-	scols_table_new_column(tb, "RESULT", 0, 0);
+	/* TRANSLATORS: the headings of a table for a person (list's are names
+	 * that scripts and -o use, and stay). */
+	scols_table_new_column(tb, _("INDEX"), 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, _("NAME"), 0, 0);
+	scols_table_new_column(tb, _("HWID"), 0, 0);
+	scols_table_new_column(tb, _("SIZE"), 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, _("DATE"), 0, 0);
+	scols_table_new_column(tb, _("OFFSET"), 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, _("RESULT"), 0, 0);
 	for (size_t i = 0; i < ua_check_entry_count(chk); i++) {
 		const struct ua_entry *e = ua_check_entry(chk, i);
 		struct libscols_line *ln = scols_table_new_line(tb, NULL);

@@ -132,12 +132,14 @@ static void show_content(const struct prepare_run *r, FILE *out)
 
 	if (!tb)
 		return;
-	scols_table_new_column(tb, "PART", 0, 0);
-	scols_table_new_column(tb, "START", 0, SCOLS_FL_RIGHT);
-	scols_table_new_column(tb, "SIZE", 0, SCOLS_FL_RIGHT);
-	scols_table_new_column(tb, "TYPE", 0, 0);
-	scols_table_new_column(tb, "FSTYPE", 0, 0);
-	scols_table_new_column(tb, "LABEL", 0, SCOLS_FL_TRUNC);
+	/* TRANSLATORS: the headings of a table for a person (list's are names
+	 * that scripts and -o use, and stay). */
+	scols_table_new_column(tb, _("PART"), 0, 0);
+	scols_table_new_column(tb, _("START"), 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, _("SIZE"), 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, _("TYPE"), 0, 0);
+	scols_table_new_column(tb, _("FSTYPE"), 0, 0);
+	scols_table_new_column(tb, _("LABEL"), 0, SCOLS_FL_TRUNC);
 	for (i = 0; i < cc->n; i++) {
 		const struct content_item *it = &cc->items[i];
 		struct libscols_line *ln = scols_table_new_line(tb, NULL);

@@ -121,9 +121,11 @@ static void print_table(const struct verify_report *rep)
 
 	if (!tb)
 		return;
-	scols_table_new_column(tb, "RESULT", 0, 0);
-	scols_table_new_column(tb, "CHECK", 0, 0);
-	scols_table_new_column(tb, "DETAILS", 0, SCOLS_FL_WRAP);
+	/* TRANSLATORS: the headings of a table for a person (list's are names
+	 * that scripts and -o use, and stay). */
+	scols_table_new_column(tb, _("RESULT"), 0, 0);
+	scols_table_new_column(tb, _("CHECK"), 0, 0);
+	scols_table_new_column(tb, _("DETAILS"), 0, SCOLS_FL_WRAP);
 	for (i = 0; i < rep->n; i++) {
 		struct libscols_line *ln = scols_table_new_line(tb, NULL);
 
