@@ -25,7 +25,8 @@ const char *fat_warning_text(unsigned warning)
 	case FAT_WARN_JUMP:
 		return "the boot sector does not start with a jump instruction";
 	case FAT_WARN_FEW_CLUSTERS:
-		return "fewer than 65525 clusters: some systems take this for FAT16";
+		return "fewer than 65525 clusters in a volume labelled FAT32: a reader that "
+		       "follows FAT's specification takes it for FAT16 and does not find the file";
 	case FAT_WARN_FSINFO:
 		return "no valid FSInfo sector";
 	case FAT_WARN_FSINFO_RANGE:
@@ -45,8 +46,8 @@ const char *fat_warning_text(unsigned warning)
 	case FAT_WARN_VERSION:
 		return "the FAT32 version is not 0.0";
 	case FAT_WARN_CLUSTER_SIZE:
-		return "clusters above 32 KiB, which FAT's specification forbids: some "
-		       "bootloaders cannot read this card";
+		return "above the 32 KiB that FAT's specification allows, some bootloaders "
+		       "cannot read this card";
 	case FAT_WARN_OEM_NAME:
 		return "the boot sector's OEM name is not \"MSWIN4.1\", the one FAT's "
 		       "specification recommends: a strict reader may reject the card";
@@ -261,12 +262,13 @@ static int check_backup_boot(struct fat_vol *v, const uint8_t *boot, uint8_t *bu
 			g->warnings |= bit;
 			continue;
 		}
+		/* the original in the buffer's second half, aligned as the first */
 		r = fat_vol_read(v, copy * bps, buf, bps, e);
 		if (r == 0 && i > 0)
-			r = fat_vol_read(v, i * bps, buf + bps, bps, e);
+			r = fat_vol_read(v, i * bps, buf + FAT_PROBE_LEN, bps, e);
 		if (r < 0)
 			return r;
-		if (memcmp(buf, i ? buf + bps : boot, bps))
+		if (memcmp(buf, i ? buf + FAT_PROBE_LEN : boot, bps))
 			g->warnings |= bit;
 	}
 	return 0;
