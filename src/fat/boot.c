@@ -34,7 +34,8 @@ const char *fat_warning_text(unsigned warning)
 	case FAT_WARN_HIDDEN:
 		return "the hidden-sector count is not the partition's start";
 	case FAT_WARN_BACKUP_BOOT:
-		return "the backup boot sector is missing or differs";
+		return "the backup boot sector (sectors 6 and 8) is missing or differs from the "
+		       "boot sector: a reader that falls back on it finds another file system";
 	case FAT_WARN_DIRTY:
 		return "the file system was not cleanly unmounted";
 	case FAT_WARN_HARD_ERRORS:

@@ -217,4 +217,55 @@ done
 	! grep -qw 0 <<<"$signatures"
 ok $? "each card gets its own disk signature ($signatures)"
 
+# --- verify, on cards that depart from the specification ------------------------
+# Each made by patching a good card's bytes (both boot records, so that
+# only the point in question differs) or with mkfs.fat; each a WARN saying
+# what it risks, FAIL only where a spec-following reader misses the file.
+base=$TMP/base.img
+run "$DLOADCARD" prepare --yes --quiet --size 64M "$base" "$src"
+is_status 0 "a 64 MiB card for verify"
+P=$((8192 * 512)) B=$((6 * 512))
+poke() {	# poke IMG OFFSET HEX-BYTES
+	printf "$(sed 's/../\\x&/g' <<<"$3")" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+patched() {	# patched EXIT CHECK-REGEX what OFFSET=HEX...
+	local code=$1 regex=$2 what=$3 img=$TMP/patched.img a before
+	shift 3
+	cp --sparse=always "$base" "$img"
+	for a in "$@"; do poke "$img" "${a%%=*}" "${a#*=}"; done
+	before=$(sha256_of "$img")
+	run "$DLOADCARD" verify "$img"
+	is_status "$code" "verify, $what"
+	like "$out" "$regex" "verify, $what: $regex"
+	[ "$(sha256_of "$img")" = "$before" ]; ok $? "verify, $what: the card is unchanged"
+}
+patched 20 'WARN +oem-name +.*"MSWIN4.1".*a strict reader may reject' "OEM name MTOO4032" \
+	$((P + 3))=4d544f4f34303332 $((P + B + 3))=4d544f4f34303332
+patched 20 'WARN +drive-number +.*0x80.*take the card for a floppy' "BS_DrvNum 0" \
+	$((P + 64))=00 $((P + B + 64))=00
+patched 20 'WARN +media +.*0xF8' "media 0xF0" $((P + 21))=f0 $((P + B + 21))=f0
+patched 20 'WARN +fsinfo-count +FSInfo says 65536 clusters are free, the FAT has [0-9]+: .*Free cluster summary wrong' \
+	"a wrong FSInfo free count" $((P + 512 + 488))=00000100 $((P + B + 512 + 488))=00000100
+patched 20 'WARN +backup-boot +the backup boot sector .*differs.*falls back' \
+	"a backup boot sector that differs" $((P + B + 71))=58
+patched 20 'WARN +backup-boot +the backup FSInfo .*differs.*falls back' \
+	"a backup FSInfo that differs" $((P + B + 512 + 488))=00000100
+patched 20 'WARN +partition-type +type 0x0c .*within CHS reach.*0x0b' "MBR type 0x0C on 64 MiB" 450=0c
+patched 21 'FAIL +fat-type +fewer than 65525 clusters in a volume labelled FAT32: .*FAT16' \
+	"57,344 clusters labelled FAT32" $((P + 13))=02 $((P + B + 13))=02
+
+# Cards made before this change: 64 KiB clusters (and mformat's names).
+old=$TMP/old.img
+truncate -s 5G "$old"
+printf 'label: dos\nstart=8192, type=c\n' | sfdisk -q "$old" >/dev/null 2>&1
+mkfs.fat -F 32 -s 128 -n OLDCARD -h 8192 --offset 8192 "$old" >/dev/null 2>&1 &&
+	mmd -i "$old@@$P" ::dload && mcopy -i "$old@@$P" "$src" ::dload/UPDATE.APP
+ok $? "a card with 64 KiB clusters (sfdisk, mkfs.fat -s 128, mcopy)"
+run "$DLOADCARD" verify "$old"
+is_status 20 "verify reads a card with 64 KiB clusters: good, with warnings"
+like "$out" 'WARN +cluster-size +64 KiB clusters: .*32 KiB.*some bootloaders cannot read this card' \
+	"verify warns about its 64 KiB clusters"
+like "$out" 'WARN +oem-name' "verify warns about mkfs.fat's OEM name"
+like "$out" 'PASS +container' "verify reads UPDATE.APP on it"
+
 done_testing
