@@ -104,7 +104,7 @@ static int boot_record_holds(struct card *c, const struct sd_layout *l, unsigned
 		rc = errmsg_set(e, rc, "cannot read the boot sector back at card offset %" PRIu64
 				": %s", off, strerror(-rc));
 	else if (memcmp(got, want, len))
-		rc = errmsg_set(e, -EIO, "the card does not keep its first sectors: the boot "
+		rc = errmsg_set(e, -EBADMSG, "the card does not keep its first sectors: the boot "
 				"record read back at card offset %" PRIu64 " is not what was "
 				"written (a faulty or fake card)", off);
 	free(buf);

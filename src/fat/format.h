@@ -29,8 +29,8 @@ int format_label(const char *label, char *out, struct errmsg *e);
  * mformat, patch what mformat cannot set (layout.h: the OEM name, the drive
  * number, the backup boot record with its FSInfo copy), read the boot
  * record and its backup back from the card, then make the dload directory
- * with mmd.  0 or -errno with a reason in e (-EIO when mtools failed, or
- * the card did not keep the boot record: e says which).
+ * with mmd.  0 or -errno with a reason in e (-EIO when mtools failed,
+ * -EBADMSG when the card gave back another boot record than written).
  */
 int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
 		 uint32_t volume_id, struct errmsg *e);

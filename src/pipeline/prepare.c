@@ -287,7 +287,9 @@ static int step_failure(struct prepare_run *r, int rc, const struct errmsg *e)
 		return host_full(r, full);
 	if (card_gone(&r->card))
 		return card_io_failure(r, ENODEV, NO_OFFSET, true);
-	return prepare_fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", e->text);
+	/* the card gave back other bytes than written (format.h) */
+	return prepare_fail(r, rc == -EBADMSG ? EXIT_MISMATCH : EXIT_WRITE_ERROR,
+			    "Use another card.", "%s", e->text);
 }
 
 static int write_layout(struct prepare_run *r)

@@ -7,14 +7,16 @@
 # project's FAT code, then fsck.fat, and UPDATE.APP read by three FAT
 # implementations we did not write (GRUB, The Sleuth Kit, 7-Zip).
 . "${TESTS_SRCDIR:-$(dirname "$0")/..}/helpers/lib.sh"
+. "$TESTS_SRCDIR/helpers/patch-lib.sh"
+. "$TESTS_SRCDIR/helpers/cardsim-lib.sh"
 
 src=$TMP/UPDATE.APP
 make_sample "$src" 3M || { echo "Bail out! cannot make a sample UPDATE.APP"; exit 1; }
 src_sha=$(sha256_of "$src")
 
-u8() { od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' '; }	# u8 FILE OFFSET
+u8() { byte_at "$@"; }	# u8 FILE OFFSET
 u16() { od -An -tu2 -j "$2" -N 2 "$1" | tr -d ' '; }
-u32() { od -An -tu4 -j "$2" -N 4 "$1" | tr -d ' '; }
+u32() { le32_at "$@"; }
 str() { dd if="$1" bs=1 skip="$2" count="$3" status=none; }	# str FILE OFFSET LEN
 hex3() { od -An -tx1 -j "$2" -N 3 "$1" | tr -d ' \n'; }
 
@@ -226,7 +228,10 @@ run "$DLOADCARD" prepare --yes --quiet --size 64M "$base" "$src"
 is_status 0 "a 64 MiB card for verify"
 P=$((8192 * 512)) B=$((6 * 512))
 poke() {	# poke IMG OFFSET HEX-BYTES
-	printf "$(sed 's/../\\x&/g' <<<"$3")" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+	local i
+	for ((i = 0; i < ${#3}; i += 2)); do
+		put_byte "$1" $(($2 + i / 2)) $((0x${3:i:2}))
+	done
 }
 patched() {	# patched EXIT CHECK-REGEX what OFFSET=HEX...
 	local code=$1 regex=$2 what=$3 img=$TMP/patched.img a before
@@ -253,6 +258,23 @@ patched 20 'WARN +backup-boot +the backup FSInfo .*differs.*falls back' \
 patched 20 'WARN +partition-type +type 0x0c .*within CHS reach.*0x0b' "MBR type 0x0C on 64 MiB" 450=0c
 patched 21 'FAIL +fat-type +fewer than 65525 clusters in a volume labelled FAT32: .*FAT16' \
 	"57,344 clusters labelled FAT32" $((P + 13))=02 $((P + B + 13))=02
+
+# A card that does not keep its first sectors: the simulator stores the
+# boot sector's OEM name with a bit flipped.  Caught when the boot record
+# is read back after formatting, before anything else is written.
+if why=$(cardsim_usable); then
+	cardsim_start "$TMP/sim" --size 64M --flip-write $((P + 3)):1 ||
+		{ echo "Bail out! cardsim does not start"; exit 1; }
+	run "$DLOADCARD" prepare --yes "$CARD" "$src"
+	is_status 9 "a card whose boot sector does not hold: prepare fails"
+	like "$errout" "the card does not keep its first sectors: the boot record read back at card offset $P is not what was written" \
+		"the boot sector not kept: said so, with where"
+	! mdir -i "$CARD@@$P" -b ::dload 2>/dev/null | grep -q UPDATE
+	ok $? "the boot sector not kept: nothing copied, no UPDATE.APP or UPDATE.TMP"
+	cardsim_stop "$TMP/sim"
+else
+	skip "a card whose boot sector does not hold" "$why"
+fi
 
 # Cards made before this change: 64 KiB clusters (and mformat's names).
 old=$TMP/old.img
