@@ -54,8 +54,10 @@ static void __attribute__((noreturn)) usage(void)
 	fputs(USAGE_HEADER, out);
 	fputs(_(" dloadcard prepare [options] <card> <UPDATE.APP|firmware.zip>\n"), out);
 	fputs(_("\nMake a dload card: check UPDATE.APP, partition the card (MBR, one FAT32\n"
-	      "partition at 4 MiB), format it FAT32, copy UPDATE.APP to dload/, read it\n"
-	      "back from the card and compare, and only then name it UPDATE.APP.\n"
+	      "partition at 4 MiB), format it FAT32 by Microsoft's FAT specification (as a\n"
+	      "bootloader reads it: clusters of 32 KiB at most, \"MSWIN4.1\", 8.3 names),\n"
+	      "copy UPDATE.APP to dload/, read it back from the card and compare, and only\n"
+	      "then name it UPDATE.APP.\n"
 	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.  An\n"
 	      "existing file is erased only when it holds nothing, or is already a disk\n"
 	      "image (a partition table, a FAT file system); never the source under any\n"

@@ -292,7 +292,9 @@ static int step_failure(struct prepare_run *r, int rc, const struct errmsg *e)
 		return host_full(r, full);
 	if (card_gone(&r->card))
 		return card_io_failure(r, ENODEV, NO_OFFSET, true);
-	return prepare_fail(r, EXIT_WRITE_ERROR, _("Use another card."), "%s", e->text);
+	/* the card gave back other bytes than written (format.h) */
+	return prepare_fail(r, rc == -EBADMSG ? EXIT_MISMATCH : EXIT_WRITE_ERROR,
+			    _("Use another card."), "%s", e->text);
 }
 
 static int write_layout(struct prepare_run *r)
@@ -560,6 +562,38 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 	return r->exit_code;
 }
 
+/* What a card made here never has: each would be a departure from
+ * fatgen103 or a boot record that did not hold. */
+#define SPEC_WARNINGS (FAT_WARN_STRICT | FAT_WARN_FEW_CLUSTERS | FAT_WARN_FSINFO | \
+		       FAT_WARN_FSINFO_RANGE | FAT_WARN_BACKUP_BOOT | FAT_WARN_HIDDEN)
+
+/*
+ * The boot record as the card holds it at the end: every point of the
+ * specification, and FSInfo's free count and next-free hint against the
+ * FAT itself (the last cluster in use: UPDATE.APP's), not as assumed.
+ */
+static int check_boot_record(struct prepare_run *r, struct fat_vol *vol)
+{
+	const struct fat_geom *g = fat_geometry(vol);
+	unsigned bad = g->warnings & SPEC_WARNINGS;
+	uint32_t free_clusters, last_used;
+	struct errmsg e;
+
+	if (bad)
+		return prepare_fail(r, EXIT_MISMATCH, _("Use another card."),
+				    _("the file system read back from the card is not as written: %s"),
+				    fat_warning_text(bad & -bad));
+	if (fat_count_free(vol, &free_clusters, &last_used, &e))
+		return prepare_fail(r, EXIT_READ_ERROR, _("Use another card."),
+				    _("the FAT does not read back from the card: %s"), e.text);
+	if (g->fsinfo_free != free_clusters || g->fsinfo_next != last_used)
+		return prepare_fail(r, EXIT_MISMATCH, _("Use another card."),
+				    _("FSInfo on the card (%u free clusters, next-free hint %u) does "
+				    "not agree with its FAT (%u free, %u the last in use)"),
+				    g->fsinfo_free, g->fsinfo_next, free_clusters, last_used);
+	return 0;
+}
+
 /* Rename, then read the directory back from the card to see it there. */
 static int finish(struct prepare_run *r, uint64_t size)
 {
@@ -588,10 +622,14 @@ static int finish(struct prepare_run *r, uint64_t size)
 	rc = fat_lookup(vol, FINAL_PATH, &de, NULL, 0, NULL);
 	if (!rc && size)
 		rc = fat_map_offset(vol, &de, 0, &off, NULL);
-	fat_close(vol);
 	if (rc || de.size != size || off != r->file_card_off)
-		return prepare_fail(r, EXIT_MISMATCH, _("Use another card."),
-				    _("the card does not show %s as written"), FINAL_PATH);
+		rc = prepare_fail(r, EXIT_MISMATCH, _("Use another card."),
+				  _("the card does not show %s as written"), FINAL_PATH);
+	else
+		rc = check_boot_record(r, vol);
+	fat_close(vol);
+	if (rc)
+		return rc;
 	/* Stopped while renaming: an interrupted run never leaves a card that
 	 * looks made, so the name is taken back (prepare_write). */
 	if (cancelled(r))

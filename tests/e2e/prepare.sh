@@ -11,12 +11,16 @@ src_sha=$(sha256_of "$src")
 
 # Everything users rely on in a prepared card, checked independently.
 check_card() {	# check_card IMAGE-OR-DEVICE LABEL what
-	local img=$1 label=$2 what=$3 dump off loop spc boot hidden reserved fats fatsz
+	local img=$1 label=$2 what=$3 dump off loop spc boot hidden reserved fats fatsz size type
 
 	dump=$(sfdisk -d "$img" 2>/dev/null)
 	like "$dump" 'label: dos' "$what: a DOS (MBR) partition table"
 	[ "$(grep -c '^/' <<<"$dump")" -eq 1 ]; ok $? "$what: exactly one partition"
-	like "$dump" 'start= *8192, size= *[0-9]+, type=c$' "$what: type c (FAT32 LBA) at sector 8192"
+	# The SD layout's type: 0x0B within CHS reach (sector 16,450,560), 0x0C past it.
+	size=$(sed -n 's/.*start= *8192, size= *\([0-9]*\),.*/\1/p' <<<"$dump")
+	type=c
+	[ $((8192 + ${size:-0})) -le 16450560 ] && type=b
+	like "$dump" "start= *8192, size= *[0-9]+, type=$type\$" "$what: type $type (FAT32) at sector 8192"
 	off=$((8192 * 512))
 
 	run blkid -p -O "$off" "$img"
