@@ -752,7 +752,9 @@ int cmd_batch(int argc, char **argv)
 	}
 	/* A card's thread stuck in the kernel still uses b, view, log and sc,
 	 * some in this very frame: end here, without unwinding it.  The exit
-	 * waits until the kernel lets the thread go (the card pulled out). */
+	 * waits until the kernel lets the thread go (the card pulled out).
+	 * The source's hash ends first: it holds nothing of the card. */
+	srchash_stop(ps.hash);
 	if (!batch_destroy(&b))
 		exit(rc);
 	view_destroy(&view);

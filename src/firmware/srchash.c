@@ -38,7 +38,8 @@ struct srchash {
 	unsigned char expect_sha256[32], expect_md5[16];
 	uint64_t total;
 	uint64_t done;			/* bytes hashed, atomically */
-	volatile sig_atomic_t stop;	/* srchash_free */
+	volatile sig_atomic_t stop;	/* srchash_stop */
+	bool joined;			/* by the thread that started it */
 
 	/* Under lock */
 	bool finished;
@@ -250,11 +251,19 @@ uint64_t srchash_total(const struct srchash *h)
 	return h->total;
 }
 
+void srchash_stop(struct srchash *h)
+{
+	if (!h || h->joined)
+		return;
+	__atomic_store_n(&h->stop, 1, __ATOMIC_RELAXED);
+	pthread_join(h->thread, NULL);
+	h->joined = true;
+}
+
 void srchash_free(struct srchash *h)
 {
 	if (!h)
 		return;
-	__atomic_store_n(&h->stop, 1, __ATOMIC_RELAXED);
-	pthread_join(h->thread, NULL);
+	srchash_stop(h);
 	destroy(h);
 }

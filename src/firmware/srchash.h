@@ -12,7 +12,7 @@
  *   srchash_start   start hashing a source
  *   srchash_wait    its digests, once they are known (srchash_poll: without
  *                   waiting)
- *   srchash_free    stop it if it still runs, and free it
+ *   srchash_stop    stop it if it still runs (srchash_free: and free it)
  *
  * The hash reads the file through a reader of its own (source_reopen()), so
  * the caller's reader and position are never touched and each goes at its
@@ -63,7 +63,7 @@ int srchash_start(struct srchash **h, const struct source *src, const struct src
  *   0         res filled: the digests, and those given match them
  *   -EBADMSG  res filled, and a digest given differs (e: which, and both)
  *   -ESTALE   the file changed while it was hashed (e: how)
- *   -ECANCELED  stopped by srchash_free() (only a waiter at that moment)
+ *   -ECANCELED  stopped by srchash_stop() before it ended
  *   other     the file could not be read (e: where, why)
  * srchash_poll returns -EINPROGRESS while the hash runs.  srchash_wait
  * waits, and returns -ECANCELED when *cancel is set meanwhile (the hash goes
@@ -78,8 +78,14 @@ int srchash_wait(struct srchash *h, volatile sig_atomic_t *cancel, struct progre
 uint64_t srchash_done(const struct srchash *h);
 uint64_t srchash_total(const struct srchash *h);
 
-/* Stop the hash if it still runs, wait for its threads, free it.  NULL is
- * fine.  No one may wait on it any more. */
+/* Stop the hash if it still runs and wait for its threads, leaving h to
+ * anyone who may still look (a stopped hash's verdict is -ECANCELED): for a
+ * process that ends without freeing what its threads use.  Once, from the
+ * thread that started it; NULL is fine. */
+void srchash_stop(struct srchash *h);
+
+/* srchash_stop(), then free it.  NULL is fine.  No one may wait on it any
+ * more. */
 void srchash_free(struct srchash *h);
 
 /*
