@@ -61,7 +61,7 @@ const char *fat_warning_text(unsigned warning)
 		       "the card");
 	case FAT_WARN_BACKUP_FSINFO:
 		return _("the backup FSInfo sector is missing or differs from FSInfo: a reader "
-		       "that falls back on the backup finds other counts");
+		       "that falls back on the backup finds no valid FSInfo");
 	}
 	return NULL;
 }
@@ -237,6 +237,16 @@ static int read_fsinfo(struct fat_vol *v, uint8_t *buf, struct errmsg *e)
 }
 
 /*
+ * FSInfo and its copy, but for the free count and next-free hint (bytes 488
+ * to 495): hints that Linux, Windows and mtools update in the primary only,
+ * so they differ on every card used since it was made.
+ */
+static bool same_fsinfo(const uint8_t *copy, const uint8_t *orig, uint64_t bps)
+{
+	return !memcmp(copy, orig, 488) && !memcmp(copy + 496, orig + 496, bps - 496);
+}
+
+/*
  * The backup boot record (fatgen103: sectors 6 to 8) is a copy of sectors 0
  * to 2: the boot sector, FSInfo (sector 1) and the third sector.  The boot
  * sector's copy must be there; FSInfo's is judged apart.
@@ -270,7 +280,8 @@ static int check_backup_boot(struct fat_vol *v, const uint8_t *boot, uint8_t *bu
 			r = fat_vol_read(v, i * bps, buf + FAT_PROBE_LEN, bps, e);
 		if (r < 0)
 			return r;
-		if (memcmp(buf, i ? buf + FAT_PROBE_LEN : boot, bps))
+		if (fsinfo ? !same_fsinfo(buf, buf + FAT_PROBE_LEN, bps)
+			   : memcmp(buf, i ? buf + FAT_PROBE_LEN : boot, bps))
 			g->warnings |= bit;
 	}
 	return 0;

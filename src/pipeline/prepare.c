@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "fat/volume.h"
 #include "firmware/scan.h"
 #include "firmware/source.h"
+#include "firmware/srchash.h"
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
 #include "lib/nls.h"
@@ -371,7 +371,6 @@ static int allocate_file(struct prepare_run *r, uint64_t size)
 
 static int write_file(struct prepare_run *r, struct source *src, const struct prepare_source *ps)
 {
-	EVP_MD_CTX *sha = NULL;
 	struct copy_job job = {
 		.card = &r->card,
 		.card_off = r->file_card_off,
@@ -380,19 +379,9 @@ static int write_file(struct prepare_run *r, struct source *src, const struct pr
 		.pg = r->pg,
 		.cancel = r->cancel,
 	};
-	unsigned int mdlen;
 	int rc = 0;
 
 	enter(r, PHASE_WRITE);
-	/* Hash while writing unless the check pass already did. */
-	if (!ps->have_sha256) {
-		sha = EVP_MD_CTX_new();
-		if (!sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1) {
-			EVP_MD_CTX_free(sha);
-			return prepare_fail(r, EXIT_ERROR, NULL, _("cannot set up SHA-256"));
-		}
-		job.sha256 = sha;
-	}
 	switch (copy_to_card(&job)) {
 	case COPY_OK:
 		break;
@@ -410,12 +399,6 @@ static int write_file(struct prepare_run *r, struct source *src, const struct pr
 		rc = interrupted(r);
 		break;
 	}
-	if (sha) {
-		EVP_DigestFinal_ex(sha, r->sha256, &mdlen);
-		EVP_MD_CTX_free(sha);
-	} else {
-		memcpy(r->sha256, ps->sha256, sizeof(r->sha256));
-	}
 	if (rc)
 		return rc;
 	progress_end(r->pg, _("done"));
@@ -423,6 +406,51 @@ static int write_file(struct prepare_run *r, struct source *src, const struct pr
 	if (rc)
 		return source_failed(r, src, ps, _("while it was copied to the card"), -rc,
 				     &job.source_error);
+	return 0;
+}
+
+/*
+ * The source's digests from its hash, waited for if it still runs: 0 with
+ * r->sha256 set; or the run fails: a digest given differs, the source
+ * changed or could not be read while it was hashed, or a stop.
+ */
+static int source_digests(struct prepare_run *r, struct source *src,
+			  const struct prepare_source *ps)
+{
+	struct srchash_result res;
+	struct timespec t;
+	struct errmsg e;
+	int rc;
+
+	time_now(&t);
+	rc = srchash_wait(ps->hash, r->cancel, r->pg, &res, &e);
+	r->hash_wait += elapsed_since(&t);
+	if (rc == 0 || rc == -EBADMSG) {
+		memcpy(r->sha256, res.sha256, sizeof(r->sha256));
+		r->sha256_known = true;
+		r->hash_seconds = res.seconds;
+	}
+	switch (rc) {
+	case 0:
+		return 0;
+	case -ECANCELED:
+		return interrupted(r);
+	case -EBADMSG:
+		return prepare_fail(r, EXIT_DIGEST_MISMATCH, SRCHASH_MISMATCH_ADVICE, "%s", e.text);
+	}
+	return source_failed(r, src, ps, _("while its SHA-256 was computed"), -rc, &e);
+}
+
+int prepare_start_hash(struct prepare_run *r, struct source *src, struct prepare_source *ps,
+		       const struct srchash_opts *o)
+{
+	struct errmsg e;
+	int rc = srchash_start(&ps->hash, src, o, &e);
+
+	if (rc == -ESTALE)
+		return source_failed(r, src, ps, _("before its SHA-256 was computed"), ESTALE, &e);
+	if (rc)
+		return prepare_fail(r, EXIT_ERROR, NULL, "%s", e.text);
 	return 0;
 }
 
@@ -456,8 +484,8 @@ static void on_rehash(void *arg, uint64_t done, uint64_t total)
 
 /*
  * Did the source change since it was written?  Its times first; then, since
- * a writer can keep those, its SHA-256 against the one written.  true with
- * how set.
+ * a writer can keep those, its SHA-256 now against its hash's, computed
+ * while it was written and read back.  true with how set.
  */
 static bool source_changed(struct prepare_run *r, struct source *src,
 			   const struct prepare_source *ps, struct errmsg *how)
@@ -506,7 +534,7 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 		.label = _("Reading back"),
 		.cancel = r->cancel,
 	};
-	bool compare = !source_is_zip(src);
+	bool compare = !source_is_zip(src), same;
 	enum readback_status st;
 	struct errmsg e;
 	int rc;
@@ -534,15 +562,22 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 		return source_failed(r, src, ps, _("while the card's copy was compared with it"),
 				     job.err, &job.source_error);
 	}
-	if (compare ? r->diff.bytes == 0 : memcmp(job.sha256, r->sha256, 32) == 0) {
+	if (compare)
+		progress_end(r->pg, r->diff.bytes == 0 ? _("identical, byte for byte") : _("MISMATCH"));
+	else
+		progress_end(r->pg, _("hashed"));
+	/* Only now, so that the hash had the write and the read-back to run. */
+	rc = source_digests(r, src, ps);
+	if (rc)
+		return rc;
+	same = compare ? r->diff.bytes == 0 : memcmp(job.sha256, r->sha256, 32) == 0;
+	if (same) {
 		/* Identical bytes, identical SHA-256. */
 		memcpy(r->card_sha256, compare ? r->sha256 : job.sha256, sizeof(r->card_sha256));
 		r->card_sha_known = true;
 		r->readback_compared = compare;
-		progress_end(r->pg, compare ? _("identical, byte for byte") : _("SHA-256 matches"));
 		return 0;
 	}
-	progress_end(r->pg, _("MISMATCH"));
 	/* The bytes compared were the source's as it is now: the card is at
 	 * fault only if they are still those that were written. */
 	if (compare && source_changed(r, src, ps, &e))
@@ -668,8 +703,12 @@ int prepare_write(struct prepare_run *r, struct source *src, const struct prepar
 	    getrandom(&r->volume_id, sizeof(r->volume_id), 0) != sizeof(r->volume_id))
 		r->disk_id = r->volume_id = 0x44c0ad00u;
 
+	/* A source its hash already found wrong costs the card nothing. */
+	rc = srchash_poll(ps->hash, NULL, NULL);
+	rc = rc == 0 || rc == -EINPROGRESS ? 0 : source_digests(r, src, ps);
 	time_now(&t);
-	rc = cancelled(r) ? interrupted(r) : write_layout(r);
+	if (!rc)
+		rc = cancelled(r) ? interrupted(r) : write_layout(r);
 	if (!rc)
 		rc = allocate_file(r, ps->size);
 	r->seconds[PHASE_FORMAT] = elapsed_since(&t) - r->seconds[PHASE_PROBE];
@@ -680,7 +719,7 @@ int prepare_write(struct prepare_run *r, struct source *src, const struct prepar
 	time_now(&t);
 	if (!rc)
 		rc = read_back(r, src, ps);
-	r->seconds[PHASE_READBACK] = elapsed_since(&t);
+	r->seconds[PHASE_READBACK] = elapsed_since(&t) - r->hash_wait;
 	time_now(&t);
 	if (!rc && cancelled(r))
 		rc = interrupted(r);

@@ -22,7 +22,9 @@
 #include "fat/fat.h"
 #include "fat/format.h"
 #include "fat/volume.h"
+#include "firmware/scan.h"
 #include "firmware/source.h"
+#include "firmware/srchash.h"
 #include "lib/exitcodes.h"
 #include "lib/progress.h"
 #include "lib/strutils.h"
@@ -43,6 +45,7 @@ static unsigned char sha[32];
 static struct progress quiet;
 static struct prepare_source ps = { .path = srcpath };
 static struct prepare_opts opts = { .label = DEFAULT_LABEL };
+static struct srchash_opts digests = { .what = SCAN_SHA256 };
 
 /* What the card holds once powered off: its medium, as the device reads it. */
 struct found {
@@ -176,9 +179,15 @@ static bool prepare_on(const char *path, const struct fake_model *model, enum pr
 		o->rc = -1;
 	if (o->rc || source_open(&src, srcpath, &e) != 0)
 		src = NULL;
+	if (src && srchash_start(&ps.hash, src, &digests, &e) != 0) {
+		source_close(src);
+		src = NULL;
+	}
 	if (src) {
 		check_phase(&s);	/* a stop before anything is written */
 		o->rc = prepare_write(&o->r, src, &ps);
+		srchash_free(ps.hash);
+		ps.hash = NULL;
 		source_close(src);
 	}
 	prepare_close(&o->r);
