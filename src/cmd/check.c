@@ -48,9 +48,11 @@ static void __attribute__((noreturn)) usage(void)
 	fputs(USAGE_HEADER, out);
 	fputs(" dloadcard check [options] <file>...\n", out);
 	fputs("\nCheck that each file is a complete, undamaged UPDATE.APP: its container\n"
-	      "structure, every header and block checksum, and where it ends.  A firmware\n"
-	      "zip is checked through the dload/UPDATE.APP inside it.  The SHA-256 is\n"
-	      "computed in the same pass.  Nothing is written.\n", out);
+	      "structure, every header and block checksum, and where it ends; its CRC\n"
+	      "entry, when of the known layout, also says whether entries are missing (a\n"
+	      "file cut at an entry boundary).  A firmware zip is checked through the\n"
+	      "dload/UPDATE.APP inside it.  The SHA-256 is computed in the same pass.\n"
+	      "Nothing is written.\n", out);
 	fputs(USAGE_OPTIONS, out);
 	fputs("     --model <name>   warn when the package names another product\n"
 	      "     --sha256 <hex>   compare with the vendor's SHA-256 (each file)\n"
@@ -252,6 +254,36 @@ static void print_findings(const struct srccheck *sc)
 			      sc->model.severity > UA_INFO ? sc->model.advice : NULL);
 }
 
+/* One line on the CRC entry, whatever it said (nothing when there is none). */
+static void print_crc_entry(const struct ua_check *chk)
+{
+	struct ua_crc_summary cs;
+
+	ua_check_crc(chk, &cs);
+	switch (cs.result) {
+	case UA_CRC_ABSENT:
+		return;
+	case UA_CRC_PASS:
+		printf("CRC entry: PASS, %" PRIu64 " checksums of 32 KiB pieces match the data\n",
+		       cs.listed);
+		break;
+	case UA_CRC_CUT:
+		printf("CRC entry: the file was cut: it lists %" PRIu64 " pieces of 32 KiB, the file holds %" PRIu64 "\n",
+		       cs.listed, cs.pieces);
+		break;
+	case UA_CRC_MISMATCH:
+		printf("CRC entry: its first %" PRIu64 " of %" PRIu64 " checksums match, not all (a warning)\n",
+		       cs.matched, cs.listed);
+		break;
+	case UA_CRC_UNKNOWN:
+		puts("CRC entry: of another layout: not understood, not judged");
+		break;
+	case UA_CRC_NOT_JUDGED:
+		puts("CRC entry: not judged (the file is damaged)");
+		break;
+	}
+}
+
 static void print_digest(const char *what, const unsigned char *got,
 			 const unsigned char *want, size_t len)
 {
@@ -319,6 +351,7 @@ static void print_report(const struct srccheck *sc, const struct check_control *
 	if (ua_check_error(sc->chk))
 		puts("(Out of memory while recording: the lists above are incomplete.)");
 	putchar('\n');
+	print_crc_entry(sc->chk);
 	if (sc->have_sha256)
 		print_digest("SHA-256:", sc->sha256, ctl->have_sha256 ? ctl->sha256 : NULL, 32);
 	if (sc->have_md5)
@@ -385,6 +418,27 @@ static void json_note(struct json *j, const struct srccheck_note *n)
 	json_close(j);
 }
 
+static void json_crc_entry(struct json *j, const struct ua_check *chk)
+{
+	struct ua_crc_summary cs;
+
+	if (!chk) {
+		json_null(j, "crc_entry");
+		return;
+	}
+	ua_check_crc(chk, &cs);
+	json_open(j, "crc_entry");
+	json_str(j, "result", ua_crc_result_name(cs.result));
+	if (cs.entry >= 0)
+		json_int(j, "entry", cs.entry);
+	else
+		json_null(j, "entry");
+	json_u64(j, "listed", cs.listed);
+	json_u64(j, "pieces", cs.pieces);
+	json_u64(j, "matched", cs.matched);
+	json_close(j);
+}
+
 static void json_digest(struct json *j, const char *key, bool have, const unsigned char *got,
 			const unsigned char *want, size_t len)
 {
@@ -448,6 +502,7 @@ static void json_file(struct json *j, const char *path, const struct srccheck *s
 		json_null(j, "warnings");
 		json_null(j, "entries_seen");
 	}
+	json_crc_entry(j, chk);
 	json_open_array(j, "entries");
 	for (size_t i = 0; chk && i < ua_check_entry_count(chk); i++)
 		json_entry(j, ua_check_entry(chk, i));
