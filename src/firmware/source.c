@@ -134,8 +134,7 @@ static const char *entry_name(struct archive_entry *e)
 	return name ? name : "";
 }
 
-/* ".../dload/UPDATE.APP" at any depth, any case, either slash. */
-static bool is_wanted(const char *name)
+bool source_is_dload_app(const char *name)
 {
 	size_t n = strlen(name), w = strlen(WANTED);
 
@@ -212,7 +211,7 @@ static int zip_scan(struct source *src, struct zip_scan *z, struct errmsg *e)
 		}
 		if (z->count++ < LIST_MAX)
 			list_add(z, name);
-		if (is_wanted(name)) {
+		if (source_is_dload_app(name)) {
 			if (z->matches < 2)
 				z->found[z->matches] = strdup(name);
 			if (z->matches++ == 0) {

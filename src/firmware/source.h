@@ -53,6 +53,10 @@ const char *source_zip_entry(const struct source *src);
  */
 ssize_t source_read(struct source *src, void *buf, size_t len, struct errmsg *e);
 
+/* A zip member's name is ".../dload/UPDATE.APP", at any depth, any case,
+ * either slash. */
+bool source_is_dload_app(const char *name);
+
 /* Back to the first byte (a zip is reopened and searched again). */
 int source_rewind(struct source *src, struct errmsg *e);
 
