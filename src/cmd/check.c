@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <err.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <libsmartcols.h>
@@ -17,6 +18,7 @@
 #include "cmd/commands.h"
 #include "cmd/report.h"
 #include "cmd/term.h"
+#include "firmware/package.h"
 #include "firmware/source.h"
 #include "firmware/srccheck.h"
 #include "lib/exitcodes.h"
@@ -35,6 +37,8 @@ static const int check_exit_codes[] = {
 struct check_control {
 	bool json, quiet;
 	const char *model;
+	const char *member;		/* --member */
+	enum package_override how;	/* --keep-zip, --extract */
 	bool have_sha256, have_md5;
 	unsigned char sha256[32], md5[16];
 	char **files;
@@ -54,7 +58,10 @@ static void __attribute__((noreturn)) usage(void)
 	      "dload/UPDATE.APP inside it.  The SHA-256 is computed in the same pass.\n"
 	      "Nothing is written.\n", out);
 	fputs(USAGE_OPTIONS, out);
-	fputs("     --model <name>   warn when the package names another product\n"
+	fputs("     --keep-zip       take each zip as an SD package, kept zipped on the card\n"
+	      "     --extract        take each zip's UPDATE.APP out of it\n"
+	      "     --member <path>  the UPDATE.APP of the zip to use (a two-step zip)\n"
+	      "     --model <name>   warn when the package names another product\n"
 	      "     --sha256 <hex>   compare with the vendor's SHA-256 (each file)\n"
 	      "     --md5 <hex>      compare with the vendor's MD5 (each file)\n"
 	      " -j, --json           print every fact as JSON\n"
@@ -471,8 +478,10 @@ static void json_products(struct json *j, const char *products)
 	json_close_array(j);
 }
 
+static void json_package(struct json *j, const struct package *p, bool known);
+
 static void json_file(struct json *j, const char *path, const struct srccheck *sc,
-		      const struct check_control *ctl)
+		      const struct check_control *ctl, const struct package *pkg, bool known)
 {
 	const struct ua_check *chk = sc->chk;
 
@@ -502,6 +511,7 @@ static void json_file(struct json *j, const char *path, const struct srccheck *s
 		json_null(j, "warnings");
 		json_null(j, "entries_seen");
 	}
+	json_package(j, pkg, known);
 	json_crc_entry(j, chk);
 	json_open_array(j, "entries");
 	for (size_t i = 0; chk && i < ua_check_entry_count(chk); i++)
@@ -518,12 +528,58 @@ static void json_file(struct json *j, const char *path, const struct srccheck *s
 	json_close(j);
 }
 
+/* ---- recognition ----------------------------------------------------------- */
+
+/* What the file is and where it goes on the card (package.h), said before
+ * it is checked; the zip member the check reads into *member.  Returns
+ * EXIT_OK, or the exit code of a file that cannot be taken. */
+static int recognise(const char *path, const struct check_control *ctl, struct package *p,
+		     struct errmsg *e)
+{
+	char **names;
+	size_t n;
+	int r = source_zip_list(path, &names, &n, e);
+
+	if (r < 0) {
+		/* A zip that cannot be listed: the check says why. */
+		memset(p, 0, sizeof(*p));
+		p->kind = PKG_OTHER;
+		snprintf(p->what, sizeof(p->what), "%s: a zip that cannot be read", path);
+		e->text[0] = '\0';
+		return EXIT_OK;
+	}
+	if (r == 1) {
+		package_recognise_plain(path, p);
+		return EXIT_OK;
+	}
+	r = package_recognise_zip(path, (const char *const *)names, n, ctl->how, ctl->member, p, e);
+	source_free_list(names, n);
+	if (r < 0)
+		return EXIT_USAGE;
+	return p->kind == PKG_TWO_STEP ? EXIT_SOURCE_INVALID : EXIT_OK;
+}
+
+static void json_package(struct json *j, const struct package *p, bool known)
+{
+	json_open(j, "package");
+	json_str(j, "kind", known ? package_kind_name(p->kind) : NULL);
+	json_str(j, "role", known ? package_role_name(p->role) : NULL);
+	json_str(j, "model", known && *p->model ? p->model : NULL);
+	json_str(j, "card_name", known && *p->card_name ? p->card_name : NULL);
+	json_str(j, "what", known ? p->what : NULL);
+	json_str(j, "warning", known && *p->warning ? p->warning : NULL);
+	json_close(j);
+}
+
 /* ---- the command --------------------------------------------------------- */
 
 static void parse_args(int argc, char **argv, struct check_control *ctl)
 {
-	enum { OPT_MODEL = 256, OPT_SHA256, OPT_MD5 };
+	enum { OPT_MODEL = 256, OPT_SHA256, OPT_MD5, OPT_KEEP_ZIP, OPT_EXTRACT, OPT_MEMBER };
 	static const struct option longopts[] = {
+		{ "keep-zip", no_argument, NULL, OPT_KEEP_ZIP },
+		{ "extract", no_argument, NULL, OPT_EXTRACT },
+		{ "member", required_argument, NULL, OPT_MEMBER },
 		{ "model", required_argument, NULL, OPT_MODEL },
 		{ "sha256", required_argument, NULL, OPT_SHA256 },
 		{ "md5", required_argument, NULL, OPT_MD5 },
@@ -542,6 +598,17 @@ static void parse_args(int argc, char **argv, struct check_control *ctl)
 			if (!*optarg)
 				cli_usage_error("--model needs a product name (e.g. S7-721u)");
 			ctl->model = optarg;
+			break;
+		case OPT_KEEP_ZIP:
+		case OPT_EXTRACT:
+			if (ctl->how != PKG_GUESS)
+				cli_usage_error("--keep-zip and --extract exclude each other");
+			ctl->how = c == OPT_KEEP_ZIP ? PKG_KEEP_ZIP : PKG_EXTRACT;
+			break;
+		case OPT_MEMBER:
+			if (!*optarg)
+				cli_usage_error("--member needs the path of an UPDATE.APP inside the zip");
+			ctl->member = optarg;
 			break;
 		case OPT_SHA256:
 			cli_parse_digest("--sha256", optarg, ctl->sha256, sizeof(ctl->sha256));
@@ -599,13 +666,30 @@ int cmd_check(int argc, char **argv)
 	}
 	for (int i = 0; i < ctl.nfiles && !interrupt_signal; i++) {
 		struct srccheck sc;
-		int rc = srccheck_run(ctl.files[i], &so, &pg, &interrupt_signal, &sc);
+		struct package pkg;
+		struct errmsg pe = { { 0 } };
+		int pc = recognise(ctl.files[i], &ctl, &pkg, &pe), rc;
 
-		if (j) {
-			json_file(j, ctl.files[i], &sc, &ctl);
-		} else {
+		if (!j) {
 			if (i > 0)
 				putchar('\n');
+			if (pc == EXIT_OK || pc == EXIT_SOURCE_INVALID)
+				printf("Recognised: %s\n", pkg.what);
+			if (pc == EXIT_OK && *pkg.warning)
+				printf("  warning: %s\n", pkg.warning);
+		}
+		if (pc == EXIT_USAGE) {
+			warnx("%s", pe.text);
+			worst = exit_rank(EXIT_USAGE) > exit_rank(worst) ? EXIT_USAGE : worst;
+			continue;
+		}
+		so.member = pc == EXIT_OK && *pkg.member ? pkg.member : NULL;
+		rc = srccheck_run(ctl.files[i], &so, &pg, &interrupt_signal, &sc);
+		if (pc == EXIT_SOURCE_INVALID && rc == EXIT_OK)
+			rc = pc;
+		if (j) {
+			json_file(j, ctl.files[i], &sc, &ctl, &pkg, true);
+		} else {
 			print_report(&sc, &ctl);
 			fflush(stdout);
 		}

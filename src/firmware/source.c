@@ -37,6 +37,7 @@ struct source {
 	uint64_t done;                  /* bytes delivered */
 
 	/* zip only */
+	const char *member;             /* the member to read, or NULL: dload/UPDATE.APP */
 	struct archive *ar;
 	char *entry;                    /* path inside the zip */
 	uint64_t entry_index;           /* its position among the headers */
@@ -211,7 +212,7 @@ static int zip_scan(struct source *src, struct zip_scan *z, struct errmsg *e)
 		}
 		if (z->count++ < LIST_MAX)
 			list_add(z, name);
-		if (source_is_dload_app(name)) {
+		if (src->member ? strcmp(name, src->member) == 0 : source_is_dload_app(name)) {
 			if (z->matches < 2)
 				z->found[z->matches] = strdup(name);
 			if (z->matches++ == 0) {
@@ -383,6 +384,12 @@ static int open_file(struct source *src, struct errmsg *e)
 
 int source_open(struct source **srcp, const char *path, struct errmsg *e)
 {
+	return source_open_member(srcp, path, NULL, e);
+}
+
+int source_open_member(struct source **srcp, const char *path, const char *member,
+		       struct errmsg *e)
+{
 	struct source *src = calloc(1, sizeof(*src));
 	int r;
 
@@ -392,6 +399,7 @@ int source_open(struct source **srcp, const char *path, struct errmsg *e)
 		return errmsg_set(e, -ENOMEM, "%s: out of memory", path);
 	}
 	src->fd = -1;
+	src->member = member;
 	r = open_file(src, e);
 	if (!r && starts_like_zip(src->fd)) {
 		r = open_zip(src, e);
@@ -412,6 +420,68 @@ int source_open(struct source **srcp, const char *path, struct errmsg *e)
 	}
 	*srcp = src;
 	return 0;
+}
+
+int source_zip_list(const char *path, char ***names, size_t *n, struct errmsg *e)
+{
+	struct source src = { .fd = -1, .path = (char *)path };
+	struct archive_entry *ent;
+	size_t cap = 0;
+	int r, ar = ARCHIVE_OK;
+
+	*names = NULL;
+	*n = 0;
+	r = open_file(&src, e);
+	if (!r && !starts_like_zip(src.fd)) {
+		close(src.fd);
+		return 1;
+	}
+	if (!r && !(src.io = malloc(ZIP_IO_SIZE)))
+		r = errmsg_set(e, -ENOMEM, "%s: out of memory", path);
+	if (!r)
+		r = zip_open(&src, e);
+	while (!r && ((ar = archive_read_next_header(src.ar, &ent)) == ARCHIVE_OK ||
+		      ar == ARCHIVE_WARN)) {
+		char **p;
+
+		if (archive_entry_filetype(ent) == AE_IFDIR)
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			p = realloc(*names, cap * sizeof(*p));
+			if (!p) {
+				r = errmsg_set(e, -ENOMEM, "%s: out of memory", path);
+				break;
+			}
+			*names = p;
+		}
+		if (!((*names)[*n] = strdup(entry_name(ent)))) {
+			r = errmsg_set(e, -ENOMEM, "%s: out of memory", path);
+			break;
+		}
+		(*n)++;
+	}
+	if (!r && ar != ARCHIVE_EOF)
+		r = errmsg_set(e, -EIO, "%s: the zip is damaged or incomplete (%s): download it again.",
+			       path, archive_error_string(src.ar) ? archive_error_string(src.ar) :
+			       "its list of files cannot be read");
+	zip_close(&src);
+	free(src.io);
+	if (src.fd >= 0)
+		close(src.fd);
+	if (r < 0) {
+		source_free_list(*names, *n);
+		*names = NULL;
+		*n = 0;
+	}
+	return r;
+}
+
+void source_free_list(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }
 
 void source_close(struct source *src)

@@ -31,6 +31,17 @@ struct source;
  * e what it holds. */
 int source_open(struct source **src, const char *path, struct errmsg *e);
 void source_close(struct source *src);
+/* The same, reading the zip's member of that exact path instead of its
+ * dload/UPDATE.APP (an SD package's root UPDATE.APP, --member); member NULL:
+ * as source_open(). */
+int source_open_member(struct source **src, const char *path, const char *member,
+		       struct errmsg *e);
+
+/* The files of a zip (directories left out), in its order, the caller's to
+ * free with source_free_list(): 0, 1 when the file is no zip (nothing
+ * listed), or a negative errno with e set. */
+int source_zip_list(const char *path, char ***names, size_t *n, struct errmsg *e);
+void source_free_list(char **names, size_t n);
 
 /* The bytes source_read() will deliver in all. */
 uint64_t source_size(const struct source *src);

@@ -247,7 +247,7 @@ int srccheck_run(const char *path, const struct srccheck_opts *o, struct progres
 	memset(sc, 0, sizeof(*sc));
 	time_now(&t);
 	xstrncpy(sc->name, path, sizeof(sc->name));
-	if (source_open(&sc->src, path, &sc->error) != 0) {
+	if (source_open_member(&sc->src, path, o->member, &sc->error) != 0) {
 		xstrncpy(sc->advice, "Give the UPDATE.APP from the firmware package (or the "
 			 "firmware zip itself).", sizeof(sc->advice));
 		return sc->exit_code = EXIT_SOURCE_INVALID;

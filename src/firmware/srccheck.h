@@ -24,6 +24,8 @@ struct srccheck_opts {
 	const unsigned char *expect_sha256;	/* --sha256, or NULL */
 	const unsigned char *expect_md5;	/* --md5, or NULL */
 	const char *model;			/* --model: warn if the package is for another */
+	const char *member;			/* the zip member to check (an SD package's root
+					 * UPDATE.APP, --member), or NULL: dload/UPDATE.APP */
 };
 
 /*

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# check recognises packages of every generation (issue 14): an SD package
+# (UPDATE.APP at the root of update_sd_*.zip) is said to be kept zipped
+# under its name and its root UPDATE.APP is checked; a download zip is
+# still extracted; a two-step zip is refused with its list and --member
+# chooses one; --extract and --keep-zip override the guess.
+. "${TESTS_SRCDIR:-$(dirname "$0")/..}/helpers/lib.sh"
+
+"$MKUPDATEAPP" --size 1M --zip UPDATE.APP --zip-extra SOFTWARE_VER_LIST.mbn \
+	--zip-extra META-INF/CERT.RSA --output "$TMP/update_sd_base.zip"
+run "$DLOADCARD" check --quiet "$TMP/update_sd_base.zip"
+is_status 0 "an SD package: exit 0"
+like "$out" "^Recognised: .*update_sd_base.zip: an SD package \(base\), kept as it is in dload/update_sd_base.zip" \
+	"an SD package: recognised, kept under its own name"
+like "$out" '^File: .*update_sd_base.zip:UPDATE.APP, 1048576 bytes' "an SD package: its root UPDATE.APP is what is checked"
+like "$out" '^CRC entry: PASS' "an SD package: its UPDATE.APP's CRC entry passes"
+run "$DLOADCARD" check --quiet --json "$TMP/update_sd_base.zip"
+[ "$(jq -r '.files[0].package | "\(.kind) \(.role) \(.card_name)"' <<<"$out")" = "sd-package base update_sd_base.zip" ]
+ok $? "an SD package: --json package kind, role and card name"
+
+cp "$TMP/update_sd_base.zip" "$TMP/renamed.zip"
+run "$DLOADCARD" check --quiet "$TMP/renamed.zip"
+is_status 0 "an SD package under another name: still accepted"
+like "$out" "^  warning: .*not named update_sd_\*.zip: kept zipped; give --extract" \
+	"an SD package under another name: a warning naming --extract"
+
+"$MKUPDATEAPP" --size 1M --zip "S7-721u_fw/dload/UPDATE.APP" \
+	--zip-extra "S7-721u_fw/instructions.txt" --output "$TMP/S7-721u.zip"
+run "$DLOADCARD" check --quiet "$TMP/S7-721u.zip"
+is_status 0 "a download zip: exit 0"
+like "$out" "^Recognised: .*S7-721u.zip: a download zip, its S7-721u_fw/dload/UPDATE.APP extracted to dload/UPDATE.APP" \
+	"a download zip: its UPDATE.APP is extracted"
+
+run "$DLOADCARD" check --quiet --keep-zip "$TMP/S7-721u.zip"
+like "$out" "^Recognised: .*: an SD package, kept as it is in dload/S7-721u.zip" "--keep-zip overrides the guess"
+run "$DLOADCARD" check --quiet --extract "$TMP/update_sd_base.zip"
+like "$out" "^Recognised: .*: a download zip, its UPDATE.APP extracted to dload/UPDATE.APP" "--extract overrides the guess"
+
+# A two-step zip: two UPDATE.APP in separate folders.
+if command -v zip >/dev/null; then
+	"$MKUPDATEAPP" --size 64K --output "$TMP/step.app"
+	(cd "$TMP" && mkdir -p two/step1/dload two/step2/dload && cp step.app two/step1/dload/UPDATE.APP &&
+		cp step.app two/step2/dload/UPDATE.APP && cd two && zip -q -0 -r ../two.zip step1 step2)
+	run "$DLOADCARD" check --quiet "$TMP/two.zip"
+	is_status 5 "a two-step zip: refused, exit 5"
+	like "$out" "^Recognised: .*two.zip: a two-step zip, refused: it holds 2 UPDATE.APP \(step1/dload/UPDATE.APP, step2/dload/UPDATE.APP\)" \
+		"a two-step zip: the list of its UPDATE.APP"
+	like "$out" "choose one with --member PATH" "a two-step zip: --member named"
+	run "$DLOADCARD" check --quiet --member step2/dload/UPDATE.APP "$TMP/two.zip"
+	is_status 0 "--member step2/dload/UPDATE.APP: exit 0"
+	like "$out" '^File: .*two.zip:step2/dload/UPDATE.APP' "--member: that UPDATE.APP is checked"
+	run "$DLOADCARD" check --quiet --member step3/dload/UPDATE.APP "$TMP/two.zip"
+	is_status 2 "--member not in the zip: a usage error"
+	like "$errout" "the zip holds no step3/dload/UPDATE.APP" "--member not in the zip: says so"
+else
+	skip "two-step zip" "the zip command makes it (apt-get install zip)"
+fi
+
+# A zip with no UPDATE.APP at all: refused as before.
+"$MKUPDATEAPP" --size 64K --zip Firmware/other.bin --output "$TMP/other.zip"
+run "$DLOADCARD" check --quiet "$TMP/other.zip"
+is_status 5 "a zip with no UPDATE.APP: exit 5"
+like "$out" "a zip that holds no UPDATE.APP" "a zip with no UPDATE.APP: recognised as such"
+
+done_testing
