@@ -684,6 +684,7 @@ int cmd_check(int argc, char **argv)
 			continue;
 		}
 		so.member = pc == EXIT_OK && *pkg.member ? pkg.member : NULL;
+		so.whole_zip = pc == EXIT_OK && pkg.kind == PKG_SD_PACKAGE;
 		rc = srccheck_run(ctl.files[i], &so, &pg, &interrupt_signal, &sc);
 		if (pc == EXIT_SOURCE_INVALID && rc == EXIT_OK)
 			rc = pc;

@@ -477,6 +477,55 @@ int source_zip_list(const char *path, char ***names, size_t *n, struct errmsg *e
 	return r;
 }
 
+int source_zip_verify(const char *path, const char *skip, uint64_t *checked,
+		      struct errmsg *e)
+{
+	struct source src = { .fd = -1, .path = (char *)path };
+	struct archive_entry *ent;
+	int r, ar = ARCHIVE_OK;
+
+	*checked = 0;
+	r = open_file(&src, e);
+	if (!r && !(src.io = malloc(ZIP_IO_SIZE)))
+		r = errmsg_set(e, -ENOMEM, "%s: out of memory", path);
+	if (!r)
+		r = zip_open(&src, e);
+	while (!r && ((ar = archive_read_next_header(src.ar, &ent)) == ARCHIVE_OK ||
+		      ar == ARCHIVE_WARN)) {
+		const char *name = entry_name(ent);
+		la_ssize_t n;
+
+		if (archive_entry_filetype(ent) == AE_IFDIR || (skip && strcmp(name, skip) == 0))
+			continue;
+		/* Read to the end: libarchive checks the CRC-32 there. */
+		while ((n = archive_read_data(src.ar, src.io, ZIP_IO_SIZE)) > 0)
+			;
+		if (n < 0) {
+			const char *why = archive_error_string(src.ar), *how;
+
+			/* A zip being rewritten reads as a damaged one: say which. */
+			if (change_seen(&src, &how) == 0 && how) {
+				r = source_changed_error(&src, how, e);
+				break;
+			}
+			r = errmsg_set(e, -EIO, "%s: %s in the zip fails its check (%s): the zip is "
+				       "damaged; download it again.", path, name,
+				       why ? why : "unknown error");
+			break;
+		}
+		(*checked)++;
+	}
+	if (!r && ar != ARCHIVE_EOF)
+		r = errmsg_set(e, -EIO, "%s: the zip is damaged or incomplete (%s): download it again.",
+			       path, archive_error_string(src.ar) ? archive_error_string(src.ar) :
+			       "its list of files cannot be read");
+	zip_close(&src);
+	free(src.io);
+	if (src.fd >= 0)
+		close(src.fd);
+	return r;
+}
+
 void source_free_list(char **names, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

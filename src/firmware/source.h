@@ -43,6 +43,12 @@ int source_open_member(struct source **src, const char *path, const char *member
 int source_zip_list(const char *path, char ***names, size_t *n, struct errmsg *e);
 void source_free_list(char **names, size_t n);
 
+/* Read every file of the zip but skip (the member checked elsewhere, or
+ * NULL) to its end, so that its CRC-32 is checked; *checked counts them.
+ * 0, or -EIO with e naming the first member that fails. */
+int source_zip_verify(const char *path, const char *skip, uint64_t *checked,
+		      struct errmsg *e);
+
 /* The bytes source_read() will deliver in all. */
 uint64_t source_size(const struct source *src);
 /* "path/UPDATE.APP", or "fw.zip:Firmware/dload/UPDATE.APP" */

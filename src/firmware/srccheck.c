@@ -289,6 +289,13 @@ int srccheck_run(const char *path, const struct srccheck_opts *o, struct progres
 	srccheck_products(sc->chk, sc->products, sizeof(sc->products));
 	if (o->model)
 		check_model(sc, o->model);
+	if (!sc->exit_code && o->whole_zip && source_is_zip(sc->src) &&
+	    source_zip_verify(path, source_zip_entry(sc->src), &sc->members_checked,
+			      &sc->error) < 0) {
+		xstrncpy(sc->advice, "The package goes onto the card whole, so every file in it "
+			 "must be intact: download it again.", sizeof(sc->advice));
+		sc->exit_code = EXIT_SOURCE_DAMAGED;
+	}
 	if (!sc->exit_code && o->expect_sha256)
 		sc->exit_code = compare_digest(sc, "SHA-256", sc->sha256, o->expect_sha256, 32);
 	if (!sc->exit_code && o->expect_md5)

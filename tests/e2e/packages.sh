@@ -20,6 +20,16 @@ run "$DLOADCARD" check --quiet --json "$TMP/update_sd_base.zip"
 [ "$(jq -r '.files[0].package | "\(.kind) \(.role) \(.card_name)"' <<<"$out")" = "sd-package base update_sd_base.zip" ]
 ok $? "an SD package: --json package kind, role and card name"
 
+# A member other than UPDATE.APP damaged: the package goes whole, so refused.
+mkdir -p "$TMP/bad" && cp "$TMP/update_sd_base.zip" "$TMP/bad/update_sd_base.zip"
+perl -0777 -pi -e 's/an extra file\./an extra fild./' "$TMP/bad/update_sd_base.zip"
+cmp -s "$TMP/update_sd_base.zip" "$TMP/bad/update_sd_base.zip"; [ $? = 1 ]; ok $? "a member of the SD package patched"
+run "$DLOADCARD" check --quiet "$TMP/bad/update_sd_base.zip"
+is_status 4 "an SD package with a damaged member: exit 4"
+like "$out" "SOFTWARE_VER_LIST.mbn in the zip fails its check" "a damaged member: named"
+run "$DLOADCARD" check --quiet --extract "$TMP/bad/update_sd_base.zip"
+is_status 0 "the same zip with --extract: only its UPDATE.APP matters, exit 0"
+
 cp "$TMP/update_sd_base.zip" "$TMP/renamed.zip"
 run "$DLOADCARD" check --quiet "$TMP/renamed.zip"
 is_status 0 "an SD package under another name: still accepted"
