@@ -478,10 +478,10 @@ static void json_products(struct json *j, const char *products)
 	json_close_array(j);
 }
 
-static void json_package(struct json *j, const struct package *p, bool known);
+static void json_package(struct json *j, const struct package *p);
 
 static void json_file(struct json *j, const char *path, const struct srccheck *sc,
-		      const struct check_control *ctl, const struct package *pkg, bool known)
+		      const struct check_control *ctl, const struct package *pkg)
 {
 	const struct ua_check *chk = sc->chk;
 
@@ -511,7 +511,7 @@ static void json_file(struct json *j, const char *path, const struct srccheck *s
 		json_null(j, "warnings");
 		json_null(j, "entries_seen");
 	}
-	json_package(j, pkg, known);
+	json_package(j, pkg);
 	json_crc_entry(j, chk);
 	json_open_array(j, "entries");
 	for (size_t i = 0; chk && i < ua_check_entry_count(chk); i++)
@@ -559,15 +559,60 @@ static int recognise(const char *path, const struct check_control *ctl, struct p
 	return p->kind == PKG_TWO_STEP ? EXIT_SOURCE_INVALID : EXIT_OK;
 }
 
-static void json_package(struct json *j, const struct package *p, bool known)
+static void json_package(struct json *j, const struct package *p)
 {
 	json_open(j, "package");
-	json_str(j, "kind", known ? package_kind_name(p->kind) : NULL);
-	json_str(j, "role", known ? package_role_name(p->role) : NULL);
-	json_str(j, "model", known && *p->model ? p->model : NULL);
-	json_str(j, "card_name", known && *p->card_name ? p->card_name : NULL);
-	json_str(j, "what", known ? p->what : NULL);
-	json_str(j, "warning", known && *p->warning ? p->warning : NULL);
+	json_str(j, "kind", package_kind_name(p->kind));
+	json_str(j, "role", package_role_name(p->role));
+	json_str(j, "model", *p->model ? p->model : NULL);
+	json_str(j, "card_name", *p->card_name ? p->card_name : NULL);
+	json_str(j, "what", p->what);
+	json_str(j, "warning", *p->warning ? p->warning : NULL);
+	json_close(j);
+}
+
+/* The files as the set of one card (package_set_check()): whether prepare
+ * would take them together, and its warnings.  Says nothing of the exit
+ * status: check checks files, several UPDATE.APP among them. */
+static void print_set(const struct package *set, size_t n)
+{
+	struct errmsg e = { { 0 } };
+	char warn[1024];
+
+	if (package_set_check(set, n, warn, sizeof(warn), &e) < 0) {
+		printf("\nAs one card's set: not possible: %s\n", e.text);
+		return;
+	}
+	printf("\nAs one card's set: possible");
+	for (const char *w = warn; *w;) {
+		size_t len = strcspn(w, "\n");
+
+		printf("%s%.*s", w == warn ? ", with warnings:\n  warning: " : "\n  warning: ",
+		       (int)len, w);
+		w += len + (w[len] == '\n');
+	}
+	putchar('\n');
+}
+
+static void json_set(struct json *j, const struct package *set, size_t n)
+{
+	struct errmsg e = { { 0 } };
+	char warn[1024];
+	int rc = package_set_check(set, n, warn, sizeof(warn), &e);
+
+	json_open(j, "card_set");
+	json_bool(j, "possible", rc == 0);
+	json_str(j, "error", rc ? e.text : NULL);
+	json_open_array(j, "warnings");
+	for (const char *w = warn; rc == 0 && *w;) {
+		size_t len = strcspn(w, "\n");
+		char line[600];
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, w);
+		json_str(j, NULL, line);
+		w += len + (w[len] == '\n');
+	}
+	json_close_array(j);
 	json_close(j);
 }
 
@@ -646,9 +691,14 @@ int cmd_check(int argc, char **argv)
 	struct report rp;
 	struct term term;
 	struct json *j = NULL;
+	struct package *set;
+	size_t nset = 0;
 	int worst = EXIT_OK;
 
 	parse_args(argc, argv, &ctl);
+	set = calloc((size_t)ctl.nfiles, sizeof(*set));
+	if (!set)
+		err(EXIT_ERROR, "out of memory");
 	so = (struct srccheck_opts){
 		.want_sha256 = true,	/* what users compare with the vendor's */
 		.want_md5 = ctl.have_md5,
@@ -683,13 +733,14 @@ int cmd_check(int argc, char **argv)
 			worst = exit_rank(EXIT_USAGE) > exit_rank(worst) ? EXIT_USAGE : worst;
 			continue;
 		}
+		set[nset++] = pkg;
 		so.member = pc == EXIT_OK && *pkg.member ? pkg.member : NULL;
 		so.whole_zip = pc == EXIT_OK && pkg.kind == PKG_SD_PACKAGE;
 		rc = srccheck_run(ctl.files[i], &so, &pg, &interrupt_signal, &sc);
 		if (pc == EXIT_SOURCE_INVALID && rc == EXIT_OK)
 			rc = pc;
 		if (j) {
-			json_file(j, ctl.files[i], &sc, &ctl, &pkg, true);
+			json_file(j, ctl.files[i], &sc, &ctl, &pkg);
 		} else {
 			print_report(&sc, &ctl);
 			fflush(stdout);
@@ -700,10 +751,14 @@ int cmd_check(int argc, char **argv)
 	}
 	if (interrupt_signal)
 		worst = EXIT_INTERRUPTED;
+	if (!j && nset > 1 && !interrupt_signal)
+		print_set(set, nset);
 	if (j) {
 		json_close_array(j);
+		json_set(j, set, nset);
 		json_int(j, "exit_code", worst);
 		report_end(&rp);
 	}
+	free(set);
 	return worst;
 }

@@ -68,6 +68,25 @@ else
 	skip "two-step zip" "the zip command makes it (apt-get install zip)"
 fi
 
+# A set: base, cust and preload; models that disagree; two UPDATE.APP.
+mkdir -p "$TMP/set"
+for n in update_sd_base update_sd_cust_VOG-L29_hw_eu update_sd_preload_VOG-L29_hw_eu_R1; do
+	"$MKUPDATEAPP" --size 64K --zip UPDATE.APP --output "$TMP/set/$n.zip"
+done
+run "$DLOADCARD" check --quiet "$TMP"/set/*.zip
+is_status 0 "an SD package set: exit 0"
+like "$out" "^As one card's set: possible$" "an SD package set of one model: possible, no warning"
+mv "$TMP/set/update_sd_preload_VOG-L29_hw_eu_R1.zip" "$TMP/set/update_sd_preload_ELE-L29_hw_eu_R1.zip"
+run "$DLOADCARD" check --quiet --json "$TMP"/set/*.zip
+[ "$(jq -r '.card_set | "\(.possible) \(.warnings | length)"' <<<"$out")" = "true 1" ]
+ok $? "models that disagree: still possible, one warning"
+like "$(jq -r '.card_set.warnings[0]' <<<"$out")" "is for ELE-L29 but .* is for VOG-L29" "the warning names both models"
+"$MKUPDATEAPP" --size 64K --output "$TMP/set/UPDATE.APP"
+run "$DLOADCARD" check --quiet "$TMP/set/UPDATE.APP" "$TMP/S7-721u.zip"
+is_status 0 "two UPDATE.APP checked together: each is checked, exit 0"
+like "$out" "^As one card's set: not possible: two files would both be dload/UPDATE.APP" \
+	"two UPDATE.APP: not possible as one card's set"
+
 # A zip with no UPDATE.APP at all: refused as before.
 "$MKUPDATEAPP" --size 64K --zip Firmware/other.bin --output "$TMP/other.zip"
 run "$DLOADCARD" check --quiet "$TMP/other.zip"
