@@ -5,7 +5,7 @@
 /*
  * The part of the FAT32 library that writes: prepare's allocation of its
  * file.  Kept out of fat/fat.h so that the read-only side (verify) cannot
- * reach it.  Errors as fat.h says; fat_errmsg() tells why.
+ * reach it.  Errors as fat.h says, the words in e.
  */
 #include <stdint.h>
 
@@ -23,6 +23,6 @@
  * write.
  */
 int fat_alloc_contiguous(struct fat_vol *vol, const char *path, uint64_t size,
-			 uint64_t align, struct fat_extent *ext);
+			 uint64_t align, struct fat_extent *ext, struct errmsg *e);
 
 #endif

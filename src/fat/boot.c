@@ -56,7 +56,7 @@ void fat_copy_field(char *dst, const uint8_t *src, size_t n)
 		dst[--n] = '\0';
 }
 
-/* The fields of sector 0, as they are: checked by check_bpb(). */
+/* The fields of sector 0, as they are: checked by check_bpb(e). */
 static void read_bpb(struct fat_geom *g, const uint8_t *b)
 {
 	uint16_t tot16 = get_le16(b + 19);
@@ -84,37 +84,37 @@ static void read_bpb(struct fat_geom *g, const uint8_t *b)
 	}
 }
 
-static int check_bpb(struct fat_vol *v, const uint8_t *b)
+static int check_bpb(struct fat_vol *v, const uint8_t *b, struct errmsg *e)
 {
 	struct fat_geom *g = &v->g;
 
 	if (!((b[0] == 0xeb && b[2] == 0x90) || b[0] == 0xe9))
 		g->warnings |= FAT_WARN_JUMP;
 	if (!fat_valid_bps(g->bytes_per_sector))
-		return errmsg_set(&v->err, -EUCLEAN,
+		return errmsg_set(e, -EUCLEAN,
 				  "%u bytes per sector (512, 1024, 2048 or 4096)",
 				  g->bytes_per_sector);
 	if (!fat_is_pow2(g->sectors_per_cluster))
-		return errmsg_set(&v->err, -EUCLEAN,
+		return errmsg_set(e, -EUCLEAN,
 				  "%u sectors per cluster: not a power of two",
 				  g->sectors_per_cluster);
 	if (g->reserved_sectors == 0 || g->num_fats == 0)
-		return errmsg_set(&v->err, -EUCLEAN,
+		return errmsg_set(e, -EUCLEAN,
 				  "%u reserved sectors, %u FATs: neither may be 0",
 				  g->reserved_sectors, g->num_fats);
 	if (get_le16(b + 22) != 0)
-		return errmsg_set(&v->err, -EUCLEAN,
+		return errmsg_set(e, -EUCLEAN,
 				  "a 16-bit FAT size is set: FAT12/16, not FAT32");
 	if (b[510] != 0x55 || b[511] != 0xaa)
-		return errmsg_set(&v->err, -EUCLEAN, "the boot sector has no 0x55AA signature");
+		return errmsg_set(e, -EUCLEAN, "the boot sector has no 0x55AA signature");
 	if (get_le16(b + 17) != 0)
-		return errmsg_set(&v->err, -EUCLEAN,
+		return errmsg_set(e, -EUCLEAN,
 				  "%u root directory entries: FAT32 keeps none there",
 				  get_le16(b + 17));
 	if (g->fat_sectors == 0)
-		return errmsg_set(&v->err, -EUCLEAN, "the FAT32 FAT size is 0");
+		return errmsg_set(e, -EUCLEAN, "the FAT32 FAT size is 0");
 	if (g->total_sectors == 0)
-		return errmsg_set(&v->err, -EUCLEAN, "the total sector count is 0");
+		return errmsg_set(e, -EUCLEAN, "the total sector count is 0");
 	if (get_le16(b + 42) != 0)
 		g->warnings |= FAT_WARN_VERSION;
 	g->active_fat = 0;
@@ -122,36 +122,36 @@ static int check_bpb(struct fat_vol *v, const uint8_t *b)
 		g->active_fat = g->ext_flags & 0x0f;
 		g->warnings |= FAT_WARN_NO_MIRROR;
 		if (g->active_fat >= g->num_fats)
-			return errmsg_set(&v->err, -EUCLEAN,
+			return errmsg_set(e, -EUCLEAN,
 					  "active FAT %u of %u", g->active_fat, g->num_fats);
 	}
 	return 0;
 }
 
 /* Where the FATs and the data are, and how many clusters fit. */
-static int compute_layout(struct fat_vol *v)
+static int compute_layout(struct fat_vol *v, struct errmsg *e)
 {
 	struct fat_geom *g = &v->g;
 	uint64_t total = g->total_sectors, meta, clusters;
 
 	if (total * g->bytes_per_sector > g->part_size)
-		return errmsg_set(&v->err, -EUCLEAN,
+		return errmsg_set(e, -EUCLEAN,
 				  "the file system (%llu bytes) is larger than its partition (%llu bytes)",
 				  (unsigned long long)(total * g->bytes_per_sector),
 				  (unsigned long long)g->part_size);
 	meta = g->reserved_sectors + (uint64_t)g->num_fats * g->fat_sectors;
 	if (meta >= total)
-		return errmsg_set(&v->err, -EUCLEAN,
+		return errmsg_set(e, -EUCLEAN,
 				  "reserved sectors and FATs (%llu sectors) fill the whole file system (%llu)",
 				  (unsigned long long)meta, (unsigned long long)total);
 	clusters = (total - meta) / g->sectors_per_cluster;
 	if (clusters == 0 || clusters > FAT32_MAX_CLUSTERS)
-		return errmsg_set(&v->err, -EUCLEAN,
+		return errmsg_set(e, -EUCLEAN,
 				  "%llu clusters: not a FAT32 cluster count",
 				  (unsigned long long)clusters);
 	g->fat_bytes = (uint64_t)g->fat_sectors * g->bytes_per_sector;
 	if (g->fat_bytes / 4 < clusters + 2)
-		return errmsg_set(&v->err, -EUCLEAN,
+		return errmsg_set(e, -EUCLEAN,
 				  "a FAT of %u sectors cannot hold %llu clusters",
 				  g->fat_sectors, (unsigned long long)clusters);
 	g->cluster_count = (uint32_t)clusters;
@@ -160,7 +160,7 @@ static int compute_layout(struct fat_vol *v)
 	g->fat_offset = (uint64_t)g->reserved_sectors * g->bytes_per_sector;
 	g->data_offset = meta * g->bytes_per_sector;
 	if (g->root_cluster < 2 || g->root_cluster > clusters + 1)
-		return errmsg_set(&v->err, -EUCLEAN,
+		return errmsg_set(e, -EUCLEAN,
 				  "root directory cluster %u is out of range (2-%llu)",
 				  g->root_cluster, (unsigned long long)clusters + 1);
 	if ((uint64_t)g->hidden_sectors * g->bytes_per_sector != g->part_offset)
@@ -179,7 +179,7 @@ static bool reserved_sector_ok(const struct fat_geom *g, unsigned sec)
 	return sec != 0 && sec != 0xffff && sec < g->reserved_sectors;
 }
 
-static int read_fsinfo(struct fat_vol *v, uint8_t *buf)
+static int read_fsinfo(struct fat_vol *v, uint8_t *buf, struct errmsg *e)
 {
 	struct fat_geom *g = &v->g;
 	int r;
@@ -191,7 +191,7 @@ static int read_fsinfo(struct fat_vol *v, uint8_t *buf)
 		return 0;
 	}
 	r = fat_vol_read(v, (uint64_t)g->fsinfo_sector * g->bytes_per_sector, buf,
-			 g->bytes_per_sector);
+			 g->bytes_per_sector, e);
 	if (r < 0)
 		return r;
 	if (!fat_fsinfo_signed(buf)) {
@@ -208,7 +208,8 @@ static int read_fsinfo(struct fat_vol *v, uint8_t *buf)
 	return 0;
 }
 
-static int check_backup_boot(struct fat_vol *v, const uint8_t *boot, uint8_t *buf)
+static int check_backup_boot(struct fat_vol *v, const uint8_t *boot, uint8_t *buf,
+			     struct errmsg *e)
 {
 	struct fat_geom *g = &v->g;
 	int r;
@@ -220,7 +221,7 @@ static int check_backup_boot(struct fat_vol *v, const uint8_t *boot, uint8_t *bu
 		return 0;
 	}
 	r = fat_vol_read(v, (uint64_t)g->backup_boot_sector * g->bytes_per_sector,
-			 buf, g->bytes_per_sector);
+			 buf, g->bytes_per_sector, e);
 	if (r < 0)
 		return r;
 	if (memcmp(buf, boot, g->bytes_per_sector))
@@ -229,10 +230,9 @@ static int check_backup_boot(struct fat_vol *v, const uint8_t *boot, uint8_t *bu
 }
 
 /*
- * The boot sector, checked, then what it points to.  On failure v->err
- * says why.
+ * The boot sector, checked, then what it points to.  On failure e says why.
  */
-static int mount(struct fat_vol *v, uint8_t *boot, uint8_t *sec)
+static int mount(struct fat_vol *v, uint8_t *boot, uint8_t *sec, struct errmsg *e)
 {
 	const struct fat_geom *g = &v->g;
 	enum fat_kind kind;
@@ -240,42 +240,40 @@ static int mount(struct fat_vol *v, uint8_t *boot, uint8_t *sec)
 	int r;
 
 	if (g->part_offset > UINT64_MAX - g->part_size)
-		return errmsg_set(&v->err, -EINVAL, "the partition does not fit a 64-bit offset");
+		return errmsg_set(e, -EINVAL, "the partition does not fit a 64-bit offset");
 	r = fat_probe_read(&v->io, g->part_offset, g->part_size, boot, &len);
 	if (r < 0)
-		return errmsg_set(&v->err, r, "cannot read the boot sector at card offset %llu: %s",
+		return errmsg_set(e, r, "cannot read the boot sector at card offset %llu: %s",
 				  (unsigned long long)g->part_offset, strerror(-r));
 	kind = len ? fat_identify_buf(boot, len) : FAT_KIND_TOO_SMALL;
 	if (kind != FAT_KIND_FAT32)
-		return errmsg_set(&v->err, -EMEDIUMTYPE, "the partition holds %s, not FAT32",
+		return errmsg_set(e, -EMEDIUMTYPE, "the partition holds %s, not FAT32",
 				  fat_kind_name(kind));
 	if (fat_valid_bps(get_le16(boot + 11)) && get_le16(boot + 11) > len)
-		return errmsg_set(&v->err, -EUCLEAN, "the partition is smaller than one sector");
+		return errmsg_set(e, -EUCLEAN, "the partition is smaller than one sector");
 	read_bpb(&v->g, boot);
-	r = check_bpb(v, boot);
+	r = check_bpb(v, boot, e);
 	if (r == 0)
-		r = compute_layout(v);
+		r = compute_layout(v, e);
 	if (r == 0)
-		r = read_fsinfo(v, sec);
+		r = read_fsinfo(v, sec, e);
 	if (r == 0)
-		r = check_backup_boot(v, boot, sec);
+		r = check_backup_boot(v, boot, sec, e);
 	if (r == 0)
-		r = fat_check_reserved_entries(v);
+		r = fat_check_reserved_entries(v, e);
 	if (r == 0)
-		r = fat_read_root_label(v);
+		r = fat_read_root_label(v, e);
 	return r;
 }
 
 int fat_open(const struct fat_io *io, uint64_t part_offset, uint64_t part_size,
-	     struct fat_vol **volp, char *errbuf, size_t errlen)
+	     struct fat_vol **volp, struct errmsg *e)
 {
 	uint8_t *boot = fat_io_alloc(FAT_PROBE_LEN), *sec = fat_io_alloc(FAT_PROBE_LEN);
 	struct fat_vol *v = calloc(1, sizeof(*v));
 	int r = -ENOMEM;
 
 	*volp = NULL;
-	if (errlen)
-		errbuf[0] = '\0';
 	if (v) {
 		v->io = *io;
 		v->g.part_offset = part_offset;
@@ -283,17 +281,15 @@ int fat_open(const struct fat_io *io, uint64_t part_offset, uint64_t part_size,
 		v->win = fat_io_alloc(FAT_WIN);
 	}
 	if (boot && sec && v && v->win)
-		r = mount(v, boot, sec);
+		r = mount(v, boot, sec, e);
 	free(boot);
 	free(sec);
+	if (r == -ENOMEM)
+		errmsg_set(e, r, "no memory to open the file system");
 	if (r < 0) {
-		if (errlen)
-			snprintf(errbuf, errlen, "%s",
-				 v && v->err.text[0] ? v->err.text : strerror(-r));
 		fat_close(v);
 		return r;
 	}
-	v->err.text[0] = '\0';
 	*volp = v;
 	return 0;
 }
@@ -309,9 +305,4 @@ void fat_close(struct fat_vol *vol)
 const struct fat_geom *fat_geometry(const struct fat_vol *vol)
 {
 	return &vol->g;
-}
-
-const char *fat_errmsg(const struct fat_vol *vol)
-{
-	return vol->err.text;
 }

@@ -15,12 +15,13 @@
 #define ATTR_LFN        0x0fu
 #define ATTR_LFN_MASK   0x3fu
 
-static int dir_open_at(struct fat_vol *v, uint32_t first, struct fat_dir **dirp)
+static int dir_open_at(struct fat_vol *v, uint32_t first, struct fat_dir **dirp,
+		       struct errmsg *e)
 {
 	struct fat_dir *d;
 
 	if (!fat_valid_cluster(v, first))
-		return errmsg_set(&v->err, -EUCLEAN,
+		return errmsg_set(e, -EUCLEAN,
 				  "directory cluster %u is out of range", first);
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -40,11 +41,11 @@ static int dir_open_at(struct fat_vol *v, uint32_t first, struct fat_dir **dirp)
 }
 
 int fat_dir_open(struct fat_vol *vol, const struct fat_dirent *dir,
-		 struct fat_dir **dirp)
+		 struct fat_dir **dirp, struct errmsg *e)
 {
 	if (dir && !(dir->attr & FAT_ATTR_DIRECTORY))
-		return errmsg_set(&vol->err, -ENOTDIR, "not a directory");
-	return dir_open_at(vol, dir ? dir->first_cluster : vol->g.root_cluster, dirp);
+		return errmsg_set(e, -ENOTDIR, "not a directory");
+	return dir_open_at(vol, dir ? dir->first_cluster : vol->g.root_cluster, dirp, e);
 }
 
 void fat_dir_close(struct fat_dir *dir)
@@ -56,7 +57,8 @@ void fat_dir_close(struct fat_dir *dir)
 }
 
 /* Next raw 32-byte entry; 0 at the end marker or the chain's end. */
-static int dir_raw_next(struct fat_dir *d, const uint8_t **ent, uint64_t *off)
+static int dir_raw_next(struct fat_dir *d, const uint8_t **ent, uint64_t *off,
+			struct errmsg *e)
 {
 	struct fat_vol *v = d->v;
 	uint32_t next;
@@ -66,7 +68,7 @@ static int dir_raw_next(struct fat_dir *d, const uint8_t **ent, uint64_t *off)
 	if (d->end)
 		return 0;
 	if (d->pos >= v->g.cluster_size) {
-		r = fat_next_cluster(v, d->cluster, &next, &l);
+		r = fat_next_cluster(v, d->cluster, &next, &l, e);
 		if (r < 0)
 			return r;
 		if (l == L_EOC) {
@@ -75,7 +77,7 @@ static int dir_raw_next(struct fat_dir *d, const uint8_t **ent, uint64_t *off)
 		}
 		if (l != L_NEXT) {
 			d->end = true;
-			return errmsg_set(&v->err, -EUCLEAN,
+			return errmsg_set(e, -EUCLEAN,
 					  "directory chain broken at cluster %u: %s", d->cluster,
 					  fat_chain_problem_text(fat_link_problem(l)));
 		}
@@ -85,13 +87,13 @@ static int dir_raw_next(struct fat_dir *d, const uint8_t **ent, uint64_t *off)
 	}
 	if (d->entries >= DIR_MAX_ENTRIES) {
 		d->end = true;
-		return errmsg_set(&v->err, -EFBIG, "directory longer than %u entries (a loop?)",
+		return errmsg_set(e, -EFBIG, "directory longer than %u entries (a loop?)",
 				  DIR_MAX_ENTRIES);
 	}
 	if (!d->buf_valid || d->pos < d->buf_start || d->pos >= d->buf_start + d->buf_len) {
 		d->buf_start = d->pos - d->pos % d->buf_len;
 		r = fat_vol_read(v, fat_cluster_off(v, d->cluster) + d->buf_start, d->buf,
-				 d->buf_len);
+				 d->buf_len, e);
 		if (r < 0)
 			return r;
 		d->buf_valid = true;
@@ -188,52 +190,56 @@ static bool is_dot_entry(const uint8_t *e)
 	return !memcmp(e, ".          ", 11) || !memcmp(e, "..         ", 11);
 }
 
-int fat_dir_next(struct fat_dir *d, struct fat_dirent *de)
+int fat_dir_next(struct fat_dir *d, struct fat_dirent *de, struct errmsg *e)
 {
-	const uint8_t *e;
+	const uint8_t *ent;
 	uint64_t off;
 	int r;
 
-	while ((r = dir_raw_next(d, &e, &off)) > 0) {
-		if (e[0] == 0xe5) {		/* deleted */
+	while ((r = dir_raw_next(d, &ent, &off, e)) > 0) {
+		if (ent[0] == 0xe5) {		/* deleted */
 			fat_lfn_drop(&d->lfn);
 			continue;
 		}
-		if ((e[11] & ATTR_LFN_MASK) == ATTR_LFN) {
-			fat_lfn_add(&d->lfn, e);
+		if ((ent[11] & ATTR_LFN_MASK) == ATTR_LFN) {
+			fat_lfn_add(&d->lfn, ent);
 			continue;
 		}
-		if (e[11] & FAT_ATTR_VOLUME_ID || is_dot_entry(e)) {
+		if (ent[11] & FAT_ATTR_VOLUME_ID || is_dot_entry(ent)) {
 			fat_lfn_drop(&d->lfn);
 			continue;
 		}
-		fill_dirent(d, e, off, de);
+		fill_dirent(d, ent, off, de);
 		return 1;
 	}
 	return r;
 }
 
-/* A broken root is reported by the checks, not here. */
-int fat_read_root_label(struct fat_vol *v)
+/* A broken root is reported by the checks, not here: only an I/O error
+ * fails (and says so in e). */
+int fat_read_root_label(struct fat_vol *v, struct errmsg *e)
 {
+	struct errmsg why;
 	struct fat_dir *d;
-	const uint8_t *e;
+	const uint8_t *ent;
 	uint64_t off;
 	int r;
 
-	r = dir_open_at(v, v->g.root_cluster, &d);
+	r = dir_open_at(v, v->g.root_cluster, &d, e);
 	if (r < 0)
 		return r;
-	while ((r = dir_raw_next(d, &e, &off)) > 0) {
-		if (e[0] != 0xe5 && (e[11] & ATTR_LFN_MASK) != ATTR_LFN &&
-		    (e[11] & FAT_ATTR_VOLUME_ID)) {
+	while ((r = dir_raw_next(d, &ent, &off, &why)) > 0) {
+		if (ent[0] != 0xe5 && (ent[11] & ATTR_LFN_MASK) != ATTR_LFN &&
+		    (ent[11] & FAT_ATTR_VOLUME_ID)) {
 			v->g.has_root_label = true;
-			fat_copy_field(v->g.root_label, e, 11);
+			fat_copy_field(v->g.root_label, ent, 11);
 			break;
 		}
 	}
 	fat_dir_close(d);
-	return r == -EUCLEAN || r == -EFBIG ? 0 : (r < 0 ? r : 0);
+	if (r == -EUCLEAN || r == -EFBIG || r >= 0)
+		return 0;
+	return errmsg_set(e, r, "%s", why.text);
 }
 
 /* ---- look-up ----------------------------------------------------------- */
@@ -262,20 +268,21 @@ void fat_root_dirent(const struct fat_vol *v, struct fat_dirent *de)
 }
 
 /* Replaces *de, the directory searched, by the entry found in it. */
-static int find_in_dir(struct fat_vol *v, const char *name, struct fat_dirent *de)
+static int find_in_dir(struct fat_vol *v, const char *name, struct fat_dirent *de,
+		       struct errmsg *e)
 {
 	struct fat_dir *d;
 	int r;
 
-	r = fat_dir_open(v, de, &d);	/* takes what it needs from *de */
+	r = fat_dir_open(v, de, &d, e);	/* takes what it needs from *de */
 	if (r < 0)
 		return r;
-	while ((r = fat_dir_next(d, de)) > 0)
+	while ((r = fat_dir_next(d, de, e)) > 0)
 		if (ascii_caseeq(name, de->name) || ascii_caseeq(name, de->short_name))
 			break;
 	fat_dir_close(d);
 	if (r == 0)
-		return errmsg_set(&v->err, -ENOENT, "\"%s\" not found", name);
+		return errmsg_set(e, -ENOENT, "\"%s\" not found", name);
 	return r < 0 ? r : 0;
 }
 
@@ -288,7 +295,7 @@ void fat_append_path(char *buf, size_t len, const char *name)
 }
 
 int fat_lookup(struct fat_vol *vol, const char *path, struct fat_dirent *de,
-	       char *stored, size_t storedlen)
+	       char *stored, size_t storedlen, struct errmsg *e)
 {
 	char name[FAT_NAME_MAX];
 	const char *p = path;
@@ -306,14 +313,14 @@ int fat_lookup(struct fat_vol *vol, const char *path, struct fat_dirent *de,
 			return 0;
 		n = strcspn(p, "/");
 		if (n >= sizeof(name))
-			return errmsg_set(&vol->err, -ENAMETOOLONG, "path component too long");
+			return errmsg_set(e, -ENAMETOOLONG, "path component too long");
 		if (!(de->attr & FAT_ATTR_DIRECTORY))
-			return errmsg_set(&vol->err, -ENOTDIR,
+			return errmsg_set(e, -ENOTDIR,
 					  "\"%s\" is not a directory", de->name);
 		memcpy(name, p, n);
 		name[n] = '\0';
 		p += n;
-		r = find_in_dir(vol, name, de);
+		r = find_in_dir(vol, name, de, e);
 		if (r < 0)
 			return r;
 		if (stored)

@@ -32,19 +32,21 @@ static int emit_run(struct fat_vol *v, const struct fat_dirent *de,
 }
 
 /* Why the walk stopped at cluster c, the n-th, before the end it needed. */
-static int chain_broken(struct fat_vol *v, uint64_t n, uint32_t c, enum fat_link l)
+static int chain_broken(struct fat_vol *v, uint64_t n, uint32_t c, enum fat_link l,
+			struct errmsg *e)
 {
 	const char *why = l == L_NEXT ? "directory too long" :
 			  l == L_EOC ? fat_chain_problem_text(FAT_CHAIN_SHORT) :
 			  fat_chain_problem_text(fat_link_problem(l));
 
-	return errmsg_set(&v->err, -EUCLEAN,
+	return errmsg_set(e, -EUCLEAN,
 			  "cluster chain broken after %llu clusters at cluster %u: %s",
 			  (unsigned long long)n, c, why);
 }
 
 int fat_extents(struct fat_vol *vol, const struct fat_dirent *de,
-		int (*cb)(void *arg, const struct fat_extent *e), void *arg)
+		int (*cb)(void *arg, const struct fat_extent *e), void *arg,
+		struct errmsg *e)
 {
 	bool dir = de->attr & FAT_ATTR_DIRECTORY;
 	uint64_t need = dir ? fat_dir_max_clusters(vol) : fat_clusters_for(vol, de->size);
@@ -55,20 +57,20 @@ int fat_extents(struct fat_vol *vol, const struct fat_dirent *de,
 	if (!dir && de->size == 0)
 		return 0;
 	if (!fat_valid_cluster(vol, c))
-		return errmsg_set(&vol->err, -EUCLEAN, "first cluster %u is out of range", c);
+		return errmsg_set(e, -EUCLEAN, "first cluster %u is out of range", c);
 	for (uint64_t n = 1;; n++, c = next) {
 		int r;
 
 		run.n++;
 		if (!dir && n == need)	/* the size is covered */
 			return emit_run(vol, de, &run, cb, arg);
-		r = fat_next_cluster(vol, c, &next, &l);
+		r = fat_next_cluster(vol, c, &next, &l, e);
 		if (r < 0)
 			return r;
 		if (dir && l == L_EOC)
 			return emit_run(vol, de, &run, cb, arg);
 		if (l != L_NEXT || n >= need)
-			return chain_broken(vol, n, c, l);
+			return chain_broken(vol, n, c, l, e);
 		if (next != c + 1) {
 			r = emit_run(vol, de, &run, cb, arg);
 			if (r)
@@ -81,26 +83,26 @@ int fat_extents(struct fat_vol *vol, const struct fat_dirent *de,
 }
 
 int fat_map_offset(struct fat_vol *vol, const struct fat_dirent *de,
-		   uint64_t file_off, uint64_t *card_off)
+		   uint64_t file_off, uint64_t *card_off, struct errmsg *e)
 {
 	uint32_t c = de->first_cluster, next;
 	uint64_t index;
 	enum fat_link l;
 
 	if (de->attr & FAT_ATTR_DIRECTORY || file_off >= de->size)
-		return errmsg_set(&vol->err, -EINVAL,
+		return errmsg_set(e, -EINVAL,
 				  "offset %llu is past the end of the file",
 				  (unsigned long long)file_off);
 	if (!fat_valid_cluster(vol, c))
-		return errmsg_set(&vol->err, -EUCLEAN, "first cluster %u is out of range", c);
+		return errmsg_set(e, -EUCLEAN, "first cluster %u is out of range", c);
 	index = file_off / vol->g.cluster_size;	/* < 2^32 clusters: size is 32-bit */
 	for (uint64_t i = 0; i < index; i++, c = next) {
-		int r = fat_next_cluster(vol, c, &next, &l);
+		int r = fat_next_cluster(vol, c, &next, &l, e);
 
 		if (r < 0)
 			return r;
 		if (l != L_NEXT)
-			return errmsg_set(&vol->err, -EUCLEAN,
+			return errmsg_set(e, -EUCLEAN,
 					  "cluster chain broken at cluster %u", c);
 	}
 	*card_off = vol->g.part_offset + fat_cluster_off(vol, c) + file_off % vol->g.cluster_size;

@@ -10,8 +10,9 @@
  * Everything on the card is untrusted: every number read from it is range
  * checked before it is used as a size, an offset or a cluster.  The library
  * never prints and never exits; functions return 0 (or a count) on success
- * and a negative errno on failure, and a sentence saying why is kept for
- * fat_errmsg().  Errors of the I/O callbacks are passed through unchanged.
+ * and a negative errno on failure, with a sentence saying why in the
+ * caller's struct errmsg *e (lib/errmsg.h; e may be NULL).  Errors of the
+ * I/O callbacks are passed through unchanged.
  *
  *   -EMEDIUMTYPE  the partition holds something that is not FAT32
  *   -EUCLEAN      FAT32, but a structure is inconsistent (chain, boot sector)
@@ -30,6 +31,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "lib/errmsg.h"
 
 /*
  * How the library reaches the card.  Offsets are absolute on the card (the
@@ -74,7 +77,7 @@ const char *fat_kind_name(enum fat_kind kind);
  * Reads at most the first 4 KiB.  Returns 0 or -errno.
  */
 int fat_identify(const struct fat_io *io, uint64_t part_offset,
-		 uint64_t part_size, enum fat_kind *kind);
+		 uint64_t part_size, enum fat_kind *kind, struct errmsg *e);
 
 /* Things that do not stop the volume from being read, but deserve a word. */
 enum {
@@ -135,15 +138,14 @@ struct fat_vol;
 
 /*
  * Open the FAT32 file system of the partition at part_offset (bytes, from
- * the card's start) of part_size bytes.  On failure *errbuf says why ("this
- * is exFAT, not FAT32", "bytes per sector 300", ...).  io is copied.
+ * the card's start) of part_size bytes.  On failure e says why ("the
+ * partition holds exFAT, not FAT32", "300 bytes per sector", ...).  io is
+ * copied.
  */
 int fat_open(const struct fat_io *io, uint64_t part_offset, uint64_t part_size,
-	     struct fat_vol **volp, char *errbuf, size_t errlen);
+	     struct fat_vol **volp, struct errmsg *e);
 void fat_close(struct fat_vol *vol);
 const struct fat_geom *fat_geometry(const struct fat_vol *vol);
-/* Why the last failing call failed; "" when nothing failed yet. */
-const char *fat_errmsg(const struct fat_vol *vol);
 
 /* Directory entries */
 
@@ -189,9 +191,9 @@ struct fat_dir;
 /* Iterate a directory (dir NULL: the root).  "." and ".." and volume-label
  * entries are not reported. */
 int fat_dir_open(struct fat_vol *vol, const struct fat_dirent *dir,
-		 struct fat_dir **dirp);
+		 struct fat_dir **dirp, struct errmsg *e);
 /* 1: *de filled; 0: end of the directory; < 0: error. */
-int fat_dir_next(struct fat_dir *dir, struct fat_dirent *de);
+int fat_dir_next(struct fat_dir *dir, struct fat_dirent *de, struct errmsg *e);
 void fat_dir_close(struct fat_dir *dir);
 
 /*
@@ -201,7 +203,7 @@ void fat_dir_close(struct fat_dir *dir);
  * as stored on the card ("DLOAD/UPDATE.APP").
  */
 int fat_lookup(struct fat_vol *vol, const char *path, struct fat_dirent *de,
-	       char *stored, size_t storedlen);
+	       char *stored, size_t storedlen, struct errmsg *e);
 
 /* Cluster chains */
 
@@ -234,7 +236,7 @@ struct fat_chain_report {
  * bitmap against loops.  Returns 0 with r->problem set, or -errno.
  */
 int fat_check_chain(struct fat_vol *vol, const struct fat_dirent *de,
-		    struct fat_chain_report *r);
+		    struct fat_chain_report *r, struct errmsg *e);
 
 struct fat_fat_diff {
 	uint32_t cluster;        /* first entry that differs */
@@ -249,7 +251,7 @@ struct fat_fat_diff {
  * 1 with *diff filled at the first difference, or -errno.
  */
 int fat_compare_fats(struct fat_vol *vol, const struct fat_dirent *de,
-		     struct fat_fat_diff *diff);
+		     struct fat_fat_diff *diff, struct errmsg *e);
 
 #define FAT_PATH_MAX 1024
 
@@ -280,7 +282,7 @@ struct fat_tree_report {
  * Returns 0 or -errno (I/O, memory).
  */
 int fat_check_tree(struct fat_vol *vol, const struct fat_dirent *target,
-		   struct fat_tree_report *r);
+		   struct fat_tree_report *r, struct errmsg *e);
 
 /* Where a file lies on the card */
 
@@ -301,11 +303,12 @@ struct fat_extent {
  * before the size is covered.
  */
 int fat_extents(struct fat_vol *vol, const struct fat_dirent *de,
-		int (*cb)(void *arg, const struct fat_extent *e), void *arg);
+		int (*cb)(void *arg, const struct fat_extent *ext), void *arg,
+		struct errmsg *e);
 
 /* Card offset of byte file_off of de (-EINVAL past its end, -EUCLEAN when
  * the chain breaks before it). */
 int fat_map_offset(struct fat_vol *vol, const struct fat_dirent *de,
-		   uint64_t file_off, uint64_t *card_off);
+		   uint64_t file_off, uint64_t *card_off, struct errmsg *e);
 
 #endif

@@ -20,8 +20,8 @@
  *               (fat/alloc.h: verify's code does not include it)
  *
  * Every name here starts with fat_, as the public ones do.  A failure
- * returns a negative errno and leaves its sentence in vol->err
- * (lib/errmsg.h), which fat_errmsg() shows.
+ * returns a negative errno and, in the caller's struct errmsg *e (may be
+ * NULL), its sentence (lib/errmsg.h): the volume keeps no error.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -54,7 +54,6 @@ struct fat_vol {
 	uint32_t win_copy;
 	uint32_t win_len;
 	bool win_valid;
-	struct errmsg err;      /* why the last failing call failed */
 };
 
 /* A long name being put together: its entries come last part first. */
@@ -92,11 +91,13 @@ void *fat_io_alloc(size_t len);
 /* A callback's return value as the library's: 0 or -errno. */
 int fat_io_result(int r);
 /* -EINVAL with a message unless off..off+len lies inside the partition. */
-int fat_vol_range(struct fat_vol *v, const char *what, uint64_t off, size_t len);
-/* r, with "cannot <what> <len> bytes at card offset ..." in v->err. */
-int fat_io_failed(struct fat_vol *v, int r, const char *what, uint64_t off, size_t len);
+int fat_vol_range(struct fat_vol *v, const char *what, uint64_t off, size_t len,
+		  struct errmsg *e);
+/* r, with "cannot <what> <len> bytes at card offset ..." in e. */
+int fat_io_failed(struct fat_vol *v, int r, const char *what, uint64_t off, size_t len,
+		  struct errmsg *e);
 /* off from the partition start. */
-int fat_vol_read(struct fat_vol *v, uint64_t off, void *buf, size_t len);
+int fat_vol_read(struct fat_vol *v, uint64_t off, void *buf, size_t len, struct errmsg *e);
 
 /* identify.c */
 
@@ -147,11 +148,12 @@ static inline uint64_t fat_dir_max_clusters(const struct fat_vol *v)
 
 enum fat_chain_problem fat_link_problem(enum fat_link l);
 /* Entry c (0 and 1 too) of FAT copy `copy`, through the window cache. */
-int fat_get(struct fat_vol *v, uint32_t copy, uint32_t c, uint32_t *val);
+int fat_get(struct fat_vol *v, uint32_t copy, uint32_t c, uint32_t *val, struct errmsg *e);
 /* What entry c of the active FAT links to. */
-int fat_next_cluster(struct fat_vol *v, uint32_t c, uint32_t *next, enum fat_link *l);
+int fat_next_cluster(struct fat_vol *v, uint32_t c, uint32_t *next, enum fat_link *l,
+		     struct errmsg *e);
 /* FAT[0] and FAT[1]: the media byte, the clean and error bits. */
-int fat_check_reserved_entries(struct fat_vol *v);
+int fat_check_reserved_entries(struct fat_vol *v, struct errmsg *e);
 
 /* The cluster bitmaps of the checks: one bit a cluster, 0 and 1 included. */
 static inline uint8_t *fat_bitmap_new(const struct fat_vol *v)
@@ -188,7 +190,7 @@ void fat_format_short(const uint8_t *e, char out[13]);
 /* Appends "/name" (or "name" to an empty path), when it fits. */
 void fat_append_path(char *buf, size_t len, const char *name);
 /* The root's volume-label entry into v->g. */
-int fat_read_root_label(struct fat_vol *v);
+int fat_read_root_label(struct fat_vol *v, struct errmsg *e);
 
 /* lfn.c */
 

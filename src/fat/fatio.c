@@ -26,27 +26,29 @@ int fat_io_result(int r)
 	return r > 0 ? -EIO : r;
 }
 
-int fat_vol_range(struct fat_vol *v, const char *what, uint64_t off, size_t len)
+int fat_vol_range(struct fat_vol *v, const char *what, uint64_t off, size_t len,
+		  struct errmsg *e)
 {
 	if (off > v->g.part_size || len > v->g.part_size - off)
-		return errmsg_set(&v->err, -EINVAL,
+		return errmsg_set(e, -EINVAL,
 				  "%s of %zu bytes at %llu is outside the partition",
 				  what, len, (unsigned long long)off);
 	return 0;
 }
 
-int fat_io_failed(struct fat_vol *v, int r, const char *what, uint64_t off, size_t len)
+int fat_io_failed(struct fat_vol *v, int r, const char *what, uint64_t off, size_t len,
+		  struct errmsg *e)
 {
-	return errmsg_set(&v->err, r, "cannot %s %zu bytes at card offset %llu: %s", what,
+	return errmsg_set(e, r, "cannot %s %zu bytes at card offset %llu: %s", what,
 			  len, (unsigned long long)(v->g.part_offset + off), strerror(-r));
 }
 
-int fat_vol_read(struct fat_vol *v, uint64_t off, void *buf, size_t len)
+int fat_vol_read(struct fat_vol *v, uint64_t off, void *buf, size_t len, struct errmsg *e)
 {
-	int r = fat_vol_range(v, "read", off, len);
+	int r = fat_vol_range(v, "read", off, len, e);
 
 	if (r < 0)
 		return r;
 	r = fat_io_result(v->io.read(v->io.ctx, v->g.part_offset + off, buf, len));
-	return r < 0 ? fat_io_failed(v, r, "read", off, len) : 0;
+	return r < 0 ? fat_io_failed(v, r, "read", off, len, e) : 0;
 }

@@ -141,17 +141,20 @@ int fat_probe_read(const struct fat_io *io, uint64_t part_offset,
 }
 
 int fat_identify(const struct fat_io *io, uint64_t part_offset,
-		 uint64_t part_size, enum fat_kind *kind)
+		 uint64_t part_size, enum fat_kind *kind, struct errmsg *e)
 {
 	uint8_t *buf = fat_io_alloc(FAT_PROBE_LEN);
 	size_t len;
 	int r;
 
 	if (!buf)
-		return -ENOMEM;
+		return errmsg_set(e, -ENOMEM, "no memory to read the partition");
 	r = fat_probe_read(io, part_offset, part_size, buf, &len);
 	if (r == 0)
 		*kind = len ? fat_identify_buf(buf, len) : FAT_KIND_TOO_SMALL;
 	free(buf);
-	return r;
+	if (r < 0)
+		return errmsg_set(e, r, "cannot read the partition at card offset %llu: %s",
+				  (unsigned long long)part_offset, strerror(-r));
+	return 0;
 }

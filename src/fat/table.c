@@ -40,12 +40,12 @@ enum fat_chain_problem fat_link_problem(enum fat_link l)
 	return FAT_CHAIN_OK;
 }
 
-int fat_get(struct fat_vol *v, uint32_t copy, uint32_t c, uint32_t *val)
+int fat_get(struct fat_vol *v, uint32_t copy, uint32_t c, uint32_t *val, struct errmsg *e)
 {
 	uint64_t in_fat = (uint64_t)c * 4, start;
 
 	if (c > fat_max_cluster(v) || copy >= v->g.num_fats)
-		return errmsg_set(&v->err, -EINVAL,
+		return errmsg_set(e, -EINVAL,
 				  "internal: FAT entry %u of copy %u", c, copy);
 	start = in_fat - in_fat % FAT_WIN;
 	if (!v->win_valid || v->win_copy != copy || v->win_start != start) {
@@ -56,7 +56,7 @@ int fat_get(struct fat_vol *v, uint32_t copy, uint32_t c, uint32_t *val)
 			len = FAT_WIN;
 		v->win_valid = false;
 		r = fat_vol_read(v, v->g.fat_offset + copy * v->g.fat_bytes + start,
-				 v->win, (size_t)len);
+				 v->win, (size_t)len, e);
 		if (r < 0)
 			return r;
 		v->win_valid = true;
@@ -68,23 +68,24 @@ int fat_get(struct fat_vol *v, uint32_t copy, uint32_t c, uint32_t *val)
 	return 0;
 }
 
-int fat_next_cluster(struct fat_vol *v, uint32_t c, uint32_t *next, enum fat_link *l)
+int fat_next_cluster(struct fat_vol *v, uint32_t c, uint32_t *next, enum fat_link *l,
+		     struct errmsg *e)
 {
-	int r = fat_get(v, v->g.active_fat, c, next);
+	int r = fat_get(v, v->g.active_fat, c, next, e);
 
 	if (r == 0)
 		*l = classify(v, *next);
 	return r;
 }
 
-int fat_check_reserved_entries(struct fat_vol *v)
+int fat_check_reserved_entries(struct fat_vol *v, struct errmsg *e)
 {
 	uint32_t e0, e1;
 	int r;
 
-	r = fat_get(v, v->g.active_fat, 0, &e0);
+	r = fat_get(v, v->g.active_fat, 0, &e0, e);
 	if (r == 0)
-		r = fat_get(v, v->g.active_fat, 1, &e1);
+		r = fat_get(v, v->g.active_fat, 1, &e1, e);
 	if (r < 0)
 		return r;
 	if ((e0 & 0xff) != v->g.media || (e0 | 0xff) != FAT_MASK)
@@ -151,7 +152,7 @@ void fat_length_problem(const struct fat_dirent *de, uint32_t last, uint32_t eoc
 }
 
 int fat_check_chain(struct fat_vol *vol, const struct fat_dirent *de,
-		    struct fat_chain_report *r)
+		    struct fat_chain_report *r, struct errmsg *e)
 {
 	uint32_t c, prev = 0, next, should_end = 0;
 	uint8_t *seen;
@@ -175,7 +176,7 @@ int fat_check_chain(struct fat_vol *vol, const struct fat_dirent *de,
 			r->runs++;
 		if (++r->clusters == r->expected)
 			should_end = c;
-		ret = fat_next_cluster(vol, c, &next, &l);
+		ret = fat_next_cluster(vol, c, &next, &l, e);
 		if (ret < 0)
 			break;
 		if (l == L_EOC) {
@@ -200,7 +201,8 @@ int fat_check_chain(struct fat_vol *vol, const struct fat_dirent *de,
  * FAT_CHUNK-sized sector-aligned pieces.  1 at the first difference.
  */
 static int compare_range(struct fat_vol *v, uint32_t first, uint32_t last,
-			 uint8_t *a, uint8_t *b, struct fat_fat_diff *diff)
+			 uint8_t *a, uint8_t *b, struct fat_fat_diff *diff,
+			 struct errmsg *e)
 {
 	const struct fat_geom *g = &v->g;
 	uint64_t bps = g->bytes_per_sector;
@@ -210,12 +212,12 @@ static int compare_range(struct fat_vol *v, uint32_t first, uint32_t last,
 	for (; pos < end; pos += FAT_CHUNK) {
 		size_t len = end - pos < FAT_CHUNK ? (size_t)(end - pos) : FAT_CHUNK;
 		uint64_t active = g->fat_offset + g->active_fat * g->fat_bytes + pos;
-		int r = fat_vol_read(v, active, a, len);
+		int r = fat_vol_read(v, active, a, len, e);
 
 		for (uint32_t k = 0; r == 0 && k < g->num_fats; k++) {
 			if (k == g->active_fat)
 				continue;
-			r = fat_vol_read(v, g->fat_offset + k * g->fat_bytes + pos, b, len);
+			r = fat_vol_read(v, g->fat_offset + k * g->fat_bytes + pos, b, len, e);
 			for (size_t i = 0; r == 0 && i < len; i += 4) {
 				uint64_t c = (pos + i) / 4;
 				uint32_t x = get_le32(a + i) & FAT_MASK;
@@ -238,7 +240,8 @@ static int compare_range(struct fat_vol *v, uint32_t first, uint32_t last,
 
 /* Walks the active chain of de run by run (bounded), comparing each run. */
 static int compare_chain(struct fat_vol *v, const struct fat_dirent *de,
-			 uint8_t *a, uint8_t *b, struct fat_fat_diff *diff)
+			 uint8_t *a, uint8_t *b, struct fat_fat_diff *diff,
+			 struct errmsg *e)
 {
 	bool dir = de->attr & FAT_ATTR_DIRECTORY;
 	uint64_t limit = (dir ? fat_dir_max_clusters(v) : fat_clusters_for(v, de->size)) + 1;
@@ -248,12 +251,12 @@ static int compare_chain(struct fat_vol *v, const struct fat_dirent *de,
 	if (!fat_valid_cluster(v, c))
 		return 0;
 	for (uint64_t n = 1;; n++, c = next) {
-		int r = fat_next_cluster(v, c, &next, &l);
+		int r = fat_next_cluster(v, c, &next, &l, e);
 
 		if (r < 0)
 			return r;
 		if (l != L_NEXT || n >= limit || next != c + 1) {
-			r = compare_range(v, start, c, a, b, diff);
+			r = compare_range(v, start, c, a, b, diff, e);
 			if (r != 0 || l != L_NEXT || n >= limit)
 				return r;
 			start = next;
@@ -262,7 +265,7 @@ static int compare_chain(struct fat_vol *v, const struct fat_dirent *de,
 }
 
 int fat_compare_fats(struct fat_vol *vol, const struct fat_dirent *de,
-		     struct fat_fat_diff *diff)
+		     struct fat_fat_diff *diff, struct errmsg *e)
 {
 	uint8_t *a, *b;
 	int r;
@@ -275,9 +278,9 @@ int fat_compare_fats(struct fat_vol *vol, const struct fat_dirent *de,
 	if (!a || !b)
 		r = -ENOMEM;
 	else if (de)
-		r = compare_chain(vol, de, a, b, diff);
+		r = compare_chain(vol, de, a, b, diff, e);
 	else
-		r = compare_range(vol, 2, fat_max_cluster(vol), a, b, diff);
+		r = compare_range(vol, 2, fat_max_cluster(vol), a, b, diff, e);
 	free(a);
 	free(b);
 	return r;

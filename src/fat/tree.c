@@ -18,6 +18,8 @@
 struct tree {
 	struct fat_vol *v;
 	struct fat_tree_report *r;
+	struct errmsg *e;
+	struct errmsg dir_err;  /* a directory's listing: counted, or handed to e */
 	uint8_t *used;          /* every cluster reached so far */
 	uint8_t *target;        /* the target's clusters, or NULL */
 	uint64_t target_entry;  /* its entry's offset, to know it when met */
@@ -40,7 +42,7 @@ static void note_bad(struct tree *t, const struct fat_chain_report *cr)
 /* Is c one of the first n clusters of the chain from first?  Only asked on
  * a collision, so the re-walk is rare. */
 static int chain_has(struct fat_vol *v, uint32_t first, uint32_t n, uint32_t c,
-		     bool *has)
+		     bool *has, struct errmsg *e)
 {
 	uint32_t next;
 	enum fat_link l;
@@ -53,7 +55,7 @@ static int chain_has(struct fat_vol *v, uint32_t first, uint32_t n, uint32_t c,
 			*has = true;
 			return 0;
 		}
-		r = fat_next_cluster(v, first, &next, &l);
+		r = fat_next_cluster(v, first, &next, &l, e);
 		if (r < 0 || l != L_NEXT)
 			return r;
 	}
@@ -76,7 +78,7 @@ static int collision(struct tree *t, const struct fat_dirent *de, uint32_t n,
 	bool own;
 	int r;
 
-	r = chain_has(t->v, de->first_cluster, n, c, &own);
+	r = chain_has(t->v, de->first_cluster, n, c, &own, t->e);
 	if (r < 0)
 		return r;
 	if (own) {
@@ -125,7 +127,7 @@ static int mark_entry(struct tree *t, const struct fat_dirent *de)
 			cr.runs++;
 		if (++cr.clusters == cr.expected)
 			should_end = c;
-		r = fat_next_cluster(v, c, &next, &l);
+		r = fat_next_cluster(v, c, &next, &l, t->e);
 		if (r < 0)
 			return r;
 		if (l == L_EOC)
@@ -150,16 +152,16 @@ static int walk_dir(struct tree *t, const struct fat_dirent *dir, unsigned depth
 	size_t plen = strlen(t->path);
 	struct fat_dirent de;
 	struct fat_dir *d;
-	int r;
+	int r, rc = 0;
 
-	r = fat_dir_open(t->v, dir, &d);
+	r = fat_dir_open(t->v, dir, &d, &t->dir_err);
 	if (r == -EUCLEAN) {
 		t->r->unreadable_dirs++;
 		return 0;
 	}
 	if (r < 0)
-		return r;
-	while ((r = fat_dir_next(d, &de)) > 0) {
+		return errmsg_set(t->e, r, "%s", t->dir_err.text);
+	while ((r = fat_dir_next(d, &de, &t->dir_err)) > 0) {
 		bool is_dir = de.attr & FAT_ATTR_DIRECTORY;
 
 		fat_append_path(t->path, sizeof(t->path), de.name);
@@ -167,23 +169,25 @@ static int walk_dir(struct tree *t, const struct fat_dirent *dir, unsigned depth
 			t->r->dirs++;
 		else
 			t->r->files++;
-		r = mark_entry(t, &de);
-		if (r > 0 && is_dir) {
+		rc = mark_entry(t, &de);
+		if (rc > 0 && is_dir) {
 			if (depth >= MAX_DEPTH)
 				t->r->too_deep++;
 			else
-				r = walk_dir(t, &de, depth + 1);
+				rc = walk_dir(t, &de, depth + 1);
 		}
 		t->path[plen] = '\0';
-		if (r < 0)
+		if (rc < 0)
 			break;
 	}
 	fat_dir_close(d);
+	if (rc < 0)
+		return rc;	/* e already says why */
 	if (r == -EUCLEAN || r == -EFBIG) {
 		t->r->unreadable_dirs++;
-		r = 0;
+		return 0;
 	}
-	return r;
+	return r < 0 ? errmsg_set(t->e, r, "%s", t->dir_err.text) : 0;
 }
 
 /* Free, bad and lost clusters: one pass over the active FAT, a window at a
@@ -195,7 +199,7 @@ static int count_clusters(struct tree *t)
 	uint32_t val;
 
 	while (c <= last) {
-		int r = fat_get(v, v->g.active_fat, (uint32_t)c, &val);
+		int r = fat_get(v, v->g.active_fat, (uint32_t)c, &val, t->e);
 		uint64_t end;
 
 		if (r < 0)
@@ -227,7 +231,7 @@ static int mark_target(struct tree *t, const struct fat_dirent *de)
 		int r;
 
 		fat_bit_set(t->target, c);
-		r = fat_next_cluster(t->v, c, &next, &l);
+		r = fat_next_cluster(t->v, c, &next, &l, t->e);
 		if (r < 0)
 			return r;
 		if (l != L_NEXT)
@@ -237,9 +241,9 @@ static int mark_target(struct tree *t, const struct fat_dirent *de)
 }
 
 int fat_check_tree(struct fat_vol *vol, const struct fat_dirent *target,
-		   struct fat_tree_report *r)
+		   struct fat_tree_report *r, struct errmsg *e)
 {
-	struct tree t = { .v = vol, .r = r };
+	struct tree t = { .v = vol, .r = r, .e = e };
 	struct fat_dirent root;
 	int ret;
 

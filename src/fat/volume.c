@@ -56,7 +56,5 @@ int volume_open(struct card *c, bool direct, uint64_t part_off, uint64_t part_si
 {
 	struct fat_io io = volume_io(c, direct);
 
-	/* fat.h keeps its own buffer until it speaks errmsg.h too. */
-	return fat_open(&io, part_off, part_size, vol, e ? e->text : NULL,
-			e ? sizeof(e->text) : 0);
+	return fat_open(&io, part_off, part_size, vol, e);
 }

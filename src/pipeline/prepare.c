@@ -346,9 +346,9 @@ static int allocate_file(struct prepare_run *r, uint64_t size)
 	if (rc)
 		return prepare_fail(r, EXIT_WRITE_ERROR, "Use another card.",
 				    "the new file system does not read back: %s", e.text);
-	rc = fat_alloc_contiguous(vol, TMP_PATH, size, FILE_ALIGN, &ext);
+	rc = fat_alloc_contiguous(vol, TMP_PATH, size, FILE_ALIGN, &ext, &e);
 	if (rc) {
-		errmsg_set(&e, rc, "cannot allocate room for UPDATE.APP: %s", fat_errmsg(vol));
+		errmsg_prefix(&e, rc, "cannot allocate room for UPDATE.APP");
 		step_failure(r, 0, &e);	/* fat.c's errno is the volume's, not the host's */
 	}
 	fat_close(vol);
@@ -576,9 +576,9 @@ static int finish(struct prepare_run *r, uint64_t size)
 	if (rc)
 		return prepare_fail(r, EXIT_MISMATCH, "Use another card.",
 				    "the file system does not read back from the card: %s", e.text);
-	rc = fat_lookup(vol, FINAL_PATH, &de, NULL, 0);
+	rc = fat_lookup(vol, FINAL_PATH, &de, NULL, 0, NULL);
 	if (!rc && size)
-		rc = fat_map_offset(vol, &de, 0, &off);
+		rc = fat_map_offset(vol, &de, 0, &off, NULL);
 	fat_close(vol);
 	if (rc || de.size != size || off != r->file_card_off)
 		return prepare_fail(r, EXIT_MISMATCH, "Use another card.",
@@ -607,7 +607,7 @@ static bool final_name_absent(struct prepare_run *r)
 	if (volume_open(&r->card, false, l->part_start * LAYOUT_SECTOR,
 			l->part_sectors * LAYOUT_SECTOR, &vol, NULL) != 0)
 		return false;
-	absent = fat_lookup(vol, FINAL_PATH, &de, NULL, 0) == -ENOENT;
+	absent = fat_lookup(vol, FINAL_PATH, &de, NULL, 0, NULL) == -ENOENT;
 	fat_close(vol);
 	return absent;
 }

@@ -232,9 +232,9 @@ static struct fat_vol *check_filesystem(struct card *c, struct verify_report *re
 	unsigned bit;
 	int rc;
 
-	rc = fat_identify(&io, rep->part_offset, part_size, &kind);
+	rc = fat_identify(&io, rep->part_offset, part_size, &kind, &e);
 	if (rc) {
-		add(rep, "filesystem", V_FAIL, VC_IO, "cannot read the partition: %s", strerror(-rc));
+		add(rep, "filesystem", V_FAIL, VC_IO, "%s", e.text);
 		return NULL;
 	}
 	xstrncpy(rep->fstype, fat_kind_name(kind), sizeof(rep->fstype));
@@ -280,9 +280,9 @@ static bool check_dload(struct fat_vol *vol, struct verify_report *rep, struct f
 	char size[32];
 	int rc;
 
-	rc = fat_lookup(vol, DLOAD_DIR, &dir, stored, sizeof(stored));
+	rc = fat_lookup(vol, DLOAD_DIR, &dir, stored, sizeof(stored), NULL);
 	if (rc || !(dir.attr & FAT_ATTR_DIRECTORY)) {
-		if (fat_lookup(vol, DLOAD_FILE, &other, stored, sizeof(stored)) == 0)
+		if (fat_lookup(vol, DLOAD_FILE, &other, stored, sizeof(stored), NULL) == 0)
 			add(rep, "dload", V_FAIL, VC_LAYOUT,
 			    "%s is at the root, not in dload/: the device looks for dload/UPDATE.APP; "
 			    "make a folder dload and move it there", stored);
@@ -302,14 +302,14 @@ static bool check_dload(struct fat_vol *vol, struct verify_report *rep, struct f
 	else
 		add(rep, "dload", V_PASS, VC_LAYOUT, "folder dload/ at the root");
 
-	rc = fat_lookup(vol, DLOAD_DIR "/" DLOAD_FILE, de, stored, sizeof(stored));
+	rc = fat_lookup(vol, DLOAD_DIR "/" DLOAD_FILE, de, stored, sizeof(stored), NULL);
 	xstrncpy(rep->dload_path, rc == 0 ? stored : "", sizeof(rep->dload_path));
-	if (fat_lookup(vol, DLOAD_DIR "/" DLOAD_TMPFILE, &other, NULL, 0) == 0)
+	if (fat_lookup(vol, DLOAD_DIR "/" DLOAD_TMPFILE, &other, NULL, 0, NULL) == 0)
 		add(rep, "leftover", rc == 0 ? V_WARN : V_INFO, VC_LAYOUT,
 		    "dload/%s is left over from an interrupted dloadcard prepare%s",
 		    DLOAD_TMPFILE, rc == 0 ? " (the device ignores it)" : "");
 	if (rc) {
-		if (fat_lookup(vol, DLOAD_FILE, &other, stored, sizeof(stored)) == 0)
+		if (fat_lookup(vol, DLOAD_FILE, &other, stored, sizeof(stored), NULL) == 0)
 			add(rep, "update-app", V_FAIL, VC_LAYOUT,
 			    "dload/ holds no UPDATE.APP, but %s is at the root: move it into dload/",
 			    stored);
@@ -343,11 +343,12 @@ static void check_clusters(struct fat_vol *vol, struct verify_report *rep,
 	struct fat_chain_report cr;
 	struct fat_fat_diff fd;
 	struct fat_tree_report *tr;
+	struct errmsg e;
 	int rc;
 
-	rc = fat_check_chain(vol, de, &cr);
+	rc = fat_check_chain(vol, de, &cr, &e);
 	if (rc)
-		add(rep, "cluster-chain", V_FAIL, VC_IO, "cannot read the FAT: %s", fat_errmsg(vol));
+		add(rep, "cluster-chain", V_FAIL, VC_IO, "cannot read the FAT: %s", e.text);
 	else if (cr.problem != FAT_CHAIN_OK)
 		add(rep, "cluster-chain", V_FAIL, VC_CONTENT,
 		    "UPDATE.APP's cluster chain is broken: %s (cluster %u); the device would read "
@@ -358,9 +359,9 @@ static void check_clusters(struct fat_vol *vol, struct verify_report *rep,
 		    "cluster chain: %u clusters in %u run%s, as long as the size says",
 		    cr.clusters, cr.runs, cr.runs == 1 ? "" : "s");
 
-	rc = fat_compare_fats(vol, de, &fd);
+	rc = fat_compare_fats(vol, de, &fd, &e);
 	if (rc < 0)
-		add(rep, "fat-copies", V_FAIL, VC_IO, "cannot read the FATs: %s", fat_errmsg(vol));
+		add(rep, "fat-copies", V_FAIL, VC_IO, "cannot read the FATs: %s", e.text);
 	else if (rc == 1)
 		add(rep, "fat-copies", V_FAIL, VC_CONTENT,
 		    "the FAT copies disagree over UPDATE.APP's clusters (cluster %u: copy %u "
@@ -373,10 +374,10 @@ static void check_clusters(struct fat_vol *vol, struct verify_report *rep,
 	tr = calloc(1, sizeof(*tr));
 	if (!tr)
 		return;
-	rc = fat_check_tree(vol, de, tr);
+	rc = fat_check_tree(vol, de, tr, &e);
 	if (rc)
 		add(rep, "cross-links", V_WARN, VC_CONTENT, "the folders could not all be read: %s",
-		    fat_errmsg(vol));
+		    e.text);
 	else if (tr->target_xlinks)
 		add(rep, "cross-links", V_FAIL, VC_CONTENT,
 		    "UPDATE.APP shares cluster %u with %s: one of them is corrupt; "
@@ -447,7 +448,7 @@ static void report_container(struct fat_vol *vol, const struct fat_dirent *de,
 		    f ? f->message : "warnings");
 	} else {
 		if (f && f->offset < de->size)
-			fat_map_offset(vol, de, f->offset, &card_off);
+			fat_map_offset(vol, de, f->offset, &card_off, NULL);
 		add(rep, "container", V_FAIL, VC_CONTENT,
 		    "UPDATE.APP on the card is %s: %s (card offset %" PRIu64 ")",
 		    v == UA_DAMAGED ? "damaged" : "not an UPDATE.APP",
@@ -497,6 +498,7 @@ static void check_content(struct card *c, struct fat_vol *vol, const struct fat_
 	struct extent_list ext = { 0 };
 	struct readback_job job = { 0 };
 	struct ua_check *chk;
+	struct errmsg e;
 	char hex[65];
 	int rc;
 
@@ -504,11 +506,12 @@ static void check_content(struct card *c, struct fat_vol *vol, const struct fat_
 		add(rep, "content", V_SKIP, VC_CONTENT, "UPDATE.APP not read (--quick)");
 		return;
 	}
-	rc = fat_extents(vol, de, collect_extent, &ext);
+	rc = fat_extents(vol, de, collect_extent, &ext, &e);
 	chk = ua_check_new(de->size);
 	if (rc || !chk) {
-		add(rep, "content", V_FAIL, rc == -ENOMEM ? VC_IO : VC_CONTENT,
-		    "cannot map UPDATE.APP's clusters: %s", fat_errmsg(vol));
+		add(rep, "content", V_FAIL, rc == -ENOMEM || !chk ? VC_IO : VC_CONTENT,
+		    "cannot map UPDATE.APP's clusters: %s",
+		    rc && rc != -ENOMEM ? e.text : strerror(ENOMEM));
 		goto out;
 	}
 	job.card = c;

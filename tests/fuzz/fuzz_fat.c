@@ -66,12 +66,12 @@ static void check_entry(struct fat_vol *v, const struct fat_dirent *de)
 	struct fat_fat_diff diff;
 	uint64_t total = 0, off;
 
-	fat_check_chain(v, de, &cr);
-	fat_compare_fats(v, de, &diff);
-	fat_extents(v, de, count_extent, &total);
+	fat_check_chain(v, de, &cr, NULL);
+	fat_compare_fats(v, de, &diff, NULL);
+	fat_extents(v, de, count_extent, &total, NULL);
 	if (de->size) {
-		fat_map_offset(v, de, 0, &off);
-		fat_map_offset(v, de, de->size - 1, &off);
+		fat_map_offset(v, de, 0, &off, NULL);
+		fat_map_offset(v, de, de->size - 1, &off, NULL);
 	}
 }
 
@@ -81,9 +81,9 @@ static void walk_root(struct fat_vol *v)
 	struct fat_dir *d;
 	int n = 0;
 
-	if (fat_dir_open(v, NULL, &d))
+	if (fat_dir_open(v, NULL, &d, NULL))
 		return;
-	while (n++ < 64 && fat_dir_next(d, &de) > 0)
+	while (n++ < 64 && fat_dir_next(d, &de, NULL) > 0)
 		check_entry(v, &de);
 	fat_dir_close(d);
 }
@@ -100,28 +100,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fat_dirent de;
 	struct fat_vol *v;
 	enum fat_kind kind;
-	char err[256];
+	struct errmsg err;
 
 	if (!c.data)
 		return 0;
 	memcpy(c.data, data, size);
-	fat_identify(&io, 0, CARD_SIZE, &kind);
-	if (fat_open(&io, 0, CARD_SIZE, &v, err, sizeof(err)) == 0) {
+	fat_identify(&io, 0, CARD_SIZE, &kind, NULL);
+	if (fat_open(&io, 0, CARD_SIZE, &v, &err) == 0) {
 		char stored[FAT_PATH_MAX];
 		bool found = fat_lookup(v, "dload/UPDATE.APP", &de, stored,
-					sizeof(stored)) == 0;
+					sizeof(stored), NULL) == 0;
 
 		/* the whole-tree walk reads the whole FAT: twice is enough */
-		fat_check_tree(v, found ? &de : NULL, &tr);
-		fat_compare_fats(v, NULL, &diff);
+		fat_check_tree(v, found ? &de : NULL, &tr, NULL);
+		fat_compare_fats(v, NULL, &diff, NULL);
 		walk_root(v);
 		if (found)
 			check_entry(v, &de);
 		/* the size comes from the input, to reach every path */
 		fat_alloc_contiguous(v, "dload/UPDATE.TMP",
 				     size > 8 ? (uint64_t)data[size - 1] << 16 | data[size - 2] << 8 : 0,
-				     size > 8 ? 1ull << (data[size - 3] % 24) : 0, &ext);
-		fat_check_tree(v, NULL, &tr);
+				     size > 8 ? 1ull << (data[size - 3] % 24) : 0, &ext, NULL);
+		fat_check_tree(v, NULL, &tr, NULL);
 		fat_close(v);
 	}
 	free(c.data);

@@ -178,11 +178,11 @@ static struct fat_vol *vopen(struct fileio *f, uint64_t off, uint64_t size, bool
 {
 	struct fat_io io = io_of(f, rw);
 	struct fat_vol *v = NULL;
-	char err[256];
-	int r = fat_open(&io, off, size, &v, err, sizeof(err));
+	struct errmsg err;
+	int r = fat_open(&io, off, size, &v, &err);
 
 	if (r)
-		diag("fat_open: %d %s", r, err);
+		diag("fat_open: %d %s", r, err.text);
 	return v;
 }
 
@@ -305,7 +305,7 @@ static bool same_as_mtype(struct fat_vol *v, struct fileio *f, const char *img,
 	size_t len = 0;
 	bool same;
 
-	if (fat_lookup(v, path, &de, NULL, 0))
+	if (fat_lookup(v, path, &de, NULL, 0, NULL))
 		return false;
 	snprintf(out, sizeof(out), "%s/mtype.out", tmp);
 	if (sh("mtype -i '%s/%s@@%llu' '::%s' > '%s'", tmp, img,
@@ -315,7 +315,7 @@ static bool same_as_mtype(struct fat_vol *v, struct fileio *f, const char *img,
 	g.size = de.size;
 	g.buf = malloc(de.size + 1);
 	if (!want || !g.buf || len != de.size ||
-	    fat_extents(v, &de, gather_run, &g) != 0) {
+	    fat_extents(v, &de, gather_run, &g, NULL) != 0) {
 		free(want);
 		free(g.buf);
 		return false;
@@ -339,7 +339,7 @@ static bool same_as_mshowfat(struct fat_vol *v, const char *img, uint64_t off,
 	uint32_t c, start, count = 0;
 	bool same;
 
-	if (!out || fat_lookup(v, path, &de, NULL, 0)) {
+	if (!out || fat_lookup(v, path, &de, NULL, 0, NULL)) {
 		free(out);
 		return false;
 	}
@@ -349,7 +349,7 @@ static bool same_as_mshowfat(struct fat_vol *v, const char *img, uint64_t off,
 		uint64_t card;
 		uint32_t next;
 
-		if (fat_map_offset(v, &de, o, &card))
+		if (fat_map_offset(v, &de, o, &card, NULL))
 			break;
 		next = (uint32_t)((card - fat_geometry(v)->part_offset -
 				   fat_geometry(v)->data_offset) /
@@ -400,22 +400,22 @@ static void test_identify_synthetic(void)
 	struct fat_io io = { &m, mem_read, NULL };
 	struct fat_vol *v;
 	enum fat_kind k;
-	char err[256];
+	struct errmsg err;
 
 	memset(img, 0, sizeof(img));
-	ok(fat_identify(&io, 0, sizeof(img), &k) == 0 && k == FAT_KIND_BLANK, "zeros: blank");
-	is_int(fat_open(&io, 0, sizeof(img), &v, err, sizeof(err)), -EMEDIUMTYPE,
+	ok(fat_identify(&io, 0, sizeof(img), &k, NULL) == 0 && k == FAT_KIND_BLANK, "zeros: blank");
+	is_int(fat_open(&io, 0, sizeof(img), &v, &err), -EMEDIUMTYPE,
 	       "zeros: fat_open says not FAT32");
-	ok(strstr(err, "blank") != NULL, "zeros: message names it (%s)", err);
+	ok(strstr(err.text, "blank") != NULL, "zeros: message names it (%s)", err.text);
 	memset(img, 0xff, sizeof(img));
-	ok(fat_identify(&io, 0, sizeof(img), &k) == 0 && k == FAT_KIND_BLANK, "0xff: blank");
-	ok(fat_identify(&io, 0, 100, &k) == 0 && k == FAT_KIND_TOO_SMALL, "100 bytes: too small");
+	ok(fat_identify(&io, 0, sizeof(img), &k, NULL) == 0 && k == FAT_KIND_BLANK, "0xff: blank");
+	ok(fat_identify(&io, 0, 100, &k, NULL) == 0 && k == FAT_KIND_TOO_SMALL, "100 bytes: too small");
 
 	memset(img, 0, sizeof(img));
 	memcpy(img + 3, "EXFAT   ", 8);
-	ok(fat_identify(&io, 0, sizeof(img), &k) == 0 && k == FAT_KIND_EXFAT, "exFAT OEM name");
+	ok(fat_identify(&io, 0, sizeof(img), &k, NULL) == 0 && k == FAT_KIND_EXFAT, "exFAT OEM name");
 	memcpy(img + 3, "NTFS    ", 8);
-	ok(fat_identify(&io, 0, sizeof(img), &k) == 0 && k == FAT_KIND_NTFS, "NTFS OEM name");
+	ok(fat_identify(&io, 0, sizeof(img), &k, NULL) == 0 && k == FAT_KIND_NTFS, "NTFS OEM name");
 
 	memset(img, 0, sizeof(img));
 	img[446] = 0x80;
@@ -424,17 +424,17 @@ static void test_identify_synthetic(void)
 	img[446 + 14] = 0x01;	/* 65536 sectors */
 	img[510] = 0x55;
 	img[511] = 0xaa;
-	ok(fat_identify(&io, 0, sizeof(img), &k) == 0 && k == FAT_KIND_PARTITION_TABLE,
+	ok(fat_identify(&io, 0, sizeof(img), &k, NULL) == 0 && k == FAT_KIND_PARTITION_TABLE,
 	   "an MBR: a whole disk");
-	is_int(fat_open(&io, 0, sizeof(img), &v, err, sizeof(err)), -EMEDIUMTYPE,
+	is_int(fat_open(&io, 0, sizeof(img), &v, &err), -EMEDIUMTYPE,
 	       "an MBR: not FAT32");
 
 	for (size_t i = 0; i < sizeof(img); i++)
 		img[i] = (uint8_t)(i * 7 + 3);
-	ok(fat_identify(&io, 0, sizeof(img), &k) == 0 && k == FAT_KIND_UNKNOWN, "garbage: unknown");
-	ok(fat_identify(&io, 8192, 8192, &k) == -EIO, "a read error is passed on");
-	ok(fat_open(&io, 8192, 8192, &v, err, sizeof(err)) == -EIO, "fat_open passes -EIO on");
-	ok(fat_open(&io, UINT64_MAX - 10, 4096, &v, err, sizeof(err)) == -EINVAL,
+	ok(fat_identify(&io, 0, sizeof(img), &k, NULL) == 0 && k == FAT_KIND_UNKNOWN, "garbage: unknown");
+	ok(fat_identify(&io, 8192, 8192, &k, NULL) == -EIO, "a read error is passed on");
+	ok(fat_open(&io, 8192, 8192, &v, &err) == -EIO, "fat_open passes -EIO on");
+	ok(fat_open(&io, UINT64_MAX - 10, 4096, &v, &err) == -EINVAL,
 	   "an offset that overflows is refused");
 	ok(fat_warning_text(FAT_WARN_DIRTY) && !fat_warning_text(FAT_WARN_LAST << 1),
 	   "warning texts");
@@ -518,27 +518,27 @@ static void test_reader(void)
 	is_int(g->data_offset, 1049600, "data area offset");
 	is_int(g->cluster_count, 129022, "cluster count");
 
-	r = fat_lookup(v, "DLOAD/update.tmp", &de, stored, sizeof(stored));
+	r = fat_lookup(v, "DLOAD/update.tmp", &de, stored, sizeof(stored), NULL);
 	ok(r == 0 && de.size == 0 && de.first_cluster == 0, "case-blind look-up of an empty file");
 	is_str(stored, "dload/UPDATE.TMP", "the path as stored (mtools: lower-case flag)");
-	ok(fat_lookup(v, "dload", &de, NULL, 0) == 0 && (de.attr & FAT_ATTR_DIRECTORY) &&
+	ok(fat_lookup(v, "dload", &de, NULL, 0, NULL) == 0 && (de.attr & FAT_ATTR_DIRECTORY) &&
 	   !strcmp(de.short_name, "DLOAD") && !strcmp(de.name, "dload"),
 	   "8.3 name DLOAD shown as dload");
-	is_int(fat_lookup(v, "dload/nope", &de, NULL, 0), -ENOENT, "missing file: -ENOENT");
-	is_int(fat_lookup(v, "dload/UPDATE.TMP/x", &de, NULL, 0), -ENOTDIR,
+	is_int(fat_lookup(v, "dload/nope", &de, NULL, 0, NULL), -ENOENT, "missing file: -ENOENT");
+	is_int(fat_lookup(v, "dload/UPDATE.TMP/x", &de, NULL, 0, NULL), -ENOTDIR,
 	       "a file used as a directory: -ENOTDIR");
-	ok(fat_lookup(v, "/", &de, NULL, 0) == 0 && (de.flags & FAT_DE_ROOT), "the root");
-	r = fat_lookup(v, "/dload//a LONG name WITH spaces.BIN", &de, stored, sizeof(stored));
+	ok(fat_lookup(v, "/", &de, NULL, 0, NULL) == 0 && (de.flags & FAT_DE_ROOT), "the root");
+	r = fat_lookup(v, "/dload//a LONG name WITH spaces.BIN", &de, stored, sizeof(stored), NULL);
 	ok(r == 0 && de.size == 100000 && (de.flags & FAT_DE_LFN), "long name, any case");
 	is_str(stored, "dload/A long name with spaces.bin", "long name as stored");
-	ok(fat_lookup(v, "dload/ALONGN~1.BIN", &de, NULL, 0) == 0, "its 8.3 alias");
-	ok(fat_lookup(v, "Ünïcödé NAME €.TXT", &de, stored, sizeof(stored)) == 0 &&
+	ok(fat_lookup(v, "dload/ALONGN~1.BIN", &de, NULL, 0, NULL) == 0, "its 8.3 alias");
+	ok(fat_lookup(v, "Ünïcödé NAME €.TXT", &de, stored, sizeof(stored), NULL) == 0 &&
 	   !strcmp(stored, "Ünïcödé name €.txt") && de.size == 77, "non-ASCII long name");
 	ok(de.mtime.year >= 2020 && de.mtime.month >= 1 && de.mtime.month <= 12,
 	   "a plausible mtime (%u-%u-%u)", de.mtime.year, de.mtime.month, de.mtime.day);
 
-	ok(fat_dir_open(v, NULL, &d) == 0, "open the root");
-	while ((r = fat_dir_next(d, &de)) > 0) {
+	ok(fat_dir_open(v, NULL, &d, NULL) == 0, "open the root");
+	while ((r = fat_dir_next(d, &de, NULL)) > 0) {
 		n++;
 		if (!strcmp(de.name, "Mixed") && (de.flags & FAT_DE_LFN))
 			found_mixed = true;
@@ -558,24 +558,24 @@ static void test_reader(void)
 	ok(same_as_mshowfat(v, A_IMG, A_OFF, "dload/A long name with spaces.bin"),
 	   "chain of the long file as mshowfat");
 
-	fat_lookup(v, "frag.bin", &de, NULL, 0);
-	r = fat_check_chain(v, &de, &cr);
+	fat_lookup(v, "frag.bin", &de, NULL, 0, NULL);
+	r = fat_check_chain(v, &de, &cr, NULL);
 	ok(r == 0 && cr.problem == FAT_CHAIN_OK && cr.clusters == 18 && cr.expected == 18 &&
 	   cr.runs == 3, "frag.bin: chain of 18 clusters in %u runs", cr.runs);
-	ok(fat_map_offset(v, &de, 8999, &card) == 0 && card > A_OFF, "map the last byte");
-	is_int(fat_map_offset(v, &de, 9000, &card), -EINVAL, "map past the end: -EINVAL");
-	fat_lookup(v, "dload", &de, NULL, 0);
-	ok(fat_check_chain(v, &de, &cr) == 0 && cr.problem == FAT_CHAIN_OK, "a directory's chain");
+	ok(fat_map_offset(v, &de, 8999, &card, NULL) == 0 && card > A_OFF, "map the last byte");
+	is_int(fat_map_offset(v, &de, 9000, &card, NULL), -EINVAL, "map past the end: -EINVAL");
+	fat_lookup(v, "dload", &de, NULL, 0, NULL);
+	ok(fat_check_chain(v, &de, &cr, NULL) == 0 && cr.problem == FAT_CHAIN_OK, "a directory's chain");
 
-	fat_lookup(v, "dload/A long name with spaces.bin", &de, NULL, 0);
-	ok(fat_check_tree(v, &de, &tr) == 0, "walk the tree");
+	fat_lookup(v, "dload/A long name with spaces.bin", &de, NULL, 0, NULL);
+	ok(fat_check_tree(v, &de, &tr, NULL) == 0, "walk the tree");
 	ok(tr.files == 7 && tr.dirs == 3, "7 files, 3 directories (%u, %u)", tr.files, tr.dirs);
 	ok(tr.target_xlinks == 0 && tr.other_xlinks == 0 && tr.bad_chains == 0 &&
 	   tr.lost_clusters == 0 && tr.unreadable_dirs == 0, "nothing wrong");
 	is_int(tr.free_clusters, g->fsinfo_free, "free count agrees with FSInfo");
 	is_int(tr.used_clusters + tr.free_clusters, g->cluster_count, "used + free = all");
-	is_int(fat_compare_fats(v, NULL, &diff), 0, "the two FATs agree");
-	is_int(fat_compare_fats(v, &de, &diff), 0, "the two FATs agree over a file");
+	is_int(fat_compare_fats(v, NULL, &diff, NULL), 0, "the two FATs agree");
+	is_int(fat_compare_fats(v, &de, &diff, NULL), 0, "the two FATs agree over a file");
 	is_int(f.misaligned, 0, "every request 512-aligned, buffers 4096-aligned");
 	fat_close(v);
 	close(f.fd);
@@ -611,21 +611,21 @@ static void chain_fault(const char *what, uint32_t index, uint32_t value,
 	uint64_t card;
 	uint32_t c;
 
-	if (!v || fat_lookup(v, "dload/A long name with spaces.bin", &de, NULL, 0)) {
+	if (!v || fat_lookup(v, "dload/A long name with spaces.bin", &de, NULL, 0, NULL)) {
 		ok(0, "%s: set up", what);
 		goto out;
 	}
 	c = de.first_cluster + index;	/* the file is contiguous */
 	set_fat_all(f.fd, fat_geometry(v), c, value == 0xdead ? de.first_cluster : value);
 	v = reopen(&f, v);
-	fat_check_chain(v, &de, &cr);
+	fat_check_chain(v, &de, &cr, NULL);
 	ok(cr.problem == want && cr.at_cluster == c,
 	   "%s: %s at cluster %u (%u)", what, fat_chain_problem_text(cr.problem),
 	   cr.at_cluster, cr.problem);
-	ok(fat_check_tree(v, NULL, &tr) == 0 && tr.bad_chains == 1 &&
+	ok(fat_check_tree(v, NULL, &tr, NULL) == 0 && tr.bad_chains == 1 &&
 	   strstr(tr.first_bad_chain, "A long name"), "%s: the tree walk names the file", what);
 	if (index + 1 < cr.expected)
-		ok(fat_map_offset(v, &de, de.size - 1, &card) == -EUCLEAN ||
+		ok(fat_map_offset(v, &de, de.size - 1, &card, NULL) == -EUCLEAN ||
 		   want == FAT_CHAIN_LOOP, "%s: mapping past the break fails", what);
 out:
 	fat_close(v);
@@ -640,6 +640,7 @@ static void test_faults(void)
 	struct fat_dirent a, b, sub, de;
 	struct fat_chain_report cr;
 	struct fat_tree_report tr;
+	struct errmsg err;
 	struct fat_fat_diff diff;
 	struct fat_dir *d;
 	uint8_t byte;
@@ -655,18 +656,18 @@ static void test_faults(void)
 
 	/* one FAT copy differs */
 	v = fault_copy(&f);
-	if (v && fat_lookup(v, "frag.bin", &a, NULL, 0) == 0 &&
-	    fat_lookup(v, "dload/sub/small.txt", &b, NULL, 0) == 0) {
+	if (v && fat_lookup(v, "frag.bin", &a, NULL, 0, NULL) == 0 &&
+	    fat_lookup(v, "dload/sub/small.txt", &b, NULL, 0, NULL) == 0) {
 		set_fat(f.fd, fat_geometry(v), 1, a.first_cluster, 0x0ffffff8);
-		r = fat_compare_fats(v, &a, &diff);
+		r = fat_compare_fats(v, &a, &diff, NULL);
 		ok(r == 1 && diff.cluster == a.first_cluster && diff.copy == 1 &&
 		   diff.value == 0x0ffffff8 && diff.active_value == a.first_cluster + 1,
 		   "second FAT differs over frag.bin at cluster %u", diff.cluster);
-		is_int(fat_compare_fats(v, &b, &diff), 0, "... but not over small.txt");
-		r = fat_compare_fats(v, NULL, &diff);
+		is_int(fat_compare_fats(v, &b, &diff, NULL), 0, "... but not over small.txt");
+		r = fat_compare_fats(v, NULL, &diff, NULL);
 		ok(r == 1 && diff.cluster == a.first_cluster,
 		   "... and the whole-FAT comparison finds it");
-		ok(fat_check_chain(v, &a, &cr) == 0 && cr.problem == FAT_CHAIN_OK,
+		ok(fat_check_chain(v, &a, &cr, NULL) == 0 && cr.problem == FAT_CHAIN_OK,
 		   "the active FAT still chains frag.bin");
 	} else {
 		ok(0, "FAT copy fault: set up");
@@ -676,14 +677,14 @@ static void test_faults(void)
 
 	/* cross-links */
 	v = fault_copy(&f);
-	if (v && fat_lookup(v, "dload/A long name with spaces.bin", &a, NULL, 0) == 0 &&
-	    fat_lookup(v, "keep1", &b, NULL, 0) == 0 &&
-	    fat_lookup(v, "keep2", &de, NULL, 0) == 0) {
+	if (v && fat_lookup(v, "dload/A long name with spaces.bin", &a, NULL, 0, NULL) == 0 &&
+	    fat_lookup(v, "keep1", &b, NULL, 0, NULL) == 0 &&
+	    fat_lookup(v, "keep2", &de, NULL, 0, NULL) == 0) {
 		set_first_cluster(f.fd, fat_geometry(v), &b, a.first_cluster + 50);
-		fat_lookup(v, "frag.bin", &sub, NULL, 0);
+		fat_lookup(v, "frag.bin", &sub, NULL, 0, NULL);
 		set_first_cluster(f.fd, fat_geometry(v), &de, sub.first_cluster + 3);
 		v = reopen(&f, v);
-		r = fat_check_tree(v, &a, &tr);
+		r = fat_check_tree(v, &a, &tr, NULL);
 		ok(r == 0 && tr.target_xlinks == 1 &&
 		   !strcmp(tr.first_target_xlink, "keep1") &&
 		   tr.target_xlink_cluster == a.first_cluster + 50,
@@ -693,8 +694,8 @@ static void test_faults(void)
 		   "keep2 cross-linked with another file (%s)", tr.first_other_xlink);
 		ok(tr.lost_clusters == 12, "the clusters nobody points at are lost (%u)",
 		   tr.lost_clusters);
-		fat_lookup(v, "keep1", &b, NULL, 0);
-		ok(fat_check_chain(v, &b, &cr) == 0 && cr.problem == FAT_CHAIN_LONG,
+		fat_lookup(v, "keep1", &b, NULL, 0, NULL);
+		ok(fat_check_chain(v, &b, &cr, NULL) == 0 && cr.problem == FAT_CHAIN_LONG,
 		   "keep1's chain is now longer than its size");
 	} else {
 		ok(0, "cross-link: set up");
@@ -704,15 +705,15 @@ static void test_faults(void)
 
 	/* a directory cycle: dload/sub is dload */
 	v = fault_copy(&f);
-	if (v && fat_lookup(v, "dload", &a, NULL, 0) == 0 &&
-	    fat_lookup(v, "dload/sub", &sub, NULL, 0) == 0) {
+	if (v && fat_lookup(v, "dload", &a, NULL, 0, NULL) == 0 &&
+	    fat_lookup(v, "dload/sub", &sub, NULL, 0, NULL) == 0) {
 		set_first_cluster(f.fd, fat_geometry(v), &sub, a.first_cluster);
 		v = reopen(&f, v);
-		r = fat_check_tree(v, NULL, &tr);
+		r = fat_check_tree(v, NULL, &tr, NULL);
 		ok(r == 0 && tr.other_xlinks == 1 &&
 		   !strcmp(tr.first_other_xlink, "dload/sub"),
 		   "a directory cycle ends as a cross-link (%s)", tr.first_other_xlink);
-		ok(fat_lookup(v, "dload/sub/sub/sub/sub/UPDATE.TMP", &de, NULL, 0) == 0,
+		ok(fat_lookup(v, "dload/sub/sub/sub/sub/UPDATE.TMP", &de, NULL, 0, NULL) == 0,
 		   "look-ups still work inside the cycle");
 	} else {
 		ok(0, "directory cycle: set up");
@@ -722,19 +723,19 @@ static void test_faults(void)
 
 	/* a long name whose 8.3 entry changed: checksum mismatch */
 	v = fault_copy(&f);
-	if (v && fat_lookup(v, "dload/A long name with spaces.bin", &a, NULL, 0) == 0) {
+	if (v && fat_lookup(v, "dload/A long name with spaces.bin", &a, NULL, 0, NULL) == 0) {
 		byte = 'Q';
 		if (pwrite(f.fd, &byte, 1, (off_t)(A_OFF + a.entry_offset + 1)) != 1)
 			diag("pwrite failed");
 		v = reopen(&f, v);
-		ok(fat_lookup(v, "dload/A long name with spaces.bin", &de, NULL, 0) == -ENOENT,
+		ok(fat_lookup(v, "dload/A long name with spaces.bin", &de, NULL, 0, NULL) == -ENOENT,
 		   "long name with a bad checksum is not used");
-		ok(fat_lookup(v, "dload/AQONGN~1.BIN", &de, NULL, 0) == 0 &&
+		ok(fat_lookup(v, "dload/AQONGN~1.BIN", &de, NULL, 0, NULL) == 0 &&
 		   (de.flags & FAT_DE_LFN_BAD) && !strcmp(de.name, "AQONGN~1.BIN"),
 		   "the entry falls back to its 8.3 name, flagged");
-		fat_lookup(v, "dload", &de, NULL, 0);
-		fat_dir_open(v, &de, &d);
-		while (fat_dir_next(d, &de) > 0 && strcmp(de.name, "sub"))
+		fat_lookup(v, "dload", &de, NULL, 0, NULL);
+		fat_dir_open(v, &de, &d, NULL);
+		while (fat_dir_next(d, &de, NULL) > 0 && strcmp(de.name, "sub"))
 			;
 		ok(!(de.flags & FAT_DE_LFN_BAD), "the next entry is not flagged");
 		fat_dir_close(d);
@@ -749,9 +750,8 @@ static void test_faults(void)
 	if (v) {
 		f.fail_err = EIO;
 		f.fail_from = A_OFF + fat_geometry(v)->data_offset;
-		is_int(fat_check_tree(v, NULL, &tr), -EIO, "an I/O error ends the tree walk: -EIO");
-		ok(strstr(fat_errmsg(v), "cannot read") != NULL, "and says where (%s)",
-		   fat_errmsg(v));
+		is_int(fat_check_tree(v, NULL, &tr, &err), -EIO, "an I/O error ends the tree walk: -EIO");
+		ok(strstr(err.text, "cannot read") != NULL, "and says where (%s)", err.text);
 	} else {
 		ok(0, "I/O error: set up");
 	}
@@ -766,7 +766,7 @@ static void boot_fault(const char *what, unsigned off, unsigned len, uint32_t va
 	struct fileio f;
 	struct fat_vol *v = fault_copy(&f);
 	struct fat_io io;
-	char err[256];
+	struct errmsg err;
 	int r;
 
 	fat_close(v);
@@ -782,9 +782,9 @@ static void boot_fault(const char *what, unsigned off, unsigned len, uint32_t va
 		diag("pwrite failed");
 	io = io_of(&f, false);
 	v = NULL;
-	r = fat_open(&io, A_OFF, A_SIZE, &v, err, sizeof(err));
+	r = fat_open(&io, A_OFF, A_SIZE, &v, &err);
 	if (want)
-		ok(r == want, "%s: fails with %d (%s)", what, r, err);
+		ok(r == want, "%s: fails with %d (%s)", what, r, err.text);
 	else
 		ok(r == 0 && (fat_geometry(v)->warnings & want_warn), "%s: warning %s", what,
 		   fat_warning_text(want_warn));
@@ -823,7 +823,7 @@ static void other_fs(const char *what, const char *cmd, enum fat_kind want)
 	struct fat_io io;
 	struct fat_vol *v = NULL;
 	enum fat_kind k = FAT_KIND_UNKNOWN;
-	char err[256] = "";
+	struct errmsg err = { "" };
 	int r;
 
 	if (sh("cd '%s' && rm -f other.img && truncate -s 32M other.img && %s >/dev/null 2>&1",
@@ -833,10 +833,10 @@ static void other_fs(const char *what, const char *cmd, enum fat_kind want)
 	}
 	open_file(&f, "other.img", false);
 	io = io_of(&f, false);
-	r = fat_identify(&io, 0, 32 * MiB, &k);
+	r = fat_identify(&io, 0, 32 * MiB, &k, NULL);
 	ok(r == 0 && k == want, "%s: identified as %s", what, fat_kind_name(k));
-	ok(fat_open(&io, 0, 32 * MiB, &v, err, sizeof(err)) == -EMEDIUMTYPE &&
-	   strstr(err, fat_kind_name(want)), "%s: refused (%s)", what, err);
+	ok(fat_open(&io, 0, 32 * MiB, &v, &err) == -EMEDIUMTYPE &&
+	   strstr(err.text, fat_kind_name(want)), "%s: refused (%s)", what, err.text);
 	close(f.fd);
 }
 
@@ -934,6 +934,7 @@ static void test_alloc_case(const struct alloc_case *t)
 	struct fat_extent ext;
 	struct fat_dirent de;
 	struct fat_tree_report tr;
+	struct errmsg err;
 	struct fat_chain_report cr;
 	char data[64], part[64], *info;
 	unsigned runs = 0;
@@ -957,12 +958,12 @@ static void test_alloc_case(const struct alloc_case *t)
 		goto out;
 	is_int(fat_geometry(v)->warnings, 0, "%s: no warnings", t->what);
 	free_before = fat_geometry(v)->fsinfo_free;
-	r = fat_alloc_contiguous(v, "DLOAD/update.tmp", t->file_size, t->align, &ext);
+	r = fat_alloc_contiguous(v, "DLOAD/update.tmp", t->file_size, t->align, &ext, &err);
 	ok(r == 0 && ext.len == t->file_size && (!t->align || ext.card_off % t->align == 0) &&
 	   ext.card_off == t->off + ext.part_off,
 	   "%s: %llu bytes at card offset %llu (%u clusters from %u) %s", t->what,
 	   (unsigned long long)ext.len, (unsigned long long)ext.card_off, ext.clusters,
-	   ext.first_cluster, r ? fat_errmsg(v) : "");
+	   ext.first_cluster, r ? err.text : "");
 	is_int(fat_geometry(v)->fsinfo_free, free_before - ext.clusters,
 	       "%s: FSInfo free count lowered", t->what);
 	{
@@ -987,7 +988,7 @@ static void test_alloc_case(const struct alloc_case *t)
 	   minfo_num(info, "last allocated cluster=", 10) == ext.first_cluster + ext.clusters - 1,
 	   "%s: minfo agrees on FSInfo", t->what);
 	free(info);
-	ok(v && fat_check_tree(v, NULL, &tr) == 0 && tr.bad_chains == 0 && tr.lost_clusters == 0 &&
+	ok(v && fat_check_tree(v, NULL, &tr, NULL) == 0 && tr.bad_chains == 0 && tr.lost_clusters == 0 &&
 	   tr.other_xlinks == 0 && tr.free_clusters == fat_geometry(v)->fsinfo_free,
 	   "%s: the tree is clean and the free count true", t->what);
 	if (have("fsck.fat"))
@@ -999,9 +1000,9 @@ static void test_alloc_case(const struct alloc_case *t)
 	ok(sh("mren -i '%s/%s' ::dload/UPDATE.TMP ::dload/UPDATE.APP", tmp, part) == 0,
 	   "%s: mren afterwards", t->what);
 	v = vopen(&f, t->off, t->size, false);
-	ok(v && fat_lookup(v, "dload/UPDATE.APP", &de, NULL, 0) == 0 &&
+	ok(v && fat_lookup(v, "dload/UPDATE.APP", &de, NULL, 0, NULL) == 0 &&
 	   de.size == t->file_size && de.first_cluster == ext.first_cluster &&
-	   fat_check_chain(v, &de, &cr) == 0 && cr.problem == FAT_CHAIN_OK && cr.runs == 1,
+	   fat_check_chain(v, &de, &cr, NULL) == 0 && cr.problem == FAT_CHAIN_OK && cr.runs == 1,
 	   "%s: renamed, one run, chain intact", t->what);
 out:
 	fat_close(v);
@@ -1028,11 +1029,11 @@ static void alloc_details(struct fileio *f, struct fat_vol *v)
 	while (c < g->cluster_count + 2 && (get_fat(f->fd, g, 0, c) & 0x0fffffff))
 		c++;
 	set_fat(f->fd, g, 1, c, 0x0ffffff7);
-	is_int(fat_alloc_contiguous(v, "dload/EMPTY.TMP", 1000, 0, &ext), -EUCLEAN,
+	is_int(fat_alloc_contiguous(v, "dload/EMPTY.TMP", 1000, 0, &ext, NULL), -EUCLEAN,
 	       "a cluster free in one FAT only is not taken: -EUCLEAN");
 	set_fat_all(f->fd, g, c, 0xa0000000);	/* free, reserved bits set */
 	set_fat_all(f->fd, g, c + 1, 0x50000000);
-	ok(fat_alloc_contiguous(v, "dload/EMPTY.TMP", 1000, 0, &ext) == 0 &&
+	ok(fat_alloc_contiguous(v, "dload/EMPTY.TMP", 1000, 0, &ext, NULL) == 0 &&
 	   ext.first_cluster == c && ext.clusters == 2, "allocated at cluster %u", c);
 	ok(get_fat(f->fd, g, 0, c) == (0xa0000000 | (c + 1)) &&
 	   get_fat(f->fd, g, 1, c) == (0xa0000000 | (c + 1)) &&
@@ -1092,25 +1093,25 @@ static void test_alloc(void)
 	} else {
 		skip(1, "no fsck.fat");
 	}
-	is_int(fat_alloc_contiguous(v, "dload/UPDATE.APP", 100, 0, &ext), -EEXIST,
+	is_int(fat_alloc_contiguous(v, "dload/UPDATE.APP", 100, 0, &ext, NULL), -EEXIST,
 	       "a file with clusters: -EEXIST");
-	is_int(fat_alloc_contiguous(v, "dload/NONE.TMP", 100, 0, &ext), -ENOENT,
+	is_int(fat_alloc_contiguous(v, "dload/NONE.TMP", 100, 0, &ext, NULL), -ENOENT,
 	       "a missing file: -ENOENT");
-	is_int(fat_alloc_contiguous(v, "dload", 100, 0, &ext), -EISDIR, "a directory: -EISDIR");
-	is_int(fat_alloc_contiguous(v, "dload/EMPTY.TMP", 5ull << 30, 0, &ext), -EFBIG,
+	is_int(fat_alloc_contiguous(v, "dload", 100, 0, &ext, NULL), -EISDIR, "a directory: -EISDIR");
+	is_int(fat_alloc_contiguous(v, "dload/EMPTY.TMP", 5ull << 30, 0, &ext, NULL), -EFBIG,
 	       "5 GiB: -EFBIG");
-	is_int(fat_alloc_contiguous(v, "dload/EMPTY.TMP", 100ull * MiB, 0, &ext), -ENOSPC,
+	is_int(fat_alloc_contiguous(v, "dload/EMPTY.TMP", 100ull * MiB, 0, &ext, NULL), -ENOSPC,
 	       "more than the card: -ENOSPC");
-	is_int(fat_alloc_contiguous(v, "dload/EMPTY.TMP", 100, 3000, &ext), -EINVAL,
+	is_int(fat_alloc_contiguous(v, "dload/EMPTY.TMP", 100, 3000, &ext, NULL), -EINVAL,
 	       "alignment not a power of two: -EINVAL");
 	f.writes = 0;
-	ok(fat_alloc_contiguous(v, "dload/EMPTY.TMP", 0, 4 * MiB, &ext) == 0 && ext.len == 0 &&
+	ok(fat_alloc_contiguous(v, "dload/EMPTY.TMP", 0, 4 * MiB, &ext, NULL) == 0 && ext.len == 0 &&
 	   ext.clusters == 0 && f.writes == 0, "zero bytes: no cluster, nothing written");
 	alloc_details(&f, v);
 	fat_close(v);
 	io = io_of(&f, false);
-	fat_open(&io, 1 * MiB, 64ull * MiB, &v, NULL, 0);
-	is_int(v ? fat_alloc_contiguous(v, "dload/EMPTY.TMP", 100, 0, &ext) : 0, -EROFS,
+	fat_open(&io, 1 * MiB, 64ull * MiB, &v, NULL);
+	is_int(v ? fat_alloc_contiguous(v, "dload/EMPTY.TMP", 100, 0, &ext, NULL) : 0, -EROFS,
 	       "no write callback: -EROFS");
 	fat_close(v);
 	is_int(f.misaligned, 0, "every request 512-aligned, buffers 4096-aligned");

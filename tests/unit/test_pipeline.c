@@ -77,7 +77,7 @@ static bool app_is_source(struct card *c, struct fat_vol *vol, const struct fat_
 	bool same;
 
 	if (source_open(&src, srcpath, NULL) != 0 || de->size != ps.size ||
-	    fat_extents(vol, de, add_extent, &x) != 0) {
+	    fat_extents(vol, de, add_extent, &x, NULL) != 0) {
 		source_close(src);
 		return false;
 	}
@@ -106,8 +106,8 @@ static struct found what_is_on(const char *path, const struct sd_layout *l)
 	if (volume_open(&c, true, l->part_start * LAYOUT_SECTOR, l->part_sectors * LAYOUT_SECTOR,
 			&vol, &e) == 0) {
 		f.fs = true;
-		f.tmp = fat_lookup(vol, TMP, &de, NULL, 0) == 0;
-		f.app = fat_lookup(vol, APP, &de, NULL, 0) == 0;
+		f.tmp = fat_lookup(vol, TMP, &de, NULL, 0, NULL) == 0;
+		f.app = fat_lookup(vol, APP, &de, NULL, 0, NULL) == 0;
 		f.app_right = f.app && app_is_source(&c, vol, &de);
 		fat_close(vol);
 	}
