@@ -37,8 +37,7 @@ static const int check_exit_codes[] = {
 struct check_control {
 	bool json, quiet;
 	const char *model;
-	const char *member;		/* --member */
-	enum package_override how;	/* --keep-zip, --extract */
+	struct package_args pkg;	/* --keep-zip, --extract, --member */
 	bool have_sha256, have_md5;
 	unsigned char sha256[32], md5[16];
 	char **files;
@@ -58,9 +57,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "dload/UPDATE.APP inside it.  The SHA-256 is computed in the same pass.\n"
 	      "Nothing is written.\n", out);
 	fputs(USAGE_OPTIONS, out);
-	fputs("     --keep-zip       take each zip as an SD package, kept zipped on the card\n"
-	      "     --extract        take each zip's UPDATE.APP out of it\n"
-	      "     --member <path>  the UPDATE.APP of the zip to use (a two-step zip)\n"
+	fputs(USAGE_PACKAGE_OPTIONS
 	      "     --model <name>   warn when the package names another product\n"
 	      "     --sha256 <hex>   compare with the vendor's SHA-256 (each file)\n"
 	      "     --md5 <hex>      compare with the vendor's MD5 (each file)\n"
@@ -531,30 +528,12 @@ static void json_file(struct json *j, const char *path, const struct srccheck *s
 /* ---- recognition ----------------------------------------------------------- */
 
 /* What the file is and where it goes on the card (package.h), said before
- * it is checked; the zip member the check reads into *member.  Returns
- * EXIT_OK, or the exit code of a file that cannot be taken. */
+ * it is checked.  Returns EXIT_OK, EXIT_SOURCE_INVALID for a two-step zip,
+ * or EXIT_USAGE for a --member not in the zip. */
 static int recognise(const char *path, const struct check_control *ctl, struct package *p,
 		     struct errmsg *e)
 {
-	char **names;
-	size_t n;
-	int r = source_zip_list(path, &names, &n, e);
-
-	if (r < 0) {
-		/* A zip that cannot be listed: the check says why. */
-		memset(p, 0, sizeof(*p));
-		p->kind = PKG_OTHER;
-		snprintf(p->what, sizeof(p->what), "%s: a zip that cannot be read", path);
-		e->text[0] = '\0';
-		return EXIT_OK;
-	}
-	if (r == 1) {
-		package_recognise_plain(path, p);
-		return EXIT_OK;
-	}
-	r = package_recognise_zip(path, (const char *const *)names, n, ctl->how, ctl->member, p, e);
-	source_free_list(names, n);
-	if (r < 0)
+	if (package_recognise(path, ctl->pkg.how, ctl->pkg.member, p, e) < 0)
 		return EXIT_USAGE;
 	return p->kind == PKG_TWO_STEP ? EXIT_SOURCE_INVALID : EXIT_OK;
 }
@@ -620,11 +599,9 @@ static void json_set(struct json *j, const struct package *set, size_t n)
 
 static void parse_args(int argc, char **argv, struct check_control *ctl)
 {
-	enum { OPT_MODEL = 256, OPT_SHA256, OPT_MD5, OPT_KEEP_ZIP, OPT_EXTRACT, OPT_MEMBER };
+	enum { OPT_MODEL = 256, OPT_SHA256, OPT_MD5 };
 	static const struct option longopts[] = {
-		{ "keep-zip", no_argument, NULL, OPT_KEEP_ZIP },
-		{ "extract", no_argument, NULL, OPT_EXTRACT },
-		{ "member", required_argument, NULL, OPT_MEMBER },
+		PACKAGE_LONGOPTS,
 		{ "model", required_argument, NULL, OPT_MODEL },
 		{ "sha256", required_argument, NULL, OPT_SHA256 },
 		{ "md5", required_argument, NULL, OPT_MD5 },
@@ -638,22 +615,13 @@ static void parse_args(int argc, char **argv, struct check_control *ctl)
 
 	memset(ctl, 0, sizeof(*ctl));
 	while ((c = getopt_long(argc, argv, "jqhV", longopts, NULL)) != -1) {
+		if (cli_parse_package_opt(&ctl->pkg, c, optarg))
+			continue;
 		switch (c) {
 		case OPT_MODEL:
 			if (!*optarg)
 				cli_usage_error("--model needs a product name (e.g. S7-721u)");
 			ctl->model = optarg;
-			break;
-		case OPT_KEEP_ZIP:
-		case OPT_EXTRACT:
-			if (ctl->how != PKG_GUESS)
-				cli_usage_error("--keep-zip and --extract exclude each other");
-			ctl->how = c == OPT_KEEP_ZIP ? PKG_KEEP_ZIP : PKG_EXTRACT;
-			break;
-		case OPT_MEMBER:
-			if (!*optarg)
-				cli_usage_error("--member needs the path of an UPDATE.APP inside the zip");
-			ctl->member = optarg;
 			break;
 		case OPT_SHA256:
 			cli_parse_digest("--sha256", optarg, ctl->sha256, sizeof(ctl->sha256));

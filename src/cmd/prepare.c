@@ -77,6 +77,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "                      (for tests, as lsblk's)\n"
 	      " -j, --json           print the result as JSON on stdout\n"
 	      " -q, --quiet          no progress, only errors and the result\n", out);
+	fputs(USAGE_PACKAGE_OPTIONS, out);
 	usage_help_options(out, 22);
 	fputs("\nCtrl-C (or SIGTERM, SIGHUP) stops at the end of the step under way and\n"
 	      "removes dload/UPDATE.TMP: the card is left without UPDATE.APP, and the\n"
@@ -478,10 +479,12 @@ int cmd_prepare(int argc, char **argv)
 	struct prepare_job job = { .ctl = &ctl, .rp = &rp, .sc = &sc };
 	struct prepare_run *r;
 	struct progress *pg;
+	struct package pkg;
 	struct term term;
-	struct errmsg e;
+	struct errmsg e = { { 0 } };
 	int rc;
 
+	memset(&sc, 0, sizeof(sc));
 	parse_args(argc, argv, &ctl);
 	closestream_on_lost_result(EXIT_REPORT_LOST, "the card is ready: dload/UPDATE.APP "
 				   "is written and verified");
@@ -498,6 +501,12 @@ int cmd_prepare(int argc, char **argv)
 	term_progress(&term, pg);
 
 	/* The source first: a bad file must not cost the card anything. */
+	rc = write_args_source(&ctl.w, ctl.source, &pkg, &e);
+	if (rc) {
+		rc = report_fail(&rp, ctl.target, rc, "%s", e.text);
+		goto out;
+	}
+	so.member = *pkg.member ? pkg.member : NULL;
 	so.want_sha256 = ctl.w.have_sha256;
 	so.want_md5 = ctl.w.have_md5;
 	so.expect_sha256 = ctl.w.have_sha256 ? ctl.w.sha256 : NULL;

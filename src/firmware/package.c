@@ -12,6 +12,8 @@
  *  5. One .../dload/UPDATE.APP: a download zip, extracted; a warning when
  *     the name is update_sd_*.zip.
  *  6. Anything else: refused, named for what it holds.
+ *
+ * All is pure but package_recognise(), which lists the zip (source.c).
  */
 #include "firmware/package.h"
 
@@ -206,6 +208,30 @@ int package_recognise_zip(const char *path, const char *const *members, size_t n
 			 "%s: a zip that holds no UPDATE.APP (%zu file%s): refused; give --keep-zip if the device takes it as it is",
 			 path, n, n == 1 ? "" : "s");
 	return 0;
+}
+
+int package_recognise(const char *path, enum package_override how, const char *member,
+		      struct package *p, struct errmsg *e)
+{
+	char **names;
+	size_t n;
+	int r = source_zip_list(path, &names, &n, NULL);
+
+	if (r < 0) {
+		/* Cannot be listed (not there, a damaged zip): the check says why. */
+		memset(p, 0, sizeof(*p));
+		p->kind = PKG_OTHER;
+		snprintf(p->what, sizeof(p->what), "%s: not recognised (it cannot be read as a file or a zip)",
+			 path);
+		return 0;
+	}
+	if (r == 1) {
+		package_recognise_plain(path, p);
+		return 0;
+	}
+	r = package_recognise_zip(path, (const char *const *)names, n, how, member, p, e);
+	source_free_list(names, n);
+	return r;
 }
 
 /* ---- the set ------------------------------------------------------------- */

@@ -24,7 +24,7 @@
  * extracted), the name only adds a warning where it disagrees, and
  * --keep-zip / --extract override the guess.
  *
- * Pure: the caller lists the zip (its member names); nothing is read here.
+ * package_recognise() lists the zip; the rest is pure.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -76,6 +76,15 @@ struct package {
 int package_recognise_zip(const char *path, const char *const *members, size_t n,
 			  enum package_override how, const char *member,
 			  struct package *p, struct errmsg *e);
+
+/*
+ * The file at path: a zip is listed (source_zip_list()) and recognised; any
+ * other file is taken as an UPDATE.APP, which its check then judges.  A
+ * file that cannot be listed is PKG_OTHER, its check says why.  -EINVAL for
+ * a --member not in the zip, as package_recognise_zip().
+ */
+int package_recognise(const char *path, enum package_override how, const char *member,
+		      struct package *p, struct errmsg *e);
 
 /* A plain UPDATE.APP (the file is no zip). */
 void package_recognise_plain(const char *path, struct package *p);

@@ -45,6 +45,7 @@ struct prepare_opts {
 /* The source, checked once, shared by every card of a batch. */
 struct prepare_source {
 	const char *path;		/* never the card, under any name (safety.h) */
+	const char *member;		/* the zip member written (--member), or NULL */
 	uint64_t size;
 	bool have_sha256;		/* known before writing (check pass) */
 	unsigned char sha256[32];

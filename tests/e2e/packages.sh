@@ -51,8 +51,9 @@ like "$out" "^Recognised: .*: a download zip, its UPDATE.APP extracted to dload/
 # A two-step zip: two UPDATE.APP in separate folders.
 if command -v zip >/dev/null; then
 	"$MKUPDATEAPP" --size 64K --output "$TMP/step.app"
+	"$MKUPDATEAPP" --size 64K --seed 2 --output "$TMP/step2.app"
 	(cd "$TMP" && mkdir -p two/step1/dload two/step2/dload && cp step.app two/step1/dload/UPDATE.APP &&
-		cp step.app two/step2/dload/UPDATE.APP && cd two && zip -q -0 -r ../two.zip step1 step2)
+		cp step2.app two/step2/dload/UPDATE.APP && cd two && zip -q -0 -r ../two.zip step1 step2)
 	run "$DLOADCARD" check --quiet "$TMP/two.zip"
 	is_status 5 "a two-step zip: refused, exit 5"
 	like "$out" "^Recognised: .*two.zip: a two-step zip, refused: it holds 2 UPDATE.APP \(step1/dload/UPDATE.APP, step2/dload/UPDATE.APP\)" \
@@ -86,6 +87,32 @@ run "$DLOADCARD" check --quiet "$TMP/set/UPDATE.APP" "$TMP/S7-721u.zip"
 is_status 0 "two UPDATE.APP checked together: each is checked, exit 0"
 like "$out" "^As one card's set: not possible: two files would both be dload/UPDATE.APP" \
 	"two UPDATE.APP: not possible as one card's set"
+
+# prepare: the same recognition, said before anything is written.
+truncate -s 64M "$TMP/card.img"
+card_before=$(sha256_of "$TMP/card.img")
+src_before=$(sha256_of "$TMP/update_sd_base.zip")
+run "$DLOADCARD" prepare --yes "$TMP/card.img" "$TMP/update_sd_base.zip"
+is_status 5 "prepare with an SD package: refused (exit 5), not extracted"
+like "$errout" "^Recognised: .*update_sd_base.zip: an SD package \(base\)" "prepare says what it recognised"
+like "$errout" "is an SD package, to be kept zipped .* give --extract" "prepare says why, and the way out"
+[ "$(sha256_of "$TMP/card.img")" = "$card_before" ]; ok $? "prepare refusing an SD package: the card as it was"
+[ "$(sha256_of "$TMP/update_sd_base.zip")" = "$src_before" ]; ok $? "and the package as it was"
+
+if [ -e "$TMP/two.zip" ]; then
+	run "$DLOADCARD" prepare --yes --quiet "$TMP/card.img" "$TMP/two.zip"
+	is_status 5 "prepare with a two-step zip: refused (exit 5)"
+	like "$errout" "choose one with --member PATH" "prepare with a two-step zip: --member named"
+	[ "$(sha256_of "$TMP/card.img")" = "$card_before" ]; ok $? "prepare refusing a two-step zip: the card as it was"
+	run "$DLOADCARD" prepare --yes --quiet --member step2/dload/UPDATE.APP "$TMP/card.img" "$TMP/two.zip"
+	is_status 0 "prepare --member step2/dload/UPDATE.APP: the card is made"
+	[ "$(mtype -i "$TMP/card.img@@4194304" ::dload/UPDATE.APP | sha256sum | cut -d' ' -f1)" = "$(sha256_of "$TMP/step2.app")" ]
+	ok $? "prepare --member: the card's UPDATE.APP is that member, byte for byte"
+	run "$DLOADCARD" verify "$TMP/card.img"
+	is_status 0 "and verify calls the card good"
+else
+	skip "prepare with a two-step zip" "no two-step zip (apt-get install zip)"
+fi
 
 # A zip with no UPDATE.APP at all: refused as before.
 "$MKUPDATEAPP" --size 64K --zip Firmware/other.bin --output "$TMP/other.zip"
