@@ -197,8 +197,11 @@ phase format "Formatting FAT32" 0.3 --no-probe -- \
 	--stall-on write --stall-at "$fat_at:512" --stall-seconds 1.5
 # write, read-back: the card hangs 1 MiB into the file (without the probe,
 # whose random places could be there), and only a fatal signal ends that.
-write_hangs=(--stall-on write --stall-at $((file_at + MiB)):4096 --stall-seconds 2 --stall-abort)
-phase write "Formatting FAT32" 0.6 --no-probe -- "${write_hangs[@]}"
+# Without a terminal prepare says nothing when the write starts, so the
+# signal is timed from the format: the hang is long enough for a loaded
+# machine (or a sanitizer build) to have got there; it ends at the signal.
+write_hangs=(--stall-on write --stall-at $((file_at + MiB)):4096 --stall-seconds 5 --stall-abort)
+phase write "Formatting FAT32" 1.5 --no-probe -- "${write_hangs[@]}"
 phase readback "Writing UPDATE.APP: done" 0.3 --no-probe -- \
 	--stall-on read --stall-at $((file_at + MiB)):4096 --stall-seconds 1.5
 # finish: every write to dload/ takes half a second, the rename's too; a
@@ -209,7 +212,7 @@ phase finish "identical, byte for byte" 0.15 -- \
 # --- prepare: other sources of the signal ----------------------------------------
 
 sim par "${write_hangs[@]}"
-interrupted --no-tty --when "Formatting FAT32" --after 0.6 --signal INT -- \
+interrupted --no-tty --when "Formatting FAT32" --after 1.5 --signal INT -- \
 	"$DLOADCARD" prepare --yes --no-probe "$CARD" "$src"
 stopped "SIGINT to the parent alone during write" "during write"
 reap
@@ -260,7 +263,7 @@ cardsim_stop "$CARDSIM_DIR"
 # kill -9 of the command: the child dies with it (it would write on after the
 # card's 5 s hang), and a rerun is not locked out.
 sim kill9 --stall-on write --stall-at $((file_at + MiB)):4096 --stall-seconds 5 --stall-abort
-interrupted --no-tty --when "Formatting FAT32" --after 0.6 --signal KILL -- \
+interrupted --no-tty --when "Formatting FAT32" --after 1.5 --signal KILL -- \
 	"$DLOADCARD" prepare --yes --no-probe "$CARD" "$src"
 is_status 137 "kill -9 of prepare during write: killed"
 nothing_left "kill -9 of prepare"
@@ -422,7 +425,7 @@ reap
 cardsim_stop
 
 two_cards b2 "${write_hangs[@]}"
-interrupted --no-tty --when "Formatting FAT32" --after 0.6 --group-signal TERM -- \
+interrupted --no-tty --when "Formatting FAT32" --after 1.5 --group-signal TERM -- \
 	"$DLOADCARD" batch --yes --no-probe --log "$TMP/b.jsonl" "$src" "${cards[@]}"
 batch_stopped "kill -TERM -PGID during batch"
 reap
