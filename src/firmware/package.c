@@ -19,11 +19,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "firmware/source.h"
+#include "firmware/updateapp.h"
 #include "lib/strutils.h"
 
 #define SD_PREFIX "update_sd_"
@@ -210,6 +213,40 @@ int package_recognise_zip(const char *path, const char *const *members, size_t n
 	return 0;
 }
 
+/* A file that is no zip: an UPDATE.APP, or named for what it certainly is
+ * instead, from its first bytes (its check then says more). */
+static void recognise_file(const char *path, struct package *p)
+{
+	static const struct { enum ua_format f; const char *words; } kinds[] = {
+		{ UA_FMT_EMPTY, "an empty file" },
+		{ UA_FMT_ZEROS, "nothing but zero bytes" },
+		{ UA_FMT_HTML, "a web page (HTML)" },
+		{ UA_FMT_ARCHIVE, "an archive of another kind than zip" },
+		{ UA_FMT_UPDATE_BIN, "a HarmonyOS update.bin" },
+		{ UA_FMT_TEXT, "a text file" },
+		/* Not UA_FMT_UNKNOWN: the checker may still find entries (garbage
+		 * in the leading zeros), and it decides. */
+	};
+	unsigned char head[512];
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	enum ua_format f;
+
+	if (fd >= 0) {
+		n = pread(fd, head, sizeof(head), 0);
+		close(fd);
+	}
+	package_recognise_plain(path, p);
+	f = n >= 0 ? ua_sniff(head, (size_t)n) : UA_FMT_UPDATE_APP;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kinds[i].f == f) {
+			p->kind = PKG_OTHER;
+			p->card_name[0] = '\0';
+			snprintf(p->what, sizeof(p->what), "%s: not an UPDATE.APP but %s: refused",
+				 path, kinds[i].words);
+		}
+}
+
 int package_recognise(const char *path, enum package_override how, const char *member,
 		      struct package *p, struct errmsg *e)
 {
@@ -226,7 +263,7 @@ int package_recognise(const char *path, enum package_override how, const char *m
 		return 0;
 	}
 	if (r == 1) {
-		package_recognise_plain(path, p);
+		recognise_file(path, p);
 		return 0;
 	}
 	r = package_recognise_zip(path, (const char *const *)names, n, how, member, p, e);

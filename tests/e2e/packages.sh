@@ -114,6 +114,17 @@ else
 	skip "prepare with a two-step zip" "no two-step zip (apt-get install zip)"
 fi
 
+# Files that are no zip: an UPDATE.APP, or named for what they are.
+"$MKUPDATEAPP" --damage html --output "$TMP/page.html"
+run "$DLOADCARD" check --quiet "$TMP/page.html"
+is_status 5 "a web page: exit 5"
+like "$out" "^Recognised: .*page.html: not an UPDATE.APP but a web page \(HTML\): refused" "a web page: recognised as one"
+"$MKUPDATEAPP" --size 64K --output "$TMP/odd.app"
+printf '\x33' | dd of="$TMP/odd.app" bs=1 seek=10 conv=notrunc status=none
+run "$DLOADCARD" check --quiet "$TMP/odd.app"
+is_status 0 "garbage in the leading zeros: still an UPDATE.APP, exit 0"
+like "$out" "^Recognised: .*odd.app: an UPDATE.APP, written to dload/UPDATE.APP" "garbage in the leading zeros: recognised as an UPDATE.APP"
+
 # A zip with no UPDATE.APP at all: refused as before.
 "$MKUPDATEAPP" --size 64K --zip Firmware/other.bin --output "$TMP/other.zip"
 run "$DLOADCARD" check --quiet "$TMP/other.zip"
