@@ -25,7 +25,9 @@
 #include "cmd/term.h"
 #include "cmd/write_args.h"
 #include "fat/format.h"
+#include "firmware/scan.h"
 #include "firmware/srccheck.h"
+#include "firmware/srchash.h"
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
 #include "lib/strutils.h"
@@ -97,8 +99,10 @@ static void __attribute__((noreturn)) usage(void)
 	      "     --allow-fixed        allow disks neither removable nor on usb/mmc\n"
 	      "     --no-probe           skip the quick capacity probe for fake cards\n"
 	      "                          (not with --watch)\n"
-	      "     --sha256 <hex>       the vendor's SHA-256 of UPDATE.APP: refuse another\n"
-	      "     --md5 <hex>          the vendor's MD5 of UPDATE.APP: refuse another\n"
+	      "     --sha256 <hex>       the vendor's SHA-256 of UPDATE.APP: a file with\n"
+	      "                          another becomes no card's UPDATE.APP, and batch\n"
+	      "                          stops (exit 6)\n"
+	      "     --md5 <hex>          the same with the vendor's MD5\n"
 	      "     --stall-timeout <seconds>\n"
 	      "                          fail a card that makes no progress this long\n"
 	      "                          (default 30; 0 waits forever)\n"
@@ -221,16 +225,13 @@ static void no_cards(struct json *j, const void *arg)
 	json_close_array(j);
 }
 
+/* What it is, said; then the container (every CRC, at memory speed); the
+ * digests come next. */
 static int check_source(struct report *rp, const struct batch_control *ctl, struct package *pkg,
 			struct srccheck *sc)
 {
+	struct srccheck_opts so = { 0 };
 	struct errmsg e;
-	struct srccheck_opts so = {
-		.want_sha256 = true,	/* for the log, and to compare each card with */
-		.want_md5 = ctl->w.have_md5,
-		.expect_sha256 = ctl->w.have_sha256 ? ctl->w.sha256 : NULL,
-		.expect_md5 = ctl->w.have_md5 ? ctl->w.md5 : NULL,
-	};
 	struct progress pg;
 	struct term term;
 	int rc;
@@ -243,6 +244,59 @@ static int check_source(struct report *rp, const struct batch_control *ctl, stru
 	term_progress(&term, &pg);
 	rc = srccheck_run(ctl->source, &so, &pg, &interrupt_signal, sc);
 	return rc ? report_source_failure(rp, sc, "any card", no_cards, NULL) : 0;
+}
+
+/*
+ * The source's digests, once for all the cards, computed while they are
+ * written (srchash.h): a card's file is named UPDATE.APP once they are
+ * known, and right (--sha256, --md5).
+ */
+static int start_hash(struct report *rp, const struct batch_control *ctl,
+		      const struct srccheck *sc, struct srchash **h)
+{
+	const struct srchash_opts o = {
+		.what = SCAN_SHA256,	/* for the log, and to compare each card with */
+		.expect_sha256 = ctl->w.have_sha256 ? ctl->w.sha256 : NULL,
+		.expect_md5 = ctl->w.have_md5 ? ctl->w.md5 : NULL,
+	};
+	struct errmsg e;
+	int rc = srchash_start(h, sc->src, &o, &e);
+
+	if (!rc)
+		return 0;
+	return report_failure(rp, &(struct report_failure){
+		.exit_code = rc == -ESTALE ? EXIT_SOURCE_DAMAGED : EXIT_ERROR,
+		.error = e.text,
+		.last = "Nothing was written to any card.",
+		.members = no_cards,
+	});
+}
+
+/* The source's verdict once its hash has ended: 0 (right, or not known
+ * yet), or the exit code of a source found wrong, with e (and the advice). */
+static int source_verdict(const struct batch *b, struct errmsg *e, const char **advice)
+{
+	int rc = srchash_poll(b->ps.hash, NULL, e);
+
+	if (rc == 0 || rc == -EINPROGRESS || rc == -ECANCELED)
+		return 0;
+	if (advice)
+		*advice = rc == -EBADMSG ? SRCHASH_MISMATCH_ADVICE :
+			  "Keep the file unchanged while dloadcard runs, and run batch again.";
+	return rc == -EBADMSG ? EXIT_DIGEST_MISMATCH : EXIT_SOURCE_DAMAGED;
+}
+
+/* In words, after the summary: why no card could be made. */
+static void print_source_verdict(const struct batch *b)
+{
+	const char *advice;
+	struct errmsg e;
+	int code = source_verdict(b, &e, &advice);
+
+	if (code)
+		report_failure_words(&(struct report_failure){
+			.exit_code = code, .error = e.text, .advice = advice,
+		});
 }
 
 /* What each card's user must know before it goes (prepare_run's notes). */
@@ -396,9 +450,16 @@ static void on_signal(struct station *st, unsigned n)
 static bool finished(struct station *st)
 {
 	size_t running = batch_running(st->b);
+	struct errmsg e;
 
 	if (!st->w)
 		return running == 0 && batch_settled(st->b);
+	/* A file found wrong makes no card: the watch takes no more. */
+	if (!st->draining && source_verdict(st->b, &e, NULL)) {
+		st->draining = true;
+		view_message(st->view, "dloadcard: %s", e.text);
+		view_message(st->view, "The watch stops: no card can be made of this file.");
+	}
 	if (!st->draining && st->ctl->copies && good_cards(st->b) >= st->ctl->copies) {
 		st->draining = true;
 		view_message(st->view, "%u good card%s: done.", st->ctl->copies,
@@ -419,6 +480,8 @@ static int loop_timeout(struct station *st)
 
 	if (batch_running(st->b))
 		ms = min_timeout(ms, BATCH_TICK_MS);	/* the stall watch */
+	if (srchash_poll(st->b->ps.hash, NULL, NULL) == -EINPROGRESS)
+		ms = min_timeout(ms, BATCH_TICK_MS);	/* its verdict, finished() */
 	if (st->w && !st->draining && st->poll) {
 		double left = st->poll - elapsed_since(&st->last_scan);
 
@@ -562,9 +625,12 @@ static int final_code(struct station *st)
 {
 	struct batch *b = st->b;
 	size_t failed = batch_count(b, OUTCOME_FAILED), refused = batch_count(b, OUTCOME_REFUSED);
+	int source = source_verdict(b, NULL, NULL);
 
 	if (batch_count(b, OUTCOME_INTERRUPTED))
 		return EXIT_INTERRUPTED;
+	if (source)
+		return source;		/* the file, not the cards, is to blame */
 	if (!st->w && b->n && refused == b->n)
 		return EXIT_REFUSED;
 	if (failed || refused)
@@ -660,6 +726,8 @@ int cmd_batch(int argc, char **argv)
 
 	/* The source once, before any card: a bad file costs no card anything. */
 	rc = check_source(&rp, &ctl, &pkg, &sc);
+	if (!rc)
+		rc = start_hash(&rp, &ctl, &sc, &ps.hash);
 	if (rc) {
 		srccheck_free(&sc);
 		shoplog_close(log);
@@ -668,8 +736,6 @@ int cmd_batch(int argc, char **argv)
 	ps.path = ctl.source;
 	ps.member = *pkg.member ? pkg.member : NULL;
 	ps.size = sc.size;
-	ps.have_sha256 = true;
-	memcpy(ps.sha256, sc.sha256, sizeof(ps.sha256));
 
 	term_init(&term, stderr, ctl.w.quiet || ctl.w.json);
 	view_init(&view, term_screen(&term));
@@ -685,18 +751,26 @@ int cmd_batch(int argc, char **argv)
 	rc = ctl.watch ? run_watch(&st) : run_cards(&st);
 	view_finish(&view);
 	if (rc < 0) {
+		/* The source's digests for the report, and its verdict (unless
+		 * stopped: then what is known). */
+		srchash_wait(ps.hash, &interrupt_signal, NULL, NULL, NULL);
 		rc = final_code(&st);
-		if (ctl.w.json)
+		if (ctl.w.json) {
 			print_json(&rp, &b, rc);
-		else
+		} else {
 			print_summary(&b, rc);
+			print_source_verdict(&b);
+		}
 	}
 	/* A card's thread stuck in the kernel still uses b, view, log and sc,
 	 * some in this very frame: end here, without unwinding it.  The exit
-	 * waits until the kernel lets the thread go (the card pulled out). */
+	 * waits until the kernel lets the thread go (the card pulled out).
+	 * The source's hash ends first: it holds nothing of the card. */
+	srchash_stop(ps.hash);
 	if (!batch_destroy(&b))
 		exit(rc);
 	view_destroy(&view);
+	srchash_free(ps.hash);
 	srccheck_free(&sc);
 	shoplog_close(log);
 	return rc;

@@ -23,8 +23,10 @@
 #include "cmd/term.h"
 #include "cmd/write_args.h"
 #include "fat/format.h"
+#include "firmware/scan.h"
 #include "firmware/source.h"
 #include "firmware/srccheck.h"
+#include "firmware/srchash.h"
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
 #include "lib/json.h"
@@ -53,8 +55,10 @@ static void __attribute__((noreturn)) usage(void)
 	fputs(USAGE_HEADER, out);
 	fputs(" dloadcard prepare [options] <card> <UPDATE.APP|firmware.zip>\n", out);
 	fputs("\nMake a dload card: check UPDATE.APP, partition the card (MBR, one FAT32\n"
-	      "partition at 4 MiB), format it FAT32, copy UPDATE.APP to dload/, read it\n"
-	      "back from the card and compare, and only then name it UPDATE.APP.\n"
+	      "partition at 4 MiB), format it FAT32 by Microsoft's FAT specification (as a\n"
+	      "bootloader reads it: clusters of 32 KiB at most, \"MSWIN4.1\", 8.3 names),\n"
+	      "copy UPDATE.APP to dload/, read it back from the card and compare, and only\n"
+	      "then name it UPDATE.APP.\n"
 	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.  An\n"
 	      "existing file is erased only when it holds nothing, or is already a disk\n"
 	      "image (a partition table, a FAT file system); never the source under any\n"
@@ -68,8 +72,10 @@ static void __attribute__((noreturn)) usage(void)
 	      " -L, --label <name>   volume label, upper-cased (default " DEFAULT_LABEL ")\n"
 	      "     --allow-fixed    allow a disk that is neither removable nor on usb/mmc\n"
 	      "     --no-probe       skip the quick capacity probe for fake cards\n"
-	      "     --sha256 <hex>   the vendor's SHA-256 of UPDATE.APP: refuse another\n"
-	      "     --md5 <hex>      the vendor's MD5 of UPDATE.APP: refuse another\n"
+	      "     --sha256 <hex>   the vendor's SHA-256 of UPDATE.APP: a file with another\n"
+	      "                      never becomes the card's UPDATE.APP (it is known only\n"
+	      "                      once the card is erased: exit 6, no UPDATE.APP)\n"
+	      "     --md5 <hex>      the same with the vendor's MD5\n"
 	      "     --stall-timeout <seconds>\n"
 	      "                      give up when the card makes no progress this long\n"
 	      "                      (default 30; 0 waits forever)\n"
@@ -270,8 +276,7 @@ static void print_json_result(struct report *rp, const struct prepare_run *r,
 	json_str(j, "path", ctl->source);
 	json_str(j, "name", sc->name);
 	json_u64(j, "size", sc->size);
-	json_str(j, "sha256", r->card_touched || sc->have_sha256 ?
-		 hex_string(r->sha256, 32, hex) : NULL);
+	json_str(j, "sha256", r->sha256_known ? hex_string(r->sha256, 32, hex) : NULL);
 	json_close(j);
 
 	json_open(j, "card");
@@ -308,7 +313,9 @@ static void print_json_result(struct report *rp, const struct prepare_run *r,
 	json_double(j, "format", r->seconds[PHASE_FORMAT]);
 	json_double(j, "write", r->seconds[PHASE_WRITE]);
 	json_double(j, "readback", r->seconds[PHASE_READBACK]);
+	json_double(j, "hash_wait", r->hash_wait);
 	json_double(j, "finish", r->seconds[PHASE_FINISH]);
+	json_double(j, "hash", r->hash_seconds);
 	json_close(j);
 	report_end(rp);
 }
@@ -361,6 +368,7 @@ struct prepare_job {
 	const struct srccheck *sc;
 	struct source *src;
 	struct prepare_source ps;
+	struct srchash_opts digests;	/* what ps.hash computes and checks */
 };
 
 static int run_job(void *arg, volatile sig_atomic_t *stop)
@@ -369,7 +377,14 @@ static int run_job(void *arg, volatile sig_atomic_t *stop)
 	int rc;
 
 	job->r->cancel = stop;		/* the parent's word, not our own signals */
-	rc = prepare_write(job->r, job->src, &job->ps);
+	/* Here, in the child: a process forks alone.  The digests then run
+	 * beside the write and the read-back, and are waited for before the
+	 * file is named. */
+	rc = prepare_start_hash(job->r, job->src, &job->ps, &job->digests);
+	if (!rc)
+		rc = prepare_write(job->r, job->src, &job->ps);
+	srchash_free(job->ps.hash);
+	job->ps.hash = NULL;
 	if (rc)
 		report_run_failure(job->rp, job->r, job->ctl, job->sc, rc);
 	else if (job->rp->json)
@@ -500,17 +515,16 @@ int cmd_prepare(int argc, char **argv)
 	term_init(&term, stderr, ctl.w.quiet || ctl.w.json);
 	term_progress(&term, pg);
 
-	/* The source first: a bad file must not cost the card anything. */
+	/* The source first: a bad file must not cost the card anything.  What
+	 * it is, said; then its container only (every CRC, at memory speed):
+	 * its digests, and those given, are computed while the card is written
+	 * (run_job). */
 	rc = write_args_source(&ctl.w, ctl.source, &pkg, &e);
 	if (rc) {
 		rc = report_fail(&rp, ctl.target, rc, "%s", e.text);
 		goto out;
 	}
 	so.member = *pkg.member ? pkg.member : NULL;
-	so.want_sha256 = ctl.w.have_sha256;
-	so.want_md5 = ctl.w.have_md5;
-	so.expect_sha256 = ctl.w.have_sha256 ? ctl.w.sha256 : NULL;
-	so.expect_md5 = ctl.w.have_md5 ? ctl.w.md5 : NULL;
 	rc = srccheck_run(ctl.source, &so, pg, &interrupt_signal, &sc);
 	if (rc) {
 		rc = report_source(&rp, &sc);
@@ -519,8 +533,9 @@ int cmd_prepare(int argc, char **argv)
 
 	job.ps.path = ctl.source;
 	job.ps.size = sc.size;
-	job.ps.have_sha256 = sc.have_sha256;
-	memcpy(job.ps.sha256, sc.sha256, sizeof(job.ps.sha256));
+	job.digests.what = SCAN_SHA256;
+	job.digests.expect_sha256 = ctl.w.have_sha256 ? ctl.w.sha256 : NULL;
+	job.digests.expect_md5 = ctl.w.have_md5 ? ctl.w.md5 : NULL;
 	rc = prepare_open(r, ctl.target, &ctl.w.opts, &job.ps, pg, &interrupt_signal);
 	if (!rc && !confirmed(r, &ctl, term.quiet) && !interrupt_signal)
 		rc = prepare_fail(r, EXIT_REFUSED, NULL, "%s was not erased: not confirmed%s",

@@ -46,7 +46,8 @@ static void __attribute__((noreturn)) usage(void)
 	fputs(USAGE_HEADER, out);
 	fputs(" dloadcard verify [options] <card>\n", out);
 	fputs("\nAudit a dload card, whoever made it, and say why the device would refuse it:\n"
-	      "partition table, file system, dload/UPDATE.APP, its clusters, and its content\n"
+	      "partition table, file system (and the points of Microsoft's FAT specification\n"
+	      "that a bootloader trips on), dload/UPDATE.APP, its clusters, and its content\n"
 	      "read back from the card past the page cache and checked completely.\n"
 	      "Nothing is written: the card is opened read-only.\n"
 	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.\n", out);

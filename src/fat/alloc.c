@@ -178,7 +178,8 @@ static int write_entry(struct fat_vol *v, const struct fat_dirent *de,
 	return r;
 }
 
-/* Keep FSInfo honest; if it cannot be, say "unknown" rather than lie. */
+/* Keep FSInfo honest; if it cannot be, say "unknown" rather than lie.  Its
+ * copy in the backup boot record follows, so that the two stay one. */
 static int update_fsinfo(struct fat_vol *v, uint32_t n, uint32_t last, struct errmsg *e)
 {
 	struct fat_geom *g = &v->g;
@@ -202,6 +203,10 @@ static int update_fsinfo(struct fat_vol *v, uint32_t n, uint32_t last, struct er
 		/* like mtools and Linux: the last cluster allocated */
 		put_le32(buf + 492, last);
 		r = vol_write(v, off, buf, g->bytes_per_sector, e);
+		if (r == 0 && g->backup_boot_sector &&
+		    g->backup_boot_sector + g->fsinfo_sector < g->reserved_sectors)
+			r = vol_write(v, off + (uint64_t)g->backup_boot_sector * g->bytes_per_sector,
+				      buf, g->bytes_per_sector, e);
 		if (r == 0) {
 			g->fsinfo_free = free_count;
 			g->fsinfo_next = last;

@@ -25,7 +25,8 @@ const char *fat_warning_text(unsigned warning)
 	case FAT_WARN_JUMP:
 		return "the boot sector does not start with a jump instruction";
 	case FAT_WARN_FEW_CLUSTERS:
-		return "fewer than 65525 clusters: some systems take this for FAT16";
+		return "fewer than 65525 clusters in a volume labelled FAT32: a reader that "
+		       "follows FAT's specification takes it for FAT16 and does not find the file";
 	case FAT_WARN_FSINFO:
 		return "no valid FSInfo sector";
 	case FAT_WARN_FSINFO_RANGE:
@@ -33,7 +34,8 @@ const char *fat_warning_text(unsigned warning)
 	case FAT_WARN_HIDDEN:
 		return "the hidden-sector count is not the partition's start";
 	case FAT_WARN_BACKUP_BOOT:
-		return "the backup boot sector is missing or differs";
+		return "the backup boot sector (sectors 6 and 8) is missing or differs from the "
+		       "boot sector: a reader that falls back on it finds another file system";
 	case FAT_WARN_DIRTY:
 		return "the file system was not cleanly unmounted";
 	case FAT_WARN_HARD_ERRORS:
@@ -44,6 +46,21 @@ const char *fat_warning_text(unsigned warning)
 		return "FAT mirroring is disabled: only one FAT is in use";
 	case FAT_WARN_VERSION:
 		return "the FAT32 version is not 0.0";
+	case FAT_WARN_CLUSTER_SIZE:
+		return "above the 32 KiB that FAT's specification allows, some bootloaders "
+		       "cannot read this card";
+	case FAT_WARN_OEM_NAME:
+		return "the boot sector's OEM name is not \"MSWIN4.1\", the one FAT's "
+		       "specification recommends: a strict reader may reject the card";
+	case FAT_WARN_DRIVE_NUMBER:
+		return "the boot sector's drive number is not 0x80 (a partitioned disk): a "
+		       "bootloader that goes by it may take the card for a floppy";
+	case FAT_WARN_MEDIA:
+		return "the media byte is not 0xF8 (fixed media): a strict reader may reject "
+		       "the card";
+	case FAT_WARN_BACKUP_FSINFO:
+		return "the backup FSInfo sector is missing or differs from FSInfo: a reader "
+		       "that falls back on the backup finds no valid FSInfo";
 	}
 	return NULL;
 }
@@ -66,6 +83,7 @@ static void read_bpb(struct fat_geom *g, const uint8_t *b)
 	g->reserved_sectors = get_le16(b + 14);
 	g->num_fats = b[16];
 	g->media = b[21];
+	g->drive_number = b[64];
 	g->hidden_sectors = get_le32(b + 28);
 	/* like Linux: the 16-bit field wins when set, though FAT32 should not */
 	g->total_sectors = tot16 ? tot16 : get_le32(b + 32);
@@ -117,6 +135,15 @@ static int check_bpb(struct fat_vol *v, const uint8_t *b, struct errmsg *e)
 		return errmsg_set(e, -EUCLEAN, "the total sector count is 0");
 	if (get_le16(b + 42) != 0)
 		g->warnings |= FAT_WARN_VERSION;
+	if (g->cluster_size > 32768)
+		g->warnings |= FAT_WARN_CLUSTER_SIZE;
+	if (memcmp(b + 3, "MSWIN4.1", 8) != 0)
+		g->warnings |= FAT_WARN_OEM_NAME;
+	/* a file system on the whole card (no partition) is a floppy's */
+	if (g->part_offset && g->drive_number != 0x80)
+		g->warnings |= FAT_WARN_DRIVE_NUMBER;
+	if (g->media != 0xf8)
+		g->warnings |= FAT_WARN_MEDIA;
 	g->active_fat = 0;
 	if (g->ext_flags & 0x80) {
 		g->active_fat = g->ext_flags & 0x0f;
@@ -208,24 +235,54 @@ static int read_fsinfo(struct fat_vol *v, uint8_t *buf, struct errmsg *e)
 	return 0;
 }
 
+/*
+ * FSInfo and its copy, but for the free count and next-free hint (bytes 488
+ * to 495): hints that Linux, Windows and mtools update in the primary only,
+ * so they differ on every card used since it was made.
+ */
+static bool same_fsinfo(const uint8_t *copy, const uint8_t *orig, uint64_t bps)
+{
+	return !memcmp(copy, orig, 488) && !memcmp(copy + 496, orig + 496, bps - 496);
+}
+
+/*
+ * The backup boot record (fatgen103: sectors 6 to 8) is a copy of sectors 0
+ * to 2: the boot sector, FSInfo (sector 1) and the third sector.  The boot
+ * sector's copy must be there; FSInfo's is judged apart.
+ */
 static int check_backup_boot(struct fat_vol *v, const uint8_t *boot, uint8_t *buf,
 			     struct errmsg *e)
 {
 	struct fat_geom *g = &v->g;
+	uint64_t bps = g->bytes_per_sector;
 	int r;
 
 	if (!reserved_sector_ok(g, g->backup_boot_sector) ||
 	    g->backup_boot_sector == g->fsinfo_sector) {
 		g->backup_boot_sector = 0;
-		g->warnings |= FAT_WARN_BACKUP_BOOT;
+		g->warnings |= FAT_WARN_BACKUP_BOOT | FAT_WARN_BACKUP_FSINFO;
 		return 0;
 	}
-	r = fat_vol_read(v, (uint64_t)g->backup_boot_sector * g->bytes_per_sector,
-			 buf, g->bytes_per_sector, e);
-	if (r < 0)
-		return r;
-	if (memcmp(buf, boot, g->bytes_per_sector))
-		g->warnings |= FAT_WARN_BACKUP_BOOT;
+	for (unsigned i = 0; i < 3; i++) {
+		uint64_t copy = g->backup_boot_sector + i;
+		bool fsinfo = i == g->fsinfo_sector;
+		unsigned bit = fsinfo ? FAT_WARN_BACKUP_FSINFO : FAT_WARN_BACKUP_BOOT;
+
+		if (copy >= g->reserved_sectors || (i > 0 && copy == g->fsinfo_sector) ||
+		    (i > 0 && g->backup_boot_sector < 3)) {
+			g->warnings |= bit;
+			continue;
+		}
+		/* the original in the buffer's second half, aligned as the first */
+		r = fat_vol_read(v, copy * bps, buf, bps, e);
+		if (r == 0 && i > 0)
+			r = fat_vol_read(v, i * bps, buf + FAT_PROBE_LEN, bps, e);
+		if (r < 0)
+			return r;
+		if (fsinfo ? !same_fsinfo(buf, buf + FAT_PROBE_LEN, bps)
+			   : memcmp(buf, i ? buf + FAT_PROBE_LEN : boot, bps))
+			g->warnings |= bit;
+	}
 	return 0;
 }
 
@@ -269,7 +326,8 @@ static int mount(struct fat_vol *v, uint8_t *boot, uint8_t *sec, struct errmsg *
 int fat_open(const struct fat_io *io, uint64_t part_offset, uint64_t part_size,
 	     struct fat_vol **volp, struct errmsg *e)
 {
-	uint8_t *boot = fat_io_alloc(FAT_PROBE_LEN), *sec = fat_io_alloc(FAT_PROBE_LEN);
+	/* sec: two sectors, a backup and its original */
+	uint8_t *boot = fat_io_alloc(FAT_PROBE_LEN), *sec = fat_io_alloc(2 * FAT_PROBE_LEN);
 	struct fat_vol *v = calloc(1, sizeof(*v));
 	int r = -ENOMEM;
 

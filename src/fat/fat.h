@@ -92,8 +92,19 @@ enum {
 	FAT_WARN_FAT_ID        = 1u << 8,  /* FAT[0] does not carry the media byte */
 	FAT_WARN_NO_MIRROR     = 1u << 9,  /* FAT mirroring disabled (one active FAT) */
 	FAT_WARN_VERSION       = 1u << 10, /* FAT32 version is not 0.0 */
+	/* Readable, but not as Microsoft's FAT specification (fatgen103)
+	 * asks, which is what a bootloader's small FAT reader follows: */
+	FAT_WARN_CLUSTER_SIZE  = 1u << 11, /* clusters above 32 KiB */
+	FAT_WARN_OEM_NAME      = 1u << 12, /* BS_OEMName is not "MSWIN4.1" */
+	FAT_WARN_DRIVE_NUMBER  = 1u << 13, /* BS_DrvNum not 0x80 on a partition */
+	FAT_WARN_MEDIA         = 1u << 14, /* BPB_Media not 0xF8 (fixed media) */
+	FAT_WARN_BACKUP_FSINFO = 1u << 15, /* FSInfo's copy in the backup differs */
 };
-#define FAT_WARN_LAST FAT_WARN_VERSION
+#define FAT_WARN_LAST FAT_WARN_BACKUP_FSINFO
+/* The departures from fatgen103 that other formatters make as a rule
+ * (mkfs.fat's and mformat's OEM names, a floppy's drive number, ...). */
+#define FAT_WARN_STRICT (FAT_WARN_CLUSTER_SIZE | FAT_WARN_OEM_NAME | FAT_WARN_DRIVE_NUMBER | \
+			 FAT_WARN_MEDIA | FAT_WARN_BACKUP_FSINFO)
 
 /* A sentence for one FAT_WARN_ bit, or NULL for an unknown bit. */
 const char *fat_warning_text(unsigned warning);
@@ -116,6 +127,7 @@ struct fat_geom {
 	uint16_t backup_boot_sector;    /* 0 when there is none */
 	uint16_t ext_flags;
 	uint8_t media;
+	uint8_t drive_number;           /* BS_DrvNum */
 	uint64_t part_offset;           /* as given to fat_open() */
 	uint64_t part_size;
 	uint64_t fat_offset;            /* first FAT, bytes from the partition start */
@@ -146,6 +158,15 @@ int fat_open(const struct fat_io *io, uint64_t part_offset, uint64_t part_size,
 	     struct fat_vol **volp, struct errmsg *e);
 void fat_close(struct fat_vol *vol);
 const struct fat_geom *fat_geometry(const struct fat_vol *vol);
+
+/*
+ * The active FAT counted, one pass a window at a time: free entries, and
+ * the highest cluster in use (0 when none), which is where FSInfo's
+ * next-free hint points after an allocation (the last cluster allocated,
+ * as Linux, mtools and Windows leave it).  Returns 0 or -errno.
+ */
+int fat_count_free(struct fat_vol *vol, uint32_t *free_clusters, uint32_t *last_used,
+		   struct errmsg *e);
 
 /* Directory entries */
 

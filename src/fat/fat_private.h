@@ -152,6 +152,10 @@ int fat_get(struct fat_vol *v, uint32_t copy, uint32_t c, uint32_t *val, struct 
 /* What entry c of the active FAT links to. */
 int fat_next_cluster(struct fat_vol *v, uint32_t c, uint32_t *next, enum fat_link *l,
 		     struct errmsg *e);
+/* fn(arg, c, value) for every data cluster's entry of the active FAT, one
+ * window at a time (a big card has millions). */
+int fat_scan(struct fat_vol *v, void (*fn)(void *arg, uint32_t c, uint32_t val), void *arg,
+	     struct errmsg *e);
 /* FAT[0] and FAT[1]: the media byte, the clean and error bits. */
 int fat_check_reserved_entries(struct fat_vol *v, struct errmsg *e);
 

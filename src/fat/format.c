@@ -11,6 +11,7 @@
 
 #include "fat/format.h"
 #include "fat/mtools.h"
+#include "lib/byteorder.h"
 #include "lib/strutils.h"
 
 int format_label(const char *label, char *out, struct errmsg *e)
@@ -69,12 +70,98 @@ static int zero_reserved(struct card *c, const struct sd_layout *l, struct errms
 	return 0;
 }
 
+/* The boot record: the boot sector, FSInfo, and a third sector (the boot
+ * code's); its backup, sectors 6 to 8, as fatgen103 places them. */
+#define BOOT_RECORD_SECTORS	3U
+#define BACKUP_BOOT_SECTOR	6U
+#define FSINFO_SIGNATURE	0x41615252U
+
+/* Was this written by mformat as the layout asked?  Then it can be patched. */
+static bool boot_record_as_asked(const uint8_t *b, const struct sd_layout *l)
+{
+	return b[510] == 0x55 && b[511] == 0xaa && get_le16(b + 11) == LAYOUT_SECTOR &&
+	       b[13] == l->cluster_sectors && get_le16(b + 14) == l->reserved_sectors &&
+	       get_le32(b + 36) == l->fat_sectors && get_le16(b + 48) == 1 &&
+	       get_le16(b + 50) == BACKUP_BOOT_SECTOR && b[21] == LAYOUT_MEDIA &&
+	       get_le32(b + LAYOUT_SECTOR) == FSINFO_SIGNATURE;
+}
+
+/* Read sectors first..first+n-1 of the partition past every cache and
+ * compare them with want: the card's own answer, not the kernel's copy. */
+static int boot_record_holds(struct card *c, const struct sd_layout *l, unsigned first,
+			     const uint8_t *want, size_t len, struct errmsg *e)
+{
+	uint64_t off = (l->part_start + first) * LAYOUT_SECTOR;
+	size_t size = len + 2 * (size_t)c->align;
+	uint8_t *buf = card_alloc_buffer(c, size);
+	const void *got;
+	int rc;
+
+	if (!buf)
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	rc = card_pread_unaligned(c, buf, size, off, len, &got);
+	if (rc)
+		rc = errmsg_set(e, rc, "cannot read the boot sector back at card offset %" PRIu64
+				": %s", off, strerror(-rc));
+	else if (memcmp(got, want, len))
+		rc = errmsg_set(e, -EBADMSG, "the card does not keep its first sectors: the boot "
+				"record read back at card offset %" PRIu64 " is not what was "
+				"written (a faulty or fake card)", off);
+	free(buf);
+	return rc;
+}
+
+/*
+ * What mformat cannot be told, set right after it and before anything else
+ * is written: the OEM name and the drive number that fatgen103 asks for,
+ * and a whole backup boot record (mformat writes no FSInfo copy).  Then the
+ * boot record and its backup are read back from the card itself.
+ */
+static int patch_boot_record(struct card *c, const struct sd_layout *l, struct errmsg *e)
+{
+	size_t len = BOOT_RECORD_SECTORS * LAYOUT_SECTOR;
+	uint64_t part = l->part_start * LAYOUT_SECTOR;
+	uint8_t *rec = calloc(1, len);
+	int rc;
+
+	if (!rec)
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	rc = card_pread(c, rec, len, part);
+	if (rc) {
+		rc = errmsg_set(e, rc, "cannot read the new boot sector: %s", strerror(-rc));
+		goto out;
+	}
+	if (!boot_record_as_asked(rec, l)) {
+		rc = errmsg_set(e, -EIO, "mformat did not write the boot sector it was asked "
+				"for: the card does not keep what is written, or mtools changed");
+		goto out;
+	}
+	memcpy(rec + 3, LAYOUT_OEM_NAME, 8);
+	rec[64] = LAYOUT_DRIVE_NUMBER;
+	rc = card_pwrite(c, rec, len, part);
+	if (!rc)
+		rc = card_pwrite(c, rec, len, part + BACKUP_BOOT_SECTOR * LAYOUT_SECTOR);
+	if (!rc)
+		rc = card_flush(c);
+	if (rc) {
+		rc = errmsg_set(e, rc, "cannot write the boot sector: %s", strerror(-rc));
+		goto out;
+	}
+	rc = boot_record_holds(c, l, 0, rec, len, e);
+	if (!rc)
+		rc = boot_record_holds(c, l, BACKUP_BOOT_SECTOR, rec, len, e);
+out:
+	free(rec);
+	return rc;
+}
+
 int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
 		 uint32_t volume_id, struct errmsg *e)
 {
 	char drv[64], total[24], hidden[24], spc[8], res[8], fat[16], serial[16];
+	char heads[8], track[8];
 	const char *mformat[] = {
-		MFORMAT_PATH, "-i", drv, "-T", total, "-H", hidden, "-h", "255", "-s", "63",
+		MFORMAT_PATH, "-i", drv, "-T", total, "-H", hidden, "-h", heads, "-s", track,
 		"-F", "-c", spc, "-R", res, "-L", fat, "-M", "512", "-N", serial,
 		"-v", label, "::", NULL
 	};
@@ -88,12 +175,19 @@ int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
 	snprintf(res, sizeof(res), "%u", l->reserved_sectors);
 	snprintf(fat, sizeof(fat), "%u", l->fat_sectors);
 	snprintf(serial, sizeof(serial), "%08x", volume_id);
+	snprintf(heads, sizeof(heads), "%u", l->heads);
+	snprintf(track, sizeof(track), "%u", l->track_sectors);
 
 	/* mformat writes only some fields of FSInfo and the backup boot
 	 * sector: what an old card held there must not survive. */
 	rc = zero_reserved(c, l, e);
 	if (!rc)
 		rc = run(c, mformat, e, "formatting (mformat)");
+	/* mtools never syncs: its writes reach the card before ours. */
+	if (!rc && (rc = card_sync(c)) != 0)
+		errmsg_set(e, rc, "flushing the new file system: %s", strerror(-rc));
+	if (!rc)
+		rc = patch_boot_record(c, l, e);
 	if (!rc)
 		rc = run(c, mmd, e, "creating " DLOAD_DIR "/ (mmd)");
 	/* mtools never syncs: push its writes out before anyone reads. */

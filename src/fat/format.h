@@ -26,8 +26,11 @@ int format_label(const char *label, char *out, struct errmsg *e);
 
 /*
  * Make the FAT32 file system of the layout in the card's partition with
- * mformat, then the dload directory with mmd.  0 or -errno with a reason in
- * e (-EIO when mtools failed: e says how).
+ * mformat, patch what mformat cannot set (layout.h: the OEM name, the drive
+ * number, the backup boot record with its FSInfo copy), read the boot
+ * record and its backup back from the card, then make the dload directory
+ * with mmd.  0 or -errno with a reason in e (-EIO when mtools failed,
+ * -EBADMSG when the card gave back another boot record than written).
  */
 int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
 		 uint32_t volume_id, struct errmsg *e);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 
 #include "fat/layout.h"
 
@@ -62,6 +63,48 @@ static int choose_fat(struct sd_layout *l)
 	return -ERANGE;
 }
 
+/*
+ * The SD Association's CHS geometry by capacity (heads, sectors per track);
+ * from 4032 MiB up, 255 and 63, the most CHS can say.
+ */
+static void choose_geometry(struct sd_layout *l)
+{
+	static const struct { uint32_t mib, heads, track; } table[] = {
+		{ 2, 2, 16 }, { 16, 2, 32 }, { 32, 4, 32 }, { 128, 8, 32 }, { 256, 16, 32 },
+		{ 504, 16, 63 }, { 1008, 32, 63 }, { 2016, 64, 63 }, { 4032, 128, 63 },
+	};
+	uint64_t mib = l->card_sectors * LAYOUT_SECTOR / MiB_UNIT;
+	size_t i;
+
+	l->heads = 255;
+	l->track_sectors = 63;
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (mib <= table[i].mib) {
+			l->heads = table[i].heads;
+			l->track_sectors = table[i].track;
+			break;
+		}
+	}
+}
+
+void layout_chs(const struct sd_layout *l, uint64_t lba, uint8_t chs[3])
+{
+	uint64_t per_cyl = (uint64_t)l->heads * l->track_sectors;
+	uint64_t c = lba / per_cyl;
+	uint32_t h = (uint32_t)(lba % per_cyl / l->track_sectors);
+	uint32_t s = (uint32_t)(lba % l->track_sectors) + 1;
+
+	if (c > 1023) {
+		chs[0] = 0xfe;
+		chs[1] = 0xff;
+		chs[2] = 0xff;
+		return;
+	}
+	chs[0] = (uint8_t)h;
+	chs[1] = (uint8_t)(s | (c >> 2 & 0xc0));
+	chs[2] = (uint8_t)c;
+}
+
 int layout_compute(uint64_t card_bytes, struct sd_layout *l)
 {
 	uint32_t spc;
@@ -74,10 +117,12 @@ int layout_compute(uint64_t card_bytes, struct sd_layout *l)
 	l->part_sectors = (l->card_sectors < LAYOUT_MBR_MAX_SECTORS ? l->card_sectors :
 			   LAYOUT_MBR_MAX_SECTORS) - l->part_start;
 
-	/* SD Association cluster sizes; halved on small cards, which FAT32
-	 * allows only with at least 65525 clusters. */
-	spc = card_bytes > LAYOUT_SDHC_MAX_BYTES ? 128 : 64;
-	for (;; spc /= 2) {
+	/* 32 KiB clusters, as the SD layout wants from 4 GiB up and fatgen103
+	 * allows at most; halved on small cards until there are 65525, below
+	 * which a reader takes the volume for FAT16 (a margin of 16 for
+	 * readers that count a little differently).  A card too small for
+	 * that with 512-byte clusters cannot hold a FAT32 (about 40 MiB). */
+	for (spc = LAYOUT_MAX_CLUSTER_SECTORS;; spc /= 2) {
 		l->cluster_sectors = spc;
 		if (choose_fat(l) == 0) {
 			n = count_clusters(l, l->reserved_sectors, l->fat_sectors);
@@ -87,19 +132,15 @@ int layout_compute(uint64_t card_bytes, struct sd_layout *l)
 		if (spc == 1)
 			return -ERANGE;
 	}
-	/* Very large disks: grow clusters until the count fits FAT32. */
-	while (n > LAYOUT_FAT32_MAX_CLUSTERS - 16) {
-		if (spc >= 128)
-			return -ERANGE;
-		spc *= 2;
-		l->cluster_sectors = spc;
-		if (choose_fat(l))
-			return -ERANGE;
-		n = count_clusters(l, l->reserved_sectors, l->fat_sectors);
-	}
+	/* 2 TiB in 32 KiB clusters is 64 Mi of them, far below the limit. */
+	if (n > LAYOUT_FAT32_MAX_CLUSTERS - 16)
+		return -ERANGE;
 	l->clusters = (uint32_t)n;
 	l->data_start = l->part_start + l->reserved_sectors +
 			(uint64_t)LAYOUT_NFATS * l->fat_sectors;
+	choose_geometry(l);
+	l->mbr_type = l->part_start + l->part_sectors <= LAYOUT_CHS_MAX_SECTORS ?
+		      LAYOUT_MBR_TYPE_CHS : LAYOUT_MBR_TYPE_LBA;
 	return 0;
 }
 

@@ -35,7 +35,9 @@ static char *const clean_env[] = {
 	"MTOOLS_SKIP_CHECK=0",
 	"MTOOLS_LOWER_CASE=0",
 	"MTOOLS_FAT_COMPATIBILITY=0",
-	"MTOOLS_NO_VFAT=0",
+	/* 8.3 names only, no long-name entries: what a bootloader without
+	 * long-name support matches (dload gets the lower-case flag) */
+	"MTOOLS_NO_VFAT=1",
 	"MTOOLS_DOTTED_DIR=0",
 	"MTOOLS_NAME_NUMERIC_TAIL=1",
 	"MTOOLS_TWENTY_FOUR_HOUR_CLOCK=1",

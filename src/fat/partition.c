@@ -23,7 +23,7 @@ static int add_fat32_partition(struct fdisk_context *cxt, const struct sd_layout
 
 	if (!pa)
 		return -ENOMEM;
-	type = fdisk_label_get_parttype_from_code(fdisk_get_label(cxt, "dos"), LAYOUT_MBR_TYPE);
+	type = fdisk_label_get_parttype_from_code(fdisk_get_label(cxt, "dos"), l->mbr_type);
 	rc = fdisk_partition_set_partno(pa, 0);
 	if (!rc)
 		rc = fdisk_partition_set_start(pa, l->part_start);
@@ -49,6 +49,10 @@ int partition_write_mbr(int fd, const char *path, const struct sd_layout *l,
 	/* The grain must be set before the device is assigned, or it stays
 	 * 1 MiB (doc/sd-layout.md). */
 	fdisk_save_user_grain(cxt, (unsigned long)LAYOUT_BU_SECTORS * LAYOUT_SECTOR);
+	/* The SD layout's geometry for the CHS fields, not the kernel's (a
+	 * card reader says anything, an image nothing); libfdisk writes
+	 * 1023/254/63 past cylinder 1023, as layout_chs() says. */
+	fdisk_save_user_geometry(cxt, 0, l->heads, l->track_sectors);
 	/* Our descriptor: opened O_EXCL and locked for the whole run. */
 	rc = fdisk_assign_device_by_fd(cxt, fd, path, 0);
 	if (rc) {

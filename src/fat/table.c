@@ -78,6 +78,52 @@ int fat_next_cluster(struct fat_vol *v, uint32_t c, uint32_t *next, enum fat_lin
 	return r;
 }
 
+int fat_scan(struct fat_vol *v, void (*fn)(void *arg, uint32_t c, uint32_t val), void *arg,
+	     struct errmsg *e)
+{
+	uint64_t c = 2, last = fat_max_cluster(v);
+	uint32_t val;
+
+	while (c <= last) {
+		int r = fat_get(v, v->g.active_fat, (uint32_t)c, &val, e);
+		uint64_t end;
+
+		if (r < 0)
+			return r;
+		end = (v->win_start + v->win_len) / 4;	/* past the window */
+		for (; c < end && c <= last; c++)
+			fn(arg, (uint32_t)c, get_le32(v->win + (c * 4 - v->win_start)) & FAT_MASK);
+	}
+	return 0;
+}
+
+struct usage {
+	uint32_t free, last_used;
+};
+
+static void count_free(void *arg, uint32_t c, uint32_t val)
+{
+	struct usage *u = arg;
+
+	if (val == 0)
+		u->free++;
+	else
+		u->last_used = c;
+}
+
+int fat_count_free(struct fat_vol *vol, uint32_t *free_clusters, uint32_t *last_used,
+		   struct errmsg *e)
+{
+	struct usage u = { 0, 0 };
+	int r = fat_scan(vol, count_free, &u, e);
+
+	if (r == 0) {
+		*free_clusters = u.free;
+		*last_used = u.last_used;
+	}
+	return r;
+}
+
 int fat_check_reserved_entries(struct fat_vol *v, struct errmsg *e)
 {
 	uint32_t e0, e1;

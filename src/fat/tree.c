@@ -190,32 +190,17 @@ static int walk_dir(struct tree *t, const struct fat_dirent *dir, unsigned depth
 	return r < 0 ? errmsg_set(t->e, r, "%s", t->dir_err.text) : 0;
 }
 
-/* Free, bad and lost clusters: one pass over the active FAT, a window at a
- * time (a big card has millions of entries). */
-static int count_clusters(struct tree *t)
+/* Free, bad and lost clusters, from the active FAT. */
+static void count_entry(void *arg, uint32_t c, uint32_t val)
 {
-	struct fat_vol *v = t->v;
-	uint64_t c = 2, last = fat_max_cluster(v);
-	uint32_t val;
+	struct tree *t = arg;
 
-	while (c <= last) {
-		int r = fat_get(v, v->g.active_fat, (uint32_t)c, &val, t->e);
-		uint64_t end;
-
-		if (r < 0)
-			return r;
-		end = (v->win_start + v->win_len) / 4;	/* past the window */
-		for (; c < end && c <= last; c++) {
-			val = get_le32(v->win + (c * 4 - v->win_start)) & FAT_MASK;
-			if (val == 0)
-				t->r->free_clusters++;
-			else if (val == FAT_BAD)
-				t->r->bad_clusters++;
-			else if (!fat_bit_test(t->used, (uint32_t)c))
-				t->r->lost_clusters++;
-		}
-	}
-	return 0;
+	if (val == 0)
+		t->r->free_clusters++;
+	else if (val == FAT_BAD)
+		t->r->bad_clusters++;
+	else if (!fat_bit_test(t->used, c))
+		t->r->lost_clusters++;
 }
 
 /* The target's own clusters, bounded by its length (or the bitmap). */
@@ -267,7 +252,7 @@ int fat_check_tree(struct fat_vol *vol, const struct fat_dirent *target,
 	if (ret > 0)
 		ret = walk_dir(&t, &root, 0);
 	if (ret >= 0)
-		ret = count_clusters(&t);
+		ret = fat_scan(vol, count_entry, &t, e);
 out:
 	free(t.used);
 	free(t.target);

@@ -41,6 +41,8 @@ struct fanout {
 	pthread_cond_t can_fill;        /* a slot was released */
 	pthread_cond_t can_take;        /* a slot was filled, or the end */
 	struct slot slot[SCAN_BUFS];
+	unsigned nslots;                /* slots in use */
+	size_t size;                    /* of each buffer */
 	uint64_t filled;                /* slots filled so far, in order */
 	uint64_t released;              /* bytes every job is done with */
 	bool eof;
@@ -87,7 +89,7 @@ static void *job_main(void *arg)
 			pthread_mutex_unlock(&r->lock);
 			break;
 		}
-		s = &r->slot[seq % SCAN_BUFS];
+		s = &r->slot[seq % r->nslots];
 		pthread_mutex_unlock(&r->lock);
 
 		j->work(j, s->buf, s->len);
@@ -123,16 +125,18 @@ static void fanout_free(struct fanout *r)
 	pthread_mutex_destroy(&r->lock);
 }
 
-static int fanout_init(struct fanout *r)
+static int fanout_init(struct fanout *r, const struct scan_opts *o)
 {
 	memset(r, 0, sizeof(*r));
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->can_fill, NULL);
 	pthread_cond_init(&r->can_take, NULL);
-	for (int i = 0; i < SCAN_BUFS; i++) {
+	r->nslots = o->bufs && o->bufs < SCAN_BUFS ? o->bufs : SCAN_BUFS;
+	r->size = o->buf_size ? o->buf_size : SCAN_BUF_SIZE;
+	for (unsigned i = 0; i < r->nslots; i++) {
 		void *p;
 
-		if (posix_memalign(&p, 4096, SCAN_BUF_SIZE) != 0)
+		if (posix_memalign(&p, 4096, r->size) != 0)
 			return -ENOMEM;
 		r->slot[i].buf = p;
 	}
@@ -164,7 +168,7 @@ static int produce(struct fanout *r, scan_read_fn rd, void *rd_arg, uint64_t tot
 	uint64_t last = now_ns();
 
 	for (uint64_t seq = 0;; seq++) {
-		struct slot *s = &r->slot[seq % SCAN_BUFS];
+		struct slot *s = &r->slot[seq % r->nslots];
 		uint64_t released;
 		ssize_t n;
 
@@ -181,7 +185,7 @@ static int produce(struct fanout *r, scan_read_fn rd, void *rd_arg, uint64_t tot
 			last = now_ns();
 		}
 
-		n = rd(rd_arg, s->buf, SCAN_BUF_SIZE);
+		n = rd(rd_arg, s->buf, r->size);
 		if (n < 0)
 			return (int)n;
 		if (n == 0)
@@ -275,7 +279,7 @@ int scan_run(scan_read_fn rd, void *rd_arg, uint64_t total,
 
 	memset(res, 0, sizeof(*res));
 	memset(jobs, 0, sizeof(jobs));
-	rc = fanout_init(&fan);
+	rc = fanout_init(&fan, o);
 	if (rc)
 		errmsg_set(e, rc, "out of memory");
 	if (!rc)

@@ -28,7 +28,7 @@ enum {
 };
 
 /* Ring buffers: this size, aligned to 4096 bytes (O_DIRECT readers can
- * fill them directly). */
+ * fill them directly); at most SCAN_BUFS of them. */
 #ifndef SCAN_BUF_SIZE
 #define SCAN_BUF_SIZE (512u << 10)
 #endif
@@ -37,9 +37,9 @@ enum {
 #endif
 
 /*
- * The reader: fills buf with up to len bytes (len is SCAN_BUF_SIZE; filling
- * it completely is fastest) and returns the count, 0 at the end, or a
- * negative errno.
+ * The reader: fills buf with up to len bytes (len is the buffers' size;
+ * filling it completely is fastest) and returns the count, 0 at the end, or
+ * a negative errno.
  */
 typedef ssize_t (*scan_read_fn)(void *arg, void *buf, size_t len);
 
@@ -53,6 +53,11 @@ struct scan_opts {
 	void *progress_arg;
 	/* Set (by a signal handler) to stop; checked between buffers. */
 	volatile sig_atomic_t *cancel;  /* or NULL */
+	/* Fewer or smaller buffers (0: SCAN_BUFS, SCAN_BUF_SIZE): a scan that
+	 * runs beside other work (srchash.h) only has to keep its jobs busy,
+	 * and spends less memory. */
+	unsigned bufs;
+	size_t buf_size;                /* a multiple of 4096 */
 };
 
 struct scan_result {

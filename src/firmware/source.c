@@ -686,6 +686,22 @@ int source_rewind(struct source *src, struct errmsg *e)
 	return err;
 }
 
+/* How the file now differs from the file as opened, or NULL. */
+static const char *stat_change(const struct stat *opened, const struct stat *now)
+{
+	if (now->st_dev != opened->st_dev || now->st_ino != opened->st_ino)
+		return "the name now belongs to another file";
+	if (now->st_size != opened->st_size)
+		return "its size changed";
+	if (now->st_mtim.tv_sec != opened->st_mtim.tv_sec ||
+	    now->st_mtim.tv_nsec != opened->st_mtim.tv_nsec)
+		return "it was modified";
+	if (now->st_ctim.tv_sec != opened->st_ctim.tv_sec ||
+	    now->st_ctim.tv_nsec != opened->st_ctim.tv_nsec)
+		return "its status changed";
+	return NULL;
+}
+
 /* How the file differs from the one opened: *how, or NULL.  0 or -errno. */
 static int change_seen(const struct source *src, const char **how)
 {
@@ -701,14 +717,28 @@ static int change_seen(const struct source *src, const char **how)
 		*how = "it was deleted or renamed";
 	else if (named.st_dev != src->st.st_dev || named.st_ino != src->st.st_ino)
 		*how = "the name now belongs to another file";
-	else if (now.st_size != src->st.st_size)
-		*how = "its size changed";
-	else if (now.st_mtim.tv_sec != src->st.st_mtim.tv_sec ||
-		 now.st_mtim.tv_nsec != src->st.st_mtim.tv_nsec)
-		*how = "it was modified";
-	else if (now.st_ctim.tv_sec != src->st.st_ctim.tv_sec ||
-		 now.st_ctim.tv_nsec != src->st.st_ctim.tv_nsec)
-		*how = "its status changed";
+	else
+		*how = stat_change(&src->st, &now);
+	return 0;
+}
+
+int source_reopen(const struct source *src, struct source **copy, struct errmsg *e)
+{
+	const char *how;
+	int rc = source_open_member(copy, src->path, src->member, e);
+
+	/* One that no longer opens (or no longer holds its entry) has most
+	 * likely changed: say so, and how. */
+	if (rc && change_seen(src, &how) == 0 && how)
+		return source_changed_error(src, how, e);
+	if (rc)
+		return rc;
+	how = stat_change(&src->st, &(*copy)->st);
+	if (how) {
+		source_close(*copy);
+		*copy = NULL;
+		return source_changed_error(src, how, e);
+	}
 	return 0;
 }
 

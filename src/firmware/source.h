@@ -74,6 +74,14 @@ ssize_t source_read(struct source *src, void *buf, size_t len, struct errmsg *e)
  * either slash. */
 bool source_is_dload_app(const char *name);
 
+/*
+ * Another reader of the same file, from its first byte, independent of src:
+ * its own descriptor and position (a zip, its own stream), for another
+ * thread.  -ESTALE when the path no longer names the file src opened, or
+ * that file changed since (e says how, as source_read() does).
+ */
+int source_reopen(const struct source *src, struct source **copy, struct errmsg *e);
+
 /* Back to the first byte (a zip is reopened and searched again). */
 int source_rewind(struct source *src, struct errmsg *e);
 

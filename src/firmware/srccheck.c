@@ -10,6 +10,7 @@
 #include "firmware/scan.h"
 #include "firmware/source.h"
 #include "firmware/srccheck.h"
+#include "firmware/srchash.h"
 #include "lib/exitcodes.h"
 #include "lib/strutils.h"
 
@@ -216,18 +217,12 @@ static void check_model(struct srccheck *sc, const char *model)
 	     "Make sure from where you got the firmware that it is made for this model.");
 }
 
-static int compare_digest(struct srccheck *sc, const char *what, const unsigned char *got,
-			  const unsigned char *want, size_t len)
+static int compare_digests(struct srccheck *sc, const struct srccheck_opts *o)
 {
-	char g[65], w[65];
-
-	if (memcmp(got, want, len) == 0)
+	if (srchash_compare(sc->name, sc->sha256, sc->md5, o->expect_sha256, o->expect_md5,
+			    &sc->error) == 0)
 		return EXIT_OK;
-	errmsg_set(&sc->error, 0, "%s: its %s is %s, not the %s given", sc->name, what,
-		   hex_string(got, len, g), hex_string(want, len, w));
-	xstrncpy(sc->advice, "It is not the file the vendor published (another build, or "
-		 "damaged in transfer): download it again, or check the checksum you copied.",
-		 sizeof(sc->advice));
+	xstrncpy(sc->advice, SRCHASH_MISMATCH_ADVICE, sizeof(sc->advice));
 	return EXIT_DIGEST_MISMATCH;
 }
 
@@ -296,10 +291,8 @@ int srccheck_run(const char *path, const struct srccheck_opts *o, struct progres
 			 "must be intact: download it again.", sizeof(sc->advice));
 		sc->exit_code = EXIT_SOURCE_DAMAGED;
 	}
-	if (!sc->exit_code && o->expect_sha256)
-		sc->exit_code = compare_digest(sc, "SHA-256", sc->sha256, o->expect_sha256, 32);
-	if (!sc->exit_code && o->expect_md5)
-		sc->exit_code = compare_digest(sc, "MD5", sc->md5, o->expect_md5, 16);
+	if (!sc->exit_code)
+		sc->exit_code = compare_digests(sc, o);
 	progress_end(pg, sc->exit_code ? "FAILED" :
 		     sc->verdict == UA_VALID ? "valid" : "valid, with warnings");
 	return sc->exit_code;

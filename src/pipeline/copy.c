@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -72,7 +71,9 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-/* The producer, in this thread: read (and hash) the source in order. */
+/* The producer, in this thread: read the source in order.  Nothing else
+ * here: what this loop does sets the card's pace (the source's digests are
+ * computed apart, firmware/srchash.h). */
 static int feed(struct copy_state *st)
 {
 	struct copy_job *job = st->job;
@@ -95,8 +96,6 @@ static int feed(struct copy_state *st)
 			b->len = n > 0 ? (size_t)n : 0;
 			return n < 0 ? (int)n : -ENODATA;
 		}
-		if (job->sha256)
-			EVP_DigestUpdate(job->sha256, b->data, (size_t)n);
 		b->len = (size_t)n;
 		off += (uint64_t)n;
 		ring_fill_done(&st->ring, b);

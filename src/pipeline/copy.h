@@ -24,7 +24,6 @@ struct copy_job {
 	uint64_t card_off;	/* first byte of the file's contiguous clusters */
 	uint64_t length;	/* file size */
 	struct source *src;	/* at its start */
-	void *sha256;		/* an EVP_MD_CTX to hash what is written, or NULL */
 	struct progress *pg;
 	volatile sig_atomic_t *cancel;
 
@@ -36,7 +35,7 @@ struct copy_job {
 
 /*
  * Write the source into its clusters with large O_DIRECT writes, reading
- * (and hashing) the next buffer while the card writes this one.
+ * the next buffer while the card writes this one.
  */
 enum copy_status copy_to_card(struct copy_job *job);
 

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "fat/volume.h"
 #include "firmware/scan.h"
 #include "firmware/source.h"
+#include "firmware/srchash.h"
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
 #include "lib/strutils.h"
@@ -287,7 +287,9 @@ static int step_failure(struct prepare_run *r, int rc, const struct errmsg *e)
 		return host_full(r, full);
 	if (card_gone(&r->card))
 		return card_io_failure(r, ENODEV, NO_OFFSET, true);
-	return prepare_fail(r, EXIT_WRITE_ERROR, "Use another card.", "%s", e->text);
+	/* the card gave back other bytes than written (format.h) */
+	return prepare_fail(r, rc == -EBADMSG ? EXIT_MISMATCH : EXIT_WRITE_ERROR,
+			    "Use another card.", "%s", e->text);
 }
 
 static int write_layout(struct prepare_run *r)
@@ -363,7 +365,6 @@ static int allocate_file(struct prepare_run *r, uint64_t size)
 
 static int write_file(struct prepare_run *r, struct source *src, const struct prepare_source *ps)
 {
-	EVP_MD_CTX *sha = NULL;
 	struct copy_job job = {
 		.card = &r->card,
 		.card_off = r->file_card_off,
@@ -372,19 +373,9 @@ static int write_file(struct prepare_run *r, struct source *src, const struct pr
 		.pg = r->pg,
 		.cancel = r->cancel,
 	};
-	unsigned int mdlen;
 	int rc = 0;
 
 	enter(r, PHASE_WRITE);
-	/* Hash while writing unless the check pass already did. */
-	if (!ps->have_sha256) {
-		sha = EVP_MD_CTX_new();
-		if (!sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1) {
-			EVP_MD_CTX_free(sha);
-			return prepare_fail(r, EXIT_ERROR, NULL, "cannot set up SHA-256");
-		}
-		job.sha256 = sha;
-	}
 	switch (copy_to_card(&job)) {
 	case COPY_OK:
 		break;
@@ -402,12 +393,6 @@ static int write_file(struct prepare_run *r, struct source *src, const struct pr
 		rc = interrupted(r);
 		break;
 	}
-	if (sha) {
-		EVP_DigestFinal_ex(sha, r->sha256, &mdlen);
-		EVP_MD_CTX_free(sha);
-	} else {
-		memcpy(r->sha256, ps->sha256, sizeof(r->sha256));
-	}
 	if (rc)
 		return rc;
 	progress_end(r->pg, "done");
@@ -415,6 +400,51 @@ static int write_file(struct prepare_run *r, struct source *src, const struct pr
 	if (rc)
 		return source_failed(r, src, ps, "while it was copied to the card", -rc,
 				     &job.source_error);
+	return 0;
+}
+
+/*
+ * The source's digests from its hash, waited for if it still runs: 0 with
+ * r->sha256 set; or the run fails: a digest given differs, the source
+ * changed or could not be read while it was hashed, or a stop.
+ */
+static int source_digests(struct prepare_run *r, struct source *src,
+			  const struct prepare_source *ps)
+{
+	struct srchash_result res;
+	struct timespec t;
+	struct errmsg e;
+	int rc;
+
+	time_now(&t);
+	rc = srchash_wait(ps->hash, r->cancel, r->pg, &res, &e);
+	r->hash_wait += elapsed_since(&t);
+	if (rc == 0 || rc == -EBADMSG) {
+		memcpy(r->sha256, res.sha256, sizeof(r->sha256));
+		r->sha256_known = true;
+		r->hash_seconds = res.seconds;
+	}
+	switch (rc) {
+	case 0:
+		return 0;
+	case -ECANCELED:
+		return interrupted(r);
+	case -EBADMSG:
+		return prepare_fail(r, EXIT_DIGEST_MISMATCH, SRCHASH_MISMATCH_ADVICE, "%s", e.text);
+	}
+	return source_failed(r, src, ps, "while its SHA-256 was computed", -rc, &e);
+}
+
+int prepare_start_hash(struct prepare_run *r, struct source *src, struct prepare_source *ps,
+		       const struct srchash_opts *o)
+{
+	struct errmsg e;
+	int rc = srchash_start(&ps->hash, src, o, &e);
+
+	if (rc == -ESTALE)
+		return source_failed(r, src, ps, "before its SHA-256 was computed", ESTALE, &e);
+	if (rc)
+		return prepare_fail(r, EXIT_ERROR, NULL, "%s", e.text);
 	return 0;
 }
 
@@ -445,8 +475,8 @@ static void on_rehash(void *arg, uint64_t done, uint64_t total)
 
 /*
  * Did the source change since it was written?  Its times first; then, since
- * a writer can keep those, its SHA-256 against the one written.  true with
- * how set.
+ * a writer can keep those, its SHA-256 now against its hash's, computed
+ * while it was written and read back.  true with how set.
  */
 static bool source_changed(struct prepare_run *r, struct source *src,
 			   const struct prepare_source *ps, struct errmsg *how)
@@ -495,7 +525,7 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 		.label = "Reading back",
 		.cancel = r->cancel,
 	};
-	bool compare = !source_is_zip(src);
+	bool compare = !source_is_zip(src), same;
 	enum readback_status st;
 	struct errmsg e;
 	int rc;
@@ -523,15 +553,22 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 		return source_failed(r, src, ps, "while the card's copy was compared with it",
 				     job.err, &job.source_error);
 	}
-	if (compare ? r->diff.bytes == 0 : memcmp(job.sha256, r->sha256, 32) == 0) {
+	if (compare)
+		progress_end(r->pg, r->diff.bytes == 0 ? "identical, byte for byte" : "MISMATCH");
+	else
+		progress_end(r->pg, "hashed");
+	/* Only now, so that the hash had the write and the read-back to run. */
+	rc = source_digests(r, src, ps);
+	if (rc)
+		return rc;
+	same = compare ? r->diff.bytes == 0 : memcmp(job.sha256, r->sha256, 32) == 0;
+	if (same) {
 		/* Identical bytes, identical SHA-256. */
 		memcpy(r->card_sha256, compare ? r->sha256 : job.sha256, sizeof(r->card_sha256));
 		r->card_sha_known = true;
 		r->readback_compared = compare;
-		progress_end(r->pg, compare ? "identical, byte for byte" : "SHA-256 matches");
 		return 0;
 	}
-	progress_end(r->pg, "MISMATCH");
 	/* The bytes compared were the source's as it is now: the card is at
 	 * fault only if they are still those that were written. */
 	if (compare && source_changed(r, src, ps, &e))
@@ -549,6 +586,38 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 	}
 	describe_diff(r);
 	return r->exit_code;
+}
+
+/* What a card made here never has: each would be a departure from
+ * fatgen103 or a boot record that did not hold. */
+#define SPEC_WARNINGS (FAT_WARN_STRICT | FAT_WARN_FEW_CLUSTERS | FAT_WARN_FSINFO | \
+		       FAT_WARN_FSINFO_RANGE | FAT_WARN_BACKUP_BOOT | FAT_WARN_HIDDEN)
+
+/*
+ * The boot record as the card holds it at the end: every point of the
+ * specification, and FSInfo's free count and next-free hint against the
+ * FAT itself (the last cluster in use: UPDATE.APP's), not as assumed.
+ */
+static int check_boot_record(struct prepare_run *r, struct fat_vol *vol)
+{
+	const struct fat_geom *g = fat_geometry(vol);
+	unsigned bad = g->warnings & SPEC_WARNINGS;
+	uint32_t free_clusters, last_used;
+	struct errmsg e;
+
+	if (bad)
+		return prepare_fail(r, EXIT_MISMATCH, "Use another card.",
+				    "the file system read back from the card is not as written: %s",
+				    fat_warning_text(bad & -bad));
+	if (fat_count_free(vol, &free_clusters, &last_used, &e))
+		return prepare_fail(r, EXIT_READ_ERROR, "Use another card.",
+				    "the FAT does not read back from the card: %s", e.text);
+	if (g->fsinfo_free != free_clusters || g->fsinfo_next != last_used)
+		return prepare_fail(r, EXIT_MISMATCH, "Use another card.",
+				    "FSInfo on the card (%u free clusters, next-free hint %u) does "
+				    "not agree with its FAT (%u free, %u the last in use)",
+				    g->fsinfo_free, g->fsinfo_next, free_clusters, last_used);
+	return 0;
 }
 
 /* Rename, then read the directory back from the card to see it there. */
@@ -579,10 +648,14 @@ static int finish(struct prepare_run *r, uint64_t size)
 	rc = fat_lookup(vol, FINAL_PATH, &de, NULL, 0, NULL);
 	if (!rc && size)
 		rc = fat_map_offset(vol, &de, 0, &off, NULL);
-	fat_close(vol);
 	if (rc || de.size != size || off != r->file_card_off)
-		return prepare_fail(r, EXIT_MISMATCH, "Use another card.",
-				    "the card does not show " FINAL_PATH " as written");
+		rc = prepare_fail(r, EXIT_MISMATCH, "Use another card.",
+				  "the card does not show " FINAL_PATH " as written");
+	else
+		rc = check_boot_record(r, vol);
+	fat_close(vol);
+	if (rc)
+		return rc;
 	/* Stopped while renaming: an interrupted run never leaves a card that
 	 * looks made, so the name is taken back (prepare_write). */
 	if (cancelled(r))
@@ -621,8 +694,12 @@ int prepare_write(struct prepare_run *r, struct source *src, const struct prepar
 	    getrandom(&r->volume_id, sizeof(r->volume_id), 0) != sizeof(r->volume_id))
 		r->disk_id = r->volume_id = 0x44c0ad00u;
 
+	/* A source its hash already found wrong costs the card nothing. */
+	rc = srchash_poll(ps->hash, NULL, NULL);
+	rc = rc == 0 || rc == -EINPROGRESS ? 0 : source_digests(r, src, ps);
 	time_now(&t);
-	rc = cancelled(r) ? interrupted(r) : write_layout(r);
+	if (!rc)
+		rc = cancelled(r) ? interrupted(r) : write_layout(r);
 	if (!rc)
 		rc = allocate_file(r, ps->size);
 	r->seconds[PHASE_FORMAT] = elapsed_since(&t) - r->seconds[PHASE_PROBE];
@@ -633,7 +710,7 @@ int prepare_write(struct prepare_run *r, struct source *src, const struct prepar
 	time_now(&t);
 	if (!rc)
 		rc = read_back(r, src, ps);
-	r->seconds[PHASE_READBACK] = elapsed_since(&t);
+	r->seconds[PHASE_READBACK] = elapsed_since(&t) - r->hash_wait;
 	time_now(&t);
 	if (!rc && cancelled(r))
 		rc = interrupted(r);

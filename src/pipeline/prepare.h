@@ -24,7 +24,8 @@
  *   (the caller shows what will be erased and asks)
  *   prepare_write  wipe, probe the capacity, partition, format, dload/,
  *                  write UPDATE.TMP,
- *                  flush, read back past the cache, compare, rename to
+ *                  flush, read back past the cache, compare, the source's
+ *                  digests (computed meanwhile: ps->hash), rename to
  *                  UPDATE.APP, check the rename on the card, re-read the
  *                  partition table
  *   prepare_close  release the card
@@ -42,13 +43,18 @@ struct prepare_opts {
 	const char *sysroot;		/* --sysroot, or NULL */
 };
 
+struct srchash;
+
 /* The source, checked once, shared by every card of a batch. */
 struct prepare_source {
 	const char *path;		/* never the card, under any name (safety.h) */
 	const char *member;		/* the zip member written (--member), or NULL */
 	uint64_t size;
-	bool have_sha256;		/* known before writing (check pass) */
-	unsigned char sha256[32];
+	/* Its digests, being computed meanwhile in threads of their own, with
+	 * --sha256 and --md5 (firmware/srchash.h): one hash for every card of
+	 * a batch.  A card's file is named UPDATE.APP only once they are known
+	 * and right. */
+	struct srchash *hash;
 };
 
 enum prepare_phase {
@@ -92,7 +98,8 @@ struct prepare_run {
 	bool temp_removed;		/* ... existed, and was removed after a failure */
 	bool final_named;		/* the rename to UPDATE.APP was attempted */
 	bool final_removed;		/* ... and taken back after a failure */
-	unsigned char sha256[32];	/* of the source, as written */
+	unsigned char sha256[32];	/* of the source (its hash) */
+	bool sha256_known;		/* sha256 is set */
 	unsigned char card_sha256[32];	/* of what was read back from the card */
 	bool card_sha_known;		/* card_sha256 is set */
 	bool readback_compared;		/* ... proven by comparing every byte */
@@ -101,7 +108,9 @@ struct prepare_run {
 	struct diff_report diff;
 	bool probed;
 	struct probe_result probe;	/* the capacity probe, when it ran */
-	double seconds[PHASE_COUNT];
+	double seconds[PHASE_COUNT];	/* the read-back's without hash_wait */
+	double hash_seconds;		/* the source's hash took, overlapped */
+	double hash_wait;		/* after the read-back, waiting for it */
 };
 
 const char *prepare_phase_name(enum prepare_phase p);
@@ -123,7 +132,15 @@ int prepare_open(struct prepare_run *r, const char *target, const struct prepare
 		 const struct prepare_source *ps, struct progress *pg,
 		 volatile sig_atomic_t *cancel);
 
-/* 0, or the exit code with r->error and r->advice set.  src is at its start. */
+/* Start ps->hash on src, for a run of its own (a batch starts one for all):
+ * 0, or the exit code with r->error set (4: the source changed). */
+struct srchash_opts;
+int prepare_start_hash(struct prepare_run *r, struct source *src, struct prepare_source *ps,
+		       const struct srchash_opts *o);
+
+/* 0, or the exit code with r->error and r->advice set.  src is at its start;
+ * ps->hash runs (srchash_start() on src), and a source it already found
+ * wrong is refused with nothing written. */
 int prepare_write(struct prepare_run *r, struct source *src, const struct prepare_source *ps);
 
 void prepare_close(struct prepare_run *r);

@@ -66,6 +66,28 @@ static bool is_fat32_type(unsigned type)
 	return type == 0x0b || type == 0x0c;
 }
 
+/* The SD layout's type: 0x0B while the partition ends within CHS reach. */
+static void check_partition_type(const struct content_item *p, struct verify_report *rep)
+{
+	uint64_t end = (p->offset + p->size) / 512;
+	bool in_chs = end <= LAYOUT_CHS_MAX_SECTORS;
+
+	if (p->type_code == (in_chs ? LAYOUT_MBR_TYPE_CHS : LAYOUT_MBR_TYPE_LBA))
+		add(rep, "partition-type", V_PASS, VC_LAYOUT,
+		    "type 0x%02x, as the SD layout has it for a partition ending at sector %" PRIu64,
+		    p->type_code, end);
+	else if (in_chs)
+		add(rep, "partition-type", V_WARN, VC_LAYOUT,
+		    "type 0x0c for a partition that ends within CHS reach (sector %" PRIu64 "), "
+		    "where the SD layout has 0x0b: a reader written for that layout may pass it "
+		    "over; run dloadcard prepare", end);
+	else
+		add(rep, "partition-type", V_WARN, VC_LAYOUT,
+		    "type 0x0b (FAT32 by CHS) for a partition that ends past CHS reach (sector "
+		    "%" PRIu64 "): a reader that goes by CHS cannot reach all of it; run dloadcard "
+		    "prepare", end);
+}
+
 /*
  * The partition must lie on the card, after the table: an MBR can say
  * anything (a fake card's, an image cut short, a typing error in sfdisk).
@@ -181,6 +203,8 @@ static bool check_partition_table(struct card *c, struct verify_report *rep)
 		add(rep, "partition-table", V_PASS, VC_LAYOUT,
 		    "MBR with one FAT32 partition (type 0x%02x)", first->type_code);
 	}
+	if (first && is_fat32_type(first->type_code))
+		check_partition_type(first, rep);
 	if (!first)
 		return false;
 	rep->part_offset = first->offset;
@@ -221,6 +245,54 @@ static const char *kind_advice(enum fat_kind k)
 	}
 }
 
+/* The points of FAT's specification that a bootloader's reader trips on,
+ * each its own check; the rest of the reader's warnings are details. */
+static const struct {
+	unsigned bit;
+	const char *name;
+} fs_points[] = {
+	{ FAT_WARN_FEW_CLUSTERS, "fat-type" },
+	{ FAT_WARN_CLUSTER_SIZE, "cluster-size" },
+	{ FAT_WARN_OEM_NAME, "oem-name" },
+	{ FAT_WARN_DRIVE_NUMBER, "drive-number" },
+	{ FAT_WARN_MEDIA, "media" },
+	{ FAT_WARN_FSINFO, "fsinfo" },
+	{ FAT_WARN_FSINFO_RANGE, "fsinfo" },
+	{ FAT_WARN_BACKUP_BOOT, "backup-boot" },
+	{ FAT_WARN_BACKUP_FSINFO, "backup-boot" },
+};
+
+static void check_fs_points(const struct fat_geom *g, struct verify_report *rep)
+{
+	unsigned bit, named = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(fs_points) / sizeof(fs_points[0]); i++) {
+		bit = fs_points[i].bit;
+		named |= bit;
+		if (!(g->warnings & bit))
+			continue;
+		/* Only too few clusters hides the file from a reader that
+		 * follows the specification: it reads FAT16 structures. */
+		if (bit == FAT_WARN_CLUSTER_SIZE)
+			add(rep, fs_points[i].name, V_WARN, VC_LAYOUT,
+			    "%u KiB clusters: %s; run dloadcard prepare", g->cluster_size / 1024,
+			    fat_warning_text(bit));
+		else
+			add(rep, fs_points[i].name, bit == FAT_WARN_FEW_CLUSTERS ? V_FAIL : V_WARN,
+			    VC_LAYOUT, "%s; run dloadcard prepare", fat_warning_text(bit));
+	}
+	for (bit = 1; bit && bit <= FAT_WARN_LAST; bit <<= 1) {
+		if (g->warnings & bit & ~named)
+			add(rep, "filesystem-detail", V_WARN, VC_LAYOUT, "%s", fat_warning_text(bit));
+	}
+	if (!(g->warnings & (FAT_WARN_STRICT | FAT_WARN_FEW_CLUSTERS | FAT_WARN_FSINFO |
+			     FAT_WARN_FSINFO_RANGE | FAT_WARN_BACKUP_BOOT)))
+		add(rep, "fat-spec", V_PASS, VC_LAYOUT,
+		    "boot sector as FAT's specification asks: \"%s\", drive 0x%02x, media 0x%02x, "
+		    "FSInfo, backup boot record identical", g->oem, g->drive_number, g->media);
+}
+
 static struct fat_vol *check_filesystem(struct card *c, struct verify_report *rep)
 {
 	struct fat_io io = volume_io(c, true);
@@ -229,7 +301,6 @@ static struct fat_vol *check_filesystem(struct card *c, struct verify_report *re
 	struct fat_vol *vol;
 	enum fat_kind kind = FAT_KIND_UNKNOWN;
 	struct errmsg e;
-	unsigned bit;
 	int rc;
 
 	rc = fat_identify(&io, rep->part_offset, part_size, &kind, &e);
@@ -257,10 +328,7 @@ static struct fat_vol *check_filesystem(struct card *c, struct verify_report *re
 	    "FAT32, %u %s clusters, %u clusters, label \"%s\", formatted by \"%s\"",
 	    g->cluster_size >= 1024 ? g->cluster_size / 1024 : g->cluster_size,
 	    g->cluster_size >= 1024 ? "KiB" : "B", g->cluster_count, rep->label, g->oem);
-	for (bit = 1; bit && bit <= FAT_WARN_LAST; bit <<= 1) {
-		if (g->warnings & bit)
-			add(rep, "filesystem-detail", V_WARN, VC_LAYOUT, "%s", fat_warning_text(bit));
-	}
+	check_fs_points(g, rep);
 	if ((rep->part_offset + g->data_offset) % ALIGN_4M)
 		add(rep, "data-alignment", V_WARN, VC_LAYOUT,
 		    "the data area starts at card offset %" PRIu64 ", not on a 4 MiB boundary: "
@@ -335,6 +403,25 @@ static bool check_dload(struct fat_vol *vol, struct verify_report *rep, struct f
 	return true;
 }
 
+/* FSInfo's free count is a hint a reader may trust: is it the FAT's? */
+static void check_fsinfo_count(const struct fat_geom *g, const struct fat_tree_report *tr,
+			       struct verify_report *rep)
+{
+	if (!g->fsinfo_valid)
+		return;		/* said by the fsinfo check */
+	if (g->fsinfo_free == FAT_FSINFO_UNKNOWN)
+		add(rep, "fsinfo-count", V_PASS, VC_LAYOUT,
+		    "FSInfo leaves the free count unknown (0xFFFFFFFF), which readers count");
+	else if (g->fsinfo_free != tr->free_clusters)
+		add(rep, "fsinfo-count", V_WARN, VC_LAYOUT,
+		    "FSInfo says %u clusters are free, the FAT has %u: a reader that trusts "
+		    "FSInfo gets the free space wrong (fsck.fat: \"Free cluster summary "
+		    "wrong\"); run dloadcard prepare", g->fsinfo_free, tr->free_clusters);
+	else
+		add(rep, "fsinfo-count", V_PASS, VC_LAYOUT,
+		    "FSInfo's free count is the FAT's (%u clusters)", tr->free_clusters);
+}
+
 /* The file's clusters: chain as long as the size, FAT copies agree, no
  * other file shares them. */
 static void check_clusters(struct fat_vol *vol, struct verify_report *rep,
@@ -390,6 +477,8 @@ static void check_clusters(struct fat_vol *vol, struct verify_report *rep,
 		add(rep, "cross-links", V_PASS, VC_CONTENT,
 		    "no other file shares UPDATE.APP's clusters (%u files, %u folders checked)",
 		    tr->files, tr->dirs);
+	if (!rc)
+		check_fsinfo_count(fat_geometry(vol), tr, rep);
 	free(tr);
 }
 

@@ -31,7 +31,7 @@ struct vcheck {
 	char text[400];
 };
 
-#define VERIFY_MAX_CHECKS 32
+#define VERIFY_MAX_CHECKS 48
 
 struct verify_opts {
 	bool quick;				/* skip reading UPDATE.APP */

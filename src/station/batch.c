@@ -11,6 +11,7 @@
 
 #include "fat/mtools.h"
 #include "firmware/source.h"
+#include "firmware/srchash.h"
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
 #include "lib/strutils.h"
@@ -220,6 +221,7 @@ static void fill_result(struct batch_card *c, int rc, struct card_result *res)
 	res->have_card_sha = r->card_sha_known;
 	memcpy(res->card_sha256, r->card_sha256, sizeof(res->card_sha256));
 	memcpy(res->seconds, r->seconds, sizeof(res->seconds));
+	res->hash_wait = r->hash_wait;
 	res->size = r->card.size;
 }
 
@@ -346,6 +348,7 @@ static bool already_done(struct batch_card *c, struct card_result *res)
 	struct batch *b = c->b;
 	struct verify_opts vo = { .quick = true, .pg = &c->pg, .cancel = &c->cancel };
 	struct verify_report *rep;
+	struct srchash_result d;
 	struct timespec t;
 	struct card card;
 	bool found = false;
@@ -361,10 +364,13 @@ static bool already_done(struct batch_card *c, struct card_result *res)
 		return false;
 	}
 	rc = verify_card(&card, &vo, rep);
+	/* The source's SHA-256 is needed only now (and the source is right
+	 * only if its hash says so). */
 	if ((rc == EXIT_OK || rc == EXIT_VERIFY_WARN) && rep->have_file &&
-	    rep->file_size == b->ps.size) {
+	    rep->file_size == b->ps.size &&
+	    srchash_wait(b->ps.hash, &c->cancel, &c->pg, &d, NULL) == 0) {
 		vo.quick = false;
-		vo.expect_sha256 = b->ps.sha256;
+		vo.expect_sha256 = d.sha256;
 		rc = verify_card(&card, &vo, rep);
 		found = (rc == EXIT_OK || rc == EXIT_VERIFY_WARN) && rep->read_done;
 	}
@@ -681,13 +687,16 @@ static void json_identity(struct json *j, const struct batch_card *c,
 
 void batch_source_json(struct json *j, const struct batch *b)
 {
+	struct srchash_result d;
 	char hex[65];
+	int rc = srchash_poll(b->ps.hash, &d, NULL);
 
 	json_open(j, "source");
 	json_str(j, "path", b->ps.path);
 	json_str(j, "name", b->source_name);
 	json_u64(j, "size", b->ps.size);
-	json_str(j, "sha256", hex_string(b->ps.sha256, 32, hex));
+	/* Unknown while it is still computed (a card that failed early). */
+	json_str(j, "sha256", rc == 0 || rc == -EBADMSG ? hex_string(d.sha256, 32, hex) : NULL);
 	json_close(j);
 }
 
@@ -714,6 +723,7 @@ void batch_card_json(struct json *j, const struct batch_card *c, const struct ca
 	json_double(j, "format", res->seconds[PHASE_FORMAT]);
 	json_double(j, "write", res->seconds[PHASE_WRITE]);
 	json_double(j, "readback", res->seconds[PHASE_READBACK]);
+	json_double(j, "hash_wait", res->hash_wait);
 	json_double(j, "finish", res->seconds[PHASE_FINISH]);
 	json_double(j, "total", res->total_seconds);
 	json_close(j);

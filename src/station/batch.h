@@ -42,6 +42,7 @@ struct card_result {
 	bool have_card_sha;
 	unsigned char card_sha256[32];	/* as read back from the card */
 	double seconds[PHASE_COUNT];	/* prepare's phases */
+	double hash_wait;		/* of the read-back: the source's hash */
 	double check_seconds;		/* looking for an existing card (--watch) */
 	double total_seconds;
 	time_t started, ended;
@@ -85,7 +86,7 @@ struct batch_card {
 struct batch {
 	pthread_mutex_t lock;
 	const struct prepare_opts *opts;
-	struct prepare_source ps;	/* checked and hashed once */
+	struct prepare_source ps;	/* checked and hashed once (ps.hash) */
 	const char *source_name;	/* "fw.zip:dload/UPDATE.APP" */
 	struct stat source_st;		/* the file as checked */
 	unsigned stall_timeout;		/* seconds; 0: never */

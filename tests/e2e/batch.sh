@@ -106,6 +106,23 @@ is_status 0 "batch --json, two good cards"
 [ "$(jq -r '[.cards[].result] | unique | join(",")' <<<"$out")" = ok ]; ok $? "--json: both ok"
 [ "$(jq -r .source.sha256 <<<"$out")" = "$src_sha" ]; ok $? "--json: the source's SHA-256"
 
+# A wrong --sha256 (computed while the cards are written): no card gets the
+# file, none keeps its temporary copy, and batch says the file is to blame.
+wrong_sha=$(printf '%s' "$src_sha" | tr 0-9a-f 1-9a-f0)
+run "$DLOADCARD" batch --yes --log "$TMP/digest.jsonl" --sha256 "$wrong_sha" "$src" "$c1" "$c2"
+is_status 6 "a wrong --sha256: exit 6"
+like "$errout" "its SHA-256 is $src_sha, not the $wrong_sha given" "... says which is which"
+for t in "$c1" "$c2"; do
+	! mdir -i "$t@@$((8192 * 512))" -b ::dload 2>/dev/null | grep -q 'UPDATE\.\(APP\|TMP\)'
+	ok $? "a wrong --sha256: $t holds no UPDATE.APP nor UPDATE.TMP"
+done
+[ "$(jq -r .result "$TMP/digest.jsonl" | sort -u)" = failed ]; ok $? "... both logged failed"
+[ "$(jq -r .exit_code "$TMP/digest.jsonl" | sort -u)" = 6 ]; ok $? "... with exit code 6"
+[ "$(sha256_of "$src")" = "$src_sha" ]; ok $? "... the source is unchanged"
+run "$DLOADCARD" batch --yes --sha256 "$src_sha" "$src" "$c1"
+is_status 0 "the right --sha256: the card is made"
+is_dload_card "$c1"; ok $? "... and holds the source"
+
 # --- Refusals, the question, a bad source ---------------------------------------------
 truncate -s 20M "$TMP/small.img"
 run "$DLOADCARD" batch --yes "$src" "$TMP/missing.img" "$TMP/small.img"

@@ -11,12 +11,16 @@ src_sha=$(sha256_of "$src")
 
 # Everything users rely on in a prepared card, checked independently.
 check_card() {	# check_card IMAGE-OR-DEVICE LABEL what
-	local img=$1 label=$2 what=$3 dump off loop spc boot hidden reserved fats fatsz
+	local img=$1 label=$2 what=$3 dump off loop spc boot hidden reserved fats fatsz size type
 
 	dump=$(sfdisk -d "$img" 2>/dev/null)
 	like "$dump" 'label: dos' "$what: a DOS (MBR) partition table"
 	[ "$(grep -c '^/' <<<"$dump")" -eq 1 ]; ok $? "$what: exactly one partition"
-	like "$dump" 'start= *8192, size= *[0-9]+, type=c$' "$what: type c (FAT32 LBA) at sector 8192"
+	# The SD layout's type: 0x0B within CHS reach (sector 16,450,560), 0x0C past it.
+	size=$(sed -n 's/.*start= *8192, size= *\([0-9]*\),.*/\1/p' <<<"$dump")
+	type=c
+	[ $((8192 + ${size:-0})) -le 16450560 ] && type=b
+	like "$dump" "start= *8192, size= *[0-9]+, type=$type\$" "$what: type $type (FAT32) at sector 8192"
 	off=$((8192 * 512))
 
 	run blkid -p -O "$off" "$img"
@@ -93,6 +97,31 @@ is_status 0 "prepare over a card full of old data"
 check_card "$used" DLOAD "300 MiB used card"
 run "$DLOADCARD" verify "$used"
 is_status 0 "verify: the used card is good, no warning (FSInfo rewritten)"
+
+# --- The vendor's checksum (--sha256, --md5) ---------------------------------
+# It is computed while the card is written: a file with another one never
+# becomes the card's UPDATE.APP, nor is its temporary copy left behind.
+no_dload_file() {	# no_dload_file IMAGE what
+	run mdir -i "$1@@$((8192 * 512))" -b ::dload
+	! grep -q 'UPDATE\.\(APP\|TMP\)' <<<"$out"; ok $? "$2: no UPDATE.APP nor UPDATE.TMP on the card"
+}
+src_md5=$(md5sum "$src" | cut -d' ' -f1)
+wrong_sha=$(printf '%s' "$src_sha" | tr 0-9a-f 1-9a-f0)
+img=$TMP/digest.img
+run "$DLOADCARD" prepare --yes --size 1G --sha256 "$src_sha" --md5 "$src_md5" "$img" "$src"
+is_status 0 "the right --sha256 and --md5: a dload card"
+check_card "$img" DLOAD "the right --sha256"
+run "$DLOADCARD" prepare --yes --json --size 1G --sha256 "$wrong_sha" "$img" "$src"
+is_status 6 "a wrong --sha256: exit 6"
+[ "$(jq -r .error <<<"$out")" = "$src: its SHA-256 is $src_sha, not the $wrong_sha given" ]
+ok $? "... the error says which is which"
+[ "$(jq -r .card.sha256 <<<"$out")" = null ]; ok $? "... no card SHA-256 is claimed"
+no_dload_file "$img" "a wrong --sha256"
+[ "$(sha256_of "$src")" = "$src_sha" ]; ok $? "... the source is unchanged"
+run "$DLOADCARD" prepare --yes --size 1G --md5 "${wrong_sha:0:32}" "$img" "$src"
+is_status 6 "a wrong --md5: exit 6"
+like "$errout" "its MD5 is $src_md5, not the ${wrong_sha:0:32} given" "... says which is which"
+no_dload_file "$img" "a wrong --md5"
 
 # --- Loop devices ------------------------------------------------------------
 if have_loop; then

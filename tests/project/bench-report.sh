@@ -22,9 +22,9 @@ rec() {
 		  sys: $s, rss_kib: $m, rc: $rc, output: $o,
 		  output_text: (if $o == null then $t else null end), stderr_tail: [] }')")
 }
-phases() {	# phases WRITE: prepare's --json, its seconds and layout
+phases() {	# phases WRITE [HASH_WAIT [HASH]]: prepare's --json, its seconds and layout
 	echo "{\"seconds\": {\"check\": 0.2, \"probe\": 0.03, \"format\": 0.07, \"write\": $1,
-		\"readback\": 0.9, \"finish\": 0.01},
+		\"readback\": 0.9, \"hash_wait\": ${2:-0}, \"finish\": 0.01, \"hash\": ${3:-0.8}},
 		\"layout\": {\"file_offset\": 12582912, \"cluster_bytes\": 32768}}"
 }
 steps='[{"step": "sfdisk", "at": 100}, {"step": "mformat", "at": 100.3},
@@ -56,7 +56,8 @@ rec loop_raw_2_r loop 1.3 0.0 0.1 1000 0
 rec loop_raw_3_w loop 1.0 0.0 0.1 1000 0
 rec loop_raw_3_r loop 1.0 0.0 0.1 1000 0
 rec loop_prepare_3 loop 2.6 1.0 0.5 13100 0 "$(phases 1.2)"
-rec card_prepare_1 card 42.0 1.0 1.0 13500 0 "$(phases 27.0)"
+# On the card, the SHA-256 beside the device took longer than it: 1 s waited.
+rec card_prepare_1 card 42.0 1.0 1.0 13500 0 "$(phases 27.0 1.0 29.0)"
 rec card_raw_w card 27.0 0.0 0.5 1000 0
 rec card_raw_r card 13.5 0.0 0.5 1000 0
 rec card_baseline card 50.0 10.0 4.0 5000 0
@@ -98,8 +99,12 @@ like "$t" 'peak memory: prepare, 3\.5G +- +< 16\.0 MiB +SKIP  \(skipped\)' "a sk
 like "$t" 'cards that failed \(prepare, batch\) +1 +<= 0 +FAIL  \(of 10 runs\)' \
 	"every prepare and batch card counts, a failed warm-up too"
 like "$t" '^  6 pass, 3 fail, 2 skipped$' "the count"
-like "$t" 'prepare phases, loop \(median s\): check 0\.20, probe 0\.03, format 0\.07, write 1\.20, readback 0\.90, finish 0\.01' \
+like "$t" 'prepare phases, loop \(median s\): check 0\.20, probe 0\.03, format 0\.07, write 1\.20, readback 0\.90, hash_wait 0\.00, finish 0\.01' \
 	"each phase of the loop's prepares, their median"
+like "$t" 'where the time goes, loop \(median s\): device 2\.20 \(probe\+format\+write\+readback; raw dd 2\.00\), hash 0\.80 beside it \(then waited 0\.00\), check 0\.20, finish 0\.01; slowest: device$' \
+	"where the loop's time goes: the device's phases (median of their sums), the hash beside them"
+like "$t" 'where the time goes, card \(s\): device 28\.00 \(probe\+format\+write\+readback; raw dd 40\.50\), hash 29\.00 beside it \(then waited 1\.00\), check 0\.20, finish 0\.01; slowest: hash$' \
+	"a hash slower than the card: named the slowest"
 like "$t" 'baseline steps, loop \(s\): sfdisk 0\.3, mformat 0\.1, mcopy 15\.6$' \
 	"the manual baseline's steps, from its marks"
 like "$t" 'Hashing 1 GiB, warm: sha256sum 0\.268 GB/s, openssl dgst -sha256 1\.074 GB/s' \
