@@ -110,7 +110,10 @@ static void __attribute__((noreturn)) usage(void)
 	      "     --sysroot <dir>      read the disks' facts from <dir>/sys and <dir>/proc\n"
 	      "                          (for tests, as lsblk's)\n"
 	      " -j, --json               print the summary as JSON on stdout\n"
-	      " -q, --quiet              no progress: each card's result and the summary\n"),
+	      " -q, --quiet              no progress: each card's result and the summary\n"
+	      "     --keep-zip           take the zip as an SD package, kept zipped\n"
+	      "     --extract            take the zip's UPDATE.APP out of it\n"
+	      "     --member <path>      the UPDATE.APP of the zip to use (a two-step zip)\n"),
 	      DEFAULT_LABEL);
 	usage_help_options(out, 26);
 	fputs(_("\nCtrl-C (or SIGTERM, SIGHUP):\n"
@@ -224,14 +227,21 @@ static void no_cards(struct json *j, const void *arg)
 	json_close_array(j);
 }
 
-/* The container (every CRC, at memory speed); the digests come next. */
-static int check_source(struct report *rp, const struct batch_control *ctl, struct srccheck *sc)
+/* What it is, said; then the container (every CRC, at memory speed); the
+ * digests come next. */
+static int check_source(struct report *rp, const struct batch_control *ctl, struct package *pkg,
+			struct srccheck *sc)
 {
-	const struct srccheck_opts so = { 0 };
+	struct srccheck_opts so = { 0 };
+	struct errmsg e;
 	struct progress pg;
 	struct term term;
 	int rc;
 
+	rc = write_args_source(&ctl->w, ctl->source, pkg, &e);
+	if (rc)
+		return report_fail(rp, NULL, rc, "%s", e.text);
+	so.member = *pkg->member ? pkg->member : NULL;
 	term_init(&term, stderr, ctl->w.quiet || ctl->w.json);
 	term_progress(&term, &pg);
 	rc = srccheck_run(ctl->source, &so, &pg, &interrupt_signal, sc);
@@ -708,7 +718,8 @@ static int run_watch(struct station *st)
 int cmd_batch(int argc, char **argv)
 {
 	struct batch_control ctl;
-	struct srccheck sc;
+	struct srccheck sc = { 0 };
+	struct package pkg;
 	struct prepare_source ps = { 0 };
 	struct station st = { .ctl = &ctl };
 	struct shoplog *log = NULL;
@@ -729,7 +740,7 @@ int cmd_batch(int argc, char **argv)
 	}
 
 	/* The source once, before any card: a bad file costs no card anything. */
-	rc = check_source(&rp, &ctl, &sc);
+	rc = check_source(&rp, &ctl, &pkg, &sc);
 	if (!rc)
 		rc = start_hash(&rp, &ctl, &sc, &ps.hash);
 	if (rc) {
@@ -738,6 +749,7 @@ int cmd_batch(int argc, char **argv)
 		return rc;
 	}
 	ps.path = ctl.source;
+	ps.member = *pkg.member ? pkg.member : NULL;
 	ps.size = sc.size;
 
 	term_init(&term, stderr, ctl.w.quiet || ctl.w.json);

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <err.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <libsmartcols.h>
@@ -17,6 +18,7 @@
 #include "cmd/commands.h"
 #include "cmd/report.h"
 #include "cmd/term.h"
+#include "firmware/package.h"
 #include "firmware/source.h"
 #include "firmware/srccheck.h"
 #include "lib/exitcodes.h"
@@ -36,6 +38,7 @@ static const int check_exit_codes[] = {
 struct check_control {
 	bool json, quiet;
 	const char *model;
+	struct package_args pkg;	/* --keep-zip, --extract, --member */
 	bool have_sha256, have_md5;
 	unsigned char sha256[32], md5[16];
 	char **files;
@@ -49,10 +52,13 @@ static void __attribute__((noreturn)) usage(void)
 	fputs(USAGE_HEADER, out);
 	fputs(_(" dloadcard check [options] <file>...\n"), out);
 	fputs(_("\nCheck that each file is a complete, undamaged UPDATE.APP: its container\n"
-	      "structure, every header and block checksum, and where it ends.  A firmware\n"
-	      "zip is checked through the dload/UPDATE.APP inside it.  The SHA-256 is\n"
-	      "computed in the same pass.  Nothing is written.\n"), out);
+	      "structure, every header and block checksum, and where it ends; its CRC\n"
+	      "entry, when of the known layout, also says whether entries are missing (a\n"
+	      "file cut at an entry boundary).  A firmware zip is checked through the\n"
+	      "dload/UPDATE.APP inside it.  The SHA-256 is computed in the same pass.\n"
+	      "Nothing is written.\n"), out);
 	fputs(USAGE_OPTIONS, out);
+	fputs(USAGE_PACKAGE_OPTIONS, out);
 	fputs(_("     --model <name>   warn when the package names another product\n"
 	      "     --sha256 <hex>   compare with the vendor's SHA-256 (each file)\n"
 	      "     --md5 <hex>      compare with the vendor's MD5 (each file)\n"
@@ -267,6 +273,36 @@ static void print_findings(const struct srccheck *sc)
 			      sc->model.severity > UA_INFO ? sc->model.advice : NULL);
 }
 
+/* One line on the CRC entry, whatever it said (nothing when there is none). */
+static void print_crc_entry(const struct ua_check *chk)
+{
+	struct ua_crc_summary cs;
+
+	ua_check_crc(chk, &cs);
+	switch (cs.result) {
+	case UA_CRC_ABSENT:
+		return;
+	case UA_CRC_PASS:
+		printf(_("CRC entry: PASS, %" PRIu64 " checksums of 32 KiB pieces match the data\n"),
+		       cs.listed);
+		break;
+	case UA_CRC_CUT:
+		printf(_("CRC entry: the file was cut: it lists %" PRIu64 " pieces of 32 KiB, the file holds %" PRIu64 "\n"),
+		       cs.listed, cs.pieces);
+		break;
+	case UA_CRC_MISMATCH:
+		printf(_("CRC entry: its first %" PRIu64 " of %" PRIu64 " checksums match, not all (a warning)\n"),
+		       cs.matched, cs.listed);
+		break;
+	case UA_CRC_UNKNOWN:
+		puts(_("CRC entry: of another layout: not understood, not judged"));
+		break;
+	case UA_CRC_NOT_JUDGED:
+		puts(_("CRC entry: not judged (the file is damaged)"));
+		break;
+	}
+}
+
 static void print_digest(const char *what, const unsigned char *got,
 			 const unsigned char *want, size_t len)
 {
@@ -336,6 +372,7 @@ static void print_report(const struct srccheck *sc, const struct check_control *
 	if (ua_check_error(sc->chk))
 		puts(_("(Out of memory while recording: the lists above are incomplete.)"));
 	putchar('\n');
+	print_crc_entry(sc->chk);
 	if (sc->have_sha256)
 		print_digest("SHA-256:", sc->sha256, ctl->have_sha256 ? ctl->sha256 : NULL, 32);
 	if (sc->have_md5)
@@ -402,6 +439,27 @@ static void json_note(struct json *j, const struct srccheck_note *n)
 	json_close(j);
 }
 
+static void json_crc_entry(struct json *j, const struct ua_check *chk)
+{
+	struct ua_crc_summary cs;
+
+	if (!chk) {
+		json_null(j, "crc_entry");
+		return;
+	}
+	ua_check_crc(chk, &cs);
+	json_open(j, "crc_entry");
+	json_str(j, "result", ua_crc_result_name(cs.result));
+	if (cs.entry >= 0)
+		json_int(j, "entry", cs.entry);
+	else
+		json_null(j, "entry");
+	json_u64(j, "listed", cs.listed);
+	json_u64(j, "pieces", cs.pieces);
+	json_u64(j, "matched", cs.matched);
+	json_close(j);
+}
+
 static void json_digest(struct json *j, const char *key, bool have, const unsigned char *got,
 			const unsigned char *want, size_t len)
 {
@@ -434,8 +492,10 @@ static void json_products(struct json *j, const char *products)
 	json_close_array(j);
 }
 
+static void json_package(struct json *j, const struct package *p);
+
 static void json_file(struct json *j, const char *path, const struct srccheck *sc,
-		      const struct check_control *ctl)
+		      const struct check_control *ctl, const struct package *pkg)
 {
 	const struct ua_check *chk = sc->chk;
 
@@ -465,6 +525,8 @@ static void json_file(struct json *j, const char *path, const struct srccheck *s
 		json_null(j, "warnings");
 		json_null(j, "entries_seen");
 	}
+	json_package(j, pkg);
+	json_crc_entry(j, chk);
 	json_open_array(j, "entries");
 	for (size_t i = 0; chk && i < ua_check_entry_count(chk); i++)
 		json_entry(j, ua_check_entry(chk, i));
@@ -480,12 +542,83 @@ static void json_file(struct json *j, const char *path, const struct srccheck *s
 	json_close(j);
 }
 
+/* ---- recognition ----------------------------------------------------------- */
+
+/* What the file is and where it goes on the card (package.h), said before
+ * it is checked.  Returns EXIT_OK, EXIT_SOURCE_INVALID for a two-step zip,
+ * or EXIT_USAGE for a --member not in the zip. */
+static int recognise(const char *path, const struct check_control *ctl, struct package *p,
+		     struct errmsg *e)
+{
+	if (package_recognise(path, ctl->pkg.how, ctl->pkg.member, p, e) < 0)
+		return EXIT_USAGE;
+	return p->kind == PKG_TWO_STEP ? EXIT_SOURCE_INVALID : EXIT_OK;
+}
+
+static void json_package(struct json *j, const struct package *p)
+{
+	json_open(j, "package");
+	json_str(j, "kind", package_kind_name(p->kind));
+	json_str(j, "role", package_role_name(p->role));
+	json_str(j, "model", *p->model ? p->model : NULL);
+	json_str(j, "card_name", *p->card_name ? p->card_name : NULL);
+	json_str(j, "what", p->what);
+	json_str(j, "warning", *p->warning ? p->warning : NULL);
+	json_close(j);
+}
+
+/* The files as the set of one card (package_set_check()): whether prepare
+ * would take them together, and its warnings.  Says nothing of the exit
+ * status: check checks files, several UPDATE.APP among them. */
+static void print_set(const struct package *set, size_t n)
+{
+	struct errmsg e = { { 0 } };
+	char warn[1024];
+
+	if (package_set_check(set, n, warn, sizeof(warn), &e) < 0) {
+		printf(_("\nAs one card's set: not possible: %s\n"), e.text);
+		return;
+	}
+	printf(_("\nAs one card's set: possible"));
+	for (const char *w = warn; *w;) {
+		size_t len = strcspn(w, "\n");
+
+		printf("%s%.*s", w == warn ? _(", with warnings:\n  warning: ") : _("\n  warning: "),
+		       (int)len, w);
+		w += len + (w[len] == '\n');
+	}
+	putchar('\n');
+}
+
+static void json_set(struct json *j, const struct package *set, size_t n)
+{
+	struct errmsg e = { { 0 } };
+	char warn[1024];
+	int rc = package_set_check(set, n, warn, sizeof(warn), &e);
+
+	json_open(j, "card_set");
+	json_bool(j, "possible", rc == 0);
+	json_str(j, "error", rc ? e.text : NULL);
+	json_open_array(j, "warnings");
+	for (const char *w = warn; rc == 0 && *w;) {
+		size_t len = strcspn(w, "\n");
+		char line[600];
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, w);
+		json_str(j, NULL, line);
+		w += len + (w[len] == '\n');
+	}
+	json_close_array(j);
+	json_close(j);
+}
+
 /* ---- the command --------------------------------------------------------- */
 
 static void parse_args(int argc, char **argv, struct check_control *ctl)
 {
 	enum { OPT_MODEL = 256, OPT_SHA256, OPT_MD5 };
 	static const struct option longopts[] = {
+		PACKAGE_LONGOPTS,
 		{ "model", required_argument, NULL, OPT_MODEL },
 		{ "sha256", required_argument, NULL, OPT_SHA256 },
 		{ "md5", required_argument, NULL, OPT_MD5 },
@@ -499,6 +632,8 @@ static void parse_args(int argc, char **argv, struct check_control *ctl)
 
 	memset(ctl, 0, sizeof(*ctl));
 	while ((c = getopt_long(argc, argv, "jqhV", longopts, NULL)) != -1) {
+		if (cli_parse_package_opt(&ctl->pkg, c, optarg))
+			continue;
 		switch (c) {
 		case OPT_MODEL:
 			if (!*optarg)
@@ -541,9 +676,14 @@ int cmd_check(int argc, char **argv)
 	struct report rp;
 	struct term term;
 	struct json *j = NULL;
+	struct package *set;
+	size_t nset = 0;
 	int worst = EXIT_OK;
 
 	parse_args(argc, argv, &ctl);
+	set = calloc((size_t)ctl.nfiles, sizeof(*set));
+	if (!set)
+		err(EXIT_ERROR, "out of memory");
 	so = (struct srccheck_opts){
 		.want_sha256 = true,	/* what users compare with the vendor's */
 		.want_md5 = ctl.have_md5,
@@ -561,13 +701,32 @@ int cmd_check(int argc, char **argv)
 	}
 	for (int i = 0; i < ctl.nfiles && !interrupt_signal; i++) {
 		struct srccheck sc;
-		int rc = srccheck_run(ctl.files[i], &so, &pg, &interrupt_signal, &sc);
+		struct package pkg;
+		struct errmsg pe = { { 0 } };
+		int pc = recognise(ctl.files[i], &ctl, &pkg, &pe), rc;
 
-		if (j) {
-			json_file(j, ctl.files[i], &sc, &ctl);
-		} else {
+		if (!j) {
 			if (i > 0)
 				putchar('\n');
+			if (pc == EXIT_OK || pc == EXIT_SOURCE_INVALID)
+				printf(_("Recognised: %s\n"), pkg.what);
+			if (pc == EXIT_OK && *pkg.warning)
+				printf(_("  warning: %s\n"), pkg.warning);
+		}
+		if (pc == EXIT_USAGE) {
+			warnx("%s", pe.text);
+			worst = exit_rank(EXIT_USAGE) > exit_rank(worst) ? EXIT_USAGE : worst;
+			continue;
+		}
+		set[nset++] = pkg;
+		so.member = pc == EXIT_OK && *pkg.member ? pkg.member : NULL;
+		so.whole_zip = pc == EXIT_OK && pkg.kind == PKG_SD_PACKAGE;
+		rc = srccheck_run(ctl.files[i], &so, &pg, &interrupt_signal, &sc);
+		if (pc == EXIT_SOURCE_INVALID && rc == EXIT_OK)
+			rc = pc;
+		if (j) {
+			json_file(j, ctl.files[i], &sc, &ctl, &pkg);
+		} else {
 			print_report(&sc, &ctl);
 			fflush(stdout);
 		}
@@ -577,10 +736,14 @@ int cmd_check(int argc, char **argv)
 	}
 	if (interrupt_signal)
 		worst = EXIT_INTERRUPTED;
+	if (!j && nset > 1 && !interrupt_signal)
+		print_set(set, nset);
 	if (j) {
 		json_close_array(j);
+		json_set(j, set, nset);
 		json_int(j, "exit_code", worst);
 		report_end(&rp);
 	}
+	free(set);
 	return worst;
 }

@@ -136,6 +136,24 @@ const char *cli_parse_sysroot(const char *arg)
 	return arg;
 }
 
+bool cli_parse_package_opt(struct package_args *pa, int c, const char *arg)
+{
+	switch (c) {
+	case CLI_OPT_KEEP_ZIP:
+	case CLI_OPT_EXTRACT:
+		if (pa->how != PKG_GUESS)
+			cli_usage_error(_("--keep-zip and --extract exclude each other"));
+		pa->how = c == CLI_OPT_KEEP_ZIP ? PKG_KEEP_ZIP : PKG_EXTRACT;
+		return true;
+	case CLI_OPT_MEMBER:
+		if (!*arg)
+			cli_usage_error(_("--member needs the path of an UPDATE.APP inside the zip"));
+		pa->member = arg;
+		return true;
+	}
+	return false;
+}
+
 bool cli_confirm(const char *question)
 {
 	char line[16];

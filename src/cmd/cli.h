@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "firmware/package.h"
 #include "lib/nls.h"
 
 /*
@@ -63,6 +64,24 @@ void cli_parse_digest(const char *option, const char *arg, unsigned char *out, s
 void cli_parse_label(const char *option, const char *arg, char *out);
 /* A --sysroot directory (card/sysfs.h). */
 const char *cli_parse_sysroot(const char *arg);
+
+/* --keep-zip, --extract, --member: how a zip is taken (firmware/package.h),
+ * for check, prepare and batch alike. */
+struct package_args {
+	enum package_override how;
+	const char *member;
+};
+enum { CLI_OPT_KEEP_ZIP = 0x1100, CLI_OPT_EXTRACT, CLI_OPT_MEMBER };
+#define PACKAGE_LONGOPTS \
+	{ "keep-zip", no_argument, NULL, CLI_OPT_KEEP_ZIP }, \
+	{ "extract", no_argument, NULL, CLI_OPT_EXTRACT }, \
+	{ "member", required_argument, NULL, CLI_OPT_MEMBER }
+#define USAGE_PACKAGE_OPTIONS _( \
+	"     --keep-zip       take each zip as an SD package, kept zipped on the card\n" \
+	"     --extract        take each zip's UPDATE.APP out of it\n" \
+	"     --member <path>  the UPDATE.APP of the zip to use (a two-step zip)\n")
+/* Whether c was one of them, now in pa; a conflict is a usage error. */
+bool cli_parse_package_opt(struct package_args *pa, int c, const char *arg);
 
 /* Ask on the terminal; true only for "yes".  False without a terminal. */
 bool cli_confirm(const char *question);

@@ -84,6 +84,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "                      (for tests, as lsblk's)\n"
 	      " -j, --json           print the result as JSON on stdout\n"
 	      " -q, --quiet          no progress, only errors and the result\n"), DEFAULT_LABEL);
+	fputs(USAGE_PACKAGE_OPTIONS, out);
 	usage_help_options(out, 22);
 	fputs(_("\nCtrl-C (or SIGTERM, SIGHUP) stops at the end of the step under way and\n"
 	      "removes dload/UPDATE.TMP: the card is left without UPDATE.APP, and the\n"
@@ -496,10 +497,12 @@ int cmd_prepare(int argc, char **argv)
 	struct prepare_job job = { .ctl = &ctl, .rp = &rp, .sc = &sc };
 	struct prepare_run *r;
 	struct progress *pg;
+	struct package pkg;
 	struct term term;
-	struct errmsg e;
+	struct errmsg e = { { 0 } };
 	int rc;
 
+	memset(&sc, 0, sizeof(sc));
 	parse_args(argc, argv, &ctl);
 	closestream_on_lost_result(EXIT_REPORT_LOST, "the card is ready: dload/UPDATE.APP "
 				   "is written and verified");
@@ -515,9 +518,16 @@ int cmd_prepare(int argc, char **argv)
 	term_init(&term, stderr, ctl.w.quiet || ctl.w.json);
 	term_progress(&term, pg);
 
-	/* The source first: a bad file must not cost the card anything.  Its
-	 * container only (every CRC, at memory speed): its digests, and those
-	 * given, are computed while the card is written (run_job). */
+	/* The source first: a bad file must not cost the card anything.  What
+	 * it is, said; then its container only (every CRC, at memory speed):
+	 * its digests, and those given, are computed while the card is written
+	 * (run_job). */
+	rc = write_args_source(&ctl.w, ctl.source, &pkg, &e);
+	if (rc) {
+		rc = report_fail(&rp, ctl.target, rc, "%s", e.text);
+		goto out;
+	}
+	so.member = *pkg.member ? pkg.member : NULL;
 	rc = srccheck_run(ctl.source, &so, pg, &interrupt_signal, &sc);
 	if (rc) {
 		rc = report_source(&rp, &sc);

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <err.h>
+#include <errno.h>
 #include <string.h>
 
 #include "card/safety.h"
 #include "cmd/cli.h"
 #include "cmd/write_args.h"
 #include "fat/format.h"
+#include "lib/exitcodes.h"
+#include "lib/nls.h"
 #include "lib/stall.h"
 #include "lib/strutils.h"
 
@@ -59,5 +63,29 @@ bool write_args_parse(struct write_args *w, int c, const char *arg)
 		w->quiet = true;
 		return true;
 	}
-	return false;
+	return cli_parse_package_opt(&w->pkg, c, arg);
+}
+
+int write_args_source(const struct write_args *w, const char *path, struct package *p,
+		      struct errmsg *e)
+{
+	if (package_recognise(path, w->pkg.how, w->pkg.member, p, e) < 0)
+		return EXIT_USAGE;
+	if (!w->quiet && !w->json)
+		fprintf(stderr, _("Recognised: %s\n"), p->what);
+	if (*p->warning)
+		warnx(_("warning: %s"), p->warning);
+	switch (p->kind) {
+	case PKG_SD_PACKAGE:
+		errmsg_set(e, -ENOTSUP, _("%s is an SD package, to be kept zipped in dload/ under its "
+			   "own name; this version writes only an UPDATE.APP to cards: give "
+			   "--extract to write the UPDATE.APP inside it instead, if the device "
+			   "takes that"), path);
+		return EXIT_SOURCE_INVALID;
+	case PKG_TWO_STEP:
+		errmsg_set(e, -EINVAL, "%s", p->what);
+		return EXIT_SOURCE_INVALID;
+	default:
+		return EXIT_OK;
+	}
 }

@@ -5,6 +5,8 @@
 #include <getopt.h>
 #include <stdbool.h>
 
+#include "cmd/cli.h"
+#include "firmware/package.h"
 #include "pipeline/prepare.h"
 
 /*
@@ -18,6 +20,7 @@ struct write_args {
 	unsigned stall_timeout;		/* seconds without progress; 0: never */
 	bool have_sha256, have_md5;
 	unsigned char sha256[32], md5[16];
+	struct package_args pkg;	/* --keep-zip, --extract, --member */
 };
 
 enum {
@@ -43,7 +46,8 @@ enum {
 	{ "force", no_argument, NULL, WRITE_OPT_FORCE }, \
 	{ "sysroot", required_argument, NULL, WRITE_OPT_SYSROOT }, \
 	{ "json", no_argument, NULL, 'j' }, \
-	{ "quiet", no_argument, NULL, 'q' }
+	{ "quiet", no_argument, NULL, 'q' }, \
+	PACKAGE_LONGOPTS
 #define WRITE_SHORTOPTS "ys:L:jq"
 
 /* The defaults: label DLOAD, a 30 s stall timeout, nothing else. */
@@ -52,5 +56,16 @@ void write_args_init(struct write_args *w);
 /* Whether c (with its arg) was one of the shared options, now in w.  A bad
  * value is a usage error (cli.h): it exits. */
 bool write_args_parse(struct write_args *w, int c, const char *arg);
+
+/*
+ * The source of a card, recognised (firmware/package.h) and said in one
+ * line on stderr (unless quiet) before anything is written: EXIT_OK with p
+ * filled (p->member: the zip member to write, or ""), or the exit code of a
+ * source that cannot be written, e saying why: EXIT_USAGE for a --member
+ * not in the zip, EXIT_SOURCE_INVALID for an SD package (kept zipped: not
+ * written to cards yet) or a two-step zip.
+ */
+int write_args_source(const struct write_args *w, const char *path, struct package *p,
+		      struct errmsg *e);
 
 #endif

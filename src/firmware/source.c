@@ -38,6 +38,7 @@ struct source {
 	uint64_t done;                  /* bytes delivered */
 
 	/* zip only */
+	char *member;                   /* the member to read, or NULL: dload/UPDATE.APP */
 	struct archive *ar;
 	char *entry;                    /* path inside the zip */
 	uint64_t entry_index;           /* its position among the headers */
@@ -135,8 +136,7 @@ static const char *entry_name(struct archive_entry *e)
 	return name ? name : "";
 }
 
-/* ".../dload/UPDATE.APP" at any depth, any case, either slash. */
-static bool is_wanted(const char *name)
+bool source_is_dload_app(const char *name)
 {
 	size_t n = strlen(name), w = strlen(WANTED);
 
@@ -213,7 +213,7 @@ static int zip_scan(struct source *src, struct zip_scan *z, struct errmsg *e)
 		}
 		if (z->count++ < LIST_MAX)
 			list_add(z, name);
-		if (is_wanted(name)) {
+		if (src->member ? strcmp(name, src->member) == 0 : source_is_dload_app(name)) {
 			if (z->matches < 2)
 				z->found[z->matches] = strdup(name);
 			if (z->matches++ == 0) {
@@ -296,7 +296,7 @@ static int take_entry(struct source *src, struct zip_scan *z, struct errmsg *e)
 		return explain_missing(src, z, e);
 	if (z->matches > 1)
 		return errmsg_set(e, -EEXIST, _("%s: the zip holds %" PRIu64 " dload/UPDATE.APP files "
-				  "(%s, %s%s); extract the one you want and give it to dloadcard."),
+				  "(%s, %s%s): a two-step package; choose one with --member PATH."),
 				  src->path, z->matches, z->found[0], z->found[1],
 				  z->matches > 2 ? ", ..." : "");
 	src->entry = z->found[0];
@@ -388,6 +388,12 @@ static int open_file(struct source *src, struct errmsg *e)
 
 int source_open(struct source **srcp, const char *path, struct errmsg *e)
 {
+	return source_open_member(srcp, path, NULL, e);
+}
+
+int source_open_member(struct source **srcp, const char *path, const char *member,
+		       struct errmsg *e)
+{
 	struct source *src = calloc(1, sizeof(*src));
 	int r;
 
@@ -397,6 +403,11 @@ int source_open(struct source **srcp, const char *path, struct errmsg *e)
 		return errmsg_set(e, -ENOMEM, _("%s: out of memory"), path);
 	}
 	src->fd = -1;
+	if (member && !(src->member = strdup(member))) {
+		free(src->path);
+		free(src);
+		return errmsg_set(e, -ENOMEM, "%s: out of memory", path);
+	}
 	r = open_file(src, e);
 	if (!r && starts_like_zip(src->fd)) {
 		r = open_zip(src, e);
@@ -419,6 +430,128 @@ int source_open(struct source **srcp, const char *path, struct errmsg *e)
 	return 0;
 }
 
+/*
+ * Open the zip at path on its own and call fn on each file (directories
+ * left out), in the zip's order, until fn returns non-zero.  0, 1 when
+ * the file is no zip, or a negative errno with e set.
+ */
+typedef int (*zip_file_fn)(struct source *src, struct archive_entry *ent, void *arg,
+			   struct errmsg *e);
+
+static int zip_walk(const char *path, zip_file_fn fn, void *arg, struct errmsg *e)
+{
+	struct source src = { .fd = -1, .path = (char *)path };
+	struct archive_entry *ent;
+	int r, ar = ARCHIVE_OK;
+
+	r = open_file(&src, e);
+	if (!r && !starts_like_zip(src.fd))
+		r = 1;
+	if (!r && !(src.io = malloc(ZIP_IO_SIZE)))
+		r = errmsg_set(e, -ENOMEM, "%s: out of memory", path);
+	if (!r)
+		r = zip_open(&src, e);
+	while (!r && ((ar = archive_read_next_header(src.ar, &ent)) == ARCHIVE_OK ||
+		      ar == ARCHIVE_WARN))
+		if (archive_entry_filetype(ent) != AE_IFDIR)
+			r = fn(&src, ent, arg, e);
+	if (!r && ar != ARCHIVE_EOF)
+		r = errmsg_set(e, -EIO, "%s: the zip is damaged or incomplete (%s): download it again.",
+			       path, archive_error_string(src.ar) ? archive_error_string(src.ar) :
+			       "its list of files cannot be read");
+	zip_close(&src);
+	free(src.io);
+	if (src.fd >= 0)
+		close(src.fd);
+	return r;
+}
+
+struct name_list {
+	char **names;
+	size_t n, cap;
+};
+
+static int add_name(struct source *src, struct archive_entry *ent, void *arg,
+		    struct errmsg *e)
+{
+	struct name_list *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		char **p = realloc(l->names, cap * sizeof(*p));
+
+		if (!p)
+			return errmsg_set(e, -ENOMEM, "%s: out of memory", src->path);
+		l->names = p;
+		l->cap = cap;
+	}
+	if (!(l->names[l->n] = strdup(entry_name(ent))))
+		return errmsg_set(e, -ENOMEM, "%s: out of memory", src->path);
+	l->n++;
+	return 0;
+}
+
+int source_zip_list(const char *path, char ***names, size_t *n, struct errmsg *e)
+{
+	struct name_list l = { 0 };
+	int r = zip_walk(path, add_name, &l, e);
+
+	if (r < 0) {
+		source_free_list(l.names, l.n);
+		l.names = NULL;
+		l.n = 0;
+	}
+	*names = l.names;
+	*n = l.n;
+	return r;
+}
+
+struct verify_walk {
+	const char *skip;
+	uint64_t checked;
+};
+
+/* Read the file to its end: libarchive checks its CRC-32 there. */
+static int read_through(struct source *src, struct archive_entry *ent, void *arg,
+			struct errmsg *e)
+{
+	struct verify_walk *v = arg;
+	const char *name = entry_name(ent), *why, *how;
+	la_ssize_t n;
+
+	if (v->skip && strcmp(name, v->skip) == 0)
+		return 0;
+	while ((n = archive_read_data(src->ar, src->io, ZIP_IO_SIZE)) > 0)
+		;
+	if (n == 0) {
+		v->checked++;
+		return 0;
+	}
+	/* A zip being rewritten reads as a damaged one: say which. */
+	if (change_seen(src, &how) == 0 && how)
+		return source_changed_error(src, how, e);
+	why = archive_error_string(src->ar);
+	return errmsg_set(e, -EIO, "%s: %s in the zip fails its check (%s): the zip is damaged; "
+			  "download it again.", src->path, name, why ? why : "unknown error");
+}
+
+int source_zip_verify(const char *path, const char *skip, uint64_t *checked,
+		      struct errmsg *e)
+{
+	struct verify_walk v = { .skip = skip };
+	int r = zip_walk(path, read_through, &v, e);
+
+	*checked = v.checked;
+	return r == 1 ? errmsg_set(e, -EINVAL, "%s is no zip", path) : r;
+}
+
+void source_free_list(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
 void source_close(struct source *src)
 {
 	if (!src)
@@ -428,6 +561,7 @@ void source_close(struct source *src)
 		close(src->fd);
 	free(src->io);
 	free(src->entry);
+	free(src->member);
 	free(src->desc);
 	free(src->path);
 	free(src);
@@ -595,7 +729,7 @@ static int change_seen(const struct source *src, const char **how)
 int source_reopen(const struct source *src, struct source **copy, struct errmsg *e)
 {
 	const char *how;
-	int rc = source_open(copy, src->path, e);
+	int rc = source_open_member(copy, src->path, src->member, e);
 
 	/* One that no longer opens (or no longer holds its entry) has most
 	 * likely changed: say so, and how. */

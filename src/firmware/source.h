@@ -31,6 +31,23 @@ struct source;
  * e what it holds. */
 int source_open(struct source **src, const char *path, struct errmsg *e);
 void source_close(struct source *src);
+/* The same, reading the zip's member of that exact path instead of its
+ * dload/UPDATE.APP (an SD package's root UPDATE.APP, --member); member NULL:
+ * as source_open(). */
+int source_open_member(struct source **src, const char *path, const char *member,
+		       struct errmsg *e);
+
+/* The files of a zip (directories left out), in its order, the caller's to
+ * free with source_free_list(): 0, 1 when the file is no zip (nothing
+ * listed), or a negative errno with e set. */
+int source_zip_list(const char *path, char ***names, size_t *n, struct errmsg *e);
+void source_free_list(char **names, size_t n);
+
+/* Read every file of the zip but skip (the member checked elsewhere, or
+ * NULL) to its end, so that its CRC-32 is checked; *checked counts them.
+ * 0, or -EIO with e naming the first member that fails. */
+int source_zip_verify(const char *path, const char *skip, uint64_t *checked,
+		      struct errmsg *e);
 
 /* The bytes source_read() will deliver in all. */
 uint64_t source_size(const struct source *src);
@@ -52,6 +69,10 @@ const char *source_zip_entry(const struct source *src);
  * a SIGBUS.
  */
 ssize_t source_read(struct source *src, void *buf, size_t len, struct errmsg *e);
+
+/* A zip member's name is ".../dload/UPDATE.APP", at any depth, any case,
+ * either slash. */
+bool source_is_dload_app(const char *name);
 
 /*
  * Another reader of the same file, from its first byte, independent of src:

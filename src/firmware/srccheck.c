@@ -243,7 +243,7 @@ int srccheck_run(const char *path, const struct srccheck_opts *o, struct progres
 	memset(sc, 0, sizeof(*sc));
 	time_now(&t);
 	xstrncpy(sc->name, path, sizeof(sc->name));
-	if (source_open(&sc->src, path, &sc->error) != 0) {
+	if (source_open_member(&sc->src, path, o->member, &sc->error) != 0) {
 		xstrncpy(sc->advice, _("Give the UPDATE.APP from the firmware package (or the "
 				       "firmware zip itself)."), sizeof(sc->advice));
 		return sc->exit_code = EXIT_SOURCE_INVALID;
@@ -285,6 +285,13 @@ int srccheck_run(const char *path, const struct srccheck_opts *o, struct progres
 	srccheck_products(sc->chk, sc->products, sizeof(sc->products));
 	if (o->model)
 		check_model(sc, o->model);
+	if (!sc->exit_code && o->whole_zip && source_is_zip(sc->src) &&
+	    source_zip_verify(path, source_zip_entry(sc->src), &sc->members_checked,
+			      &sc->error) < 0) {
+		xstrncpy(sc->advice, "The package goes onto the card whole, so every file in it "
+			 "must be intact: download it again.", sizeof(sc->advice));
+		sc->exit_code = EXIT_SOURCE_DAMAGED;
+	}
 	if (!sc->exit_code)
 		sc->exit_code = compare_digests(sc, o);
 	progress_end(pg, sc->exit_code ? _("FAILED") :

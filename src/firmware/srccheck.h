@@ -24,6 +24,10 @@ struct srccheck_opts {
 	const unsigned char *expect_sha256;	/* --sha256, or NULL */
 	const unsigned char *expect_md5;	/* --md5, or NULL */
 	const char *model;			/* --model: warn if the package is for another */
+	const char *member;			/* the zip member to check (an SD package's root
+					 * UPDATE.APP, --member), or NULL: dload/UPDATE.APP */
+	bool whole_zip;				/* also every other file of the zip, by its
+						 * CRC-32 (an SD package goes whole) */
 };
 
 /*
@@ -51,6 +55,7 @@ struct srccheck {
 	double seconds;
 	char products[256];		/* the products its version entries name, ", "-separated */
 	struct srccheck_note model;	/* with opts.model */
+	uint64_t members_checked;	/* with opts.whole_zip: the other files of the zip */
 };
 
 /* Returns sc->exit_code.  Always call srccheck_free(). */

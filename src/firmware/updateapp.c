@@ -91,6 +91,9 @@ struct ua_check {
 	uint64_t entries_seen;
 	size_t text_total;
 
+	struct ua_crcent *crcent;       /* the CRC entry and the pieces */
+	struct ua_crc_summary crc;      /* its judgement, at the end */
+
 	struct ua_finding *findings;
 	size_t n_findings, cap_findings;
 	uint64_t dropped;
@@ -300,6 +303,7 @@ static void end_data(struct ua_check *c)
 	}
 	if (c->keep_text)
 		keep_text(c);
+	ua_crcent_end(c->crcent);
 	start_pad(c);
 }
 
@@ -348,6 +352,7 @@ static void start_data(struct ua_check *c)
 	c->keep_text = e->data_size > 0 && e->data_size <= UA_TEXT_MAX &&
 		       !e->is_signature &&
 		       c->text_total + e->data_size < TEXT_TOTAL_MAX;
+	ua_crcent_begin(c->crcent, e);
 	if (e->data_size == 0)
 		end_data(c);
 	else
@@ -653,6 +658,7 @@ static size_t feed_data(struct ua_check *c, const unsigned char *p, size_t len)
 
 	if (c->keep_text)
 		memcpy(c->text + c->data_done, p, n);
+	ua_crcent_data(c->crcent, p, n);
 	if (c->verify_blocks) {
 		size_t i = 0;
 
@@ -855,6 +861,77 @@ static void finish_size(struct ua_check *c)
 			c->pos, c->file_size);
 }
 
+/* Where piece p of the CRC list lies: the entry and the byte of the file. */
+static const struct ua_entry *piece_entry(const struct ua_check *c, uint64_t p,
+					  uint64_t *offset)
+{
+	for (size_t i = 0; i < c->n_entries; i++) {
+		const struct ua_entry *e = &c->entries[i];
+		uint64_t n = ua_blocks_for(e->data_size, UA_CRC_PIECE);
+
+		if (e->is_signature || ua_crcent_is_crc_name(e->name))
+			continue;
+		if (p < n) {
+			*offset = e->data_offset + p * UA_CRC_PIECE;
+			return e;
+		}
+		p -= n;
+	}
+	return NULL;
+}
+
+static void judge_crc(struct ua_check *c)
+{
+	struct ua_crc_summary *s = &c->crc;
+	const struct ua_entry *last = last_entry(c), *e;
+	uint64_t missing, off = 0, here = 0;
+	int idx;
+
+	ua_crcent_judge(c->crcent, c->not_ua || c->count[UA_ERROR] || c->err, s);
+	idx = s->entry;
+	if (idx >= 0 && (size_t)idx < c->n_entries)
+		here = c->entries[idx].header_offset;
+	switch (s->result) {
+	case UA_CRC_ABSENT:
+	case UA_CRC_NOT_JUDGED:
+		break;
+	case UA_CRC_PASS:
+		finding(c, UA_K_CRC_ENTRY, idx, here, s->listed,
+			_("PASS: the CRC entry (entry %d) lists %" PRIu64 " checksums, one per 32 KiB of the other entries' data, and every one matches: the file holds all the data it was made with."),
+			idx, s->listed);
+		break;
+	case UA_CRC_CUT:
+		missing = (s->listed - s->pieces) * UA_CRC_PIECE;
+		finding(c, UA_K_CRC_ENTRY_CUT, -1, c->pos, missing,
+			_("The file ends at byte %" PRIu64 ", at an entry boundary after %s, but its CRC entry (entry %d) lists %" PRIu64 " checksums of 32 KiB pieces and the entries present hold only %" PRIu64 ": the file was cut there, and up to %" PRIu64 " bytes of entry data (%" PRIu64 " pieces), with their headers, are missing: an incomplete download or copy."),
+			c->pos, last ? ENAME(last) : "the CRC entry", idx, s->listed,
+			s->pieces, missing, s->listed - s->pieces);
+		break;
+	case UA_CRC_MISMATCH:
+		if (s->matched == s->listed) {
+			finding(c, UA_K_CRC_ENTRY_MISMATCH, idx, here, s->matched,
+				_("The CRC entry (entry %d) lists %" PRIu64 " checksums, all matching, but the file holds %" PRIu64 " pieces of 32 KiB: entries were added after it was made."),
+				idx, s->listed, s->pieces);
+			break;
+		}
+		e = piece_entry(c, s->matched, &off);
+		finding(c, UA_K_CRC_ENTRY_MISMATCH, e ? (int)e->index : idx, off, s->matched,
+			_("The CRC entry (entry %d): its first %" PRIu64 " checksums match the data, but checksum %" PRIu64 " (of the 32 KiB at byte %" PRIu64 "%s%s) does not, although every block checksum matched: the file may have been rebuilt or edited."),
+			idx, s->matched, s->matched, off, e ? ", in " : "", e ? ENAME(e) : "");
+		break;
+	case UA_CRC_UNKNOWN:
+		finding(c, UA_K_CRC_ENTRY_UNKNOWN, idx, here, 0,
+			_("The CRC entry (entry %d) is not of the layout known (one CRC-16 per 32 KiB of the other entries' data): not understood, not judged."),
+			idx);
+		break;
+	}
+}
+
+void ua_check_crc(const struct ua_check *c, struct ua_crc_summary *out)
+{
+	*out = c->crc;
+}
+
 void ua_check_finish(struct ua_check *c)
 {
 	if (c->finished)
@@ -903,6 +980,7 @@ void ua_check_finish(struct ua_check *c)
 	else if (c->state == S_NOT_UA)
 		finish_not_ua(c);
 	finish_size(c);
+	judge_crc(c);
 
 	if (c->not_ua)
 		c->verdict = UA_NOT_UPDATEAPP;
@@ -922,6 +1000,12 @@ struct ua_check *ua_check_new(uint64_t file_size)
 
 	if (!c)
 		return NULL;
+	c->crcent = ua_crcent_new();
+	if (!c->crcent) {
+		free(c);
+		return NULL;
+	}
+	c->crc.entry = -1;
 	c->file_size = file_size;
 	c->state = S_LEAD;
 	return c;
@@ -939,6 +1023,7 @@ void ua_check_free(struct ua_check *c)
 	free(c->findings);
 	free(c->entries);
 	free(c->table);
+	ua_crcent_free(c->crcent);
 	free(c);
 }
 

@@ -75,6 +75,9 @@ enum ua_kind {
 	UA_K_TRAILING,           /* "trailing": value = bytes after the last entry */
 	UA_K_TABLE_TOO_LARGE,    /* "table-too-large": entry not verified */
 	UA_K_SIZE_MISMATCH,      /* "size-mismatch": value = bytes fed */
+	UA_K_CRC_ENTRY_CUT,      /* "crc-entry-cut": the file ends at an entry
+				  * boundary where its CRC entry lists more
+				  * data; value = bytes missing (at most) */
 
 	/* Warnings: heuristics (verdict at worst UA_VALID_WITH_WARNINGS). */
 	UA_K_LEADING_ZEROS,      /* "leading-zeros": value = count */
@@ -86,9 +89,17 @@ enum ua_kind {
 	UA_K_BLOCK_SIZE,         /* "block-size": not 4096 */
 	UA_K_SIGNATURE_POSITION, /* "signature-position": entry 0 not a signature */
 	UA_K_TOO_MANY_ENTRIES,   /* "too-many-entries": only the first are listed */
+	UA_K_CRC_ENTRY_MISMATCH, /* "crc-entry-mismatch": the CRC entry's first
+				  * checksums match, a later one does not (or
+				  * it lists less data); value = first piece
+				  * that differs */
 
 	/* Information. */
 	UA_K_SIGNATURE,          /* "signature": present, cannot be checked */
+	UA_K_CRC_ENTRY,          /* "crc-entry": its checksums all match;
+				  * value = how many */
+	UA_K_CRC_ENTRY_UNKNOWN,  /* "crc-entry-unknown": of another layout,
+				  * not judged */
 
 	UA_K_COUNT
 };
@@ -172,6 +183,35 @@ size_t ua_check_entry_count(const struct ua_check *c);
 const struct ua_entry *ua_check_entry(const struct ua_check *c, size_t i);
 /* Every entry seen, recorded or not. */
 uint64_t ua_check_entries_seen(const struct ua_check *c);
+
+/*
+ * The CRC entry (doc/updateapp-format.md): one CRC-16/X-25 of every 32 KiB
+ * piece of every entry's data but the signatures' and its own, in entry
+ * order.  Judged at the end of a file otherwise free of errors.
+ */
+#define UA_CRC_PIECE 32768u
+#define UA_MAX_CRC_BYTES (1u << 20)    /* a CRC entry kept: 16 GiB of data */
+
+enum ua_crc_result {
+	UA_CRC_ABSENT,          /* no entry named CRC */
+	UA_CRC_PASS,            /* every checksum matches, the lengths agree */
+	UA_CRC_CUT,             /* it lists more data than the file holds */
+	UA_CRC_MISMATCH,        /* its first checksums match, not all */
+	UA_CRC_UNKNOWN,         /* another layout: not understood, not judged */
+	UA_CRC_NOT_JUDGED,      /* the file is damaged, or not read through */
+};
+
+struct ua_crc_summary {
+	enum ua_crc_result result;
+	int entry;              /* the CRC entry's index, or -1 */
+	uint64_t listed;        /* checksums it holds */
+	uint64_t pieces;        /* 32 KiB pieces the file holds */
+	uint64_t matched;       /* leading checksums that match */
+};
+
+/* Valid after ua_check_finish(). */
+void ua_check_crc(const struct ua_check *c, struct ua_crc_summary *out);
+const char *ua_crc_result_name(enum ua_crc_result r);  /* "pass", "cut", ... */
 
 /* Findings in file order (at most UA_MAX_FINDINGS recorded). */
 size_t ua_check_finding_count(const struct ua_check *c);

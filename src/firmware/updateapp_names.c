@@ -49,6 +49,8 @@ static const struct kind_info {
 		N_("Download or copy the firmware again.") },
 	[UA_K_SIZE_MISMATCH] = { "size-mismatch", UA_ERROR,
 		N_("Make sure nothing writes to the file while it is read, then try again.") },
+	[UA_K_CRC_ENTRY_CUT] = { "crc-entry-cut", UA_ERROR,
+		N_("Download or copy the firmware again, let it finish, and compare its size with the published one.") },
 	[UA_K_LEADING_ZEROS] = { "leading-zeros", UA_WARNING,
 		N_("Compare the file with a fresh download if the device rejects it.") },
 	[UA_K_PADDING] = { "padding", UA_WARNING,
@@ -67,8 +69,14 @@ static const struct kind_info {
 		N_("Prefer official firmware: an edited file may be refused by the device.") },
 	[UA_K_TOO_MANY_ENTRIES] = { "too-many-entries", UA_WARNING,
 		N_("Make sure this is a real firmware file.") },
+	[UA_K_CRC_ENTRY_MISMATCH] = { "crc-entry-mismatch", UA_WARNING,
+		N_("Prefer official firmware, or compare the file with a fresh download if the device rejects it.") },
 	[UA_K_SIGNATURE] = { "signature", UA_INFO,
 		N_("Nothing to do: the device checks the signature itself.") },
+	[UA_K_CRC_ENTRY] = { "crc-entry", UA_INFO,
+		N_("Nothing to do.") },
+	[UA_K_CRC_ENTRY_UNKNOWN] = { "crc-entry-unknown", UA_INFO,
+		N_("Nothing to do: the rest of the file was checked as usual.") },
 };
 
 const char *ua_kind_name(enum ua_kind k)
@@ -120,6 +128,20 @@ const char *ua_entry_result_name(enum ua_entry_result r)
 		[UA_ENTRY_WARNING] = "warning",
 		[UA_ENTRY_DAMAGED] = "damaged",
 		[UA_ENTRY_TRUNCATED] = "truncated",
+	};
+
+	return NAME_OF(names, r);
+}
+
+const char *ua_crc_result_name(enum ua_crc_result r)
+{
+	static const char *const names[] = {
+		[UA_CRC_ABSENT] = "absent",
+		[UA_CRC_PASS] = "pass",
+		[UA_CRC_CUT] = "cut",
+		[UA_CRC_MISMATCH] = "mismatch",
+		[UA_CRC_UNKNOWN] = "not-understood",
+		[UA_CRC_NOT_JUDGED] = "not-judged",
 	};
 
 	return NAME_OF(names, r);

@@ -12,6 +12,8 @@
  *                       a zip, update.bin, text...), and what bytes look like
  *   updateapp_names.c   the stable names, and each finding kind's severity
  *                       and advice
+ *   updateapp_crc.c     the CRC entry: its list kept, the pieces' CRCs, the
+ *                       comparison at the end
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,6 +50,20 @@ const char *ua_archive_name(const unsigned char *p, size_t len);
 void ua_text_excerpt(char *out, size_t outsz, const unsigned char *p, size_t len);
 /* " (product X, version Y)" of an update.bin, or "". */
 void ua_update_bin_product(char *out, size_t outsz, const unsigned char *p, size_t len);
+
+/* updateapp_crc.c: fed by the parser with each entry's data. */
+
+struct ua_crcent;
+struct ua_crcent *ua_crcent_new(void);
+void ua_crcent_free(struct ua_crcent *k);
+bool ua_crcent_is_crc_name(const char *name);
+/* The data of entry e (its header read) begins, ... passes, ... ends. */
+void ua_crcent_begin(struct ua_crcent *k, const struct ua_entry *e);
+void ua_crcent_data(struct ua_crcent *k, const unsigned char *p, size_t len);
+void ua_crcent_end(struct ua_crcent *k);
+/* The comparison, at the end; damaged: the file has an error already, so
+ * the pieces are not what the list was made from. */
+void ua_crcent_judge(const struct ua_crcent *k, bool damaged, struct ua_crc_summary *s);
 
 /* updateapp_header.c */
 

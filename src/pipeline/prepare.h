@@ -48,6 +48,7 @@ struct srchash;
 /* The source, checked once, shared by every card of a batch. */
 struct prepare_source {
 	const char *path;		/* never the card, under any name (safety.h) */
+	const char *member;		/* the zip member written (--member), or NULL */
 	uint64_t size;
 	/* Its digests, being computed meanwhile in threads of their own, with
 	 * --sha256 and --md5 (firmware/srchash.h): one hash for every card of

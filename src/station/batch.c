@@ -327,7 +327,7 @@ static int write_card(struct batch_card *c)
 	if (cancel_requested(&c->cancel))
 		return prepare_fail(r, EXIT_INTERRUPTED, NULL, _("interrupted before anything was "
 				    "written"));
-	if (source_open(&src, b->ps.path, &e) != 0)
+	if (source_open_member(&src, b->ps.path, b->ps.member, &e) != 0)
 		return prepare_fail(r, EXIT_SOURCE_INVALID, NULL, "%s", e.text);
 	if (!same_source(b, src)) {
 		source_close(src);

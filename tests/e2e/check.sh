@@ -144,7 +144,7 @@ warned() {	# warned KIND FINDING-KIND REGEX [mkupdateapp options]
 	like "$out" 'Verdict: valid, with 1 warning: every certain check passed \(exit status 0\)' \
 		"$kind: the verdict says valid, with the warning"
 }
-warned padding padding "Entry 1 \(CRC\): the pad bytes after its data, at byte [0-9]+, are not zero"
+warned padding padding "Entry 2 \(CURVER\): the pad bytes after its data, at byte [0-9]+, are not zero"
 warned hardware-id hardware-id "the hardware id \"XY1234\" does not have the usual form"
 warned date date "the date \"2015-03-22\" is not of the form YYYY.MM.DD"
 warned time time "the time \"25.61.00\" is not of the form HH.MM.SS"

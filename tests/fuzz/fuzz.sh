@@ -61,7 +61,7 @@ fi
 cp -R "$fuzzdir/corpus" "$TMP/corpus-updateapp"
 chmod -R u+w "$TMP/corpus-updateapp"
 fuzz fuzz_updateapp "$TMP/corpus-updateapp" \
-	"$fuzzdir/fuzz_updateapp.c" "$srcdir"/firmware/updateapp{,_header,_names,_sniff}.c \
+	"$fuzzdir/fuzz_updateapp.c" "$srcdir"/firmware/updateapp{,_crc,_header,_names,_sniff}.c \
 	"$srcdir/firmware/crc16.c"
 
 mkdir -p "$TMP/corpus-fat"

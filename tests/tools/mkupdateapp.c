@@ -38,6 +38,8 @@ static void usage(FILE *f)
 	      "                        (default: the last one; for padding, the first\n"
 	      "                        entry that has pad bytes)\n"
 	      "      --no-last-pad     end the file right after the last entry's data\n"
+	      "      --crc KIND        the CRC entry: layout (default: one CRC-16 per 32 KiB\n"
+	      "                        of the other entries), foreign (random bytes), none\n"
 	      "      --zip PATH        wrap the result in a zip, stored at PATH inside\n"
 	      "      --zip-extra PATH  also put a small file at PATH in the zip (repeatable)\n"
 	      "  -l, --list            print the layout on standard error\n"
@@ -109,6 +111,7 @@ int main(int argc, char **argv)
 		{ "damage", required_argument, NULL, 'd' },
 		{ "entry", required_argument, NULL, 'e' },
 		{ "no-last-pad", no_argument, NULL, 'P' },
+		{ "crc", required_argument, NULL, 'C' },
 		{ "zip", required_argument, NULL, 'z' },
 		{ "zip-extra", required_argument, NULL, 'x' },
 		{ "list", no_argument, NULL, 'l' },
@@ -122,7 +125,7 @@ int main(int argc, char **argv)
 	size_t nextra = 0, max_entries = 0;
 	uint64_t size = UINT64_C(1) << 20, seed = 1;
 	long entry = -1;
-	bool no_last_pad = false, list = false;
+	bool no_last_pad = false, list = false, foreign_crc = false, no_crc = false;
 	int c, fd, err;
 
 	if (!s)
@@ -174,6 +177,14 @@ int main(int argc, char **argv)
 		case 'P':
 			no_last_pad = true;
 			break;
+		case 'C':
+			foreign_crc = strcmp(optarg, "foreign") == 0;
+			no_crc = strcmp(optarg, "none") == 0;
+			if (!foreign_crc && !no_crc && strcmp(optarg, "layout") != 0) {
+				fprintf(stderr, "mkupdateapp: bad --crc '%s'\n", optarg);
+				return 2;
+			}
+			break;
 		case 'z':
 			zip = optarg;
 			break;
@@ -200,10 +211,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	if (uab_default_spec(s, size, max_entries, no_last_pad) < 0) {
+	if (uab_default_spec_crc(s, size, max_entries, no_last_pad,
+				 foreign_crc || no_crc) < 0) {
 		fprintf(stderr, "mkupdateapp: cannot lay out %" PRIu64 " bytes\n", size);
 		return 2;
 	}
+	if (no_crc)
+		for (size_t i = 0; i < s->n; i++)
+			if (strcmp(s->entries[i].name, "CRC") == 0)
+				memcpy(s->entries[i].name, "RESERVED2", 10);
 	s->seed = seed;
 	s->zip_path = zip;
 	for (size_t i = 0; i < nextra; i++)

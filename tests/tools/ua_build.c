@@ -82,6 +82,35 @@ static uint64_t blocks_of(const struct uab_entry *e)
 	return (uab_data_size(e) + (uint64_t)bs_of(e) - 1) / bs_of(e);
 }
 
+/* What the checker leaves out of a CRC list: signatures and CRC entries. */
+static bool crc_covered(const struct uab_entry *e)
+{
+	size_t n = strlen(e->name);
+
+	return !(n > 3 && strcmp(e->name + n - 3, "RSA") == 0) &&
+	       strcmp(e->name, "CRC") != 0;
+}
+
+uint32_t uab_crc_list_size(const struct uab_spec *s)
+{
+	uint64_t pieces = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (crc_covered(&s->entries[i]))
+			pieces += (uab_data_size(&s->entries[i]) + UAB_CRC_PIECE - 1) /
+				  UAB_CRC_PIECE;
+	return (uint32_t)(2 * pieces);
+}
+
+void uab_fix_crc_lists(struct uab_spec *s)
+{
+	uint32_t size = uab_crc_list_size(s);
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->entries[i].crc_list)
+			s->entries[i].size = size;
+}
+
 static const struct uab_damage *find_damage(const struct uab_spec *s,
 					    enum uab_damage_kind k)
 {
@@ -193,8 +222,42 @@ static uint32_t fill_size(uint64_t room, bool pad)
 	return ds > UINT32_MAX ? UINT32_MAX : (uint32_t)ds;
 }
 
+/* The CRC list's exact size, and the last filler grown or shrunk so that
+ * the file keeps its size: a few rounds, as each changes the other. */
+static void fit_crc_list(struct uab_spec *s, uint64_t total)
+{
+	struct uab_entry *last = s->n ? &s->entries[s->n - 1] : NULL;
+
+	for (int round = 0; round < 8 && last && !last->crc_list; round++) {
+		uint32_t want = uab_crc_list_size(s);
+		uint64_t used = lead_of(s);
+		struct uab_layout l;
+		bool changed = false;
+
+		for (size_t i = 0; i < s->n; i++)
+			if (s->entries[i].crc_list && s->entries[i].size != want) {
+				s->entries[i].size = want;
+				changed = true;
+			}
+		if (!changed)
+			return;
+		if (s->n > 1) {
+			uab_layout(s, s->n - 2, &l);
+			used = l.end;
+		}
+		last->size = fill_size(total > used ? total - used : 0, !s->no_last_pad);
+	}
+	uab_fix_crc_lists(s);
+}
+
 int uab_default_spec(struct uab_spec *s, uint64_t total, size_t max_entries,
 		     bool no_last_pad)
+{
+	return uab_default_spec_crc(s, total, max_entries, no_last_pad, false);
+}
+
+int uab_default_spec_crc(struct uab_spec *s, uint64_t total, size_t max_entries,
+			 bool no_last_pad, bool foreign_crc)
 {
 	static const struct {
 		const char *name;
@@ -230,6 +293,7 @@ int uab_default_spec(struct uab_spec *s, uint64_t total, size_t max_entries,
 				(uint32_t)((list[i].div ? total / list[i].div : 0) + list[i].add));
 		if (!e)
 			return -EINVAL;
+		e->crc_list = !foreign_crc && strcmp(e->name, "CRC") == 0;
 	}
 	for (size_t f = 0; f < sizeof(fillers) / sizeof(fillers[0]); f++) {
 		uint64_t used = uab_container_size(s);
@@ -244,6 +308,7 @@ int uab_default_spec(struct uab_spec *s, uint64_t total, size_t max_entries,
 		uab_add(s, fillers[f], fill_size(room, !s->no_last_pad));
 		break;
 	}
+	fit_crc_list(s, total);
 	return uab_container_size(s) <= total + FIXED ? 0 : -EINVAL;
 }
 
@@ -351,20 +416,23 @@ static void random_bytes(uint64_t key, uint64_t off, unsigned char *buf, size_t 
 	}
 }
 
-static void gen_data(const struct uab_spec *s, size_t i, uint64_t off,
-		     unsigned char *buf, size_t len)
+/* crcl: the CRC list of the file (for crc_list entries), or NULL. */
+static void gen_data(const struct uab_spec *s, const unsigned char *crcl, size_t i,
+		     uint64_t off, unsigned char *buf, size_t len)
 {
 	const struct uab_entry *e = &s->entries[i];
 
-	if (e->text)
+	if (e->crc_list && crcl)
+		memcpy(buf, crcl + off, len);
+	else if (e->text)
 		memcpy(buf, e->text + off, len);
 	else
 		random_bytes(mix(s->seed ^ ((uint64_t)(i + 1) << 40)), off, buf, len);
 }
 
 /* The checksum table of entry i, as it should be. */
-static unsigned char *make_table(const struct uab_spec *s, size_t i,
-				 unsigned char *chunk)
+static unsigned char *make_table(const struct uab_spec *s, const unsigned char *crcl,
+				 size_t i, unsigned char *chunk)
 {
 	const struct uab_entry *e = &s->entries[i];
 	uint64_t blocks = blocks_of(e), size = uab_data_size(e), off = 0;
@@ -378,7 +446,7 @@ static unsigned char *make_table(const struct uab_spec *s, size_t i,
 	while (off < size) {
 		size_t n = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
 
-		gen_data(s, i, off, chunk, n);
+		gen_data(s, crcl, i, off, chunk, n);
 		for (size_t k = 0; k < n;) {
 			size_t take = bs - in_block;
 
@@ -436,8 +504,8 @@ static void make_header(const struct uab_spec *s, size_t i, unsigned char *h)
 		h[92] ^= 0x5A;
 }
 
-static int write_entry(const struct uab_spec *s, size_t i, struct out *o,
-		       unsigned char *chunk)
+static int write_entry(const struct uab_spec *s, const unsigned char *crcl, size_t i,
+		       struct out *o, unsigned char *chunk)
 {
 	const struct uab_damage *bd = entry_damage(s, UAB_BLOCK_CRC, i);
 	const struct uab_damage *pd = entry_damage(s, UAB_PADDING, i);
@@ -455,7 +523,7 @@ static int write_entry(const struct uab_spec *s, size_t i, struct out *o,
 
 		flip = b * bs_of(&s->entries[i]);
 	}
-	table = make_table(s, i, chunk);
+	table = make_table(s, crcl, i, chunk);
 	if (!table)
 		return -ENOMEM;
 	make_header(s, i, h);
@@ -466,7 +534,7 @@ static int write_entry(const struct uab_spec *s, size_t i, struct out *o,
 	while (off < l.data_size) {
 		size_t n = l.data_size - off < CHUNK ? (size_t)(l.data_size - off) : CHUNK;
 
-		gen_data(s, i, off, chunk, n);
+		gen_data(s, crcl, i, off, chunk, n);
 		if (flip >= off && flip < off + n)
 			chunk[flip - off] ^= 0x01;
 		put(o, chunk, n);
@@ -480,6 +548,41 @@ static int write_entry(const struct uab_spec *s, size_t i, struct out *o,
 		put_zeros(o, l.pad);
 	}
 	return o->err;
+}
+
+/* The CRC list of the layout over the entries of s, as they are before
+ * any damage (a damaged block is what the list must catch); NULL when s
+ * has no crc_list entry, or no memory (-ENOMEM in *err). */
+static unsigned char *make_crc_list(const struct uab_spec *s, unsigned char *chunk,
+				    int *err)
+{
+	uint32_t size = uab_crc_list_size(s), at = 0;
+	unsigned char *list;
+	bool want = false;
+
+	for (size_t i = 0; i < s->n; i++)
+		want |= s->entries[i].crc_list;
+	if (!want)
+		return NULL;
+	list = malloc(size + 1);
+	if (!list) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		uint32_t ds = uab_data_size(&s->entries[i]);
+
+		if (!crc_covered(&s->entries[i]))
+			continue;
+		for (uint64_t off = 0; off < ds && at + 2 <= size; off += UAB_CRC_PIECE) {
+			size_t n = ds - off < UAB_CRC_PIECE ? (size_t)(ds - off) : UAB_CRC_PIECE;
+
+			gen_data(s, NULL, i, off, chunk, n);
+			put_le16(list + at, crc16_x25(chunk, n));
+			at += 2;
+		}
+	}
+	return list;
 }
 
 static void write_trailing(const struct uab_spec *s, struct out *o, uint64_t n)
@@ -533,7 +636,7 @@ static int write_content(const struct uab_spec *s, struct out *o)
 	static const char text[] =
 		"Error 403: Forbidden. The download link has expired.\n";
 	const struct uab_damage *d;
-	unsigned char *chunk;
+	unsigned char *chunk, *crcl;
 	int err = 0;
 
 	if (find_damage(s, UAB_EMPTY))
@@ -568,9 +671,11 @@ static int write_content(const struct uab_spec *s, struct out *o)
 	chunk = malloc(CHUNK);
 	if (!chunk)
 		return -ENOMEM;
+	crcl = make_crc_list(s, chunk, &err);
 	put_zeros(o, lead_of(s));
 	for (size_t i = 0; i < s->n && !err; i++)
-		err = write_entry(s, i, o, chunk);
+		err = write_entry(s, crcl, i, o, chunk);
+	free(crcl);
 	free(chunk);
 	if (err)
 		return err;

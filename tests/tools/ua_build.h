@@ -23,6 +23,11 @@ struct uab_entry {
 	uint32_t size;          /* data size, when text is NULL */
 	uint16_t block_size;    /* 0 means 4096 */
 	uint32_t seq;
+	/* The data is a CRC entry of the layout (doc/updateapp-format.md):
+	 * one CRC-16/X-25 of every 32 KiB piece of every other entry's data,
+	 * signatures and CRC entries left out; its size is set by
+	 * uab_fix_crc_lists(). */
+	bool crc_list;
 };
 
 enum uab_damage_kind {
@@ -97,6 +102,11 @@ void uab_layout(const struct uab_spec *s, size_t i, struct uab_layout *out);
 uint64_t uab_container_size(const struct uab_spec *s);   /* undamaged */
 uint32_t uab_data_size(const struct uab_entry *e);
 
+#define UAB_CRC_PIECE 32768u
+/* The size a CRC list of s must have; set it on every crc_list entry. */
+uint32_t uab_crc_list_size(const struct uab_spec *s);
+void uab_fix_crc_lists(struct uab_spec *s);
+
 /* Entries */
 struct uab_entry *uab_add(struct uab_spec *s, const char *name, uint32_t size);
 struct uab_entry *uab_add_text(struct uab_spec *s, const char *name,
@@ -104,11 +114,16 @@ struct uab_entry *uab_add_text(struct uab_spec *s, const char *name,
 int uab_add_damage(struct uab_spec *s, enum uab_damage_kind kind,
 		   unsigned entry, uint64_t arg);
 
-/* Fill s with a realistic entry list (signature, CRC, version texts, boot
+/* Fill s with a realistic entry list (signature, a CRC entry of the layout,
+ * version texts, boot
  * images, an empty entry, a 17-character name, SYSTEM last) close to total
  * bytes, keeping at most max_entries (0: all).  -EINVAL if it cannot fit. */
 int uab_default_spec(struct uab_spec *s, uint64_t total, size_t max_entries,
 		     bool no_last_pad);
+/* The same with a CRC entry of another layout (random bytes, as before
+ * the layout was known): foreign_crc. */
+int uab_default_spec_crc(struct uab_spec *s, uint64_t total, size_t max_entries,
+			 bool no_last_pad, bool foreign_crc);
 
 /* Damage kinds by name ("block-crc", "truncate", ...), for command lines. */
 const char *uab_damage_name(enum uab_damage_kind k);

@@ -7,6 +7,7 @@
 #include "firmware/crc16.h"
 #include "firmware/updateapp.h"
 #include "firmware/updateapp_private.h"
+#include "lib/byteorder.h"
 #include "../tools/ua_build.h"
 #include "tap.h"
 
@@ -643,6 +644,164 @@ static void test_sniff_words(void)
 	is_str(ua_archive_name((const unsigned char *)"Rar!\x1a\x07\x00", 7), "RAR", "archive: RAR");
 }
 
+/* ---- the CRC entry ----------------------------------------------------------- */
+
+/* A split partition (SYSTEM twice), an entry with no name, an empty one
+ * last: 1 + 3 + 2 + 1 pieces of 32 KiB.  crc_at: where the CRC entry goes. */
+static void crc_spec(struct uab_spec *s, size_t crc_at)
+{
+	static const struct { const char *name; uint32_t size; } list[] = {
+		{ "VERLIST", 0 }, { "SYSTEM", 70000 }, { "SYSTEM", 40000 },
+		{ "", 5000 }, { "RESERVED", 0 },
+	};
+
+	memset(s, 0, sizeof(*s));
+	s->seed = 11;
+	uab_add(s, "SHA256RSA", 64);
+	for (size_t i = 0; i <= sizeof(list) / sizeof(list[0]); i++) {
+		if (i + 1 == crc_at)
+			uab_add(s, "CRC", 0)->crc_list = true;
+		if (i == sizeof(list) / sizeof(list[0]))
+			break;
+		if (!list[i].size && i == 0)
+			uab_add_text(s, list[i].name, "S7-721u V100R001C00B008\n");
+		else
+			uab_add(s, list[i].name, list[i].size);
+	}
+	uab_fix_crc_lists(s);
+}
+
+static bool crc_is(const struct ua_check *c, enum ua_crc_result r, uint64_t listed,
+		   uint64_t pieces, uint64_t matched)
+{
+	struct ua_crc_summary cs;
+
+	ua_check_crc(c, &cs);
+	if (cs.result == r && cs.listed == listed && cs.pieces == pieces &&
+	    cs.matched == matched)
+		return true;
+	diag("CRC entry: %s, listed %" PRIu64 ", pieces %" PRIu64 ", matched %" PRIu64,
+	     ua_crc_result_name(cs.result), cs.listed, cs.pieces, cs.matched);
+	return false;
+}
+
+static const struct ua_finding *find_kind(const struct ua_check *c, enum ua_kind k)
+{
+	for (size_t i = 0; i < ua_check_finding_count(c); i++)
+		if (ua_check_finding(c, i)->kind == k)
+			return ua_check_finding(c, i);
+	return NULL;
+}
+
+static void test_crc_entry(void)
+{
+	struct uab_spec s;
+	struct uab_layout l[8], sys;
+	const struct ua_finding *f;
+	unsigned char *buf;
+	struct ua_check *c;
+	size_t len;
+	char *whole, *chunked;
+
+	crc_spec(&s, 1);
+	is_int(uab_data_size(&s.entries[1]), 14, "the CRC list of 7 pieces is 14 bytes");
+	for (size_t i = 0; i < s.n; i++)
+		uab_layout(&s, i, &l[i]);
+	buf = build(&s, &len);
+	c = check_buf(buf, len);
+	ok(crc_is(c, UA_CRC_PASS, 7, 7, 7), "split entries, no name, empty: the CRC entry passes");
+	ok(ua_check_count(c, UA_ERROR) == 0 && ua_check_verdict(c) != UA_DAMAGED,
+	   "and the file is valid");
+	f = find_kind(c, UA_K_CRC_ENTRY);
+	ok(f && f->severity == UA_INFO && f->entry == 1 && f->value == 7 &&
+	   strncmp(f->message, "PASS", 4) == 0, "a PASS finding on entry 1, 7 checksums");
+	whole = summary(c);
+	ua_check_free(c);
+	c = check_chunked(buf, len, 777, len);
+	chunked = summary(c);
+	ok(strcmp(whole, chunked) == 0 && crc_is(c, UA_CRC_PASS, 7, 7, 7),
+	   "the same in chunks of 777 bytes");
+	free(whole);
+	free(chunked);
+	ua_check_free(c);
+
+	/* Cut at each entry boundary after the CRC entry. */
+	for (size_t i = 2; i + 1 < s.n; i++) {
+		static const uint64_t pieces_before[] = { 0, 0, 0, 1, 4, 6 };
+
+		c = check_buf(buf, l[i].header_offset);
+		f = find_kind(c, UA_K_CRC_ENTRY_CUT);
+		ok(ua_check_verdict(c) == UA_DAMAGED && ua_check_count(c, UA_ERROR) == 1 &&
+		   f && f->entry == -1 && f->offset == l[i].header_offset &&
+		   f->value == (7 - pieces_before[i]) * 32768 &&
+		   crc_is(c, UA_CRC_CUT, 7, pieces_before[i], pieces_before[i]),
+		   "cut before entry %zu: damaged, crc-entry-cut at byte %" PRIu64 ", %" PRIu64 " pieces missing",
+		   i, l[i].header_offset, 7 - pieces_before[i]);
+		ua_check_free(c);
+	}
+	c = check_buf(buf, l[s.n - 1].header_offset);
+	ok(crc_is(c, UA_CRC_PASS, 7, 7, 7),
+	   "an empty last entry cut off leaves no data missing: still a pass");
+	ua_check_free(c);
+
+	/* A piece that differs while its block checksum was fixed up. */
+	sys = l[3];
+	buf[sys.data_offset + 32768 + 5] ^= 0x40;
+	put_le16(buf + sys.header_offset + 98 + 2 * 8,
+		 crc16_x25(buf + sys.data_offset + 8 * 4096, 4096));
+	c = check_buf(buf, len);
+	f = find_kind(c, UA_K_CRC_ENTRY_MISMATCH);
+	ok(ua_check_count(c, UA_ERROR) == 0 && f && f->severity == UA_WARNING &&
+	   f->entry == 3 && f->offset == sys.data_offset + 32768 && f->value == 2 &&
+	   crc_is(c, UA_CRC_MISMATCH, 7, 7, 2),
+	   "a rebuilt piece: a warning at SYSTEM's second piece, never an error");
+	ua_check_free(c);
+	free(buf);
+
+	/* The CRC entry after the entries it covers. */
+	crc_spec(&s, 4);
+	buf = build(&s, &len);
+	c = check_buf(buf, len);
+	ok(crc_is(c, UA_CRC_PASS, 7, 7, 7), "the CRC entry after the data it covers: a pass");
+	ua_check_free(c);
+	free(buf);
+
+	/* Of another layout: random bytes, an odd size. */
+	crc_spec(&s, 1);
+	s.entries[1].crc_list = false;
+	s.entries[1].size = 14;
+	buf = build(&s, &len);
+	c = check_buf(buf, len);
+	f = find_kind(c, UA_K_CRC_ENTRY_UNKNOWN);
+	ok(ua_check_count(c, UA_ERROR) == 0 && f && f->severity == UA_INFO &&
+	   strstr(f->message, "not understood, not judged") &&
+	   crc_is(c, UA_CRC_UNKNOWN, 7, 7, 0),
+	   "random bytes in the CRC entry: not understood, not judged, no error");
+	ua_check_free(c);
+	c = check_buf(buf, l[3].header_offset);
+	ok(ua_check_count(c, UA_ERROR) == 0, "and cut at a boundary it is no error either");
+	ua_check_free(c);
+	free(buf);
+	s.entries[1].size = 13;
+	buf = build(&s, &len);
+	c = check_buf(buf, len);
+	ok(ua_check_count(c, UA_ERROR) == 0 && crc_is(c, UA_CRC_UNKNOWN, 0, 7, 0),
+	   "an odd-sized CRC entry: not understood");
+	ua_check_free(c);
+	free(buf);
+
+	/* A damaged block: the block checksums say it, the CRC entry is silent. */
+	crc_spec(&s, 1);
+	uab_add_damage(&s, UAB_BLOCK_CRC, 3, 2);
+	buf = build(&s, &len);
+	c = check_buf(buf, len);
+	ok(ua_check_count(c, UA_ERROR) == 1 && !find_kind(c, UA_K_CRC_ENTRY_MISMATCH) &&
+	   crc_is(c, UA_CRC_NOT_JUDGED, 0, 7, 0),
+	   "a damaged block: one error, the CRC entry not judged");
+	ua_check_free(c);
+	free(buf);
+}
+
 static void test_names(void)
 {
 	int unique = 1, named = 1;
@@ -678,5 +837,6 @@ int main(void)
 	test_sniff();
 	test_sniff_words();
 	test_names();
+	test_crc_entry();
 	return done_testing();
 }
