@@ -53,18 +53,11 @@ static bool is_any_app(const char *name)
 	return strcasecmp(b ? b + 1 : name, "UPDATE.APP") == 0;
 }
 
-static bool ends_with_ci(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-
-	return n >= k && strcasecmp(s + n - k, suffix) == 0;
-}
-
 /* "update_sd_*.zip", any case. */
 static bool sd_name(const char *name)
 {
 	return strncasecmp(name, SD_PREFIX, strlen(SD_PREFIX)) == 0 &&
-	       ends_with_ci(name, ".zip");
+	       endswith_ci(name, ".zip");
 }
 
 enum package_role package_role_of(const char *path, char *model, size_t len)

@@ -25,6 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/strutils.h"
+
 #define ZIP_IO_SIZE (256u << 10)
 #define LIST_MAX 20                 /* names shown for a zip without the file */
 #define WANTED "dload/update.app"
@@ -151,13 +153,6 @@ bool source_is_dload_app(const char *name)
 	return n == w || name[n - w - 1] == '/' || name[n - w - 1] == '\\';
 }
 
-static bool ends_with_ci(const char *name, const char *suffix)
-{
-	size_t n = strlen(name), s = strlen(suffix);
-
-	return n >= s && strcasecmp(name + n - s, suffix) == 0;
-}
-
 /* ---- finding the entry ---------------------------------------------------- */
 
 struct zip_scan {
@@ -222,9 +217,9 @@ static int zip_scan(struct source *src, struct zip_scan *z, struct errmsg *e)
 				z->size = (uint64_t)archive_entry_size(ent);
 				z->encrypted = archive_entry_is_encrypted(ent);
 			}
-		} else if (!z->other_app && ends_with_ci(name, "UPDATE.APP")) {
+		} else if (!z->other_app && endswith_ci(name, "UPDATE.APP")) {
 			z->other_app = strdup(name);
-		} else if (!z->inner_zip && ends_with_ci(name, ".zip")) {
+		} else if (!z->inner_zip && endswith_ci(name, ".zip")) {
 			z->inner_zip = strdup(name);
 		}
 		index++;

@@ -2,6 +2,7 @@
 #ifndef DLOADCARD_LIB_STRUTILS_H
 #define DLOADCARD_LIB_STRUTILS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -37,6 +38,9 @@ void xstrncpy(char *dst, const char *src, size_t size);
 
 /* Strip trailing blanks and newlines in place. */
 char *rtrim(char *s);
+
+/* Whether s ends with suffix, ignoring ASCII case. */
+bool endswith_ci(const char *s, const char *suffix);
 
 double elapsed_since(const struct timespec *start);
 void time_now(struct timespec *ts);

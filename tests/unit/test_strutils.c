@@ -83,5 +83,9 @@ int main(void)
 	ok(parse_hex("deadbeef00", bin, 4) != 0, "long hex refused");
 	ok(parse_hex("deadbeeg", bin, 4) != 0, "non-hex refused");
 	is_str(hex_string(bin, 4, buf), "deadbeef", "hex string");
+
+	ok(endswith_ci("dload/Update.App", "UPDATE.APP"), "suffix in another case");
+	ok(endswith_ci("a.zip", ".zip") && !endswith_ci("zip", ".zip"), "suffix longer than the name");
+	ok(!endswith_ci("a.zip.txt", ".zip"), "suffix not at the end");
 	return done_testing();
 }
