@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,18 +14,19 @@
 #include "cmd/closestream.h"
 #include "cmd/commands.h"
 #include "lib/exitcodes.h"
+#include "lib/nls.h"
 
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{ "prepare", cmd_prepare, "make a verified dload card from UPDATE.APP" },
-	{ "check", cmd_check, "check an UPDATE.APP (or firmware zip): structure, every CRC" },
-	{ "verify", cmd_verify, "audit a card, read-only, and say why it would fail" },
-	{ "probe", cmd_probe, "find out whether a card is fake (holds less than it says)" },
-	{ "list", cmd_list, "list the disks a card could be on, and what they hold" },
-	{ "batch", cmd_batch, "prepare many cards at once, or each card as it is plugged in" },
+	{ "prepare", cmd_prepare, N_("make a verified dload card from UPDATE.APP") },
+	{ "check", cmd_check, N_("check an UPDATE.APP (or firmware zip): structure, every CRC") },
+	{ "verify", cmd_verify, N_("audit a card, read-only, and say why it would fail") },
+	{ "probe", cmd_probe, N_("find out whether a card is fake (holds less than it says)") },
+	{ "list", cmd_list, N_("list the disks a card could be on, and what they hold") },
+	{ "batch", cmd_batch, N_("prepare many cards at once, or each card as it is plugged in") },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -34,17 +36,17 @@ static void print_usage(FILE *out)
 	size_t i;
 
 	fputs(USAGE_HEADER, out);
-	fputs(" dloadcard <command> [options] [arguments]\n"
-	      " dloadcard <command> --help\n", out);
-	fputs("\nMake Huawei \"dload\" recovery SD cards right, and prove them right.\n"
-	      "\nCommands:\n", out);
+	fputs(_(" dloadcard <command> [options] [arguments]\n"
+	        " dloadcard <command> --help\n"), out);
+	fputs(_("\nMake Huawei \"dload\" recovery SD cards right, and prove them right.\n"), out);
+	fputs(_("\nCommands:\n"), out);
 	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(out, " %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, " %-10s %s\n", commands[i].name, _(commands[i].summary));
 	fputs(USAGE_OPTIONS, out);
 	usage_help_options(out, 16);
 	fputs(USAGE_EXAMPLES, out);
 	fputs(" sudo dloadcard prepare /dev/sdb UPDATE.APP\n", out);
-	fputs("\nSee dloadcard(1) for the exit status of each command.\n", out);
+	fputs(_("\nSee dloadcard(1) for the exit status of each command.\n"), out);
 }
 
 static void __attribute__((noreturn)) usage(void)
@@ -66,6 +68,13 @@ int main(int argc, char **argv)
 
 	/* Before anything is opened: no card may become stdout. */
 	closestream_init();
+	/* Messages in the user's language (LANG, LC_MESSAGES, LANGUAGE); only
+	 * LC_MESSAGES and LC_CTYPE matter: numbers in --json and the reports
+	 * keep the C locale's form, whatever LC_NUMERIC says. */
+	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");
+	bindtextdomain(PACKAGE, LOCALEDIR);
+	textdomain(PACKAGE);
 	/* getopt's own messages say "dloadcard: ...", however it was run. */
 	argv[0] = (char *)"dloadcard";
 	/* Only the options before the command are ours; "+" stops there. */
@@ -96,5 +105,5 @@ int main(int argc, char **argv)
 			return commands[i].run(argc, argv);
 		}
 	}
-	cli_usage_error("unknown command '%s'", argv[optind]);
+	cli_usage_error(_("unknown command '%s'"), argv[optind]);
 }

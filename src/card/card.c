@@ -15,6 +15,7 @@
 
 #include "card/card.h"
 #include "lib/errmsg.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 
 static const struct card_ops real_ops;
@@ -72,8 +73,8 @@ static unsigned direct_alignment(struct card *c)
 /* The lock message, the same whichever name of the card was locked. */
 static int locked(struct errmsg *e, const char *path)
 {
-	return errmsg_set(e, -EWOULDBLOCK, "%s is locked by another program (another "
-		    "dloadcard?): wait for it to finish", path);
+	return errmsg_set(e, -EWOULDBLOCK, _("%s is locked by another program (another "
+		    "dloadcard?): wait for it to finish"), path);
 }
 
 /* Whether someone holds the flock of path (sfdisk, udev, another dloadcard). */
@@ -133,24 +134,24 @@ static int open_image(struct card *c, const char *path, unsigned flags, uint64_t
 	if (flags & CARD_CREATE) {
 		c->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (c->fd < 0)
-			return errmsg_set(e, -errno, "cannot create %s: %s", path, strerror(errno));
+			return errmsg_set(e, -errno, _("cannot create %s: %s"), path, strerror(errno));
 		c->created = true;
 		/* Sparse: an 8 GiB image costs only what is written. */
 		if (ftruncate(c->fd, (off_t)create_size) != 0) {
 			int en = errno;
 
 			card_discard(c);
-			return errmsg_set(e, -en, "cannot size %s: %s", path, strerror(en));
+			return errmsg_set(e, -en, _("cannot size %s: %s"), path, strerror(en));
 		}
 		return 0;
 	}
 	/* Non-blocking: a FIFO put in the file's place must not hang the open. */
 	c->fd = open(path, oflags | O_NONBLOCK | O_CLOEXEC);
 	if (c->fd < 0)
-		return errmsg_set(e, -errno, "cannot open %s: %s", path, strerror(errno));
+		return errmsg_set(e, -errno, _("cannot open %s: %s"), path, strerror(errno));
 	if (fstat(c->fd, &st) != 0 || !S_ISREG(st.st_mode))
-		return errmsg_set(e, -ESTALE, "%s changed while it was being opened: it is no "
-			    "longer a regular file", path);
+		return errmsg_set(e, -ESTALE, _("%s changed while it was being opened: it is no "
+			    "longer a regular file"), path);
 	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK);
 	return 0;
 }
@@ -168,19 +169,19 @@ static int open_blockdev(struct card *c, const char *path, unsigned flags, dev_t
 		if (en == EBUSY && held_locked(path))
 			return locked(e, path);
 		if (en == EBUSY)
-			return errmsg_set(e, -en, "%s is in use (mounted, or opened by another "
-				    "program): unmount it or close that program first", path);
+			return errmsg_set(e, -en, _("%s is in use (mounted, or opened by another "
+				    "program): unmount it or close that program first"), path);
 		if (en == EROFS || en == EACCES)
-			return errmsg_set(e, -EROFS, "%s is write-protected: slide the lock "
-				    "switch on the card's side away from LOCK, then insert it again",
+			return errmsg_set(e, -EROFS, _("%s is write-protected: slide the lock "
+				    "switch on the card's side away from LOCK, then insert it again"),
 				    path);
 		if (en == ENOMEDIUM)
-			return errmsg_set(e, -en, "%s has no card in it: insert the card", path);
-		return errmsg_set(e, -en, "cannot open %s: %s", path, strerror(en));
+			return errmsg_set(e, -en, _("%s has no card in it: insert the card"), path);
+		return errmsg_set(e, -en, _("cannot open %s: %s"), path, strerror(en));
 	}
 	if (fstat(c->fd, &st) != 0 || !S_ISBLK(st.st_mode) || st.st_rdev != rdev)
-		return errmsg_set(e, -ESTALE, "%s changed while it was being opened: it is "
-			    "another device now", path);
+		return errmsg_set(e, -ESTALE, _("%s changed while it was being opened: it is "
+			    "another device now"), path);
 	c->devno = st.st_rdev;
 	return 0;
 }
@@ -197,7 +198,7 @@ int card_open(struct card *c, const char *path, unsigned flags, uint64_t create_
 	c->path = strdup(path);
 	c->writable = flags & CARD_WRITE;
 	if (!c->path)
-		return errmsg_set(e, -ENOMEM, "out of memory");
+		return errmsg_set(e, -ENOMEM, _("out of memory"));
 
 	if (kind == CARD_KIND_BLOCKDEV) {
 		c->blockdev = true;
@@ -206,10 +207,10 @@ int card_open(struct card *c, const char *path, unsigned flags, uint64_t create_
 		rc = open_image(c, path, kind == CARD_KIND_MISSING ? flags : flags & ~CARD_CREATE,
 				create_size, e);
 	} else if (kind == CARD_KIND_MISSING) {
-		rc = errmsg_set(e, -ENOENT, "%s does not exist: give a card (/dev/sdX, "
-			  "/dev/mmcblkN) or, for an image file, its --size", path);
+		rc = errmsg_set(e, -ENOENT, _("%s does not exist: give a card (/dev/sdX, "
+			  "/dev/mmcblkN) or, for an image file, its --size"), path);
 	} else {
-		rc = errmsg_set(e, -EINVAL, "%s is neither a disk nor an image file", path);
+		rc = errmsg_set(e, -EINVAL, _("%s is neither a disk nor an image file"), path);
 	}
 	if (rc)
 		goto fail;
@@ -221,12 +222,12 @@ int card_open(struct card *c, const char *path, unsigned flags, uint64_t create_
 	}
 	rc = query_geometry(c);
 	if (rc) {
-		errmsg_set(e, rc, "cannot read the size of %s: %s", path, strerror(-rc));
+		errmsg_set(e, rc, _("cannot read the size of %s: %s"), path, strerror(-rc));
 		goto fail;
 	}
 	if (c->blockdev && c->writable && ioctl(c->fd, BLKROGET, &ro) == 0 && ro) {
-		rc = errmsg_set(e, -EROFS, "%s is write-protected: slide the lock switch on "
-			  "the card's side away from LOCK, then insert it again", path);
+		rc = errmsg_set(e, -EROFS, _("%s is write-protected: slide the lock switch on "
+			  "the card's side away from LOCK, then insert it again"), path);
 		goto fail;
 	}
 	/* The second descriptor bypasses the page cache; a plain open, since

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "card/content.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 
 static void copy_value(blkid_probe pr, const char *name, char *dst, size_t len)
@@ -158,9 +159,10 @@ static uint64_t data_bytes(int fd, uint64_t size)
 	return total;
 }
 
-static const char *article(const char *word)
+/* English says "an exfat", "a vfat": each form is a message of its own. */
+static bool an(const char *word)
 {
-	return strchr("aeiouAEIOU", word[0]) ? "an" : "a";
+	return strchr("aeiouAEIOU", word[0]) != NULL;
 }
 
 enum content_kind content_classify(int fd, uint64_t size, const struct card_content *cc,
@@ -171,30 +173,33 @@ enum content_kind content_classify(int fd, uint64_t size, const struct card_cont
 	uint64_t data;
 
 	if (*cc->pttype) {
-		snprintf(what, len, "%s %s partition table", article(cc->pttype), cc->pttype);
+		snprintf(what, len, an(cc->pttype) ? _("an %s partition table") :
+			 _("a %s partition table"), cc->pttype);
 		return CONTENT_DISK_IMAGE;
 	}
 	if (it && strcmp(it->type, "vfat") == 0) {
-		snprintf(what, len, "a FAT file system");
+		snprintf(what, len, "%s", _("a FAT file system"));
 		return CONTENT_DISK_IMAGE;
 	}
 	if (it) {
 		if (strcmp(it->usage, "filesystem") == 0)
-			snprintf(what, len, "%s %s file system", article(it->type), it->type);
+			snprintf(what, len, an(it->type) ? _("an %s file system") :
+				 _("a %s file system"), it->type);
 		else if (strcmp(it->usage, "crypto") == 0)
-			snprintf(what, len, "an encrypted volume (%s)", it->type);
+			snprintf(what, len, _("an encrypted volume (%s)"), it->type);
 		else if (strcmp(it->usage, "raid") == 0)
-			snprintf(what, len, "a member of a RAID or volume group (%s)", it->type);
+			snprintf(what, len, _("a member of a RAID or volume group (%s)"), it->type);
 		else
-			snprintf(what, len, "%s %s signature", article(it->type), it->type);
+			snprintf(what, len, an(it->type) ? _("an %s signature") : _("a %s signature"),
+				 it->type);
 		return CONTENT_OTHER;
 	}
 	data = data_bytes(fd, size);
 	if (!data || looks_blank(fd, size)) {
-		snprintf(what, len, "no data");
+		snprintf(what, len, "%s", _("no data"));
 		return CONTENT_BLANK;
 	}
-	snprintf(what, len, "%s of data", size_to_human(data, human, sizeof(human)));
+	snprintf(what, len, _("%s of data"), size_to_human(data, human, sizeof(human)));
 	return CONTENT_DATA;
 }
 
@@ -255,5 +260,5 @@ int content_wipe(int fd, uint64_t size, struct errmsg *e)
 	}
 	return total;
 fail:
-	return errmsg_set(e, n, "cannot erase the old signatures: %s", strerror(-n));
+	return errmsg_set(e, n, _("cannot erase the old signatures: %s"), strerror(-n));
 }

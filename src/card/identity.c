@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "card/identity.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 
 /* Read a device attribute; blank when missing. */
@@ -134,14 +135,16 @@ char *identity_summary(const struct disk_identity *id, char *buf, size_t len)
 
 	size_to_human_both(id->size, size, sizeof(size));
 	n = snprintf(buf, len, "%s%s%s, %s", id->vendor, *id->vendor ? " " : "",
-		     *id->model ? id->model : "unknown model", size);
+		     *id->model ? id->model : _("unknown model"), size);
 	if (*id->serial && n > 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, ", serial %s", id->serial);
+		n += snprintf(buf + n, len - (size_t)n, _(", serial %s"), id->serial);
 	if (*id->reader && n > 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, ", in reader %s%s%s", id->reader,
-			      *id->reader_serial ? " serial " : "", id->reader_serial);
+		n += *id->reader_serial ?
+			snprintf(buf + n, len - (size_t)n, _(", in reader %s serial %s"), id->reader,
+				 id->reader_serial) :
+			snprintf(buf + n, len - (size_t)n, _(", in reader %s"), id->reader);
 	if (*id->backing_file && n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, ", backed by %s", id->backing_file);
+		snprintf(buf + n, len - (size_t)n, _(", backed by %s"), id->backing_file);
 	return buf;
 }
 
@@ -268,15 +271,17 @@ char *identity_explain(const struct card_identity *a, const char *an,
 		       const struct card_identity *b, const char *bn, char *buf, size_t len)
 {
 	if (a->blockdev && b->blockdev && a->rdev == b->rdev)
-		snprintf(buf, len, "%s and %s are the same device", an, bn);
+		snprintf(buf, len, _("%s and %s are the same device"), an, bn);
+	else if (a->blockdev && b->blockdev && *a->file)
+		snprintf(buf, len, _("%s and %s are loop devices on the same file (%s)"), an, bn,
+			 a->file);
 	else if (a->blockdev && b->blockdev)
-		snprintf(buf, len, "%s and %s are loop devices on the same file%s%s%s", an, bn,
-			 *a->file ? " (" : "", a->file, *a->file ? ")" : "");
+		snprintf(buf, len, _("%s and %s are loop devices on the same file"), an, bn);
 	else if (a->blockdev)
-		snprintf(buf, len, "%s is a loop device on %s", an, bn);
+		snprintf(buf, len, _("%s is a loop device on %s"), an, bn);
 	else if (b->blockdev)
-		snprintf(buf, len, "%s is the backing file of %s", an, bn);
+		snprintf(buf, len, _("%s is the backing file of %s"), an, bn);
 	else
-		snprintf(buf, len, "%s and %s are the same file", an, bn);
+		snprintf(buf, len, _("%s and %s are the same file"), an, bn);
 	return buf;
 }

@@ -21,6 +21,7 @@
 #include "card/probe_private.h"
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 
 
@@ -663,7 +664,7 @@ int probe_card(struct card *c, const struct probe_opts *o, struct probe_result *
 		return rc;
 	}
 	if (o->pg)
-		progress_begin(o->pg, o->thorough ? "Probing the card" : "Probing capacity",
+		progress_begin(o->pg, o->thorough ? _("Probing the card") : _("Probing capacity"),
 			       x.n * x.block * (o->restore ? 4 : 2) +
 			       FILLERS * x.fill_len * (o->restore ? 3 : 1));
 
@@ -677,18 +678,18 @@ int probe_card(struct card *c, const struct probe_opts *o, struct probe_result *
 	}
 	/* Put the card back even when interrupted; not when it is gone. */
 	if (o->restore && x.fatal == -ECANCELED && o->pg) {
-		progress_end(o->pg, "interrupted");
-		progress_begin(o->pg, "Putting back", saved_bytes(&x));
+		progress_end(o->pg, _("interrupted"));
+		progress_begin(o->pg, _("Putting back"), saved_bytes(&x));
 	}
 	if (o->restore && !(x.fatal && card_errno_vanished(-x.fatal)))
 		restore_all(&x);
 	finish(&x, &j);
 	r->seconds = elapsed_since(&x.t0);
 	if (o->pg)
-		progress_end(o->pg, "%s", r->verdict == PROBE_GOOD ? "good" :
+		progress_end(o->pg, "%s", r->verdict == PROBE_GOOD ? _("good") :
 			     r->verdict == PROBE_FAKE ? "FAKE" :
 			     r->verdict == PROBE_DAMAGED ? "DAMAGED" :
-			     r->verdict == PROBE_CANCELLED && r->restored ? "done" : "failed");
+			     r->verdict == PROBE_CANCELLED && r->restored ? _("done") : _("failed"));
 	cleanup(&x);
 	if (r->verdict == PROBE_IO_ERROR || r->verdict == PROBE_VANISHED)
 		return -r->err;
@@ -712,17 +713,6 @@ const char *probe_verdict_name(enum probe_verdict v)
 	return "?";
 }
 
-static const char *fate(const char *kind)
-{
-	if (!strcmp(kind, "wrap"))
-		return "wraps around to the start";
-	if (!strcmp(kind, "zeros"))
-		return "is lost: it reads back as zeros";
-	if (!strcmp(kind, "errors"))
-		return "fails with I/O errors";
-	return "is lost: it reads back as garbage";
-}
-
 char *probe_describe(const struct probe_result *r, char *buf, size_t len)
 {
 	char ann[32], real[32], at[32];
@@ -732,27 +722,35 @@ char *probe_describe(const struct probe_result *r, char *buf, size_t len)
 	size_to_human(r->verdict == PROBE_DAMAGED ? r->first_bad : r->err_off, at, sizeof(at));
 	switch (r->verdict) {
 	case PROBE_GOOD:
-		snprintf(buf, len, "holds all of its %s (%u places checked)", ann, r->samples);
+		snprintf(buf, len, _("holds all of its %s (%u places checked)"), ann, r->samples);
 		break;
 	case PROBE_FAKE:
-		snprintf(buf, len, "announces %s, holds %s (data written past %s %s)",
-			 ann, real, real, fate(r->kind));
+		snprintf(buf, len,
+			 !strcmp(r->kind, "wrap") ?
+			 _("announces %s, holds %s (data written past %s wraps around to the start)") :
+			 !strcmp(r->kind, "zeros") ?
+			 _("announces %s, holds %s (data written past %s is lost: it reads back as "
+			   "zeros)") :
+			 !strcmp(r->kind, "errors") ?
+			 _("announces %s, holds %s (data written past %s fails with I/O errors)") :
+			 _("announces %s, holds %s (data written past %s is lost: it reads back as "
+			   "garbage)"), ann, real, real);
 		break;
 	case PROBE_DAMAGED:
-		snprintf(buf, len, "%s, but %u of the %u places checked lose or alter data "
-			 "(%u I/O errors, %u with flipped bits), the first at %s",
+		snprintf(buf, len, _("%s, but %u of the %u places checked lose or alter data "
+				     "(%u I/O errors, %u with flipped bits), the first at %s"),
 			 ann, r->bad, r->samples, r->bad_io, r->bad_changed, at);
 		break;
 	case PROBE_IO_ERROR:
-		snprintf(buf, len, "the card failed while %s at %s: %s",
-			 r->err_write ? "writing" : "reading", at, strerror(r->err));
+		snprintf(buf, len, r->err_write ? _("the card failed while writing at %s: %s") :
+			 _("the card failed while reading at %s: %s"), at, strerror(r->err));
 		break;
 	case PROBE_VANISHED:
-		snprintf(buf, len, "the card went away at %s (unplugged, or the reader reset): %s",
+		snprintf(buf, len, _("the card went away at %s (unplugged, or the reader reset): %s"),
 			 at, strerror(r->err));
 		break;
 	case PROBE_CANCELLED:
-		snprintf(buf, len, "interrupted");
+		snprintf(buf, len, "%s", _("interrupted"));
 		break;
 	}
 	return buf;

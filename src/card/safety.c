@@ -11,6 +11,7 @@
 
 #include "card/content.h"
 #include "card/safety.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 
 #define MAX_DEVS 64
@@ -119,7 +120,7 @@ bool safety_is_system_disk(const struct sysroot *root, dev_t disk, char *why, si
 	for (i = 0; tb && !found && i < sizeof(targets) / sizeof(targets[0]); i++) {
 		fs = mnt_table_find_target(tb, targets[i], MNT_ITER_BACKWARD);
 		if (fs && lies_on(root, fs_devno(fs), disk)) {
-			snprintf(why, len, "it holds %s", targets[i]);
+			snprintf(why, len, _("it holds %s"), targets[i]);
 			found = true;
 		}
 	}
@@ -129,7 +130,7 @@ bool safety_is_system_disk(const struct sysroot *root, dev_t disk, char *why, si
 
 	/* Active swap, on a partition or as a file on one of its file systems. */
 	if (find_swap(root, swap_on_disk, &disk, src, sizeof(src))) {
-		snprintf(why, len, "it holds the active swap %s", src);
+		snprintf(why, len, _("it holds the active swap %s"), src);
 		return true;
 	}
 	return false;
@@ -176,7 +177,7 @@ bool safety_find_mount(const struct sysroot *root, const char *disk, dev_t devno
 
 		for (i = 0; i < n; i++) {
 			if (devs[i] == d) {
-				snprintf(where, len, "%s on %s",
+				snprintf(where, len, _("%s on %s"),
 					 mnt_fs_get_source(fs) ? mnt_fs_get_source(fs) : disk,
 					 mnt_fs_get_target(fs) ? mnt_fs_get_target(fs) : "?");
 				found = true;
@@ -190,7 +191,7 @@ bool safety_find_mount(const struct sysroot *root, const char *disk, dev_t devno
 		return true;
 
 	if (find_swap(root, swap_on_devs, &set, src, sizeof(src))) {
-		snprintf(where, len, "%s as swap", src);
+		snprintf(where, len, _("%s as swap"), src);
 		return true;
 	}
 	return false;
@@ -225,37 +226,37 @@ enum safety_refusal safety_check_disk(const struct sysroot *root, dev_t devno,
 
 	if (sysfs_devno_name(root, devno, name, sizeof(name)) != 0)
 		return refuse(res, SAFE_NOT_DISK,
-			      "block device %u:%u is not in %s/dev/block: is it a disk?",
+			      _("block device %u:%u is not in %s/dev/block: is it a disk?"),
 			      major(devno), minor(devno), root->sys);
 	if (sysfs_is_partition(root, devno, &disk)) {
 		if (sysfs_devno_name(root, disk, disk_name, sizeof(disk_name)) != 0)
-			xstrncpy(disk_name, "its disk", sizeof(disk_name));
+			xstrncpy(disk_name, _("its disk"), sizeof(disk_name));
 		return refuse(res, SAFE_PARTITION,
-			      "/dev/%s is a partition: give the whole card, /dev/%s "
-			      "(it gets a new partition table)", name, disk_name);
+			      _("/dev/%s is a partition: give the whole card, /dev/%s "
+			      "(it gets a new partition table)"), name, disk_name);
 	}
 	if (safety_is_system_disk(root, devno, why, sizeof(why)))
 		return refuse(res, SAFE_SYSTEM,
-			      "/dev/%s is a system disk (%s): dloadcard will never write to it",
+			      _("/dev/%s is a system disk (%s): dloadcard will never write to it"),
 			      name, why);
 	if (safety_find_mount(root, name, devno, why, sizeof(why)))
 		return refuse(res, SAFE_MOUNTED,
-			      "/dev/%s is mounted (%s): unmount it first (umount), then try again",
+			      _("/dev/%s is mounted (%s): unmount it first (umount), then try again"),
 			      name, why);
 	if (sysfs_holders(root, name, why, sizeof(why)) > 0)
 		return refuse(res, SAFE_IN_USE,
-			      "/dev/%s is in use by %s (device mapper, RAID or LVM): release it first",
+			      _("/dev/%s is in use by %s (device mapper, RAID or LVM): release it first"),
 			      name, why);
 	if (sysfs_read_u64(root, &val, "block/%s/ro", name) == 0 && val)
 		return refuse(res, SAFE_READ_ONLY,
-			      "/dev/%s is write-protected: slide the lock switch on the card's "
-			      "side away from LOCK, then insert it again", name);
+			      _("/dev/%s is write-protected: slide the lock switch on the card's "
+			      "side away from LOCK, then insert it again"), name);
 	sysfs_hotplug_bus(root, name, bus, sizeof(bus));
 	if (!(flags & SAFETY_ALLOW_FIXED) &&
 	    !(sysfs_read_u64(root, &val, "block/%s/removable", name) == 0 && val) && !*bus)
 		return refuse(res, SAFE_FIXED,
-			      "/dev/%s is a fixed disk, not a card in a reader (neither removable "
-			      "nor on usb or mmc): add --allow-fixed if you are sure", name);
+			      _("/dev/%s is a fixed disk, not a card in a reader (neither removable "
+			      "nor on usb or mmc): add --allow-fixed if you are sure"), name);
 	return SAFE_OK;
 }
 
@@ -275,10 +276,10 @@ static void alias_words(const struct card *c, const char *target, const char *lo
 			char *buf, size_t len)
 {
 	if (c->blockdev)
-		snprintf(buf, len, "%s and /dev/%s are loop devices on the same file (%s)",
+		snprintf(buf, len, _("%s and /dev/%s are loop devices on the same file (%s)"),
 			 target, loop, c->ident.file);
 	else
-		snprintf(buf, len, "%s is the backing file of /dev/%s", target, loop);
+		snprintf(buf, len, _("%s is the backing file of /dev/%s"), target, loop);
 }
 
 /* A loop device on the card's file: the disk rules, then its lock. */
@@ -294,16 +295,16 @@ static enum safety_refusal check_loop(const struct sysroot *root, struct card *c
 	alias_words(c, target, name, words, sizeof(words));
 	r = safety_check_disk(root, devno, SAFETY_ALLOW_FIXED, &sr);
 	if (r == SAFE_SYSTEM || r == SAFE_MOUNTED || r == SAFE_IN_USE)
-		return refuse(res, r, "%s, and %s", words, sr.reason.text);
+		return refuse(res, r, _("%s, and %s"), words, sr.reason.text);
 	snprintf(node, sizeof(node), "/dev/%s", name);
 	switch (card_lock_alias(c, node, true, devno, 0)) {
 	case -EWOULDBLOCK:
-		return refuse(res, SAFE_LOCKED, "%s is locked by another program (another "
-			      "dloadcard?) through %s: wait for it to finish", target, node);
+		return refuse(res, SAFE_LOCKED, _("%s is locked by another program (another "
+			      "dloadcard?) through %s: wait for it to finish"), target, node);
 	case -EBUSY:
-		return refuse(res, SAFE_IN_USE, "%s, and %s is in use (mounted, or opened by "
+		return refuse(res, SAFE_IN_USE, _("%s, and %s is in use (mounted, or opened by "
 			      "another program): close what holds it (then losetup -d %s), "
-			      "and try again", words, node, node);
+			      "and try again"), words, node, node);
 	}
 	/* Not ours to open (not root), or gone: the rules above were all. */
 	return SAFE_OK;
@@ -321,11 +322,11 @@ static enum safety_refusal check_identity(const struct sysroot *root, struct car
 
 	if (t->source_id && identity_same(id, t->source_id)) {
 		if (strcmp(target, t->source) == 0)
-			return refuse(res, SAFE_SOURCE, "%s is the source itself: give the card "
-				      "first, then the UPDATE.APP", target);
+			return refuse(res, SAFE_SOURCE, _("%s is the source itself: give the card "
+				      "first, then the UPDATE.APP"), target);
 		identity_explain(id, target, t->source_id, t->source, how, sizeof(how));
-		return refuse(res, SAFE_SOURCE, "%s is the source %s under another name (%s): "
-			      "give the card first, then the UPDATE.APP", target, t->source, how);
+		return refuse(res, SAFE_SOURCE, _("%s is the source %s under another name (%s): "
+			      "give the card first, then the UPDATE.APP"), target, t->source, how);
 	}
 	for (i = 0; i < id->nloops; i++) {
 		if (c->blockdev && id->loops[i] == c->devno)
@@ -336,8 +337,8 @@ static enum safety_refusal check_identity(const struct sysroot *root, struct car
 	}
 	if (c->blockdev && id->have_file &&
 	    card_lock_alias(c, id->file, false, id->dev, id->ino) == -EWOULDBLOCK)
-		return refuse(res, SAFE_LOCKED, "%s is locked by another program (another "
-			      "dloadcard?) through its backing file %s: wait for it to finish",
+		return refuse(res, SAFE_LOCKED, _("%s is locked by another program (another "
+			      "dloadcard?) through its backing file %s: wait for it to finish"),
 			      target, id->file);
 	return SAFE_OK;
 }
@@ -360,12 +361,12 @@ static enum safety_refusal check_content(struct card *c, const char *target,
 	case CONTENT_DATA:
 		break;
 	}
-	snprintf(res->holds, sizeof(res->holds), "%s, not a disk image", what);
+	snprintf(res->holds, sizeof(res->holds), _("%s, not a disk image"), what);
 	res->forced = true;
 	if (t->flags & SAFETY_FORCE)
 		return SAFE_OK;
-	return refuse(res, SAFE_NOT_IMAGE, "%s holds %s, not a disk image: give another file "
-		      "name, or add --force to erase it", target, what);
+	return refuse(res, SAFE_NOT_IMAGE, _("%s holds %s, not a disk image: give another file "
+		      "name, or add --force to erase it"), target, what);
 }
 
 enum safety_refusal safety_open_card(const struct sysroot *root, struct card *c,
@@ -386,12 +387,12 @@ enum safety_refusal safety_open_card(const struct sysroot *root, struct card *c,
 	res->forced = false;
 	kind = card_kind_of(target, &rdev);
 	if (kind == CARD_KIND_MISSING && !t->create_size)
-		return refuse(res, SAFE_CANNOT_OPEN, "%s does not exist: give a card (/dev/sdX, "
-			      "/dev/mmcblkN), or --size to create an image file", target);
+		return refuse(res, SAFE_CANNOT_OPEN, _("%s does not exist: give a card (/dev/sdX, "
+			      "/dev/mmcblkN), or --size to create an image file"), target);
 	if (kind == CARD_KIND_MISSING)
 		flags |= CARD_CREATE;
 	if (kind == CARD_KIND_OTHER)
-		return refuse(res, SAFE_NOT_DISK, "%s is neither a disk nor an image file", target);
+		return refuse(res, SAFE_NOT_DISK, _("%s is neither a disk nor an image file"), target);
 	if (kind == CARD_KIND_BLOCKDEV && safety_check_disk(root, rdev, t->flags, res) != SAFE_OK)
 		return res->refusal;
 
@@ -401,7 +402,7 @@ enum safety_refusal safety_open_card(const struct sysroot *root, struct card *c,
 	if (c->blockdev && sysfs_devno_name(root, c->devno, c->name, sizeof(c->name)) != 0)
 		c->name[0] = '\0';
 	if (fstat(c->fd, &st) != 0 || identity_resolve(root, &st, &c->ident) != 0)
-		r = refuse(res, SAFE_CANNOT_OPEN, "cannot tell which card %s is: %s", target,
+		r = refuse(res, SAFE_CANNOT_OPEN, _("cannot tell which card %s is: %s"), target,
 			   strerror(errno));
 	else
 		r = check_identity(root, c, target, t, res);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "card/sysfs.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 
 void sysroot_init(struct sysroot *root, const char *dir)
@@ -33,10 +34,10 @@ int sysroot_check(const char *dir, struct errmsg *e)
 	struct stat st;
 
 	if (snprintf(sys, sizeof(sys), "%s/sys", dir) >= (int)sizeof(sys) - 32)
-		return errmsg_set(e, -ENAMETOOLONG, "the path is too long");
+		return errmsg_set(e, -ENAMETOOLONG, _("the path is too long"));
 	if (stat(sys, &st) != 0 || !S_ISDIR(st.st_mode))
-		return errmsg_set(e, -ENOENT, "no directory %s: give the root of a tree with sys/ "
-				  "and proc/", sys);
+		return errmsg_set(e, -ENOENT, _("no directory %s: give the root of a tree with sys/ "
+				  "and proc/"), sys);
 	return 0;
 }
 

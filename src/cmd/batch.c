@@ -30,6 +30,7 @@
 #include "firmware/srchash.h"
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 #include "station/batch.h"
 #include "station/shoplog.h"
@@ -73,17 +74,17 @@ static void __attribute__((noreturn)) usage(void)
 	FILE *out = stdout;
 
 	fputs(USAGE_HEADER, out);
-	fputs(" dloadcard batch [options] <UPDATE.APP|firmware.zip> <card>...\n"
-	      " dloadcard batch --watch [options] <UPDATE.APP|firmware.zip>\n", out);
-	fputs("\nMake many dload cards at once.  UPDATE.APP is checked and hashed once; then\n"
+	fputs(_(" dloadcard batch [options] <UPDATE.APP|firmware.zip> <card>...\n"
+	      " dloadcard batch --watch [options] <UPDATE.APP|firmware.zip>\n"), out);
+	fputs(_("\nMake many dload cards at once.  UPDATE.APP is checked and hashed once; then\n"
 	      "every card runs the whole of prepare (safety rules, erase, partition, format,\n"
 	      "write, read back past the cache, compare) in parallel and on its own: a card\n"
 	      "that fails never stops the others.  At the end, a table of every card.\n"
 	      "\nWith --watch, wait for cards to be plugged in and prepare each new one the\n"
 	      "safety rules allow (never a fixed disk, whatever the options), saying when a\n"
-	      "card is ready to be pulled out, or failed.\n", out);
+	      "card is ready to be pulled out, or failed.\n"), out);
 	fputs(USAGE_OPTIONS, out);
-	fputs(" -y, --yes                do not ask before erasing\n"
+	fprintf(out, _(" -y, --yes                do not ask before erasing\n"
 	      " -w, --watch              prepare each card as it is plugged in, until Ctrl-C\n"
 	      " -n, --copies <n>         with --watch: stop after <n> good cards\n"
 	      "     --present            with --watch: also take the cards already plugged in\n"
@@ -95,7 +96,7 @@ static void __attribute__((noreturn)) usage(void)
 	      " -s, --size <size>        create the image files that do not exist, this big\n"
 	      "     --force              erase existing files that are not disk images\n"
 	      "                          (not with --watch)\n"
-	      " -L, --label <name>       volume label, upper-cased (default " DEFAULT_LABEL ")\n"
+	      " -L, --label <name>       volume label, upper-cased (default %s)\n"
 	      "     --allow-fixed        allow disks neither removable nor on usb/mmc\n"
 	      "     --no-probe           skip the quick capacity probe for fake cards\n"
 	      "                          (not with --watch)\n"
@@ -112,15 +113,16 @@ static void __attribute__((noreturn)) usage(void)
 	      " -q, --quiet              no progress: each card's result and the summary\n"
 	      "     --keep-zip           take the zip as an SD package, kept zipped\n"
 	      "     --extract            take the zip's UPDATE.APP out of it\n"
-	      "     --member <path>      the UPDATE.APP of the zip to use (a two-step zip)\n", out);
+	      "     --member <path>      the UPDATE.APP of the zip to use (a two-step zip)\n"),
+	      DEFAULT_LABEL);
 	usage_help_options(out, 26);
-	fputs("\nCtrl-C (or SIGTERM, SIGHUP):\n"
+	fputs(_("\nCtrl-C (or SIGTERM, SIGHUP):\n"
 	      " The first starts no new card and stops the cards in progress cleanly at\n"
 	      " their next step: a card stopped holds no UPDATE.APP, nor UPDATE.TMP.  A\n"
 	      " second is absorbed; a third abandons the cards still cleaning up, saying\n"
 	      " what each may hold.  The summary and the log follow either way.\n"
 	      "\nWhen every card is refused the exit status is 3; when some failed or were\n"
-	      "refused, 23 (the others are ready).\n", out);
+	      "refused, 23 (the others are ready).\n"), out);
 	usage_exit_codes(out, batch_exit_codes);
 	fputs(USAGE_EXAMPLES, out);
 	fputs(" sudo dloadcard batch UPDATE.APP /dev/sdb /dev/sdc /dev/sdd\n"
@@ -140,22 +142,22 @@ static void check_combination(const struct batch_control *ctl, size_t npos)
 {
 	if (ctl->watch) {
 		if (npos != 1)
-			cli_usage_error("with --watch, give only the UPDATE.APP: cards are "
-					"taken as they are plugged in");
+			cli_usage_error(_("with --watch, give only the UPDATE.APP: cards are "
+					"taken as they are plugged in"));
 		if (ctl->w.opts.safety_flags & SAFETY_ALLOW_FIXED)
-			cli_usage_error("--allow-fixed is not allowed with --watch: a fixed "
-					"disk is never taken by a watch");
+			cli_usage_error(_("--allow-fixed is not allowed with --watch: a fixed "
+					"disk is never taken by a watch"));
 		if (ctl->w.opts.create_size || (ctl->w.opts.safety_flags & SAFETY_FORCE))
-			cli_usage_error("--size and --force are for image files, not with "
-					"--watch");
+			cli_usage_error(_("--size and --force are for image files, not with "
+					"--watch"));
 		return;
 	}
 	if (ctl->copies || ctl->present || ctl->redo || ctl->poll != DEFAULT_POLL)
-		cli_usage_error("--copies, --present, --redo and --poll go with --watch");
+		cli_usage_error(_("--copies, --present, --redo and --poll go with --watch"));
 	if (npos < 2)
-		cli_usage_error("give the UPDATE.APP, then the cards");
+		cli_usage_error(_("give the UPDATE.APP, then the cards"));
 	if (npos - 1 > MAX_CARDS)
-		cli_usage_error("at most %d cards at once", MAX_CARDS);
+		cli_usage_error(_("at most %d cards at once"), MAX_CARDS);
 }
 
 static void parse_args(int argc, char **argv, struct batch_control *ctl)
@@ -187,7 +189,7 @@ static void parse_args(int argc, char **argv, struct batch_control *ctl)
 		case 'n':
 			ctl->copies = cli_parse_uint("--copies", optarg, 100000);
 			if (!ctl->copies)
-				cli_usage_error("--copies must be at least 1");
+				cli_usage_error(_("--copies must be at least 1"));
 			break;
 		case OPT_PRESENT:
 			ctl->present = true;
@@ -243,7 +245,7 @@ static int check_source(struct report *rp, const struct batch_control *ctl, stru
 	term_init(&term, stderr, ctl->w.quiet || ctl->w.json);
 	term_progress(&term, &pg);
 	rc = srccheck_run(ctl->source, &so, &pg, &interrupt_signal, sc);
-	return rc ? report_source_failure(rp, sc, "any card", no_cards, NULL) : 0;
+	return rc ? report_source_failure(rp, sc, _("any card"), no_cards, NULL) : 0;
 }
 
 /*
@@ -267,7 +269,7 @@ static int start_hash(struct report *rp, const struct batch_control *ctl,
 	return report_failure(rp, &(struct report_failure){
 		.exit_code = rc == -ESTALE ? EXIT_SOURCE_DAMAGED : EXIT_ERROR,
 		.error = e.text,
-		.last = "Nothing was written to any card.",
+		.last = _("Nothing was written to any card."),
 		.members = no_cards,
 	});
 }
@@ -282,7 +284,7 @@ static int source_verdict(const struct batch *b, struct errmsg *e, const char **
 		return 0;
 	if (advice)
 		*advice = rc == -EBADMSG ? SRCHASH_MISMATCH_ADVICE :
-			  "Keep the file unchanged while dloadcard runs, and run batch again.";
+			  _("Keep the file unchanged while dloadcard runs, and run batch again.");
 	return rc == -EBADMSG ? EXIT_DIGEST_MISMATCH : EXIT_SOURCE_DAMAGED;
 }
 
@@ -308,7 +310,7 @@ static void show_notes(struct station *st)
 		const struct batch_card *c = st->b->cards[i];
 
 		for (k = 0; c->run.card_open && k < c->run.nnotes; k++)
-			view_message(st->view, "%s: note: %s", c->name, c->run.notes[k]);
+			view_message(st->view, _("%s: note: %s"), c->name, c->run.notes[k]);
 	}
 }
 
@@ -331,7 +333,7 @@ static bool confirm_cards(const struct batch_control *ctl, struct station *st)
 	show_notes(st);
 	if (!n || ctl->w.yes || !ask)
 		return true;
-	fputs("These cards will be erased:\n", stderr);
+	fputs(_("These cards will be erased:\n"), stderr);
 	for (i = 0; i < b->n; i++) {
 		const struct batch_card *c = b->cards[i];
 
@@ -343,13 +345,13 @@ static bool confirm_cards(const struct batch_control *ctl, struct station *st)
 			xstrncpy(summary, c->ident, sizeof(summary));
 		fprintf(stderr, "  %s: %s\n", c->target, summary);
 		if (!c->run.card.created)
-			fprintf(stderr, "      holds: %s\n",
+			fprintf(stderr, _("      holds: %s\n"),
 				!c->run.before.n && !*c->run.before.pttype && *c->run.holds ?
 				c->run.holds :
 				disks_content_summary(&c->run.before, content, sizeof(content)));
 	}
-	snprintf(q, sizeof(q), "Everything on %s%zu card%s will be erased.",
-		 n == 1 ? "this " : "these ", n, n == 1 ? "" : "s");
+	snprintf(q, sizeof(q), P_("Everything on this %zu card will be erased.",
+				  "Everything on these %zu cards will be erased.", n), n);
 	return cli_confirm(q);
 }
 
@@ -357,18 +359,20 @@ static bool confirm_watch(const struct batch_control *ctl)
 {
 	if (ctl->w.yes)
 		return true;
-	fputs("Every card plugged in from now on that the safety rules allow will be erased\n"
+	fputs(_("Every card plugged in from now on that the safety rules allow will be erased\n"
 	      "and made a dload card (fixed disks, system, mounted, busy and write-protected\n"
-	      "disks are never touched).\n", stderr);
-	return cli_confirm("Start the watch?");
+	      "disks are never touched).\n"), stderr);
+	return cli_confirm(_("Start the watch?"));
 }
 
 static int not_confirmed(const char *what)
 {
 	if (interrupt_signal)
 		return EXIT_INTERRUPTED;
-	warnx("%s: not confirmed%s", what,
-	      isatty(STDIN_FILENO) ? "" : " (no terminal to ask on: add --yes)");
+	if (isatty(STDIN_FILENO))
+		warnx(_("%s: not confirmed"), what);
+	else
+		warnx(_("%s: not confirmed (no terminal to ask on: add --yes)"), what);
 	return EXIT_REFUSED;
 }
 
@@ -392,7 +396,7 @@ static bool on_card(void *arg, const struct disk_info *d)
 	c = batch_add(st->b, d->path, d);
 	if (!c)
 		return false;	/* out of memory: asked again at the next scan */
-	view_message(st->view, "%s: new card: %s", c->name, c->ident);
+	view_message(st->view, _("%s: new card: %s"), c->name, c->ident);
 	batch_start(c);
 	return true;
 }
@@ -401,14 +405,14 @@ static void on_refused(void *arg, const struct disk_info *d)
 {
 	struct station *st = arg;
 
-	view_message(st->view, "%s: not touched: %s", d->name, d->reason);
+	view_message(st->view, _("%s: not touched: %s"), d->name, d->reason);
 }
 
 static void on_removed(void *arg, const char *name)
 {
 	struct station *st = arg;
 
-	view_message(st->view, "%s: card removed", name);
+	view_message(st->view, _("%s: card removed"), name);
 }
 
 static void scan(struct station *st)
@@ -435,14 +439,19 @@ static void on_signal(struct station *st, unsigned n)
 		st->draining = st->stopping = true;
 		batch_cancel_all(st->b);
 		if (running)
-			view_message(st->view, "Stopping the %zu card%s in progress at the next step: "
-				     "%s will hold no UPDATE.APP.", running, running == 1 ? "" : "s",
-				     running == 1 ? "it" : "they");
+			view_message(st->view, P_("Stopping the %zu card in progress at the next "
+						  "step: it will hold no UPDATE.APP.",
+						  "Stopping the %zu cards in progress at the next "
+						  "step: they will hold no UPDATE.APP.", running),
+				     running);
 	}
 	if (n == 2 && running)
-		view_message(st->view, "Still stopping: the cards' current steps end and their "
-			     "dload/UPDATE.TMP is removed first; Ctrl-C once more abandons %s.",
-			     running == 1 ? "it" : "them");
+		view_message(st->view, "%s",
+			     P_("Still stopping: the cards' current steps end and their "
+				"dload/UPDATE.TMP is removed first; Ctrl-C once more abandons it.",
+				"Still stopping: the cards' current steps end and their "
+				"dload/UPDATE.TMP is removed first; Ctrl-C once more abandons them.",
+				running));
 	if (n >= 3 && running)
 		batch_abandon_all(st->b);
 }
@@ -458,12 +467,12 @@ static bool finished(struct station *st)
 	if (!st->draining && source_verdict(st->b, &e, NULL)) {
 		st->draining = true;
 		view_message(st->view, "dloadcard: %s", e.text);
-		view_message(st->view, "The watch stops: no card can be made of this file.");
+		view_message(st->view, "%s", _("The watch stops: no card can be made of this file."));
 	}
 	if (!st->draining && st->ctl->copies && good_cards(st->b) >= st->ctl->copies) {
 		st->draining = true;
-		view_message(st->view, "%u good card%s: done.", st->ctl->copies,
-			     st->ctl->copies == 1 ? "" : "s");
+		view_message(st->view, P_("%u good card: done.", "%u good cards: done.",
+					  st->ctl->copies), st->ctl->copies);
 	}
 	return st->draining && running == 0 && batch_settled(st->b);
 }
@@ -547,11 +556,13 @@ static void print_table(struct batch *b)
 
 	if (!tb)
 		return;
-	scols_table_new_column(tb, "CARD", 0, 0);
-	scols_table_new_column(tb, "IDENTITY", 0.3, SCOLS_FL_TRUNC);
-	scols_table_new_column(tb, "RESULT", 0, 0);
-	scols_table_new_column(tb, "TIME", 0, SCOLS_FL_RIGHT);
-	scols_table_new_column(tb, "REASON", 0.5, SCOLS_FL_WRAP);
+	/* TRANSLATORS: the headings of a table for a person (list's are names
+	 * that scripts and -o use, and stay). */
+	scols_table_new_column(tb, _("CARD"), 0, 0);
+	scols_table_new_column(tb, _("IDENTITY"), 0.3, SCOLS_FL_TRUNC);
+	scols_table_new_column(tb, _("RESULT"), 0, 0);
+	scols_table_new_column(tb, _("TIME"), 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, _("REASON"), 0.5, SCOLS_FL_WRAP);
 	for (i = 0; i < b->n; i++) {
 		struct libscols_line *ln;
 
@@ -565,7 +576,7 @@ static void print_table(struct batch *b)
 		scols_line_set_data(ln, 2, batch_outcome_name(res.outcome));
 		scols_line_set_data(ln, 3, format_duration(res.total_seconds, took, sizeof(took)));
 		scols_line_set_data(ln, 4, res.outcome == OUTCOME_ALREADY ?
-				    "already this UPDATE.APP, verified" : res.error);
+				    _("already this UPDATE.APP, verified") : res.error);
 	}
 	scols_print_table(tb);
 	scols_unref_table(tb);
@@ -578,22 +589,25 @@ static void print_summary(struct batch *b, int rc)
 	size_t intr = batch_count(b, OUTCOME_INTERRUPTED);
 
 	if (!b->n) {
-		puts("No card was prepared.");
+		puts(_("No card was prepared."));
 		return;
 	}
 	putchar('\n');
 	print_table(b);
-	printf("\n%zu ready", ok + already);
+	/* TRANSLATORS: the summary of a batch, "3 ready (1 already), 1 failed." */
+	printf(P_("\n%zu ready", "\n%zu ready", ok + already), ok + already);
 	if (already)
-		printf(" (%zu already)", already);
+		printf(P_(" (%zu already)", " (%zu already)", already), already);
 	if (failed)
-		printf(", %zu failed", failed);
+		printf(P_(", %zu failed", ", %zu failed", failed), failed);
 	if (refused)
-		printf(", %zu refused", refused);
+		printf(P_(", %zu refused", ", %zu refused", refused), refused);
 	if (intr)
-		printf(", %zu interrupted", intr);
-	printf(".%s\n", rc == EXIT_OK ? "" : rc == EXIT_SOME_FAILED ?
-	       "  Set the failed cards aside: they hold no UPDATE.APP." : "");
+		printf(P_(", %zu interrupted", ", %zu interrupted", intr), intr);
+	putchar('.');
+	if (rc == EXIT_SOME_FAILED)
+		fputs(_("  Set the failed cards aside: they hold no UPDATE.APP."), stdout);
+	putchar('\n');
 }
 
 static void print_json(struct report *rp, struct batch *b, int rc)
@@ -656,8 +670,8 @@ static int run_cards(struct station *st)
 	if (interrupt_signal)
 		return EXIT_INTERRUPTED;
 	if (opened && !confirm_cards(ctl, st))
-		return not_confirmed(opened == 1 ? "the card was not erased" :
-				     "the cards were not erased");
+		return not_confirmed(P_("the card was not erased", "the cards were not erased",
+					opened));
 	block_signals(&old);
 	for (i = 0; i < st->b->n; i++)
 		if (st->b->cards[i]->run.card_open)
@@ -674,24 +688,25 @@ static int run_watch(struct station *st)
 	int rc;
 
 	if (!confirm_watch(st->ctl))
-		return not_confirmed("the watch did not start");
+		return not_confirmed(_("the watch did not start"));
 	rc = watch_open(&w, st->ctl->w.opts.sysroot, st->ctl->present, &left);
 	if (rc)
-		errx(EXIT_ERROR, "cannot read the disks to watch: %s", strerror(-rc));
+		errx(EXIT_ERROR, _("cannot read the disks to watch: %s"), strerror(-rc));
 	st->w = &w;
 	st->poll = st->ctl->poll;
 	if (watch_fd(&w) < 0 && !st->poll) {
-		view_message(st->view, "dloadcard: no kernel events here (netlink): polling every "
-			     "second despite --poll 0");
+		view_message(st->view, _("dloadcard: no kernel events here (netlink): polling every "
+			     "second despite --poll 0"));
 		st->poll = 1;
 	}
 	if (left)
-		view_message(st->view, "%zu card%s already plugged in %s left alone: take %s out "
-			     "and put %s back to prepare %s (or use --present).", left,
-			     left == 1 ? "" : "s", left == 1 ? "is" : "are", left == 1 ? "it" : "them",
-			     left == 1 ? "it" : "them", left == 1 ? "it" : "them");
-	view_message(st->view, "Waiting for cards%s (Ctrl-C to stop)...",
-		     st->ctl->copies ? "" : ", as many as come");
+		view_message(st->view, P_("%zu card already plugged in is left alone: take it "
+					  "out and put it back to prepare it (or use --present).",
+					  "%zu cards already plugged in are left alone: take them "
+					  "out and put them back to prepare them (or use --present).",
+					  left), left);
+	view_message(st->view, "%s", st->ctl->copies ? _("Waiting for cards (Ctrl-C to stop)...") :
+		     _("Waiting for cards, as many as come (Ctrl-C to stop)..."));
 	block_signals(&old);
 	st->scan_now = true;
 	run_loop(st, &old);
@@ -716,7 +731,7 @@ int cmd_batch(int argc, char **argv)
 	int rc;
 
 	parse_args(argc, argv, &ctl);
-	closestream_on_lost_result(EXIT_REPORT_LOST, "every card is ready");
+	closestream_on_lost_result(EXIT_REPORT_LOST, _("every card is ready"));
 	report_init(&rp, "batch", ctl.w.json);
 	interrupt_catch();
 	if (ctl.log && shoplog_open(&log, ctl.log, &e) != 0) {

@@ -24,6 +24,7 @@
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
 #include "lib/json.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 
 #define TEXT_LINES_SHOWN 8	/* lines of one text entry in the Package block */
@@ -49,24 +50,24 @@ static void __attribute__((noreturn)) usage(void)
 	FILE *out = stdout;
 
 	fputs(USAGE_HEADER, out);
-	fputs(" dloadcard check [options] <file>...\n", out);
-	fputs("\nCheck that each file is a complete, undamaged UPDATE.APP: its container\n"
+	fputs(_(" dloadcard check [options] <file>...\n"), out);
+	fputs(_("\nCheck that each file is a complete, undamaged UPDATE.APP: its container\n"
 	      "structure, every header and block checksum, and where it ends; its CRC\n"
 	      "entry, when of the known layout, also says whether entries are missing (a\n"
 	      "file cut at an entry boundary).  A firmware zip is checked through the\n"
 	      "dload/UPDATE.APP inside it.  The SHA-256 is computed in the same pass.\n"
-	      "Nothing is written.\n", out);
+	      "Nothing is written.\n"), out);
 	fputs(USAGE_OPTIONS, out);
-	fputs(USAGE_PACKAGE_OPTIONS
-	      "     --model <name>   warn when the package names another product\n"
+	fputs(USAGE_PACKAGE_OPTIONS, out);
+	fputs(_("     --model <name>   warn when the package names another product\n"
 	      "     --sha256 <hex>   compare with the vendor's SHA-256 (each file)\n"
 	      "     --md5 <hex>      compare with the vendor's MD5 (each file)\n"
 	      " -j, --json           print every fact as JSON\n"
-	      " -q, --quiet          no progress\n", out);
+	      " -q, --quiet          no progress\n"), out);
 	usage_help_options(out, 22);
 	usage_exit_codes(out, check_exit_codes);
-	fputs(" A file that is valid with warnings exits with 0.  With several files, the\n"
-	      " status is the worst one's, in this order: 130, 1, 5, 4, 6, 0.\n", out);
+	fputs(_(" A file that is valid with warnings exits with 0.  With several files, the\n"
+	      " status is the worst one's, in this order: 130, 1, 5, 4, 6, 0.\n"), out);
 	fputs(USAGE_EXAMPLES, out);
 	fputs(" dloadcard check --model S7-721u UPDATE.APP\n"
 	      " dloadcard check --sha256 3f2a...c9 S7-721u_firmware.zip\n", out);
@@ -108,9 +109,9 @@ static const char *entry_label(const struct ua_check *chk, int index, char *buf,
 	const struct ua_entry *e = index >= 0 ? ua_check_entry(chk, (size_t)index) : NULL;
 
 	if (e && *e->name)
-		snprintf(buf, len, "entry %d (%s)", index, e->name);
+		snprintf(buf, len, _("entry %d (%s)"), index, e->name);
 	else
-		snprintf(buf, len, "entry %d", index);
+		snprintf(buf, len, _("entry %d"), index);
 	return buf;
 }
 
@@ -118,7 +119,7 @@ static const char *entry_result(const struct ua_entry *e, char *buf, size_t len)
 {
 	/* The signature is reported, never judged: only its CRCs are ours. */
 	snprintf(buf, len, "%s%s", ua_entry_result_name(e->result),
-		 e->is_signature ? " (signature, not judged)" : "");
+		 e->is_signature ? _(" (signature, not judged)") : "");
 	return buf;
 }
 
@@ -134,13 +135,15 @@ static void print_entries(const struct ua_check *chk)
 	tb = scols_new_table();
 	if (!tb)
 		return;
-	scols_table_new_column(tb, "INDEX", 0, SCOLS_FL_RIGHT);
-	scols_table_new_column(tb, "NAME", 0, 0);
-	scols_table_new_column(tb, "HWID", 0, 0);
-	scols_table_new_column(tb, "SIZE", 0, SCOLS_FL_RIGHT);
-	scols_table_new_column(tb, "DATE", 0, 0);
-	scols_table_new_column(tb, "OFFSET", 0, SCOLS_FL_RIGHT);
-	scols_table_new_column(tb, "RESULT", 0, 0);
+	/* TRANSLATORS: the headings of a table for a person (list's are names
+	 * that scripts and -o use, and stay). */
+	scols_table_new_column(tb, _("INDEX"), 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, _("NAME"), 0, 0);
+	scols_table_new_column(tb, _("HWID"), 0, 0);
+	scols_table_new_column(tb, _("SIZE"), 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, _("DATE"), 0, 0);
+	scols_table_new_column(tb, _("OFFSET"), 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, _("RESULT"), 0, 0);
 	for (size_t i = 0; i < ua_check_entry_count(chk); i++) {
 		const struct ua_entry *e = ua_check_entry(chk, i);
 		struct libscols_line *ln = scols_table_new_line(tb, NULL);
@@ -162,7 +165,7 @@ static void print_entries(const struct ua_check *chk)
 	scols_print_table(tb);
 	scols_unref_table(tb);
 	if (ua_check_entries_seen(chk) > ua_check_entry_count(chk))
-		printf("(and %" PRIu64 " more entries, checked but not listed)\n",
+		printf(_("(and %" PRIu64 " more entries, checked but not listed)\n"),
 		       ua_check_entries_seen(chk) - ua_check_entry_count(chk));
 }
 
@@ -184,7 +187,7 @@ static void print_text(const struct ua_entry *e, int width)
 		p += strspn(p, "\r\n");
 	}
 	if (more)
-		printf("  %-*s  (%u more lines: see --json)\n", width, "", more);
+		printf(_("  %-*s  (%u more lines: see --json)\n"), width, "", more);
 }
 
 /* The small text entries say which device and build the package is for. */
@@ -201,13 +204,13 @@ static void print_package(const struct srccheck *sc)
 	}
 	if (!width) {
 		if (ua_check_entry_count(chk))
-			puts("\nPackage: no text entries, so its product and version are not known.");
+			puts(_("\nPackage: no text entries, so its product and version are not known."));
 		return;
 	}
 	if (*sc->products)
-		printf("\nPackage: for %s\n", sc->products);
+		printf(_("\nPackage: for %s\n"), sc->products);
 	else
-		puts("\nPackage: it names no product");
+		puts(_("\nPackage: it names no product"));
 	for (size_t i = 0; i < ua_check_entry_count(chk); i++) {
 		const struct ua_entry *e = ua_check_entry(chk, i);
 
@@ -216,13 +219,25 @@ static void print_package(const struct srccheck *sc)
 	}
 }
 
+/* A finding's severity for a person; --json keeps ua_severity_name(). */
+static const char *severity_word(enum ua_severity s)
+{
+	switch (s) {
+	/* TRANSLATORS: a finding's severity, in a column 8 wide. */
+	case UA_INFO:		return _("info");
+	case UA_WARNING:	return _("warning");
+	case UA_ERROR:		return _("error");
+	}
+	return ua_severity_name(s);
+}
+
 static void print_finding(const char *sev, const char *kind, const char *where,
 			  const char *message, const char *advice)
 {
 	printf("  %-8s %s, %s\n", sev, kind, where);
 	printf("           %s\n", message);
 	if (advice && *advice)
-		printf("           Advice: %s\n", advice);
+		printf(_("           Advice: %s\n"), advice);
 }
 
 static void print_findings(const struct srccheck *sc)
@@ -233,27 +248,27 @@ static void print_findings(const struct srccheck *sc)
 
 	if (!n && !sc->model.kind)
 		return;
-	puts("\nFindings:");
+	puts(_("\nFindings:"));
 	for (size_t i = 0; i < n; i++) {
 		const struct ua_finding *f = ua_check_finding(chk, i);
 
 		if (f->entry >= 0)
-			snprintf(where, sizeof(where), "%s, byte %" PRIu64 " (0x%" PRIX64 ")",
+			snprintf(where, sizeof(where), _("%s, byte %" PRIu64 " (0x%" PRIX64 ")"),
 				 entry_label(chk, f->entry, label, sizeof(label)), f->offset,
 				 f->offset);
 		else if (f->offset)
-			snprintf(where, sizeof(where), "the file, byte %" PRIu64 " (0x%" PRIX64 ")",
+			snprintf(where, sizeof(where), _("the file, byte %" PRIu64 " (0x%" PRIX64 ")"),
 				 f->offset, f->offset);
 		else
-			xstrncpy(where, "the file", sizeof(where));
-		print_finding(ua_severity_name(f->severity), ua_kind_name(f->kind), where,
+			xstrncpy(where, _("the file"), sizeof(where));
+		print_finding(severity_word(f->severity), ua_kind_name(f->kind), where,
 			      f->message, f->severity > UA_INFO ? f->advice : NULL);
 	}
 	if (ua_check_findings_dropped(chk))
-		printf("  (and %" PRIu64 " more findings, counted but not listed)\n",
+		printf(_("  (and %" PRIu64 " more findings, counted but not listed)\n"),
 		       ua_check_findings_dropped(chk));
 	if (sc->model.kind)
-		print_finding(ua_severity_name(sc->model.severity), sc->model.kind, "the package",
+		print_finding(severity_word(sc->model.severity), sc->model.kind, _("the package"),
 			      sc->model.message,
 			      sc->model.severity > UA_INFO ? sc->model.advice : NULL);
 }
@@ -268,22 +283,22 @@ static void print_crc_entry(const struct ua_check *chk)
 	case UA_CRC_ABSENT:
 		return;
 	case UA_CRC_PASS:
-		printf("CRC entry: PASS, %" PRIu64 " checksums of 32 KiB pieces match the data\n",
+		printf(_("CRC entry: PASS, %" PRIu64 " checksums of 32 KiB pieces match the data\n"),
 		       cs.listed);
 		break;
 	case UA_CRC_CUT:
-		printf("CRC entry: the file was cut: it lists %" PRIu64 " pieces of 32 KiB, the file holds %" PRIu64 "\n",
+		printf(_("CRC entry: the file was cut: it lists %" PRIu64 " pieces of 32 KiB, the file holds %" PRIu64 "\n"),
 		       cs.listed, cs.pieces);
 		break;
 	case UA_CRC_MISMATCH:
-		printf("CRC entry: its first %" PRIu64 " of %" PRIu64 " checksums match, not all (a warning)\n",
+		printf(_("CRC entry: its first %" PRIu64 " of %" PRIu64 " checksums match, not all (a warning)\n"),
 		       cs.matched, cs.listed);
 		break;
 	case UA_CRC_UNKNOWN:
-		puts("CRC entry: of another layout: not understood, not judged");
+		puts(_("CRC entry: of another layout: not understood, not judged"));
 		break;
 	case UA_CRC_NOT_JUDGED:
-		puts("CRC entry: not judged (the file is damaged)");
+		puts(_("CRC entry: not judged (the file is damaged)"));
 		break;
 	}
 }
@@ -295,9 +310,9 @@ static void print_digest(const char *what, const unsigned char *got,
 
 	printf("%-8s %s", what, hex_string(got, len, hex));
 	if (want && memcmp(got, want, len) == 0)
-		fputs("  (matches the one given)", stdout);
+		fputs(_("  (matches the one given)"), stdout);
 	else if (want)
-		printf("  (NOT the %s given)", hex_string(want, len, hex));
+		printf(_("  (NOT the %s given)"), hex_string(want, len, hex));
 	putchar('\n');
 }
 
@@ -313,19 +328,21 @@ static void print_verdict(const struct srccheck *sc)
 
 	putchar('\n');
 	if (sc->exit_code == EXIT_OK && warnings)
-		printf("Verdict: valid, with %" PRIu64 " warning%s: every certain check passed "
-		       "(exit status 0); see the warnings above.\n", warnings,
-		       warnings == 1 ? "" : "s");
+		printf(P_("Verdict: valid, with %" PRIu64 " warning: every certain check passed "
+			  "(exit status 0); see the warnings above.\n",
+			  "Verdict: valid, with %" PRIu64 " warnings: every certain check passed "
+			  "(exit status 0); see the warnings above.\n", warnings), warnings);
 	else if (sc->exit_code == EXIT_OK)
-		puts("Verdict: valid: every check passed.");
+		puts(_("Verdict: valid: every check passed."));
 	else if (sc->exit_code == EXIT_DIGEST_MISMATCH)
-		printf("Verdict: a valid UPDATE.APP, but not the file expected: %s\n",
+		printf(_("Verdict: a valid UPDATE.APP, but not the file expected: %s\n"),
 		       sc->error.text);
 	else if (sc->verdict == UA_DAMAGED)
-		printf("Verdict: damaged (%" PRIu64 " error%s): %s\n", errors,
-		       errors == 1 ? "" : "s", sc->error.text);
+		printf(P_("Verdict: damaged (%" PRIu64 " error): %s\n",
+			  "Verdict: damaged (%" PRIu64 " errors): %s\n", errors), errors,
+		       sc->error.text);
 	else
-		printf("Verdict: not an UPDATE.APP: %s\n", sc->error.text);
+		printf(_("Verdict: not an UPDATE.APP: %s\n"), sc->error.text);
 	if (sc->exit_code && *sc->advice)
 		printf("  %s\n", sc->advice);
 }
@@ -337,23 +354,23 @@ static void print_report(const struct srccheck *sc, const struct check_control *
 
 	if (!sc->chk) {
 		/* Not opened or not read through: nothing to show but why. */
-		printf("File: %s\n\nVerdict: not checked: %s\n", sc->name, sc->error.text);
+		printf(_("File: %s\n\nVerdict: not checked: %s\n"), sc->name, sc->error.text);
 		if (*sc->advice)
 			printf("  %s\n", sc->advice);
 		return;
 	}
 	entries = ua_check_entries_seen(sc->chk);
-	printf("File: %s, %" PRIu64 " bytes", sc->name, sc->size);
+	printf(_("File: %s, %" PRIu64 " bytes"), sc->name, sc->size);
 	if (sc->size >= 1024)
 		printf(" (%s)", size_to_human(sc->size, size, sizeof(size)));
 	if (entries)
-		printf(", %" PRIu64 " entr%s", entries, entries == 1 ? "y" : "ies");
+		printf(P_(", %" PRIu64 " entry", ", %" PRIu64 " entries", entries), entries);
 	putchar('\n');
 	print_entries(sc->chk);
 	print_package(sc);
 	print_findings(sc);
 	if (ua_check_error(sc->chk))
-		puts("(Out of memory while recording: the lists above are incomplete.)");
+		puts(_("(Out of memory while recording: the lists above are incomplete.)"));
 	putchar('\n');
 	print_crc_entry(sc->chk);
 	if (sc->have_sha256)
@@ -559,14 +576,14 @@ static void print_set(const struct package *set, size_t n)
 	char warn[1024];
 
 	if (package_set_check(set, n, warn, sizeof(warn), &e) < 0) {
-		printf("\nAs one card's set: not possible: %s\n", e.text);
+		printf(_("\nAs one card's set: not possible: %s\n"), e.text);
 		return;
 	}
-	printf("\nAs one card's set: possible");
+	printf(_("\nAs one card's set: possible"));
 	for (const char *w = warn; *w;) {
 		size_t len = strcspn(w, "\n");
 
-		printf("%s%.*s", w == warn ? ", with warnings:\n  warning: " : "\n  warning: ",
+		printf("%s%.*s", w == warn ? _(", with warnings:\n  warning: ") : _("\n  warning: "),
 		       (int)len, w);
 		w += len + (w[len] == '\n');
 	}
@@ -620,7 +637,7 @@ static void parse_args(int argc, char **argv, struct check_control *ctl)
 		switch (c) {
 		case OPT_MODEL:
 			if (!*optarg)
-				cli_usage_error("--model needs a product name (e.g. S7-721u)");
+				cli_usage_error(_("--model needs a product name (e.g. S7-721u)"));
 			ctl->model = optarg;
 			break;
 		case OPT_SHA256:
@@ -646,7 +663,7 @@ static void parse_args(int argc, char **argv, struct check_control *ctl)
 		}
 	}
 	if (optind >= argc)
-		cli_usage_error("give at least one file (an UPDATE.APP or a firmware zip)");
+		cli_usage_error(_("give at least one file (an UPDATE.APP or a firmware zip)"));
 	ctl->files = argv + optind;
 	ctl->nfiles = argc - optind;
 }
@@ -692,9 +709,9 @@ int cmd_check(int argc, char **argv)
 			if (i > 0)
 				putchar('\n');
 			if (pc == EXIT_OK || pc == EXIT_SOURCE_INVALID)
-				printf("Recognised: %s\n", pkg.what);
+				printf(_("Recognised: %s\n"), pkg.what);
 			if (pc == EXIT_OK && *pkg.warning)
-				printf("  warning: %s\n", pkg.warning);
+				printf(_("  warning: %s\n"), pkg.warning);
 		}
 		if (pc == EXIT_USAGE) {
 			warnx("%s", pe.text);

@@ -13,6 +13,7 @@
 #include "fat/format.h"
 #include "lib/errmsg.h"
 #include "lib/exitcodes.h"
+#include "lib/nls.h"
 #include "lib/stall.h"
 #include "lib/strutils.h"
 
@@ -27,8 +28,8 @@ void cli_set_command(const char *name)
 
 void usage_help_options(FILE *out, int col)
 {
-	fprintf(out, " %-*s%s\n", col - 1, "-h, --help", "display this help");
-	fprintf(out, " %-*s%s\n", col - 1, "-V, --version", "display version");
+	fprintf(out, " %-*s%s\n", col - 1, "-h, --help", _("display this help"));
+	fprintf(out, " %-*s%s\n", col - 1, "-V, --version", _("display version"));
 }
 
 /* text after a margin of indent columns, in lines of HELP_WIDTH, the first
@@ -52,12 +53,12 @@ static void print_wrapped(FILE *out, const char *text, int indent)
 
 void usage_exit_codes(FILE *out, const int *codes)
 {
-	fputs("\nExit status:\n", out);
+	fputs(_("\nExit status:\n"), out);
 	for (; *codes >= 0; codes++) {
 		const char *text = exit_code_text(*codes);
 
 		fprintf(out, " %3d  ", *codes);
-		print_wrapped(out, text ? text : "?", 6);
+		print_wrapped(out, text ? _(text) : "?", 6);
 	}
 }
 
@@ -69,7 +70,7 @@ void print_version(void)
 
 void errtryhelp(int code)
 {
-	fprintf(stderr, "Try 'dloadcard %s%s--help' for more information.\n",
+	fprintf(stderr, _("Try 'dloadcard %s%s--help' for more information.\n"),
 		command ? command : "", command ? " " : "");
 	exit(code);
 }
@@ -89,7 +90,7 @@ uint64_t cli_parse_size(const char *option, const char *arg)
 	uint64_t v;
 
 	if (parse_size(arg, &v) != 0 || v == 0)
-		cli_usage_error("invalid %s '%s': give a size such as 8G or 512M", option, arg);
+		cli_usage_error(_("invalid %s '%s': give a size such as 8G or 512M"), option, arg);
 	return v;
 }
 
@@ -98,7 +99,7 @@ unsigned cli_parse_uint(const char *option, const char *arg, unsigned max)
 	unsigned v;
 
 	if (parse_uint(arg, max, &v) != 0)
-		cli_usage_error("invalid %s '%s': give a whole number up to %u", option, arg, max);
+		cli_usage_error(_("invalid %s '%s': give a whole number up to %u"), option, arg, max);
 	return v;
 }
 
@@ -107,14 +108,14 @@ unsigned cli_parse_stall_timeout(const char *arg)
 	unsigned v;
 
 	if (parse_uint(arg, MAX_STALL_TIMEOUT, &v) != 0)
-		cli_usage_error("invalid --stall-timeout '%s': give seconds, 0 to wait forever", arg);
+		cli_usage_error(_("invalid --stall-timeout '%s': give seconds, 0 to wait forever"), arg);
 	return v;
 }
 
 void cli_parse_digest(const char *option, const char *arg, unsigned char *out, size_t len)
 {
 	if (parse_hex(arg, out, len) != 0)
-		cli_usage_error("invalid %s '%s': give the %zu hexadecimal digits", option, arg,
+		cli_usage_error(_("invalid %s '%s': give the %zu hexadecimal digits"), option, arg,
 				2 * len);
 }
 
@@ -123,7 +124,7 @@ void cli_parse_label(const char *option, const char *arg, char *out)
 	struct errmsg e;
 
 	if (format_label(arg, out, &e) != 0)
-		cli_usage_error("invalid %s '%s': %s", option, arg, e.text);
+		cli_usage_error(_("invalid %s '%s': %s"), option, arg, e.text);
 }
 
 const char *cli_parse_sysroot(const char *arg)
@@ -131,7 +132,7 @@ const char *cli_parse_sysroot(const char *arg)
 	struct errmsg e;
 
 	if (sysroot_check(arg, &e) != 0)
-		cli_usage_error("invalid --sysroot '%s': %s", arg, e.text);
+		cli_usage_error(_("invalid --sysroot '%s': %s"), arg, e.text);
 	return arg;
 }
 
@@ -141,12 +142,12 @@ bool cli_parse_package_opt(struct package_args *pa, int c, const char *arg)
 	case CLI_OPT_KEEP_ZIP:
 	case CLI_OPT_EXTRACT:
 		if (pa->how != PKG_GUESS)
-			cli_usage_error("--keep-zip and --extract exclude each other");
+			cli_usage_error(_("--keep-zip and --extract exclude each other"));
 		pa->how = c == CLI_OPT_KEEP_ZIP ? PKG_KEEP_ZIP : PKG_EXTRACT;
 		return true;
 	case CLI_OPT_MEMBER:
 		if (!*arg)
-			cli_usage_error("--member needs the path of an UPDATE.APP inside the zip");
+			cli_usage_error(_("--member needs the path of an UPDATE.APP inside the zip"));
 		pa->member = arg;
 		return true;
 	}
@@ -159,7 +160,9 @@ bool cli_confirm(const char *question)
 
 	if (!isatty(STDIN_FILENO))
 		return false;
-	fprintf(stderr, "%s Type \"yes\" to continue: ", question);
+	/* TRANSLATORS: the answer stays "yes", in English, whatever the
+	 * language: a card is erased only for that word. */
+	fprintf(stderr, _("%s Type \"yes\" to continue: "), question);
 	fflush(stderr);
 	if (!fgets(line, sizeof(line), stdin))
 		return false;
@@ -169,6 +172,6 @@ bool cli_confirm(const char *question)
 
 void cli_still_stopping(const char *cleanup)
 {
-	fprintf(stderr, "\ndloadcard: still stopping: %s first; press Ctrl-C once more to "
-		"abandon that\n", cleanup);
+	fprintf(stderr, _("\ndloadcard: still stopping: %s first; press Ctrl-C once more to "
+			  "abandon that\n"), cleanup);
 }

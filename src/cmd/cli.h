@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "firmware/package.h"
+#include "lib/nls.h"
 
 /*
  * What the commands share on the command line, as util-linux's programs do
@@ -30,10 +31,10 @@
 /* The command being run ("prepare"), for the messages; set by main. */
 void cli_set_command(const char *name);
 
-#define USAGE_HEADER	"Usage:\n"
-#define USAGE_OPTIONS	"\nOptions:\n"
-#define USAGE_EXAMPLES	"\nExample:\n"
-#define USAGE_MAN_TAIL	"\nSee dloadcard(1).\n"
+#define USAGE_HEADER	_("Usage:\n")
+#define USAGE_OPTIONS	_("\nOptions:\n")
+#define USAGE_EXAMPLES	_("\nExample:\n")
+#define USAGE_MAN_TAIL	_("\nSee dloadcard(1).\n")
 
 /* The -h and -V lines, their descriptions at column col. */
 void usage_help_options(FILE *out, int col);
@@ -75,10 +76,10 @@ enum { CLI_OPT_KEEP_ZIP = 0x1100, CLI_OPT_EXTRACT, CLI_OPT_MEMBER };
 	{ "keep-zip", no_argument, NULL, CLI_OPT_KEEP_ZIP }, \
 	{ "extract", no_argument, NULL, CLI_OPT_EXTRACT }, \
 	{ "member", required_argument, NULL, CLI_OPT_MEMBER }
-#define USAGE_PACKAGE_OPTIONS \
+#define USAGE_PACKAGE_OPTIONS _( \
 	"     --keep-zip       take each zip as an SD package, kept zipped on the card\n" \
 	"     --extract        take each zip's UPDATE.APP out of it\n" \
-	"     --member <path>  the UPDATE.APP of the zip to use (a two-step zip)\n"
+	"     --member <path>  the UPDATE.APP of the zip to use (a two-step zip)\n")
 /* Whether c was one of them, now in pa; a conflict is a usage error. */
 bool cli_parse_package_opt(struct package_args *pa, int c, const char *arg);
 

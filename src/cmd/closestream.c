@@ -14,6 +14,7 @@
 
 #include "cmd/closestream.h"
 #include "lib/exitcodes.h"
+#include "lib/nls.h"
 
 static int lost_code = EXIT_ERROR;
 static const char *lost_done;
@@ -77,7 +78,7 @@ static const char *why(int e)
 	int fl = fcntl(STDOUT_FILENO, F_GETFL);
 
 	if (fl >= 0 && (fl & O_ACCMODE) == O_RDONLY)
-		return "it is closed";
+		return _("it is closed");
 	return e ? strerror(e) : "";
 }
 
@@ -117,11 +118,18 @@ int closestream_status(int status)
 	reported = true;
 	what = why(e);
 	if (status == EXIT_OK && lost_done) {
-		warnx("write error on standard output%s%s: %s, but this report of it is lost",
-		      *what ? ": " : "", what, lost_done);
+		if (*what)
+			warnx(_("write error on standard output: %s: %s, but this report of it "
+				"is lost"), what, lost_done);
+		else
+			warnx(_("write error on standard output: %s, but this report of it is "
+				"lost"), lost_done);
 		reported_status = lost_code;
 	} else {
-		warnx("write error on standard output%s%s", *what ? ": " : "", what);
+		if (*what)
+			warnx(_("write error on standard output: %s"), what);
+		else
+			warnx(_("write error on standard output"));
 		reported_status = status == EXIT_OK ? EXIT_ERROR : status;
 	}
 	return reported_status;

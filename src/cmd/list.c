@@ -27,6 +27,7 @@
 #include "cmd/commands.h"
 #include "cmd/report.h"
 #include "lib/exitcodes.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 #include "pipeline/guard.h"
 #include "pipeline/verify.h"
@@ -45,27 +46,27 @@ static const struct colinfo {
 	int json_type;
 	const char *help;
 } infos[NCOLS] = {
-	[COL_DEVICE] = { "DEVICE", 0.1, 0, SCOLS_JSON_STRING, "device node" },
-	[COL_MAJMIN] = { "MAJ:MIN", 6, 0, SCOLS_JSON_STRING, "device number" },
-	[COL_SIZE] = { "SIZE", 6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "size (bytes in JSON)" },
-	[COL_BUS] = { "BUS", 4, 0, SCOLS_JSON_STRING, "usb, mmc, ... (empty: fixed)" },
-	[COL_MODEL] = { "MODEL", 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "vendor and model, or SD card name" },
-	[COL_SERIAL] = { "SERIAL", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "serial of the card (mmc) or the disk" },
-	[COL_READER] = { "READER", 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "USB card reader" },
-	[COL_READER_ID] = { "READER-ID", 9, 0, SCOLS_JSON_STRING, "USB vendor:product of the reader" },
-	[COL_READER_SERIAL] = { "READER-SERIAL", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "serial of the reader" },
-	[COL_CID] = { "CID", 32, 0, SCOLS_JSON_STRING, "SD card identification register" },
-	[COL_CARD_NAME] = { "NAME", 6, 0, SCOLS_JSON_STRING, "SD card product name" },
-	[COL_MANFID] = { "MANFID", 8, 0, SCOLS_JSON_STRING, "SD card manufacturer id" },
-	[COL_OEMID] = { "OEMID", 6, 0, SCOLS_JSON_STRING, "SD card OEM id" },
-	[COL_DATE] = { "DATE", 7, 0, SCOLS_JSON_STRING, "SD card manufacturing date" },
-	[COL_CONTENT] = { "CONTENT", 0.3, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "partition table and file systems" },
-	[COL_DLOAD] = { "DLOAD", 5, 0, SCOLS_JSON_STRING, "a dload card? yes, no, damaged, unreadable" },
-	[COL_MOUNT] = { "MOUNTED", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "where it is mounted" },
-	[COL_RO] = { "RO", 2, SCOLS_FL_RIGHT, SCOLS_JSON_BOOLEAN, "write-protected" },
-	[COL_RM] = { "RM", 2, SCOLS_FL_RIGHT, SCOLS_JSON_BOOLEAN, "removable" },
-	[COL_STATE] = { "STATE", 0.1, 0, SCOLS_JSON_STRING, "eligible, no card, refused (why), protected (why)" },
-	[COL_REASON] = { "REASON", 0.3, SCOLS_FL_WRAP, SCOLS_JSON_STRING, "why it would be refused, and the fix" },
+	[COL_DEVICE] = { "DEVICE", 0.1, 0, SCOLS_JSON_STRING, N_("device node") },
+	[COL_MAJMIN] = { "MAJ:MIN", 6, 0, SCOLS_JSON_STRING, N_("device number") },
+	[COL_SIZE] = { "SIZE", 6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, N_("size (bytes in JSON)") },
+	[COL_BUS] = { "BUS", 4, 0, SCOLS_JSON_STRING, N_("usb, mmc, ... (empty: fixed)") },
+	[COL_MODEL] = { "MODEL", 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, N_("vendor and model, or SD card name") },
+	[COL_SERIAL] = { "SERIAL", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, N_("serial of the card (mmc) or the disk") },
+	[COL_READER] = { "READER", 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, N_("USB card reader") },
+	[COL_READER_ID] = { "READER-ID", 9, 0, SCOLS_JSON_STRING, N_("USB vendor:product of the reader") },
+	[COL_READER_SERIAL] = { "READER-SERIAL", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, N_("serial of the reader") },
+	[COL_CID] = { "CID", 32, 0, SCOLS_JSON_STRING, N_("SD card identification register") },
+	[COL_CARD_NAME] = { "NAME", 6, 0, SCOLS_JSON_STRING, N_("SD card product name") },
+	[COL_MANFID] = { "MANFID", 8, 0, SCOLS_JSON_STRING, N_("SD card manufacturer id") },
+	[COL_OEMID] = { "OEMID", 6, 0, SCOLS_JSON_STRING, N_("SD card OEM id") },
+	[COL_DATE] = { "DATE", 7, 0, SCOLS_JSON_STRING, N_("SD card manufacturing date") },
+	[COL_CONTENT] = { "CONTENT", 0.3, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, N_("partition table and file systems") },
+	[COL_DLOAD] = { "DLOAD", 5, 0, SCOLS_JSON_STRING, N_("a dload card? yes, no, damaged, unreadable") },
+	[COL_MOUNT] = { "MOUNTED", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, N_("where it is mounted") },
+	[COL_RO] = { "RO", 2, SCOLS_FL_RIGHT, SCOLS_JSON_BOOLEAN, N_("write-protected") },
+	[COL_RM] = { "RM", 2, SCOLS_FL_RIGHT, SCOLS_JSON_BOOLEAN, N_("removable") },
+	[COL_STATE] = { "STATE", 0.1, 0, SCOLS_JSON_STRING, N_("eligible, no card, refused (why), protected (why)") },
+	[COL_REASON] = { "REASON", 0.3, SCOLS_FL_WRAP, SCOLS_JSON_STRING, N_("why it would be refused, and the fix") },
 };
 
 static const int default_cols[] = {
@@ -105,14 +106,14 @@ static void __attribute__((noreturn)) usage(void)
 	size_t i;
 
 	fputs(USAGE_HEADER, out);
-	fputs(" dloadcard list [options]\n", out);
-	fputs("\nList the disks a card could be on: size, model, reader, the card's identity,\n"
+	fputs(_(" dloadcard list [options]\n"), out);
+	fputs(_("\nList the disks a card could be on: size, model, reader, the card's identity,\n"
 	      "what it holds (and whether it is already a dload card), whether it is mounted\n"
 	      "or write-protected, and whether dloadcard would write to it, or why not.\n"
-	      "Nothing is written: disks are only opened read-only, to see what they hold.\n",
+	      "Nothing is written: disks are only opened read-only, to see what they hold.\n"),
 	      out);
 	fputs(USAGE_OPTIONS, out);
-	fputs(" -a, --all            also show fixed disks (marked protected)\n"
+	fputs(_(" -a, --all            also show fixed disks (marked protected)\n"
 	      " -o, --output <list>  the columns to show; +<list> adds to the default\n"
 	      " -j, --json           print JSON (every column)\n"
 	      " -r, --raw            one line per disk, columns separated by one space,\n"
@@ -122,11 +123,11 @@ static void __attribute__((noreturn)) usage(void)
 	      "                      (for tests, as lsblk's)\n"
 	      "     --stall-timeout <seconds>\n"
 	      "                      a disk that does not answer within this long is\n"
-	      "                      listed as not answering (default 5; 0 waits forever)\n", out);
+	      "                      listed as not answering (default 5; 0 waits forever)\n"), out);
 	usage_help_options(out, 22);
-	fputs("\nColumns:\n", out);
+	fputs(_("\nColumns:\n"), out);
 	for (i = 0; i < NCOLS; i++)
-		fprintf(out, " %14s  %s\n", infos[i].name, infos[i].help);
+		fprintf(out, " %14s  %s\n", infos[i].name, _(infos[i].help));
 	usage_exit_codes(out, list_exit_codes);
 	fputs(USAGE_EXAMPLES, out);
 	fputs(" sudo dloadcard list\n"
@@ -159,7 +160,7 @@ static void parse_columns(const char *arg, struct list_control *ctl)
 		int id = column_id(p, len);
 
 		if (id < 0)
-			cli_usage_error("unknown column '%.*s'", (int)len, p);
+			cli_usage_error(_("unknown column '%.*s'"), (int)len, p);
 		if (ctl->ncols < NCOLS)
 			ctl->cols[ctl->ncols++] = id;
 		p += len;
@@ -167,7 +168,7 @@ static void parse_columns(const char *arg, struct list_control *ctl)
 			p++;
 	}
 	if (!ctl->ncols)
-		cli_usage_error("no columns in '%s'", arg);
+		cli_usage_error(_("no columns in '%s'"), arg);
 }
 
 static void probe_content(const struct disk_info *d, struct disk_content *dc)
@@ -200,7 +201,7 @@ static void probe_content(const struct disk_info *d, struct disk_content *dc)
 	}
 	rep = malloc(sizeof(*rep));
 	if (!rep)
-		err(EXIT_ERROR, "cannot allocate memory");
+		err(EXIT_ERROR, _("cannot allocate memory"));
 	switch (verify_card(&c, &vo, rep)) {
 	case EXIT_OK:
 	case EXIT_VERIFY_WARN:
@@ -235,7 +236,7 @@ static void probe_all(const struct disk_info *v, size_t n, const bool *shown,
 	size_t i, left = 0;
 
 	if (!pid)
-		err(EXIT_ERROR, "cannot allocate memory");
+		err(EXIT_ERROR, _("cannot allocate memory"));
 	fflush(NULL);	/* nothing buffered may be printed twice */
 	for (i = 0; i < n; i++) {
 		if (!shown[i] || !v[i].media)
@@ -332,14 +333,14 @@ static struct libscols_table *new_table(const struct list_control *ctl)
 	size_t i;
 
 	if (!tb)
-		err(EXIT_ERROR, "cannot create a table");
+		err(EXIT_ERROR, _("cannot create a table"));
 	scols_table_enable_raw(tb, ctl->raw);
 	scols_table_enable_noheadings(tb, ctl->noheadings);
 	for (i = 0; i < ctl->ncols; i++) {
 		const struct colinfo *ci = &infos[ctl->cols[i]];
 
 		if (!scols_table_new_column(tb, ci->name, ci->whint, ci->flags))
-			err(EXIT_ERROR, "cannot create a table");
+			err(EXIT_ERROR, _("cannot create a table"));
 	}
 	return tb;
 }
@@ -352,7 +353,7 @@ static void add_row(struct libscols_table *tb, const struct list_control *ctl,
 	size_t i;
 
 	if (!ln)
-		err(EXIT_ERROR, "cannot create a table");
+		err(EXIT_ERROR, _("cannot create a table"));
 	for (i = 0; i < ctl->ncols; i++)
 		scols_line_set_data(ln, i, cell(ctl->cols[i], d, dc, false, buf, sizeof(buf)));
 }
@@ -423,16 +424,16 @@ static void explain_unknown(const struct disk_info *v, size_t n, const bool *sho
 		if (!shown[i])
 			continue;
 		if (dc[i].no_answer)
-			fprintf(stderr, "(%s did not answer within %u s: the card or its reader hangs; "
-				"remove it, or try another reader.)\n", v[i].path, timeout);
+			fprintf(stderr, _("(%s did not answer within %u s: the card or its reader hangs; "
+				"remove it, or try another reader.)\n"), v[i].path, timeout);
 		else if (!dc[i].probed && dc[i].open_errno)
-			fprintf(stderr, "(%s could not be opened to see what it holds: %s.)\n",
+			fprintf(stderr, _("(%s could not be opened to see what it holds: %s.)\n"),
 				v[i].path, strerror(dc[i].open_errno));
 		denied |= dc[i].open_errno == EACCES || dc[i].open_errno == EPERM;
 	}
 	/* Root is denied too (a container's device rules): then it is no hint. */
 	if (denied && geteuid() != 0)
-		fputs("(Opening a disk needs root: run dloadcard list as root.)\n", stderr);
+		fputs(_("(Opening a disk needs root: run dloadcard list as root.)\n"), stderr);
 }
 
 /* Only CONTENT and DLOAD open the disks: a list of names and states (the
@@ -452,10 +453,10 @@ static bool needs_content(const struct list_control *ctl)
 static void explain_empty(const struct list_control *ctl)
 {
 	if (ctl->all)
-		fputs("No disk found.\n", stderr);
+		fputs(_("No disk found.\n"), stderr);
 	else
-		fputs("No card found: no removable disk or card reader is attached "
-		      "(dloadcard list --all shows every disk).\n", stderr);
+		fputs(_("No card found: no removable disk or card reader is attached "
+		      "(dloadcard list --all shows every disk).\n"), stderr);
 }
 
 static int list_disks(const struct list_control *ctl)
@@ -472,18 +473,18 @@ static int list_disks(const struct list_control *ctl)
 	sysroot_init(&root, ctl->sysroot);
 	rc = disks_scan(&root, &v, &n);
 	if (rc)
-		return report_fail(&rp, NULL, EXIT_ERROR, "cannot read %s/block: %s", root.sys,
+		return report_fail(&rp, NULL, EXIT_ERROR, _("cannot read %s/block: %s"), root.sys,
 				   strerror(-rc));
 	shown = calloc(n ? n : 1, sizeof(*shown));
 	if (!shown)
-		err(EXIT_ERROR, "cannot allocate memory");
+		err(EXIT_ERROR, _("cannot allocate memory"));
 	for (i = 0; i < n; i++) {
 		shown[i] = !v[i].fixed || ctl->all;
 		nshown += shown[i];
 	}
 	dc = guard_shared_alloc(n ? n * sizeof(*dc) : 1);
 	if (!dc)
-		err(EXIT_ERROR, "cannot allocate shared memory");
+		err(EXIT_ERROR, _("cannot allocate shared memory"));
 	if (needs_content(ctl))
 		probe_all(v, n, shown, ctl->stall_timeout, dc);
 	print_disks(&rp, ctl, v, n, shown, dc);
@@ -550,7 +551,7 @@ static void parse_args(int argc, char **argv, struct list_control *ctl)
 		}
 	}
 	if (optind < argc)
-		cli_usage_error("unexpected argument '%s'", argv[optind]);
+		cli_usage_error(_("unexpected argument '%s'"), argv[optind]);
 
 	if (ctl->json && !output) {
 		for (i = 0; i < NCOLS; i++)

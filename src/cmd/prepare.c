@@ -30,6 +30,7 @@
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
 #include "lib/json.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 #include "pipeline/guard.h"
 #include "pipeline/prepare.h"
@@ -53,8 +54,8 @@ static void __attribute__((noreturn)) usage(void)
 	FILE *out = stdout;
 
 	fputs(USAGE_HEADER, out);
-	fputs(" dloadcard prepare [options] <card> <UPDATE.APP|firmware.zip>\n", out);
-	fputs("\nMake a dload card: check UPDATE.APP, partition the card (MBR, one FAT32\n"
+	fputs(_(" dloadcard prepare [options] <card> <UPDATE.APP|firmware.zip>\n"), out);
+	fputs(_("\nMake a dload card: check UPDATE.APP, partition the card (MBR, one FAT32\n"
 	      "partition at 4 MiB), format it FAT32 by Microsoft's FAT specification (as a\n"
 	      "bootloader reads it: clusters of 32 KiB at most, \"MSWIN4.1\", 8.3 names),\n"
 	      "copy UPDATE.APP to dload/, read it back from the card and compare, and only\n"
@@ -63,13 +64,13 @@ static void __attribute__((noreturn)) usage(void)
 	      "existing file is erased only when it holds nothing, or is already a disk\n"
 	      "image (a partition table, a FAT file system); never the source under any\n"
 	      "name, nor an image behind a mounted or busy loop device.  Above 2 TiB, the\n"
-	      "first 2 TiB are used (an MBR's limit).\n", out);
+	      "first 2 TiB are used (an MBR's limit).\n"), out);
 	fputs(USAGE_OPTIONS, out);
-	fputs(" -y, --yes            do not ask before erasing the card\n"
+	fprintf(out, _(" -y, --yes            do not ask before erasing the card\n"
 	      " -s, --size <size>    create the image file <card> of this size (e.g. 8G),\n"
 	      "                      when it does not exist\n"
 	      "     --force          erase an existing file that is not a disk image\n"
-	      " -L, --label <name>   volume label, upper-cased (default " DEFAULT_LABEL ")\n"
+	      " -L, --label <name>   volume label, upper-cased (default %s)\n"
 	      "     --allow-fixed    allow a disk that is neither removable nor on usb/mmc\n"
 	      "     --no-probe       skip the quick capacity probe for fake cards\n"
 	      "     --sha256 <hex>   the vendor's SHA-256 of UPDATE.APP: a file with another\n"
@@ -82,12 +83,12 @@ static void __attribute__((noreturn)) usage(void)
 	      "     --sysroot <dir>  read the disks' facts from <dir>/sys and <dir>/proc\n"
 	      "                      (for tests, as lsblk's)\n"
 	      " -j, --json           print the result as JSON on stdout\n"
-	      " -q, --quiet          no progress, only errors and the result\n", out);
+	      " -q, --quiet          no progress, only errors and the result\n"), DEFAULT_LABEL);
 	fputs(USAGE_PACKAGE_OPTIONS, out);
 	usage_help_options(out, 22);
-	fputs("\nCtrl-C (or SIGTERM, SIGHUP) stops at the end of the step under way and\n"
+	fputs(_("\nCtrl-C (or SIGTERM, SIGHUP) stops at the end of the step under way and\n"
 	      "removes dload/UPDATE.TMP: the card is left without UPDATE.APP, and the\n"
-	      "command says so.  A second is absorbed; a third abandons the cleanup.\n", out);
+	      "command says so.  A second is absorbed; a third abandons the cleanup.\n"), out);
 	usage_exit_codes(out, prepare_exit_codes);
 	fputs(USAGE_EXAMPLES, out);
 	fputs(" sudo dloadcard prepare /dev/sdb UPDATE.APP\n"
@@ -121,9 +122,9 @@ static void parse_args(int argc, char **argv, struct prepare_control *ctl)
 		}
 	}
 	if (argc - optind < 2)
-		cli_usage_error("give the card and the UPDATE.APP");
+		cli_usage_error(_("give the card and the UPDATE.APP"));
 	if (argc - optind > 2)
-		cli_usage_error("too many arguments: give the card and the UPDATE.APP");
+		cli_usage_error(_("too many arguments: give the card and the UPDATE.APP"));
 	ctl->target = argv[optind];
 	ctl->source = argv[optind + 1];
 }
@@ -138,12 +139,14 @@ static void show_content(const struct prepare_run *r, FILE *out)
 
 	if (!tb)
 		return;
-	scols_table_new_column(tb, "PART", 0, 0);
-	scols_table_new_column(tb, "START", 0, SCOLS_FL_RIGHT);
-	scols_table_new_column(tb, "SIZE", 0, SCOLS_FL_RIGHT);
-	scols_table_new_column(tb, "TYPE", 0, 0);
-	scols_table_new_column(tb, "FSTYPE", 0, 0);
-	scols_table_new_column(tb, "LABEL", 0, SCOLS_FL_TRUNC);
+	/* TRANSLATORS: the headings of a table for a person (list's are names
+	 * that scripts and -o use, and stay). */
+	scols_table_new_column(tb, _("PART"), 0, 0);
+	scols_table_new_column(tb, _("START"), 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, _("SIZE"), 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, _("TYPE"), 0, 0);
+	scols_table_new_column(tb, _("FSTYPE"), 0, 0);
+	scols_table_new_column(tb, _("LABEL"), 0, SCOLS_FL_TRUNC);
 	for (i = 0; i < cc->n; i++) {
 		const struct content_item *it = &cc->items[i];
 		struct libscols_line *ln = scols_table_new_line(tb, NULL);
@@ -153,7 +156,7 @@ static void show_content(const struct prepare_run *r, FILE *out)
 		if (it->partno)
 			snprintf(buf, sizeof(buf), "%d", it->partno);
 		else
-			xstrncpy(buf, "whole card", sizeof(buf));
+			xstrncpy(buf, _("whole card"), sizeof(buf));
 		scols_line_set_data(ln, 0, buf);
 		snprintf(buf, sizeof(buf), "%" PRIu64, it->offset / 512);
 		scols_line_set_data(ln, 1, buf);
@@ -177,34 +180,34 @@ static void show_target(const struct prepare_run *r, const char *target, FILE *o
 	char summary[512], size[48];
 
 	if (r->card.blockdev)
-		fprintf(out, "Card: %s: %s\n", target, identity_summary(&r->id, summary, sizeof(summary)));
+		fprintf(out, _("Card: %s: %s\n"), target, identity_summary(&r->id, summary, sizeof(summary)));
 	else
-		fprintf(out, "Image file: %s, %s%s\n", target,
-			size_to_human_both(r->card.size, size, sizeof(size)),
-			r->card.created ? " (new)" : "");
+		fprintf(out, r->card.created ? _("Image file: %s, %s (new)\n") :
+			_("Image file: %s, %s\n"), target,
+			size_to_human_both(r->card.size, size, sizeof(size)));
 	if (r->card.created)
 		return;
 	if (!r->before.n && !*r->before.pttype) {
 		if (*r->holds)
-			fprintf(out, "  It holds %s.\n", r->holds);
+			fprintf(out, _("  It holds %s.\n"), r->holds);
 		else
-			fputs("  It holds no partition table or file system that blkid knows.\n", out);
+			fputs(_("  It holds no partition table or file system that blkid knows.\n"), out);
 		return;
 	}
-	fprintf(out, "  Partition table: %s\n", *r->before.pttype ? r->before.pttype : "none");
+	fprintf(out, _("  Partition table: %s\n"), *r->before.pttype ? r->before.pttype : _("none"));
 	if (r->before.n)
 		show_content(r, out);
 }
 
 static void print_next_steps(FILE *out)
 {
-	fputs("\nNext, on the device:\n"
+	fputs(_("\nNext, on the device:\n"
 	      "  1. Power the device off completely.\n"
 	      "  2. Insert the card.\n"
 	      "  3. Hold Volume Up + Volume Down, and press Power; keep holding the volume\n"
 	      "     keys until the update screen appears.\n"
 	      "  4. Wait until the update finishes and the device restarts; do not power it\n"
-	      "     off or remove the card meanwhile.\n", out);
+	      "     off or remove the card meanwhile.\n"), out);
 }
 
 static void print_text_result(const struct prepare_run *r, const struct prepare_control *ctl,
@@ -213,17 +216,17 @@ static void print_text_result(const struct prepare_run *r, const struct prepare_
 	const struct sd_layout *l = &r->layout;
 	char sha[65], size[48];
 
-	printf("\nDone: %s is a dload card.\n", ctl->target);
-	printf("  dload/UPDATE.APP  %s, SHA-256 %s\n", size_to_human(sc->size, size, sizeof(size)),
+	printf(_("\nDone: %s is a dload card.\n"), ctl->target);
+	printf(_("  dload/UPDATE.APP  %s, SHA-256 %s\n"), size_to_human(sc->size, size, sizeof(size)),
 	       hex_string(r->card_sha256, 32, sha));
-	printf("  read back from the card: identical to %s%s\n", sc->name,
-	       r->readback_compared ? ", byte for byte" : " (same SHA-256)");
-	printf("  layout: MBR, FAT32 partition at %" PRIu64 " MiB, label %s, %s clusters, "
-	       "data area at %" PRIu64 " MiB\n", l->part_start / 2048, ctl->w.opts.label,
+	printf(r->readback_compared ? _("  read back from the card: identical to %s, byte for byte\n") :
+	       _("  read back from the card: identical to %s (same SHA-256)\n"), sc->name);
+	printf(_("  layout: MBR, FAT32 partition at %" PRIu64 " MiB, label %s, %s clusters, "
+	       "data area at %" PRIu64 " MiB\n"), l->part_start / 2048, ctl->w.opts.label,
 	       size_to_human(layout_cluster_bytes(l), size, sizeof(size)), l->data_start / 2048);
 	if (layout_capped(l))
-		printf("  only the first %s of the card are used: an MBR partition ends within "
-		       "2 TiB\n", size_to_human(layout_used_bytes(l), size, sizeof(size)));
+		printf(_("  only the first %s of the card are used: an MBR partition ends within "
+		       "2 TiB\n"), size_to_human(layout_used_bytes(l), size, sizeof(size)));
 	print_next_steps(stdout);
 }
 
@@ -344,7 +347,7 @@ static int report_run_failure(struct report *rp, const struct prepare_run *r,
 		print_json_result(rp, r, ctl, sc, rc);
 		return rc;
 	}
-	snprintf(last, sizeof(last), "State: %s.", prepare_card_state(r));
+	snprintf(last, sizeof(last), _("State: %s."), prepare_card_state(r));
 	report_failure_words(&(struct report_failure){
 		.exit_code = rc, .error = r->error.text, .advice = r->advice,
 		.last = r->card_touched ? last : NULL,
@@ -357,7 +360,7 @@ static int report_source(struct report *rp, const struct srccheck *sc)
 {
 	static const struct failure_state fs = { "check", "nothing was written to the card" };
 
-	return report_source_failure(rp, sc, "the card", failure_members, &fs);
+	return report_source_failure(rp, sc, _("the card"), failure_members, &fs);
 }
 
 /* What the child process of guard_run needs, and what the parent reports. */
@@ -416,7 +419,7 @@ static void report_unfinished(const struct prepare_job *job, int code, const cha
 		.members = failure_members, .arg = &fs,
 	};
 
-	snprintf(last, sizeof(last), "State: %s.", fs.card_state);
+	snprintf(last, sizeof(last), _("State: %s."), fs.card_state);
 	if (job->rp->json)
 		report_failure(job->rp, &f);
 	fputc('\n', stderr);
@@ -428,11 +431,11 @@ static void on_stall(void *arg, unsigned seconds)
 	const struct prepare_job *job = arg;
 	char msg[PATH_MAX + 128];
 
-	snprintf(msg, sizeof(msg), "%s stopped responding: no progress for %u s during %s",
+	snprintf(msg, sizeof(msg), _("%s stopped responding: no progress for %u s during %s"),
 		 job->ctl->target, seconds, prepare_phase_name(job->r->phase));
 	report_unfinished(job, EXIT_STALLED, msg,
-			  "The card or the reader hangs: remove the card, then try another reader "
-			  "or card.");
+			  _("The card or the reader hangs: remove the card, then try another reader "
+			  "or card."));
 }
 
 static void on_abandon(void *arg)
@@ -440,15 +443,15 @@ static void on_abandon(void *arg)
 	const struct prepare_job *job = arg;
 	char msg[128];
 
-	snprintf(msg, sizeof(msg), "interrupted during %s, and the cleanup abandoned",
+	snprintf(msg, sizeof(msg), _("interrupted during %s, and the cleanup abandoned"),
 		 prepare_phase_name(job->r->phase));
-	report_unfinished(job, EXIT_INTERRUPTED, msg, "Run prepare again to make the card.");
+	report_unfinished(job, EXIT_INTERRUPTED, msg, _("Run prepare again to make the card."));
 }
 
 static void on_second(void *arg)
 {
 	(void)arg;
-	cli_still_stopping("the card's current step ends and dload/UPDATE.TMP is removed");
+	cli_still_stopping(_("the card's current step ends and dload/UPDATE.TMP is removed"));
 }
 
 static const struct guard_ops prepare_guard = {
@@ -463,7 +466,7 @@ static void print_notes(const struct prepare_run *r)
 	size_t i;
 
 	for (i = 0; i < r->nnotes; i++)
-		warnx("note: %s", r->notes[i]);
+		warnx(_("note: %s"), r->notes[i]);
 }
 
 static bool confirmed(const struct prepare_run *r, const struct prepare_control *ctl, bool quiet)
@@ -478,10 +481,10 @@ static bool confirmed(const struct prepare_run *r, const struct prepare_control 
 		show_target(r, ctl->target, stderr);
 	print_notes(r);
 	if (*r->holds)
-		snprintf(q, sizeof(q), "Everything on %s, which holds %s, will be erased.",
+		snprintf(q, sizeof(q), _("Everything on %s, which holds %s, will be erased."),
 			 ctl->target, r->holds);
 	else
-		snprintf(q, sizeof(q), "Everything on %s will be erased.", ctl->target);
+		snprintf(q, sizeof(q), _("Everything on %s will be erased."), ctl->target);
 	return cli_confirm(q);
 }
 
@@ -509,7 +512,7 @@ int cmd_prepare(int argc, char **argv)
 	r = guard_shared_alloc(sizeof(*r));
 	pg = guard_shared_alloc(sizeof(*pg));
 	if (!r || !pg)
-		err(EXIT_ERROR, "cannot allocate shared memory");
+		err(EXIT_ERROR, _("cannot allocate shared memory"));
 	job.r = r;
 	interrupt_catch();
 	term_init(&term, stderr, ctl.w.quiet || ctl.w.json);
@@ -538,12 +541,13 @@ int cmd_prepare(int argc, char **argv)
 	job.digests.expect_md5 = ctl.w.have_md5 ? ctl.w.md5 : NULL;
 	rc = prepare_open(r, ctl.target, &ctl.w.opts, &job.ps, pg, &interrupt_signal);
 	if (!rc && !confirmed(r, &ctl, term.quiet) && !interrupt_signal)
-		rc = prepare_fail(r, EXIT_REFUSED, NULL, "%s was not erased: not confirmed%s",
-				  ctl.target, isatty(STDIN_FILENO) ? "" :
-				  " (no terminal to ask on: add --yes)");
+		rc = prepare_fail(r, EXIT_REFUSED, NULL, isatty(STDIN_FILENO) ?
+				  _("%s was not erased: not confirmed") :
+				  _("%s was not erased: not confirmed (no terminal to ask on: add "
+				    "--yes)"), ctl.target);
 	/* Ctrl-C at the question (or before it) answers it. */
 	if (!rc && interrupt_signal)
-		rc = prepare_fail(r, EXIT_INTERRUPTED, NULL, "interrupted before anything was written");
+		rc = prepare_fail(r, EXIT_INTERRUPTED, NULL, _("interrupted before anything was written"));
 	/* The very file that was checked, from its start. */
 	if (!rc && source_rewind(sc.src, &e) != 0)
 		rc = prepare_fail(r, EXIT_SOURCE_INVALID, NULL, "%s: %s", ctl.source, e.text);

@@ -25,6 +25,7 @@
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
 #include "lib/json.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 #include "pipeline/guard.h"
 
@@ -52,8 +53,8 @@ static void __attribute__((noreturn)) usage(void)
 	FILE *out = stdout;
 
 	fputs(USAGE_HEADER, out);
-	fputs(" dloadcard probe [options] <card>\n", out);
-	fputs("\nFind out whether a card holds what it announces and keeps what is written\n"
+	fputs(_(" dloadcard probe [options] <card>\n"), out);
+	fputs(_("\nFind out whether a card holds what it announces and keeps what is written\n"
 	      "on it: blocks stamped with their own position are written all over the card,\n"
 	      "the last ones included, and read back past the page cache.  The verdict is\n"
 	      "GOOD, FAKE (with the size it really holds) or DAMAGED.\n"
@@ -62,9 +63,9 @@ static void __attribute__((noreturn)) usage(void)
 	      "SIGHUP; a third one abandons that, saying how many blocks are left changed).\n"
 	      "Only that, a crash, kill -9 or pulling the card out during the probe can\n"
 	      "leave the few hundred (--quick) or few thousand blocks it wrote changed.\n"
-	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.\n", out);
+	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.\n"), out);
 	fputs(USAGE_OPTIONS, out);
-	fputs("     --quick          the probe prepare runs: about a hundred places instead\n"
+	fputs(_("     --quick          the probe prepare runs: about a hundred places instead\n"
 	      "                      of thousands, the real size to 1 MiB\n"
 	      "     --allow-fixed    allow a disk that is neither removable nor on usb/mmc\n"
 	      "     --stall-timeout <seconds>\n"
@@ -73,7 +74,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "     --sysroot <dir>  read the disks' facts from <dir>/sys and <dir>/proc\n"
 	      "                      (for tests, as lsblk's)\n"
 	      " -j, --json           print the facts and the verdict as JSON on stdout\n"
-	      " -q, --quiet          no progress\n", out);
+	      " -q, --quiet          no progress\n"), out);
 	usage_help_options(out, 22);
 	usage_exit_codes(out, probe_exit_codes);
 	fputs(USAGE_EXAMPLES, out);
@@ -129,7 +130,7 @@ static void parse_args(int argc, char **argv, struct probe_control *ctl)
 		}
 	}
 	if (argc - optind != 1)
-		cli_usage_error("give one card (a disk or an image file)");
+		cli_usage_error(_("give one card (a disk or an image file)"));
 	ctl->target = argv[optind];
 }
 
@@ -148,7 +149,7 @@ static int open_target(struct report *rp, const struct probe_control *ctl, struc
 		return report_fail(rp, ctl->target, EXIT_REFUSED, "%s", sr.reason.text);
 	if (c->size < MIN_CARD) {
 		card_close(c);
-		return report_fail(rp, ctl->target, EXIT_REFUSED, "%s is too small to be a card (%s)",
+		return report_fail(rp, ctl->target, EXIT_REFUSED, _("%s is too small to be a card (%s)"),
 				   ctl->target, size_to_human(c->size, size, sizeof(size)));
 	}
 	return 0;
@@ -158,15 +159,15 @@ static const char *advice(const struct probe_result *r)
 {
 	switch (r->verdict) {
 	case PROBE_FAKE:
-		return "Do not use this card: whatever is written past the real size is lost, "
-		       "and with it the files and the file system.  Return it as fake.";
+		return _("Do not use this card: whatever is written past the real size is lost, "
+		       "and with it the files and the file system.  Return it as fake.");
 	case PROBE_DAMAGED:
-		return "Do not use this card: it loses or alters data.  Try another reader "
-		       "first; if the result stays, use another card.";
+		return _("Do not use this card: it loses or alters data.  Try another reader "
+		       "first; if the result stays, use another card.");
 	case PROBE_IO_ERROR:
-		return "The card is faulty or worn: use another card (or try another reader).";
+		return _("The card is faulty or worn: use another card (or try another reader).");
 	case PROBE_VANISHED:
-		return "Check the reader and the card's contacts, insert it again and rerun.";
+		return _("Check the reader and the card's contacts, insert it again and rerun.");
 	default:
 		return NULL;
 	}
@@ -178,12 +179,12 @@ static void print_real(const struct probe_result *r)
 
 	size_to_human_both(r->real, real, sizeof(real));
 	if (r->real_max > r->real)
-		printf("  real size:  %s, or up to %s more\n", real,
+		printf(_("  real size:  %s, or up to %s more\n"), real,
 		       size_to_human(r->real_max - r->real, gap, sizeof(gap)));
 	else
-		printf("  real size:  %s, exactly\n", real);
+		printf(_("  real size:  %s, exactly\n"), real);
 	if (r->wrap)
-		printf("  wraps every %s: what is written at offset X lands at X modulo that\n",
+		printf(_("  wraps every %s: what is written at offset X lands at X modulo that\n"),
 		       size_to_human(r->wrap, gap, sizeof(gap)));
 }
 
@@ -193,29 +194,33 @@ static void print_text(const char *target, const struct probe_result *r, bool qu
 
 	probe_describe(r, line, sizeof(line));
 	if (r->verdict == PROBE_CANCELLED) {
-		warnx("interrupted%s", r->restored ? ": every block the probe wrote was put back, "
-		      "the card is as it was" : "");
+		if (r->restored)
+			warnx(_("interrupted: every block the probe wrote was put back, the card "
+				"is as it was"));
+		else
+			warnx(_("interrupted"));
 	} else if (r->verdict == PROBE_IO_ERROR || r->verdict == PROBE_VANISHED) {
 		warnx("%s", line);
 	} else {
 		printf("%s: %s\n", r->verdict == PROBE_GOOD ? "GOOD" :
 		       r->verdict == PROBE_FAKE ? "FAKE" : "DAMAGED", line);
-		printf("  card:       %s\n", target);
-		printf("  announced:  %s\n", size_to_human_both(r->announced, ann, sizeof(ann)));
+		printf(_("  card:       %s\n"), target);
+		printf(_("  announced:  %s\n"), size_to_human_both(r->announced, ann, sizeof(ann)));
 		if (r->verdict == PROBE_FAKE)
 			print_real(r);
-		printf("  checked:    %u places (%s probe) in %.1f s: %u blocks of %u bytes "
-		       "written, %u read\n", r->samples, quick ? "quick" : "thorough", r->seconds,
+		printf(_("  checked:    %u places (%s) in %.1f s: %u blocks of %u bytes "
+			 "written, %u read\n"), r->samples,
+		       quick ? _("quick probe") : _("thorough probe"), r->seconds,
 		       r->blocks_written, r->block_size, r->blocks_read);
 	}
 	if (advice(r))
 		fprintf(stderr, "  %s\n", advice(r));
 	if (r->not_restored)
-		fprintf(stderr, "dloadcard: warning: %u blocks of %u bytes could not be put back "
-			"as they were\n", r->not_restored, r->block_size);
+		fprintf(stderr, _("dloadcard: warning: %u blocks of %u bytes could not be put back "
+			"as they were\n"), r->not_restored, r->block_size);
 	else if (!r->restored && r->verdict != PROBE_VANISHED)
-		fputs("dloadcard: warning: the card could not be flushed after putting back what "
-		      "the probe wrote\n", stderr);
+		fputs(_("dloadcard: warning: the card could not be flushed after putting back what "
+		      "the probe wrote\n"), stderr);
 }
 
 static void print_json(struct report *rp, const char *target, const struct probe_result *r,
@@ -323,12 +328,12 @@ static void report_unfinished(const struct probe_job *job, int code, const char 
 	};
 
 	if (r->changed)
-		snprintf(last, sizeof(last), "%u blocks of %u bytes that the probe wrote were not "
-			 "put back: the card's partition table and files may be damaged.",
+		snprintf(last, sizeof(last), _("%u blocks of %u bytes that the probe wrote were not "
+			 "put back: the card's partition table and files may be damaged."),
 			 r->changed, r->block_size);
 	else
-		snprintf(last, sizeof(last), "The probe had put back every block it wrote: the "
-			 "card is as it was.");
+		snprintf(last, sizeof(last), _("The probe had put back every block it wrote: the "
+			 "card is as it was."));
 	if (job->rp->json)
 		report_failure(job->rp, &f);
 	fputc('\n', stderr);
@@ -340,24 +345,24 @@ static void on_stall(void *arg, unsigned seconds)
 	const struct probe_job *job = arg;
 	char msg[PATH_MAX + 128];
 
-	snprintf(msg, sizeof(msg), "%s stopped responding: no progress for %u s", job->target,
+	snprintf(msg, sizeof(msg), _("%s stopped responding: no progress for %u s"), job->target,
 		 seconds);
 	report_unfinished(job, EXIT_STALLED, "stalled", msg,
-			  "The card or the reader hangs (fake cards often do past their real size): "
-			  "remove the card.");
+			  _("The card or the reader hangs (fake cards often do past their real size): "
+			  "remove the card."));
 }
 
 static void on_abandon(void *arg)
 {
 	report_unfinished(arg, EXIT_INTERRUPTED, "interrupted",
-			  "interrupted, and putting the card back abandoned",
-			  "Run the probe again to check the card.");
+			  _("interrupted, and putting the card back abandoned"),
+			  _("Run the probe again to check the card."));
 }
 
 static void on_second(void *arg)
 {
 	(void)arg;
-	cli_still_stopping("every block the probe wrote is put back");
+	cli_still_stopping(_("every block the probe wrote is put back"));
 }
 
 static const struct guard_ops probe_guard = {
@@ -389,7 +394,7 @@ int cmd_probe(int argc, char **argv)
 	pg = guard_shared_alloc(sizeof(*pg));
 	job.r = guard_shared_alloc(sizeof(*job.r));
 	if (!pg || !job.r)
-		err(EXIT_ERROR, "cannot allocate shared memory");
+		err(EXIT_ERROR, _("cannot allocate shared memory"));
 	interrupt_catch();
 	term_init(&term, stderr, ctl.quiet || ctl.json);
 	term_progress(&term, pg);

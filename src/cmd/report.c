@@ -2,18 +2,25 @@
 #include "config.h"
 
 #include <err.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "cmd/report.h"
 #include "firmware/srccheck.h"
 #include "lib/errmsg.h"
+#include "lib/nls.h"
 #include "pipeline/readback.h"
 
 void report_init(struct report *rp, const char *command, bool json)
 {
 	rp->command = command;
 	rp->json = json;
+	/* --json is read by programs: its words ("error", "advice", "message")
+	 * are the C locale's, byte for byte, whatever the user's language.
+	 * Before any work, and before batch starts a thread. */
+	if (json)
+		setlocale(LC_MESSAGES, "C");
 }
 
 struct json *report_begin(struct report *rp)
@@ -99,7 +106,7 @@ int report_source_failure(struct report *rp, const struct srccheck *sc, const ch
 {
 	char last[128];
 
-	snprintf(last, sizeof(last), "Nothing was written to %s.", what);
+	snprintf(last, sizeof(last), _("Nothing was written to %s."), what);
 	return report_failure(rp, &(struct report_failure){
 		.exit_code = sc->exit_code,
 		.error = sc->error.text,

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cmd/term.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 
 #define BAR_WIDTH 24
@@ -54,7 +55,9 @@ static void end_line(struct term *t, const struct progress *p)
 	if (p->total && secs > 0.05)
 		snprintf(rate, sizeof(rate), ", %.1f MB/s", (double)p->done / secs / 1e6);
 	if (p->total)
-		fprintf(t->out, "%s%s: %s (%s in %.1f s%s)%s\n", t->tty ? "\r" : "", p->label,
+		/* TRANSLATORS: "writing: done (1.2 GiB in 3.4 s, 350.0 MB/s)"; the
+		 * first and last %s are terminal controls. */
+		fprintf(t->out, _("%s%s: %s (%s in %.1f s%s)%s\n"), t->tty ? "\r" : "", p->label,
 			p->text, size_to_human(p->done, size, sizeof(size)), secs, rate,
 			t->tty ? "\033[K" : "");
 	else

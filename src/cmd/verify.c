@@ -21,6 +21,7 @@
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
 #include "lib/json.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 #include "pipeline/verify.h"
 
@@ -44,19 +45,19 @@ static void __attribute__((noreturn)) usage(void)
 	FILE *out = stdout;
 
 	fputs(USAGE_HEADER, out);
-	fputs(" dloadcard verify [options] <card>\n", out);
-	fputs("\nAudit a dload card, whoever made it, and say why the device would refuse it:\n"
+	fputs(_(" dloadcard verify [options] <card>\n"), out);
+	fputs(_("\nAudit a dload card, whoever made it, and say why the device would refuse it:\n"
 	      "partition table, file system (and the points of Microsoft's FAT specification\n"
 	      "that a bootloader trips on), dload/UPDATE.APP, its clusters, and its content\n"
 	      "read back from the card past the page cache and checked completely.\n"
 	      "Nothing is written: the card is opened read-only.\n"
-	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.\n", out);
+	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.\n"), out);
 	fputs(USAGE_OPTIONS, out);
-	fputs("     --against <file>  compare with this UPDATE.APP (or firmware zip)\n"
+	fputs(_("     --against <file>  compare with this UPDATE.APP (or firmware zip)\n"
 	      "     --sha256 <hex>    compare with this SHA-256\n"
 	      "     --quick           do not read UPDATE.APP (structure only)\n"
 	      " -j, --json            print every check and the verdict as JSON\n"
-	      " -q, --quiet           no progress\n", out);
+	      " -q, --quiet           no progress\n"), out);
 	usage_help_options(out, 23);
 	usage_exit_codes(out, verify_exit_codes);
 	fputs(USAGE_EXAMPLES, out);
@@ -108,9 +109,9 @@ static void parse_args(int argc, char **argv, struct verify_control *ctl)
 		}
 	}
 	if (argc - optind != 1)
-		cli_usage_error("give one card (a disk or an image file)");
+		cli_usage_error(_("give one card (a disk or an image file)"));
 	if (ctl->against && ctl->have_sha256)
-		cli_usage_error("give --against or --sha256, not both");
+		cli_usage_error(_("give --against or --sha256, not both"));
 	ctl->target = argv[optind];
 }
 
@@ -121,9 +122,11 @@ static void print_table(const struct verify_report *rep)
 
 	if (!tb)
 		return;
-	scols_table_new_column(tb, "RESULT", 0, 0);
-	scols_table_new_column(tb, "CHECK", 0, 0);
-	scols_table_new_column(tb, "DETAILS", 0, SCOLS_FL_WRAP);
+	/* TRANSLATORS: the headings of a table for a person (list's are names
+	 * that scripts and -o use, and stay). */
+	scols_table_new_column(tb, _("RESULT"), 0, 0);
+	scols_table_new_column(tb, _("CHECK"), 0, 0);
+	scols_table_new_column(tb, _("DETAILS"), 0, SCOLS_FL_WRAP);
 	for (i = 0; i < rep->n; i++) {
 		struct libscols_line *ln = scols_table_new_line(tb, NULL);
 
@@ -182,7 +185,7 @@ static int against_sha256(struct report *rp, const struct verify_control *ctl,
 
 	if (rc == EXIT_SOURCE_DAMAGED || rc == EXIT_SOURCE_INVALID || rc == EXIT_INTERRUPTED ||
 	    !sc.have_sha256)
-		rc = report_fail(rp, ctl->target, rc ? rc : EXIT_ERROR, "--against: %s",
+		rc = report_fail(rp, ctl->target, rc ? rc : EXIT_ERROR, _("--against: %s"),
 				 sc.error.text);
 	else
 		rc = 0;
@@ -216,8 +219,8 @@ int cmd_verify(int argc, char **argv)
 	/* A card that is not there is the first thing to say, before a
 	 * long check of --against. */
 	if (card_kind_of(ctl.target, NULL) == CARD_KIND_MISSING)
-		return report_fail(&rp, ctl.target, EXIT_USAGE, "%s does not exist: give a card "
-				   "(/dev/sdX, /dev/mmcblkN) or an image file", ctl.target);
+		return report_fail(&rp, ctl.target, EXIT_USAGE, _("%s does not exist: give a card "
+				   "(/dev/sdX, /dev/mmcblkN) or an image file"), ctl.target);
 	if (ctl.against) {
 		rc = against_sha256(&rp, &ctl, &pg, ctl.sha256);
 		if (rc)
@@ -235,9 +238,9 @@ int cmd_verify(int argc, char **argv)
 	if (ctl.json) {
 		print_json(&rp, ctl.target, &card, &rep);
 	} else {
-		printf("Card: %s\n", ctl.target);
+		printf(_("Card: %s\n"), ctl.target);
 		print_table(&rep);
-		printf("\nVerdict: %s\n", rep.verdict);
+		printf(_("\nVerdict: %s\n"), rep.verdict);
 	}
 	card_close(&card);
 	return interrupt_signal ? EXIT_INTERRUPTED : rc;

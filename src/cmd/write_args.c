@@ -10,6 +10,7 @@
 #include "cmd/write_args.h"
 #include "fat/format.h"
 #include "lib/exitcodes.h"
+#include "lib/nls.h"
 #include "lib/stall.h"
 #include "lib/strutils.h"
 
@@ -71,15 +72,15 @@ int write_args_source(const struct write_args *w, const char *path, struct packa
 	if (package_recognise(path, w->pkg.how, w->pkg.member, p, e) < 0)
 		return EXIT_USAGE;
 	if (!w->quiet && !w->json)
-		fprintf(stderr, "Recognised: %s\n", p->what);
+		fprintf(stderr, _("Recognised: %s\n"), p->what);
 	if (*p->warning)
-		warnx("warning: %s", p->warning);
+		warnx(_("warning: %s"), p->warning);
 	switch (p->kind) {
 	case PKG_SD_PACKAGE:
-		errmsg_set(e, -ENOTSUP, "%s is an SD package, to be kept zipped in dload/ under its "
+		errmsg_set(e, -ENOTSUP, _("%s is an SD package, to be kept zipped in dload/ under its "
 			   "own name; this version writes only an UPDATE.APP to cards: give "
 			   "--extract to write the UPDATE.APP inside it instead, if the device "
-			   "takes that", path);
+			   "takes that"), path);
 		return EXIT_SOURCE_INVALID;
 	case PKG_TWO_STEP:
 		errmsg_set(e, -EINVAL, "%s", p->what);

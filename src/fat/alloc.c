@@ -11,6 +11,7 @@
 
 #include "fat/alloc.h"
 #include "fat/fat_private.h"
+#include "lib/nls.h"
 
 #define MAX_ALIGN (1ull << 30)
 
@@ -21,7 +22,7 @@ static int vol_write(struct fat_vol *v, uint64_t off, const void *buf, size_t le
 	int r;
 
 	if (!v->io.write)
-		return errmsg_set(e, -EROFS, "the card is open read-only");
+		return errmsg_set(e, -EROFS, _("the card is open read-only"));
 	r = fat_vol_range(v, "write", off, len, e);
 	if (r < 0)
 		return r;
@@ -45,11 +46,11 @@ static int first_aligned(struct fat_vol *v, uint64_t align, uint64_t *c0,
 		return 0;
 	if (!fat_is_pow2(align) || align > MAX_ALIGN)
 		return errmsg_set(e, -EINVAL,
-				  "alignment %llu is not a power of two up to 1 GiB",
+				  _("alignment %llu is not a power of two up to 1 GiB"),
 				  (unsigned long long)align);
 	if (base % (align < cs ? align : cs))
 		return errmsg_set(e, -EINVAL,
-				  "the data area (card offset %llu) is not aligned to %llu bytes: no cluster can be",
+				  _("the data area (card offset %llu) is not aligned to %llu bytes: no cluster can be"),
 				  (unsigned long long)base,
 				  (unsigned long long)(align < cs ? align : cs));
 	if (align > cs) {
@@ -86,7 +87,7 @@ static int find_run(struct fat_vol *v, uint32_t n, uint64_t align, uint32_t *fir
 		start = c0 + (x + 1 - c0 + step - 1) / step * step;
 	}
 	return errmsg_set(e, -ENOSPC,
-			  "no free run of %u clusters at a %llu-byte boundary", n,
+			  _("no free run of %u clusters at a %llu-byte boundary"), n,
 			  (unsigned long long)(align ? align : 1));
 }
 
@@ -104,7 +105,7 @@ static int check_free_everywhere(struct fat_vol *v, uint32_t first, uint32_t n,
 				return r;
 			if (val != 0)
 				return errmsg_set(e, -EUCLEAN,
-						  "cluster %u is free in FAT %u but not in FAT %u",
+						  _("cluster %u is free in FAT %u but not in FAT %u"),
 						  c, v->g.active_fat + 1, k + 1);
 		}
 	}
@@ -166,7 +167,7 @@ static int write_entry(struct fat_vol *v, const struct fat_dirent *de,
 		fat_format_short(ent, name);
 		if (strcmp(name, de->short_name) || get_le32(ent + 28) != 0)
 			r = errmsg_set(e, -EBUSY,
-				       "the directory entry of %s changed under us", de->short_name);
+				       _("the directory entry of %s changed under us"), de->short_name);
 	}
 	if (r == 0) {
 		put_le16(ent + 20, (uint16_t)(first >> 16));
@@ -225,24 +226,24 @@ int fat_alloc_contiguous(struct fat_vol *vol, const char *path, uint64_t size,
 
 	memset(ext, 0, sizeof(*ext));
 	if (!vol->io.write)
-		return errmsg_set(e, -EROFS, "the card is open read-only");
+		return errmsg_set(e, -EROFS, _("the card is open read-only"));
 	if (size > UINT32_MAX)
 		return errmsg_set(e, -EFBIG,
-				  "%llu bytes do not fit a FAT32 file (4 GiB - 1 at most)",
+				  _("%llu bytes do not fit a FAT32 file (4 GiB - 1 at most)"),
 				  (unsigned long long)size);
 	r = fat_lookup(vol, path, &de, NULL, 0, e);
 	if (r < 0)
 		return r;
 	if (de.attr & (FAT_ATTR_DIRECTORY | FAT_ATTR_VOLUME_ID) || de.flags & FAT_DE_ROOT)
-		return errmsg_set(e, -EISDIR, "%s is a directory", path);
+		return errmsg_set(e, -EISDIR, _("%s is a directory"), path);
 	if (de.first_cluster || de.size)
-		return errmsg_set(e, -EEXIST, "%s is not empty", path);
+		return errmsg_set(e, -EEXIST, _("%s is not empty"), path);
 	if (size == 0)
 		return 0;
 	n = fat_clusters_for(vol, size);
 	if (n > vol->g.cluster_count)
 		return errmsg_set(e, -ENOSPC,
-				  "%u clusters needed, the volume has %u", n,
+				  _("%u clusters needed, the volume has %u"), n,
 				  vol->g.cluster_count);
 	r = find_run(vol, n, align, &first, e);
 	if (r == 0)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fat/fat_private.h"
+#include "lib/nls.h"
 
 #define FAT32_MAX_CLUSTERS 0x0ffffff5u
 #define FAT16_MAX_CLUSTERS 65524u
@@ -23,44 +24,44 @@ const char *fat_warning_text(unsigned warning)
 {
 	switch (warning) {
 	case FAT_WARN_JUMP:
-		return "the boot sector does not start with a jump instruction";
+		return _("the boot sector does not start with a jump instruction");
 	case FAT_WARN_FEW_CLUSTERS:
-		return "fewer than 65525 clusters in a volume labelled FAT32: a reader that "
-		       "follows FAT's specification takes it for FAT16 and does not find the file";
+		return _("fewer than 65525 clusters in a volume labelled FAT32: a reader that "
+		       "follows FAT's specification takes it for FAT16 and does not find the file");
 	case FAT_WARN_FSINFO:
-		return "no valid FSInfo sector";
+		return _("no valid FSInfo sector");
 	case FAT_WARN_FSINFO_RANGE:
-		return "the FSInfo free-cluster count or hint is out of range";
+		return _("the FSInfo free-cluster count or hint is out of range");
 	case FAT_WARN_HIDDEN:
-		return "the hidden-sector count is not the partition's start";
+		return _("the hidden-sector count is not the partition's start");
 	case FAT_WARN_BACKUP_BOOT:
-		return "the backup boot sector (sectors 6 and 8) is missing or differs from the "
-		       "boot sector: a reader that falls back on it finds another file system";
+		return _("the backup boot sector (sectors 6 and 8) is missing or differs from the "
+		       "boot sector: a reader that falls back on it finds another file system");
 	case FAT_WARN_DIRTY:
-		return "the file system was not cleanly unmounted";
+		return _("the file system was not cleanly unmounted");
 	case FAT_WARN_HARD_ERRORS:
-		return "the file system recorded disk errors";
+		return _("the file system recorded disk errors");
 	case FAT_WARN_FAT_ID:
-		return "the first FAT entry does not carry the media byte";
+		return _("the first FAT entry does not carry the media byte");
 	case FAT_WARN_NO_MIRROR:
-		return "FAT mirroring is disabled: only one FAT is in use";
+		return _("FAT mirroring is disabled: only one FAT is in use");
 	case FAT_WARN_VERSION:
-		return "the FAT32 version is not 0.0";
+		return _("the FAT32 version is not 0.0");
 	case FAT_WARN_CLUSTER_SIZE:
-		return "above the 32 KiB that FAT's specification allows, some bootloaders "
-		       "cannot read this card";
+		return _("above the 32 KiB that FAT's specification allows, some bootloaders "
+		       "cannot read this card");
 	case FAT_WARN_OEM_NAME:
-		return "the boot sector's OEM name is not \"MSWIN4.1\", the one FAT's "
-		       "specification recommends: a strict reader may reject the card";
+		return _("the boot sector's OEM name is not \"MSWIN4.1\", the one FAT's "
+		       "specification recommends: a strict reader may reject the card");
 	case FAT_WARN_DRIVE_NUMBER:
-		return "the boot sector's drive number is not 0x80 (a partitioned disk): a "
-		       "bootloader that goes by it may take the card for a floppy";
+		return _("the boot sector's drive number is not 0x80 (a partitioned disk): a "
+		       "bootloader that goes by it may take the card for a floppy");
 	case FAT_WARN_MEDIA:
-		return "the media byte is not 0xF8 (fixed media): a strict reader may reject "
-		       "the card";
+		return _("the media byte is not 0xF8 (fixed media): a strict reader may reject "
+		       "the card");
 	case FAT_WARN_BACKUP_FSINFO:
-		return "the backup FSInfo sector is missing or differs from FSInfo: a reader "
-		       "that falls back on the backup finds no valid FSInfo";
+		return _("the backup FSInfo sector is missing or differs from FSInfo: a reader "
+		       "that falls back on the backup finds no valid FSInfo");
 	}
 	return NULL;
 }
@@ -110,29 +111,29 @@ static int check_bpb(struct fat_vol *v, const uint8_t *b, struct errmsg *e)
 		g->warnings |= FAT_WARN_JUMP;
 	if (!fat_valid_bps(g->bytes_per_sector))
 		return errmsg_set(e, -EUCLEAN,
-				  "%u bytes per sector (512, 1024, 2048 or 4096)",
+				  _("%u bytes per sector (512, 1024, 2048 or 4096)"),
 				  g->bytes_per_sector);
 	if (!fat_is_pow2(g->sectors_per_cluster))
 		return errmsg_set(e, -EUCLEAN,
-				  "%u sectors per cluster: not a power of two",
+				  _("%u sectors per cluster: not a power of two"),
 				  g->sectors_per_cluster);
 	if (g->reserved_sectors == 0 || g->num_fats == 0)
 		return errmsg_set(e, -EUCLEAN,
-				  "%u reserved sectors, %u FATs: neither may be 0",
+				  _("%u reserved sectors, %u FATs: neither may be 0"),
 				  g->reserved_sectors, g->num_fats);
 	if (get_le16(b + 22) != 0)
 		return errmsg_set(e, -EUCLEAN,
-				  "a 16-bit FAT size is set: FAT12/16, not FAT32");
+				  _("a 16-bit FAT size is set: FAT12/16, not FAT32"));
 	if (b[510] != 0x55 || b[511] != 0xaa)
-		return errmsg_set(e, -EUCLEAN, "the boot sector has no 0x55AA signature");
+		return errmsg_set(e, -EUCLEAN, _("the boot sector has no 0x55AA signature"));
 	if (get_le16(b + 17) != 0)
 		return errmsg_set(e, -EUCLEAN,
-				  "%u root directory entries: FAT32 keeps none there",
+				  _("%u root directory entries: FAT32 keeps none there"),
 				  get_le16(b + 17));
 	if (g->fat_sectors == 0)
-		return errmsg_set(e, -EUCLEAN, "the FAT32 FAT size is 0");
+		return errmsg_set(e, -EUCLEAN, _("the FAT32 FAT size is 0"));
 	if (g->total_sectors == 0)
-		return errmsg_set(e, -EUCLEAN, "the total sector count is 0");
+		return errmsg_set(e, -EUCLEAN, _("the total sector count is 0"));
 	if (get_le16(b + 42) != 0)
 		g->warnings |= FAT_WARN_VERSION;
 	if (g->cluster_size > 32768)
@@ -150,7 +151,7 @@ static int check_bpb(struct fat_vol *v, const uint8_t *b, struct errmsg *e)
 		g->warnings |= FAT_WARN_NO_MIRROR;
 		if (g->active_fat >= g->num_fats)
 			return errmsg_set(e, -EUCLEAN,
-					  "active FAT %u of %u", g->active_fat, g->num_fats);
+					  _("active FAT %u of %u"), g->active_fat, g->num_fats);
 	}
 	return 0;
 }
@@ -163,23 +164,23 @@ static int compute_layout(struct fat_vol *v, struct errmsg *e)
 
 	if (total * g->bytes_per_sector > g->part_size)
 		return errmsg_set(e, -EUCLEAN,
-				  "the file system (%llu bytes) is larger than its partition (%llu bytes)",
+				  _("the file system (%llu bytes) is larger than its partition (%llu bytes)"),
 				  (unsigned long long)(total * g->bytes_per_sector),
 				  (unsigned long long)g->part_size);
 	meta = g->reserved_sectors + (uint64_t)g->num_fats * g->fat_sectors;
 	if (meta >= total)
 		return errmsg_set(e, -EUCLEAN,
-				  "reserved sectors and FATs (%llu sectors) fill the whole file system (%llu)",
+				  _("reserved sectors and FATs (%llu sectors) fill the whole file system (%llu)"),
 				  (unsigned long long)meta, (unsigned long long)total);
 	clusters = (total - meta) / g->sectors_per_cluster;
 	if (clusters == 0 || clusters > FAT32_MAX_CLUSTERS)
 		return errmsg_set(e, -EUCLEAN,
-				  "%llu clusters: not a FAT32 cluster count",
+				  _("%llu clusters: not a FAT32 cluster count"),
 				  (unsigned long long)clusters);
 	g->fat_bytes = (uint64_t)g->fat_sectors * g->bytes_per_sector;
 	if (g->fat_bytes / 4 < clusters + 2)
 		return errmsg_set(e, -EUCLEAN,
-				  "a FAT of %u sectors cannot hold %llu clusters",
+				  _("a FAT of %u sectors cannot hold %llu clusters"),
 				  g->fat_sectors, (unsigned long long)clusters);
 	g->cluster_count = (uint32_t)clusters;
 	if (clusters <= FAT16_MAX_CLUSTERS)
@@ -188,7 +189,7 @@ static int compute_layout(struct fat_vol *v, struct errmsg *e)
 	g->data_offset = meta * g->bytes_per_sector;
 	if (g->root_cluster < 2 || g->root_cluster > clusters + 1)
 		return errmsg_set(e, -EUCLEAN,
-				  "root directory cluster %u is out of range (2-%llu)",
+				  _("root directory cluster %u is out of range (2-%llu)"),
 				  g->root_cluster, (unsigned long long)clusters + 1);
 	if ((uint64_t)g->hidden_sectors * g->bytes_per_sector != g->part_offset)
 		g->warnings |= FAT_WARN_HIDDEN;
@@ -297,17 +298,17 @@ static int mount(struct fat_vol *v, uint8_t *boot, uint8_t *sec, struct errmsg *
 	int r;
 
 	if (g->part_offset > UINT64_MAX - g->part_size)
-		return errmsg_set(e, -EINVAL, "the partition does not fit a 64-bit offset");
+		return errmsg_set(e, -EINVAL, _("the partition does not fit a 64-bit offset"));
 	r = fat_probe_read(&v->io, g->part_offset, g->part_size, boot, &len);
 	if (r < 0)
-		return errmsg_set(e, r, "cannot read the boot sector at card offset %llu: %s",
+		return errmsg_set(e, r, _("cannot read the boot sector at card offset %llu: %s"),
 				  (unsigned long long)g->part_offset, strerror(-r));
 	kind = len ? fat_identify_buf(boot, len) : FAT_KIND_TOO_SMALL;
 	if (kind != FAT_KIND_FAT32)
-		return errmsg_set(e, -EMEDIUMTYPE, "the partition holds %s, not FAT32",
+		return errmsg_set(e, -EMEDIUMTYPE, _("the partition holds %s, not FAT32"),
 				  fat_kind_name(kind));
 	if (fat_valid_bps(get_le16(boot + 11)) && get_le16(boot + 11) > len)
-		return errmsg_set(e, -EUCLEAN, "the partition is smaller than one sector");
+		return errmsg_set(e, -EUCLEAN, _("the partition is smaller than one sector"));
 	read_bpb(&v->g, boot);
 	r = check_bpb(v, boot, e);
 	if (r == 0)
@@ -343,7 +344,7 @@ int fat_open(const struct fat_io *io, uint64_t part_offset, uint64_t part_size,
 	free(boot);
 	free(sec);
 	if (r == -ENOMEM)
-		errmsg_set(e, r, "no memory to open the file system");
+		errmsg_set(e, r, _("no memory to open the file system"));
 	if (r < 0) {
 		fat_close(v);
 		return r;

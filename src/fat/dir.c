@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fat/fat_private.h"
+#include "lib/nls.h"
 
 #define DIR_WIN         4096u          /* directory read-ahead */
 #define ATTR_LFN        0x0fu
@@ -22,7 +23,7 @@ static int dir_open_at(struct fat_vol *v, uint32_t first, struct fat_dir **dirp,
 
 	if (!fat_valid_cluster(v, first))
 		return errmsg_set(e, -EUCLEAN,
-				  "directory cluster %u is out of range", first);
+				  _("directory cluster %u is out of range"), first);
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
@@ -44,7 +45,7 @@ int fat_dir_open(struct fat_vol *vol, const struct fat_dirent *dir,
 		 struct fat_dir **dirp, struct errmsg *e)
 {
 	if (dir && !(dir->attr & FAT_ATTR_DIRECTORY))
-		return errmsg_set(e, -ENOTDIR, "not a directory");
+		return errmsg_set(e, -ENOTDIR, _("not a directory"));
 	return dir_open_at(vol, dir ? dir->first_cluster : vol->g.root_cluster, dirp, e);
 }
 
@@ -78,7 +79,7 @@ static int dir_raw_next(struct fat_dir *d, const uint8_t **ent, uint64_t *off,
 		if (l != L_NEXT) {
 			d->end = true;
 			return errmsg_set(e, -EUCLEAN,
-					  "directory chain broken at cluster %u: %s", d->cluster,
+					  _("directory chain broken at cluster %u: %s"), d->cluster,
 					  fat_chain_problem_text(fat_link_problem(l)));
 		}
 		d->cluster = next;
@@ -87,7 +88,7 @@ static int dir_raw_next(struct fat_dir *d, const uint8_t **ent, uint64_t *off,
 	}
 	if (d->entries >= DIR_MAX_ENTRIES) {
 		d->end = true;
-		return errmsg_set(e, -EFBIG, "directory longer than %u entries (a loop?)",
+		return errmsg_set(e, -EFBIG, _("directory longer than %u entries (a loop?)"),
 				  DIR_MAX_ENTRIES);
 	}
 	if (!d->buf_valid || d->pos < d->buf_start || d->pos >= d->buf_start + d->buf_len) {
@@ -282,7 +283,7 @@ static int find_in_dir(struct fat_vol *v, const char *name, struct fat_dirent *d
 			break;
 	fat_dir_close(d);
 	if (r == 0)
-		return errmsg_set(e, -ENOENT, "\"%s\" not found", name);
+		return errmsg_set(e, -ENOENT, _("\"%s\" not found"), name);
 	return r < 0 ? r : 0;
 }
 
@@ -313,10 +314,10 @@ int fat_lookup(struct fat_vol *vol, const char *path, struct fat_dirent *de,
 			return 0;
 		n = strcspn(p, "/");
 		if (n >= sizeof(name))
-			return errmsg_set(e, -ENAMETOOLONG, "path component too long");
+			return errmsg_set(e, -ENAMETOOLONG, _("path component too long"));
 		if (!(de->attr & FAT_ATTR_DIRECTORY))
 			return errmsg_set(e, -ENOTDIR,
-					  "\"%s\" is not a directory", de->name);
+					  _("\"%s\" is not a directory"), de->name);
 		memcpy(name, p, n);
 		name[n] = '\0';
 		p += n;

@@ -7,6 +7,7 @@
 #include <errno.h>
 
 #include "fat/fat_private.h"
+#include "lib/nls.h"
 
 struct run {
 	uint32_t first, n;
@@ -35,12 +36,12 @@ static int emit_run(struct fat_vol *v, const struct fat_dirent *de,
 static int chain_broken(struct fat_vol *v, uint64_t n, uint32_t c, enum fat_link l,
 			struct errmsg *e)
 {
-	const char *why = l == L_NEXT ? "directory too long" :
+	const char *why = l == L_NEXT ? _("directory too long") :
 			  l == L_EOC ? fat_chain_problem_text(FAT_CHAIN_SHORT) :
 			  fat_chain_problem_text(fat_link_problem(l));
 
 	return errmsg_set(e, -EUCLEAN,
-			  "cluster chain broken after %llu clusters at cluster %u: %s",
+			  _("cluster chain broken after %llu clusters at cluster %u: %s"),
 			  (unsigned long long)n, c, why);
 }
 
@@ -57,7 +58,7 @@ int fat_extents(struct fat_vol *vol, const struct fat_dirent *de,
 	if (!dir && de->size == 0)
 		return 0;
 	if (!fat_valid_cluster(vol, c))
-		return errmsg_set(e, -EUCLEAN, "first cluster %u is out of range", c);
+		return errmsg_set(e, -EUCLEAN, _("first cluster %u is out of range"), c);
 	for (uint64_t n = 1;; n++, c = next) {
 		int r;
 
@@ -91,10 +92,10 @@ int fat_map_offset(struct fat_vol *vol, const struct fat_dirent *de,
 
 	if (de->attr & FAT_ATTR_DIRECTORY || file_off >= de->size)
 		return errmsg_set(e, -EINVAL,
-				  "offset %llu is past the end of the file",
+				  _("offset %llu is past the end of the file"),
 				  (unsigned long long)file_off);
 	if (!fat_valid_cluster(vol, c))
-		return errmsg_set(e, -EUCLEAN, "first cluster %u is out of range", c);
+		return errmsg_set(e, -EUCLEAN, _("first cluster %u is out of range"), c);
 	index = file_off / vol->g.cluster_size;	/* < 2^32 clusters: size is 32-bit */
 	for (uint64_t i = 0; i < index; i++, c = next) {
 		int r = fat_next_cluster(vol, c, &next, &l, e);
@@ -103,7 +104,7 @@ int fat_map_offset(struct fat_vol *vol, const struct fat_dirent *de,
 			return r;
 		if (l != L_NEXT)
 			return errmsg_set(e, -EUCLEAN,
-					  "cluster chain broken at cluster %u", c);
+					  _("cluster chain broken at cluster %u"), c);
 	}
 	*card_off = vol->g.part_offset + fat_cluster_off(vol, c) + file_off % vol->g.cluster_size;
 	return 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fat/fat_private.h"
+#include "lib/nls.h"
 
 #define IO_ALIGN 4096u
 
@@ -30,16 +31,19 @@ int fat_vol_range(struct fat_vol *v, const char *what, uint64_t off, size_t len,
 		  struct errmsg *e)
 {
 	if (off > v->g.part_size || len > v->g.part_size - off)
-		return errmsg_set(e, -EINVAL,
-				  "%s of %zu bytes at %llu is outside the partition",
-				  what, len, (unsigned long long)off);
+		return errmsg_set(e, -EINVAL, !strcmp(what, "write") ?
+				  _("write of %zu bytes at %llu is outside the partition") :
+				  _("read of %zu bytes at %llu is outside the partition"),
+				  len, (unsigned long long)off);
 	return 0;
 }
 
 int fat_io_failed(struct fat_vol *v, int r, const char *what, uint64_t off, size_t len,
 		  struct errmsg *e)
 {
-	return errmsg_set(e, r, "cannot %s %zu bytes at card offset %llu: %s", what,
+	return errmsg_set(e, r, !strcmp(what, "write") ?
+			  _("cannot write %zu bytes at card offset %llu: %s") :
+			  _("cannot read %zu bytes at card offset %llu: %s"),
 			  len, (unsigned long long)(v->g.part_offset + off), strerror(-r));
 }
 

@@ -12,6 +12,7 @@
 #include "fat/format.h"
 #include "fat/mtools.h"
 #include "lib/byteorder.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 
 int format_label(const char *label, char *out, struct errmsg *e)
@@ -21,14 +22,14 @@ int format_label(const char *label, char *out, struct errmsg *e)
 	size_t n = strlen(label);
 
 	if (!n || n > FORMAT_LABEL_MAX)
-		return errmsg_set(e, -EINVAL, "a label has 1 to %d characters", FORMAT_LABEL_MAX);
+		return errmsg_set(e, -EINVAL, _("a label has 1 to %d characters"), FORMAT_LABEL_MAX);
 	/* FAT forbids a name that starts with a space; fsck.fat flags it. */
 	if (label[0] == ' ')
-		return errmsg_set(e, -EINVAL, "a label cannot start with a space");
+		return errmsg_set(e, -EINVAL, _("a label cannot start with a space"));
 	for (p = (const unsigned char *)label; *p; p++) {
 		if (*p < 0x20 || *p >= 0x7f || strchr(forbidden, *p))
-			return errmsg_set(e, -EINVAL, "'%c' is not allowed in a FAT label (letters, "
-					  "digits, spaces and ! # $ %% & ' ( ) - @ ^ _ ` { } ~ are)",
+			return errmsg_set(e, -EINVAL, _("'%c' is not allowed in a FAT label (letters, "
+					  "digits, spaces and ! # $ %% & ' ( ) - @ ^ _ ` { } ~ are)"),
 					  *p >= 0x20 && *p < 0x7f ? *p : '?');
 	}
 	/* mformat upper-cases the directory's copy only: do it for both (ASCII,
@@ -45,7 +46,7 @@ static int run(struct card *c, const char *const argv[], struct errmsg *e,
 	int rc = mtools_run(argv, -1, -1, card_tool_fd(c), e);
 
 	if (rc)
-		return errmsg_prefix(e, rc < 0 ? rc : -EIO, "%s failed", what);
+		return errmsg_prefix(e, rc < 0 ? rc : -EIO, _("%s failed"), what);
 	return 0;
 }
 
@@ -61,11 +62,11 @@ static int zero_reserved(struct card *c, const struct sd_layout *l, struct errms
 	int rc;
 
 	if (!zeros)
-		return errmsg_set(e, -ENOMEM, "out of memory");
+		return errmsg_set(e, -ENOMEM, _("out of memory"));
 	rc = card_pwrite(c, zeros, len, l->part_start * LAYOUT_SECTOR);
 	free(zeros);
 	if (rc)
-		return errmsg_set(e, rc, "cannot write the file system's reserved area: %s",
+		return errmsg_set(e, rc, _("cannot write the file system's reserved area: %s"),
 				  strerror(-rc));
 	return 0;
 }
@@ -98,15 +99,15 @@ static int boot_record_holds(struct card *c, const struct sd_layout *l, unsigned
 	int rc;
 
 	if (!buf)
-		return errmsg_set(e, -ENOMEM, "out of memory");
+		return errmsg_set(e, -ENOMEM, _("out of memory"));
 	rc = card_pread_unaligned(c, buf, size, off, len, &got);
 	if (rc)
-		rc = errmsg_set(e, rc, "cannot read the boot sector back at card offset %" PRIu64
-				": %s", off, strerror(-rc));
+		rc = errmsg_set(e, rc, _("cannot read the boot sector back at card offset %" PRIu64
+				": %s"), off, strerror(-rc));
 	else if (memcmp(got, want, len))
-		rc = errmsg_set(e, -EBADMSG, "the card does not keep its first sectors: the boot "
+		rc = errmsg_set(e, -EBADMSG, _("the card does not keep its first sectors: the boot "
 				"record read back at card offset %" PRIu64 " is not what was "
-				"written (a faulty or fake card)", off);
+				"written (a faulty or fake card)"), off);
 	free(buf);
 	return rc;
 }
@@ -125,15 +126,15 @@ static int patch_boot_record(struct card *c, const struct sd_layout *l, struct e
 	int rc;
 
 	if (!rec)
-		return errmsg_set(e, -ENOMEM, "out of memory");
+		return errmsg_set(e, -ENOMEM, _("out of memory"));
 	rc = card_pread(c, rec, len, part);
 	if (rc) {
-		rc = errmsg_set(e, rc, "cannot read the new boot sector: %s", strerror(-rc));
+		rc = errmsg_set(e, rc, _("cannot read the new boot sector: %s"), strerror(-rc));
 		goto out;
 	}
 	if (!boot_record_as_asked(rec, l)) {
-		rc = errmsg_set(e, -EIO, "mformat did not write the boot sector it was asked "
-				"for: the card does not keep what is written, or mtools changed");
+		rc = errmsg_set(e, -EIO, _("mformat did not write the boot sector it was asked "
+				"for: the card does not keep what is written, or mtools changed"));
 		goto out;
 	}
 	memcpy(rec + 3, LAYOUT_OEM_NAME, 8);
@@ -144,7 +145,7 @@ static int patch_boot_record(struct card *c, const struct sd_layout *l, struct e
 	if (!rc)
 		rc = card_flush(c);
 	if (rc) {
-		rc = errmsg_set(e, rc, "cannot write the boot sector: %s", strerror(-rc));
+		rc = errmsg_set(e, rc, _("cannot write the boot sector: %s"), strerror(-rc));
 		goto out;
 	}
 	rc = boot_record_holds(c, l, 0, rec, len, e);
@@ -166,6 +167,7 @@ int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
 		"-v", label, "::", NULL
 	};
 	const char *mmd[] = { MMD_PATH, "-i", drv, "::" DLOAD_DIR, NULL };
+	char mmd_what[64];
 	int rc;
 
 	drive(drv, sizeof(drv), l);
@@ -175,6 +177,7 @@ int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
 	snprintf(res, sizeof(res), "%u", l->reserved_sectors);
 	snprintf(fat, sizeof(fat), "%u", l->fat_sectors);
 	snprintf(serial, sizeof(serial), "%08x", volume_id);
+	snprintf(mmd_what, sizeof(mmd_what), _("creating %s/ (mmd)"), DLOAD_DIR);
 	snprintf(heads, sizeof(heads), "%u", l->heads);
 	snprintf(track, sizeof(track), "%u", l->track_sectors);
 
@@ -182,17 +185,17 @@ int format_fat32(struct card *c, const struct sd_layout *l, const char *label,
 	 * sector: what an old card held there must not survive. */
 	rc = zero_reserved(c, l, e);
 	if (!rc)
-		rc = run(c, mformat, e, "formatting (mformat)");
+		rc = run(c, mformat, e, _("formatting (mformat)"));
 	/* mtools never syncs: its writes reach the card before ours. */
 	if (!rc && (rc = card_sync(c)) != 0)
-		errmsg_set(e, rc, "flushing the new file system: %s", strerror(-rc));
+		errmsg_set(e, rc, _("flushing the new file system: %s"), strerror(-rc));
 	if (!rc)
 		rc = patch_boot_record(c, l, e);
 	if (!rc)
-		rc = run(c, mmd, e, "creating " DLOAD_DIR "/ (mmd)");
+		rc = run(c, mmd, e, mmd_what);
 	/* mtools never syncs: push its writes out before anyone reads. */
 	if (!rc && (rc = card_sync(c)) != 0)
-		errmsg_set(e, rc, "flushing the new file system: %s", strerror(-rc));
+		errmsg_set(e, rc, _("flushing the new file system: %s"), strerror(-rc));
 	return rc;
 }
 
@@ -209,7 +212,7 @@ int format_create_empty(struct card *c, const struct sd_layout *l, const char *p
 
 	drive(drv, sizeof(drv), l);
 	fat_path(dst, sizeof(dst), path);
-	return run(c, argv, e, "creating the file (mcopy)");
+	return run(c, argv, e, _("creating the file (mcopy)"));
 }
 
 int format_rename(struct card *c, const struct sd_layout *l, const char *from,
@@ -222,9 +225,9 @@ int format_rename(struct card *c, const struct sd_layout *l, const char *from,
 	drive(drv, sizeof(drv), l);
 	fat_path(src, sizeof(src), from);
 	fat_path(dst, sizeof(dst), to);
-	rc = run(c, argv, e, "renaming the file (mren)");
+	rc = run(c, argv, e, _("renaming the file (mren)"));
 	if (!rc && (rc = card_sync(c)) != 0)
-		errmsg_set(e, rc, "flushing the renamed file: %s", strerror(-rc));
+		errmsg_set(e, rc, _("flushing the renamed file: %s"), strerror(-rc));
 	return rc;
 }
 
@@ -237,8 +240,8 @@ int format_delete(struct card *c, const struct sd_layout *l, const char *path,
 
 	drive(drv, sizeof(drv), l);
 	fat_path(dst, sizeof(dst), path);
-	rc = run(c, argv, e, "deleting the file (mdel)");
+	rc = run(c, argv, e, _("deleting the file (mdel)"));
 	if (!rc && (rc = card_sync(c)) != 0)
-		errmsg_set(e, rc, "flushing the deleted file: %s", strerror(-rc));
+		errmsg_set(e, rc, _("flushing the deleted file: %s"), strerror(-rc));
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fat/fat_private.h"
+#include "lib/nls.h"
 
 #define FAT12_MAX_CLUSTERS 4084u
 
@@ -24,12 +25,12 @@ const char *fat_kind_name(enum fat_kind kind)
 	case FAT_KIND_EXT2:		return "ext2";
 	case FAT_KIND_EXT3:		return "ext3";
 	case FAT_KIND_EXT4:		return "ext4";
-	case FAT_KIND_PARTITION_TABLE:	return "a partition table (a whole disk, not a partition)";
-	case FAT_KIND_BLANK:		return "no file system (blank)";
-	case FAT_KIND_TOO_SMALL:	return "nothing (the partition is too small)";
+	case FAT_KIND_PARTITION_TABLE:	return _("a partition table (a whole disk, not a partition)");
+	case FAT_KIND_BLANK:		return _("no file system (blank)");
+	case FAT_KIND_TOO_SMALL:	return _("nothing (the partition is too small)");
 	case FAT_KIND_UNKNOWN:		break;
 	}
-	return "an unknown file system";
+	return _("an unknown file system");
 }
 
 bool fat_valid_bps(unsigned bps)
@@ -148,13 +149,13 @@ int fat_identify(const struct fat_io *io, uint64_t part_offset,
 	int r;
 
 	if (!buf)
-		return errmsg_set(e, -ENOMEM, "no memory to read the partition");
+		return errmsg_set(e, -ENOMEM, _("no memory to read the partition"));
 	r = fat_probe_read(io, part_offset, part_size, buf, &len);
 	if (r == 0)
 		*kind = len ? fat_identify_buf(buf, len) : FAT_KIND_TOO_SMALL;
 	free(buf);
 	if (r < 0)
-		return errmsg_set(e, r, "cannot read the partition at card offset %llu: %s",
+		return errmsg_set(e, r, _("cannot read the partition at card offset %llu: %s"),
 				  (unsigned long long)part_offset, strerror(-r));
 	return 0;
 }

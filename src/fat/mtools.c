@@ -15,6 +15,7 @@
 
 #include "fat/mtools.h"
 #include "lib/interrupt.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 
 void mtools_drive(char *buf, size_t len, uint64_t offset)
@@ -178,9 +179,9 @@ int mtools_run(const char *const argv[], int in_fd, int out_fd, int card_fd,
 
 	errmsg_clear(e);
 	if (pipe2(pipefd, O_CLOEXEC) != 0)
-		return errmsg_set(e, -errno, "cannot run %s: %s", argv[0], strerror(errno));
+		return errmsg_set(e, -errno, _("cannot run %s: %s"), argv[0], strerror(errno));
 	if (pipe2(report, O_CLOEXEC) != 0) {
-		rc = errmsg_set(e, -errno, "cannot run %s: %s", argv[0], strerror(errno));
+		rc = errmsg_set(e, -errno, _("cannot run %s: %s"), argv[0], strerror(errno));
 		close(pipefd[0]);
 		close(pipefd[1]);
 		return rc;
@@ -204,14 +205,14 @@ int mtools_run(const char *const argv[], int in_fd, int out_fd, int card_fd,
 		if (pid > 0)
 			track(0, pid);
 		close(pipefd[0]);
-		return errmsg_set(e, -rc, "cannot run %s: %s", argv[0], strerror(rc));
+		return errmsg_set(e, -rc, _("cannot run %s: %s"), argv[0], strerror(rc));
 	}
 	read_first_line(pipefd[0], e);
 	close(pipefd[0]);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			track(0, pid);
-			return errmsg_set(e, -errno, "cannot wait for %s: %s", prog_name(argv[0]),
+			return errmsg_set(e, -errno, _("cannot wait for %s: %s"), prog_name(argv[0]),
 					  strerror(errno));
 		}
 	}
@@ -221,9 +222,9 @@ int mtools_run(const char *const argv[], int in_fd, int out_fd, int card_fd,
 		if (!rc)
 			errmsg_clear(e);	/* what it said was no error */
 		else if (e && !e->text[0])
-			errmsg_set(e, rc, "%s failed (exit status %d)", prog_name(argv[0]), rc);
+			errmsg_set(e, rc, _("%s failed (exit status %d)"), prog_name(argv[0]), rc);
 		return rc;
 	}
-	return errmsg_set(e, 128 + WTERMSIG(status), "%s was killed by signal %d",
+	return errmsg_set(e, 128 + WTERMSIG(status), _("%s was killed by signal %d"),
 			  prog_name(argv[0]), WTERMSIG(status));
 }

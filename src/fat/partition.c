@@ -8,10 +8,11 @@
 #include <unistd.h>
 
 #include "fat/partition.h"
+#include "lib/nls.h"
 
 static int fdisk_fail(struct errmsg *e, const char *what, int rc)
 {
-	return errmsg_set(e, rc < 0 ? rc : -EIO, "cannot write the partition table (%s): %s",
+	return errmsg_set(e, rc < 0 ? rc : -EIO, _("cannot write the partition table (%s): %s"),
 			  what, strerror(rc < 0 ? -rc : EIO));
 }
 

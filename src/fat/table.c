@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fat/fat_private.h"
+#include "lib/nls.h"
 
 static enum fat_link classify(const struct fat_vol *v, uint32_t val)
 {
@@ -46,7 +47,7 @@ int fat_get(struct fat_vol *v, uint32_t copy, uint32_t c, uint32_t *val, struct 
 
 	if (c > fat_max_cluster(v) || copy >= v->g.num_fats)
 		return errmsg_set(e, -EINVAL,
-				  "internal: FAT entry %u of copy %u", c, copy);
+				  _("internal: FAT entry %u of copy %u"), c, copy);
 	start = in_fat - in_fat % FAT_WIN;
 	if (!v->win_valid || v->win_copy != copy || v->win_start != start) {
 		uint64_t len = v->g.fat_bytes - start;
@@ -148,18 +149,18 @@ int fat_check_reserved_entries(struct fat_vol *v, struct errmsg *e)
 const char *fat_chain_problem_text(enum fat_chain_problem p)
 {
 	switch (p) {
-	case FAT_CHAIN_OK:		return "chain intact";
-	case FAT_CHAIN_LOOP:		return "the chain loops";
-	case FAT_CHAIN_SHORT:		return "the chain is shorter than the size";
-	case FAT_CHAIN_LONG:		return "the chain is longer than the size";
-	case FAT_CHAIN_FREE:		return "the chain runs into a free cluster";
-	case FAT_CHAIN_RESERVED:	return "the chain runs into a reserved value";
-	case FAT_CHAIN_BAD:		return "the chain runs into a bad cluster";
-	case FAT_CHAIN_RANGE:		return "the chain points past the last cluster";
-	case FAT_CHAIN_FIRST_INVALID:	return "the first cluster is out of range";
-	case FAT_CHAIN_NO_CLUSTER:	return "no cluster for a non-empty entry";
+	case FAT_CHAIN_OK:		return _("chain intact");
+	case FAT_CHAIN_LOOP:		return _("the chain loops");
+	case FAT_CHAIN_SHORT:		return _("the chain is shorter than the size");
+	case FAT_CHAIN_LONG:		return _("the chain is longer than the size");
+	case FAT_CHAIN_FREE:		return _("the chain runs into a free cluster");
+	case FAT_CHAIN_RESERVED:	return _("the chain runs into a reserved value");
+	case FAT_CHAIN_BAD:		return _("the chain runs into a bad cluster");
+	case FAT_CHAIN_RANGE:		return _("the chain points past the last cluster");
+	case FAT_CHAIN_FIRST_INVALID:	return _("the first cluster is out of range");
+	case FAT_CHAIN_NO_CLUSTER:	return _("no cluster for a non-empty entry");
 	}
-	return "unknown chain problem";
+	return _("unknown chain problem");
 }
 
 bool fat_entry_problem(const struct fat_vol *v, const struct fat_dirent *de,

@@ -27,6 +27,7 @@
 
 #include "firmware/source.h"
 #include "firmware/updateapp.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 
 #define SD_PREFIX "update_sd_"
@@ -93,7 +94,7 @@ void package_recognise_plain(const char *path, struct package *p)
 	memset(p, 0, sizeof(*p));
 	p->kind = PKG_UPDATE_APP;
 	xstrncpy(p->card_name, "UPDATE.APP", sizeof(p->card_name));
-	snprintf(p->what, sizeof(p->what), "%s: an UPDATE.APP, written to dload/UPDATE.APP",
+	snprintf(p->what, sizeof(p->what), _("%s: an UPDATE.APP, written to dload/UPDATE.APP"),
 		 path);
 }
 
@@ -103,9 +104,12 @@ static void as_sd_package(const char *path, const char *root_app, struct package
 	p->role = package_role_of(path, p->model, sizeof(p->model));
 	xstrncpy(p->member, root_app ? root_app : "", sizeof(p->member));
 	xstrncpy(p->card_name, base_name(path), sizeof(p->card_name));
-	snprintf(p->what, sizeof(p->what), "%s: an SD package%s%s%s, kept as it is in dload/%s",
-		 path, p->role ? " (" : "", p->role ? package_role_name(p->role) : "",
-		 p->role ? ")" : "", p->card_name);
+	if (p->role)
+		snprintf(p->what, sizeof(p->what), _("%s: an SD package (%s), kept as it is in dload/%s"),
+			 path, package_role_name(p->role), p->card_name);
+	else
+		snprintf(p->what, sizeof(p->what), _("%s: an SD package, kept as it is in dload/%s"),
+			 path, p->card_name);
 }
 
 static void as_download(const char *path, const char *member, struct package *p)
@@ -114,7 +118,7 @@ static void as_download(const char *path, const char *member, struct package *p)
 	xstrncpy(p->member, member, sizeof(p->member));
 	xstrncpy(p->card_name, "UPDATE.APP", sizeof(p->card_name));
 	snprintf(p->what, sizeof(p->what),
-		 "%s: a download zip, its %s extracted to dload/UPDATE.APP", path, member);
+		 _("%s: a download zip, its %s extracted to dload/UPDATE.APP"), path, member);
 }
 
 /* "a/dload/UPDATE.APP, b/dload/UPDATE.APP" of a two-step zip. */
@@ -160,8 +164,8 @@ int package_recognise_zip(const char *path, const char *const *members, size_t n
 		}
 	}
 	if (member)
-		return errmsg_set(e, -EINVAL, "%s: the zip holds no %s (give --member the path of one "
-				  "of its UPDATE.APP, as check lists them)", path, member);
+		return errmsg_set(e, -EINVAL, _("%s: the zip holds no %s (give --member the path of one "
+				  "of its UPDATE.APP, as check lists them)"), path, member);
 	if (how == PKG_KEEP_ZIP) {
 		as_sd_package(path, root_app, p);
 		return 0;
@@ -170,7 +174,7 @@ int package_recognise_zip(const char *path, const char *const *members, size_t n
 		p->kind = PKG_TWO_STEP;
 		list_apps(members, n, list, sizeof(list));
 		snprintf(p->what, sizeof(p->what),
-			 "%s: a two-step zip, refused: it holds %zu UPDATE.APP (%s), to be applied one after the other; choose one with --member PATH",
+			 _("%s: a two-step zip, refused: it holds %zu UPDATE.APP (%s), to be applied one after the other; choose one with --member PATH"),
 			 path, nested, list);
 		return 0;
 	}
@@ -182,7 +186,7 @@ int package_recognise_zip(const char *path, const char *const *members, size_t n
 		as_sd_package(path, root_app, p);
 		if (!named_sd)
 			snprintf(p->warning, sizeof(p->warning),
-				 "%s holds UPDATE.APP at its root, as SD packages do, but is not named update_sd_*.zip: kept zipped; give --extract to write its UPDATE.APP instead",
+				 _("%s holds UPDATE.APP at its root, as SD packages do, but is not named update_sd_*.zip: kept zipped; give --extract to write its UPDATE.APP instead"),
 				 path);
 		return 0;
 	}
@@ -190,19 +194,20 @@ int package_recognise_zip(const char *path, const char *const *members, size_t n
 		as_download(path, dload_app, p);
 		if (named_sd)
 			snprintf(p->warning, sizeof(p->warning),
-				 "%s is named like an SD package but holds %s, as download zips do: extracted; give --keep-zip to keep it zipped instead",
+				 _("%s is named like an SD package but holds %s, as download zips do: extracted; give --keep-zip to keep it zipped instead"),
 				 path, dload_app);
 		return 0;
 	}
 	p->kind = PKG_OTHER;
 	if (any_app)
 		snprintf(p->what, sizeof(p->what),
-			 "%s: a zip whose only UPDATE.APP, %s, is neither at its root nor in a dload folder: refused; give --member %s to use it",
+			 _("%s: a zip whose only UPDATE.APP, %s, is neither at its root nor in a dload folder: refused; give --member %s to use it"),
 			 path, any_app, any_app);
 	else
 		snprintf(p->what, sizeof(p->what),
-			 "%s: a zip that holds no UPDATE.APP (%zu file%s): refused; give --keep-zip if the device takes it as it is",
-			 path, n, n == 1 ? "" : "s");
+			 P_("%s: a zip that holds no UPDATE.APP (%zu file): refused; give --keep-zip if the device takes it as it is",
+			    "%s: a zip that holds no UPDATE.APP (%zu files): refused; give --keep-zip if the device takes it as it is",
+			    n), path, n);
 	return 0;
 }
 
@@ -211,12 +216,12 @@ int package_recognise_zip(const char *path, const char *const *members, size_t n
 static void recognise_file(const char *path, struct package *p)
 {
 	static const struct { enum ua_format f; const char *words; } kinds[] = {
-		{ UA_FMT_EMPTY, "an empty file" },
-		{ UA_FMT_ZEROS, "nothing but zero bytes" },
-		{ UA_FMT_HTML, "a web page (HTML)" },
-		{ UA_FMT_ARCHIVE, "an archive of another kind than zip" },
-		{ UA_FMT_UPDATE_BIN, "a HarmonyOS update.bin" },
-		{ UA_FMT_TEXT, "a text file" },
+		{ UA_FMT_EMPTY, N_("an empty file") },
+		{ UA_FMT_ZEROS, N_("nothing but zero bytes") },
+		{ UA_FMT_HTML, N_("a web page (HTML)") },
+		{ UA_FMT_ARCHIVE, N_("an archive of another kind than zip") },
+		{ UA_FMT_UPDATE_BIN, N_("a HarmonyOS update.bin") },
+		{ UA_FMT_TEXT, N_("a text file") },
 		/* Not UA_FMT_UNKNOWN: the checker may still find entries (garbage
 		 * in the leading zeros), and it decides. */
 	};
@@ -235,8 +240,8 @@ static void recognise_file(const char *path, struct package *p)
 		if (kinds[i].f == f) {
 			p->kind = PKG_OTHER;
 			p->card_name[0] = '\0';
-			snprintf(p->what, sizeof(p->what), "%s: not an UPDATE.APP but %s: refused",
-				 path, kinds[i].words);
+			snprintf(p->what, sizeof(p->what), _("%s: not an UPDATE.APP but %s: refused"),
+				 path, _(kinds[i].words));
 		}
 }
 
@@ -251,7 +256,7 @@ int package_recognise(const char *path, enum package_override how, const char *m
 		/* Cannot be listed (not there, a damaged zip): the check says why. */
 		memset(p, 0, sizeof(*p));
 		p->kind = PKG_OTHER;
-		snprintf(p->what, sizeof(p->what), "%s: not recognised (it cannot be read as a file or a zip)",
+		snprintf(p->what, sizeof(p->what), _("%s: not recognised (it cannot be read as a file or a zip)"),
 			 path);
 		return 0;
 	}
@@ -289,7 +294,7 @@ int package_set_check(const struct package *set, size_t n, char *warn, size_t wl
 			return errmsg_set(e, -EINVAL, "%s", p->what);
 		for (size_t j = 0; j < i; j++)
 			if (strcasecmp(set[j].card_name, p->card_name) == 0)
-				return errmsg_set(e, -EINVAL, "two files would both be dload/%s on the card (the card holds one of each name): give only one of them",
+				return errmsg_set(e, -EINVAL, _("two files would both be dload/%s on the card (the card holds one of each name): give only one of them"),
 						  p->card_name);
 		if (p->kind != PKG_SD_PACKAGE) {
 			app = p;
@@ -298,14 +303,14 @@ int package_set_check(const struct package *set, size_t n, char *warn, size_t wl
 		sd = sd ? sd : p;
 		if (p->role == PKG_ROLE_BASE) {
 			if (base)
-				return errmsg_set(e, -EINVAL, "two base packages given (%s, %s): give one",
+				return errmsg_set(e, -EINVAL, _("two base packages given (%s, %s): give one"),
 						  base->card_name, p->card_name);
 			base = p;
 		}
 		if (*p->model) {
 			if (modelled && strcasecmp(modelled->model, p->model) != 0) {
 				snprintf(line, sizeof(line),
-					 "%s is for %s but %s is for %s: make sure the packages are for the same device",
+					 _("%s is for %s but %s is for %s: make sure the packages are for the same device"),
 					 p->card_name, p->model, modelled->card_name, modelled->model);
 				add_warning(warn, wlen, line);
 			}
@@ -313,11 +318,11 @@ int package_set_check(const struct package *set, size_t n, char *warn, size_t wl
 		}
 	}
 	if (app && sd)
-		return errmsg_set(e, -EINVAL, "an UPDATE.APP and SD packages given together (%s, %s): the device would find both in dload/; give one kind",
+		return errmsg_set(e, -EINVAL, _("an UPDATE.APP and SD packages given together (%s, %s): the device would find both in dload/; give one kind"),
 				  app->card_name, sd->card_name);
 	if (sd && !base && modelled) {
 		snprintf(line, sizeof(line),
-			 "no base package (update_sd_base.zip) among the SD packages: the device may need it");
+			 _("no base package (update_sd_base.zip) among the SD packages: the device may need it"));
 		add_warning(warn, wlen, line);
 	}
 	return 0;

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "firmware/source.h"
+#include "lib/nls.h"
 
 #define MAX_JOBS 3
 #define PROGRESS_NS 100000000   /* 10 calls a second at most */
@@ -108,7 +109,7 @@ static int digest_job(struct job *j, const EVP_MD *md, const char *name, struct 
 {
 	j->md = EVP_MD_CTX_new();
 	if (!j->md || !md || EVP_DigestInit_ex(j->md, md, NULL) != 1)
-		return errmsg_set(e, -ENOSYS, "cannot compute %s: the crypto library refuses it",
+		return errmsg_set(e, -ENOSYS, _("cannot compute %s: the crypto library refuses it"),
 				  name);
 	j->work = work_digest;
 	return 0;
@@ -219,7 +220,7 @@ static int start_jobs(struct fanout *r, struct job *jobs, int n, struct errmsg *
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc)
-		return errmsg_set(e, -rc, "cannot start a thread: %s", strerror(rc));
+		return errmsg_set(e, -rc, _("cannot start a thread: %s"), strerror(rc));
 	return 0;
 }
 
@@ -232,7 +233,7 @@ static int setup_jobs(const struct scan_opts *o, uint64_t total,
 	if (o->what & SCAN_CHECK) {
 		jobs[*n].check = ua_check_new(total);
 		if (!jobs[*n].check)
-			return errmsg_set(e, -ENOMEM, "out of memory");
+			return errmsg_set(e, -ENOMEM, _("out of memory"));
 		jobs[(*n)++].work = work_check;
 	}
 	if (o->what & SCAN_SHA256)
@@ -265,7 +266,7 @@ static int collect(struct job *jobs, int n, struct scan_result *res, struct errm
 		}
 		if (j->failed || EVP_DigestFinal_ex(j->md, j->is_md5 ? res->md5 :
 						     res->sha256, NULL) != 1)
-			return errmsg_set(e, -EIO, "computing a digest failed");
+			return errmsg_set(e, -EIO, _("computing a digest failed"));
 	}
 	return 0;
 }
@@ -281,7 +282,7 @@ int scan_run(scan_read_fn rd, void *rd_arg, uint64_t total,
 	memset(jobs, 0, sizeof(jobs));
 	rc = fanout_init(&fan, o);
 	if (rc)
-		errmsg_set(e, rc, "out of memory");
+		errmsg_set(e, rc, _("out of memory"));
 	if (!rc)
 		rc = setup_jobs(o, total, jobs, &njobs, e);
 	fan.njobs = njobs;
@@ -290,9 +291,9 @@ int scan_run(scan_read_fn rd, void *rd_arg, uint64_t total,
 	if (!rc) {
 		rc = produce(&fan, rd, rd_arg, total, o, &res->bytes);
 		if (rc == -ECANCELED)
-			errmsg_set(e, rc, "interrupted");
+			errmsg_set(e, rc, _("interrupted"));
 		else if (rc < 0)
-			errmsg_set(e, rc, "read error at byte %llu: %s",
+			errmsg_set(e, rc, _("read error at byte %llu: %s"),
 				   (unsigned long long)res->bytes, strerror(-rc));
 	}
 	fanout_end(&fan, rc != 0);

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "firmware/source.h"
+#include "lib/nls.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -48,7 +49,7 @@ struct source {
 
 int source_changed_error(const struct source *src, const char *how, struct errmsg *e)
 {
-	return errmsg_set(e, -ESTALE, "%s changed while dloadcard was using it (%s)", src->path,
+	return errmsg_set(e, -ESTALE, _("%s changed while dloadcard was using it (%s)"), src->path,
 			  how);
 }
 
@@ -99,9 +100,9 @@ static int zip_open(struct source *src, struct errmsg *e)
 	int rc;
 
 	if (!a)
-		return errmsg_set(e, -ENOMEM, "%s: out of memory", src->path);
+		return errmsg_set(e, -ENOMEM, _("%s: out of memory"), src->path);
 	if (lseek(src->fd, 0, SEEK_SET) < 0) {
-		rc = errmsg_set(e, -errno, "%s: cannot go back to the start: %s", src->path,
+		rc = errmsg_set(e, -errno, _("%s: cannot go back to the start: %s"), src->path,
 				strerror(errno));
 		archive_read_free(a);
 		return rc;
@@ -112,8 +113,8 @@ static int zip_open(struct source *src, struct errmsg *e)
 	archive_read_set_skip_callback(a, cb_skip);
 	archive_read_set_callback_data(a, src);
 	if (archive_read_open1(a) != ARCHIVE_OK) {
-		errmsg_set(e, -EIO, "%s: cannot read it as a zip: %s", src->path,
-			   archive_error_string(a) ? archive_error_string(a) : "unknown error");
+		errmsg_set(e, -EIO, _("%s: cannot read it as a zip: %s"), src->path,
+			   archive_error_string(a) ? archive_error_string(a) : _("unknown error"));
 		archive_read_free(a);
 		return -EIO;
 	}
@@ -224,9 +225,9 @@ static int zip_scan(struct source *src, struct zip_scan *z, struct errmsg *e)
 		index++;
 	}
 	if (r != ARCHIVE_EOF)
-		return errmsg_set(e, -EIO, "%s: the zip is damaged or incomplete (%s): download it "
-				  "again.", src->path, archive_error_string(src->ar) ?
-				  archive_error_string(src->ar) : "its list of files cannot be read");
+		return errmsg_set(e, -EIO, _("%s: the zip is damaged or incomplete (%s): download it "
+				  "again."), src->path, archive_error_string(src->ar) ?
+				  archive_error_string(src->ar) : _("its list of files cannot be read"));
 	return 0;
 }
 
@@ -237,22 +238,25 @@ static int explain_missing(const struct source *src, const struct zip_scan *z,
 	char hint[600] = "";
 
 	if (z->count > LIST_MAX)
-		snprintf(more, sizeof(more), ", and %" PRIu64 " more",
+		snprintf(more, sizeof(more), _(", and %" PRIu64 " more"),
 			 z->count - LIST_MAX);
 	if (z->other_app)
 		snprintf(hint, sizeof(hint),
-			 " It has %s, which is not in a dload folder: this may be an update package for the phone's own updater, not for an SD card.",
+			 _(" It has %s, which is not in a dload folder: this may be an update package for the phone's own updater, not for an SD card."),
 			 z->other_app);
 	else if (z->inner_zip)
 		snprintf(hint, sizeof(hint),
-			 " It holds another zip, %s: the firmware may be inside it; extract it and give that zip to dloadcard.",
+			 _(" It holds another zip, %s: the firmware may be inside it; extract it and give that zip to dloadcard."),
 			 z->inner_zip);
 	if (z->count == 0)
-		return errmsg_set(e, -ENOENT, "%s: the zip holds no files, so no dload/UPDATE.APP.",
+		return errmsg_set(e, -ENOENT, _("%s: the zip holds no files, so no dload/UPDATE.APP."),
 				  src->path);
-	return errmsg_set(e, -ENOENT, "%s: the zip holds no dload/UPDATE.APP.%s It holds %" PRIu64
-			  " file%s: %s%s.", src->path, hint, z->count, z->count == 1 ? "" : "s",
-			  z->list ? z->list : "", more);
+	/* TRANSLATORS: the second %s is one of the sentences above, or nothing. */
+	return errmsg_set(e, -ENOENT, P_("%s: the zip holds no dload/UPDATE.APP.%s It holds %" PRIu64
+					 " file: %s%s.",
+					 "%s: the zip holds no dload/UPDATE.APP.%s It holds %" PRIu64
+					 " files: %s%s.", z->count),
+			  src->path, hint, z->count, z->list ? z->list : "", more);
 }
 
 static int zip_goto(struct source *src, uint64_t index, struct errmsg *e)
@@ -263,20 +267,20 @@ static int zip_goto(struct source *src, uint64_t index, struct errmsg *e)
 		int r = archive_read_next_header(src->ar, &ent);
 
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-			return errmsg_set(e, -EIO, "%s: cannot find %s again in the zip: %s",
+			return errmsg_set(e, -EIO, _("%s: cannot find %s again in the zip: %s"),
 					  src->path, src->entry, archive_error_string(src->ar) ?
-					  archive_error_string(src->ar) : "it changed");
+					  archive_error_string(src->ar) : _("it changed"));
 	}
 	if (strcmp(entry_name(ent), src->entry) != 0)
-		return errmsg_set(e, -EIO, "%s: the zip changed: %s is no longer where it was",
+		return errmsg_set(e, -EIO, _("%s: the zip changed: %s is no longer where it was"),
 				  src->path, src->entry);
 	return 0;
 }
 
 static int too_big(const char *what, uint64_t size, struct errmsg *e)
 {
-	return errmsg_set(e, -EFBIG, "%s is %" PRIu64 " bytes, larger than 4 GiB - 1 (%" PRIu64
-			  " bytes), the largest file a FAT32 card can hold.", what, size,
+	return errmsg_set(e, -EFBIG, _("%s is %" PRIu64 " bytes, larger than 4 GiB - 1 (%" PRIu64
+			  " bytes), the largest file a FAT32 card can hold."), what, size,
 			  SOURCE_MAX_SIZE);
 }
 
@@ -286,19 +290,19 @@ static int take_entry(struct source *src, struct zip_scan *z, struct errmsg *e)
 	if (z->matches == 0)
 		return explain_missing(src, z, e);
 	if (z->matches > 1)
-		return errmsg_set(e, -EEXIST, "%s: the zip holds %" PRIu64 " dload/UPDATE.APP files "
-				  "(%s, %s%s): a two-step package; choose one with --member PATH.",
+		return errmsg_set(e, -EEXIST, _("%s: the zip holds %" PRIu64 " dload/UPDATE.APP files "
+				  "(%s, %s%s): a two-step package; choose one with --member PATH."),
 				  src->path, z->matches, z->found[0], z->found[1],
 				  z->matches > 2 ? ", ..." : "");
 	src->entry = z->found[0];
 	z->found[0] = NULL;
 	src->entry_index = z->index;
 	if (z->encrypted)
-		return errmsg_set(e, -EACCES, "%s: %s is encrypted (password-protected) in the zip; "
-				  "extract it with its password first.", src->path, src->entry);
+		return errmsg_set(e, -EACCES, _("%s: %s is encrypted (password-protected) in the zip; "
+				  "extract it with its password first."), src->path, src->entry);
 	if (!z->size_set)
-		return errmsg_set(e, -EINVAL, "%s: the zip does not record the size of %s; extract "
-				  "it first.", src->path, src->entry);
+		return errmsg_set(e, -EINVAL, _("%s: the zip does not record the size of %s; extract "
+				  "it first."), src->path, src->entry);
 	src->size = z->size;
 	if (src->size > SOURCE_MAX_SIZE)
 		return too_big(src->entry, src->size, e);
@@ -312,7 +316,7 @@ static int open_zip(struct source *src, struct errmsg *e)
 
 	src->io = malloc(ZIP_IO_SIZE);
 	if (!src->io)
-		return errmsg_set(e, -ENOMEM, "%s: out of memory", src->path);
+		return errmsg_set(e, -ENOMEM, _("%s: out of memory"), src->path);
 	err = zip_open(src, e);
 	if (!err)
 		err = zip_scan(src, &z, e);
@@ -333,16 +337,16 @@ static int open_zip(struct source *src, struct errmsg *e)
 static const char *file_type(mode_t mode)
 {
 	if (S_ISDIR(mode))
-		return "a directory";
+		return _("a directory");
 	if (S_ISBLK(mode))
-		return "a block device (a disk)";
+		return _("a block device (a disk)");
 	if (S_ISCHR(mode))
-		return "a character device";
+		return _("a character device");
 	if (S_ISFIFO(mode))
-		return "a FIFO (a named pipe)";
+		return _("a FIFO (a named pipe)");
 	if (S_ISSOCK(mode))
-		return "a socket";
-	return "not a regular file";
+		return _("a socket");
+	return _("not a regular file");
 }
 
 static bool starts_like_zip(int fd)
@@ -363,15 +367,15 @@ static int open_file(struct source *src, struct errmsg *e)
 	 * is refused just below. */
 	src->fd = open(src->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (src->fd < 0)
-		return errmsg_set(e, -errno, "cannot open %s: %s", src->path, strerror(errno));
+		return errmsg_set(e, -errno, _("cannot open %s: %s"), src->path, strerror(errno));
 	if (fstat(src->fd, &src->st) < 0)
-		return errmsg_set(e, -errno, "cannot stat %s: %s", src->path, strerror(errno));
+		return errmsg_set(e, -errno, _("cannot stat %s: %s"), src->path, strerror(errno));
 	if (!S_ISREG(src->st.st_mode))
-		return errmsg_set(e, -EINVAL, "%s is %s, not a file: give the path of an UPDATE.APP "
-				  "or a firmware zip.", src->path, file_type(src->st.st_mode));
+		return errmsg_set(e, -EINVAL, _("%s is %s, not a file: give the path of an UPDATE.APP "
+				  "or a firmware zip."), src->path, file_type(src->st.st_mode));
 	fl = fcntl(src->fd, F_GETFL);
 	if (fl < 0 || fcntl(src->fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
-		return errmsg_set(e, -errno, "cannot read %s: %s", src->path, strerror(errno));
+		return errmsg_set(e, -errno, _("cannot read %s: %s"), src->path, strerror(errno));
 	/* Read once, front to back: let the kernel read ahead. */
 	posix_fadvise(src->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	return 0;
@@ -391,7 +395,7 @@ int source_open_member(struct source **srcp, const char *path, const char *membe
 	*srcp = NULL;
 	if (!src || !(src->path = strdup(path))) {
 		free(src);
-		return errmsg_set(e, -ENOMEM, "%s: out of memory", path);
+		return errmsg_set(e, -ENOMEM, _("%s: out of memory"), path);
 	}
 	src->fd = -1;
 	if (member && !(src->member = strdup(member))) {
@@ -404,14 +408,14 @@ int source_open_member(struct source **srcp, const char *path, const char *membe
 		r = open_zip(src, e);
 		if (!r && asprintf(&src->desc, "%s:%s", path, src->entry) < 0) {
 			src->desc = NULL;
-			r = errmsg_set(e, -ENOMEM, "%s: out of memory", path);
+			r = errmsg_set(e, -ENOMEM, _("%s: out of memory"), path);
 		}
 	} else if (!r) {
 		src->size = (uint64_t)src->st.st_size;
 		if (src->size > SOURCE_MAX_SIZE)
 			r = too_big(path, src->size, e);
 		else if (!(src->desc = strdup(path)))
-			r = errmsg_set(e, -ENOMEM, "%s: out of memory", path);
+			r = errmsg_set(e, -ENOMEM, _("%s: out of memory"), path);
 	}
 	if (r) {
 		source_close(src);
@@ -576,7 +580,7 @@ static ssize_t read_plain(struct source *src, unsigned char *buf, size_t len, st
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return errmsg_set(e, -errno, "reading %s at byte %" PRIu64 ": %s", src->path,
+			return errmsg_set(e, -errno, _("reading %s at byte %" PRIu64 ": %s"), src->path,
 					  src->done + got, strerror(errno));
 		if (n == 0) {
 			struct stat now;
@@ -584,10 +588,10 @@ static ssize_t read_plain(struct source *src, unsigned char *buf, size_t len, st
 
 			/* source_read() asks for no more than the size at open. */
 			if (fstat(src->fd, &now) == 0 && (uint64_t)now.st_size < src->size)
-				snprintf(how, sizeof(how), "it shrank from %" PRIu64 " to %" PRIu64
-					 " bytes", src->size, (uint64_t)now.st_size);
+				snprintf(how, sizeof(how), _("it shrank from %" PRIu64 " to %" PRIu64
+							     " bytes"), src->size, (uint64_t)now.st_size);
 			else
-				snprintf(how, sizeof(how), "it ended at byte %" PRIu64 " of %" PRIu64,
+				snprintf(how, sizeof(how), _("it ended at byte %" PRIu64 " of %" PRIu64),
 					 src->done + got, src->size);
 			return source_changed_error(src, how, e);
 		}
@@ -604,9 +608,9 @@ static int zip_damaged(struct source *src, uint64_t at, struct errmsg *e)
 	if (change_seen(src, &how) == 0 && how)
 		return source_changed_error(src, how, e);
 
-	return errmsg_set(e, -EIO, "%s: reading %s from the zip at byte %" PRIu64 " failed: %s "
-			  "(the zip is damaged or incomplete)", src->path, src->entry, at,
-			  why ? why : "unknown error");
+	return errmsg_set(e, -EIO, _("%s: reading %s from the zip at byte %" PRIu64 " failed: %s "
+			  "(the zip is damaged or incomplete)"), src->path, src->entry, at,
+			  why ? why : _("unknown error"));
 }
 
 /*
@@ -621,8 +625,8 @@ static int zip_entry_end(struct source *src, struct errmsg *e)
 	if (n < 0)
 		return zip_damaged(src, src->size, e);
 	if (n > 0)
-		return errmsg_set(e, -EIO, "%s: %s holds more than the %" PRIu64 " bytes the zip "
-				  "records (the zip is damaged)", src->path, src->entry, src->size);
+		return errmsg_set(e, -EIO, _("%s: %s holds more than the %" PRIu64 " bytes the zip "
+				  "records (the zip is damaged)"), src->path, src->entry, src->size);
 	return 0;
 }
 
@@ -637,8 +641,8 @@ static ssize_t read_zip(struct source *src, unsigned char *buf, size_t len, stru
 		if (n < 0)
 			return zip_damaged(src, src->done + got, e);
 		if (n == 0)
-			return errmsg_set(e, -EIO, "%s: %s ends at byte %" PRIu64 ", before the %" PRIu64
-					  " bytes the zip records (the zip is damaged or incomplete)",
+			return errmsg_set(e, -EIO, _("%s: %s ends at byte %" PRIu64 ", before the %" PRIu64
+					  " bytes the zip records (the zip is damaged or incomplete)"),
 					  src->path, src->entry, src->done + got, src->size);
 		got += (size_t)n;
 	}
@@ -670,7 +674,7 @@ int source_rewind(struct source *src, struct errmsg *e)
 	src->done = 0;
 	if (!src->entry) {
 		if (lseek(src->fd, 0, SEEK_SET) < 0)
-			return errmsg_set(e, -errno, "%s: cannot go back to the start: %s", src->path,
+			return errmsg_set(e, -errno, _("%s: cannot go back to the start: %s"), src->path,
 					  strerror(errno));
 		return 0;
 	}
@@ -685,15 +689,15 @@ int source_rewind(struct source *src, struct errmsg *e)
 static const char *stat_change(const struct stat *opened, const struct stat *now)
 {
 	if (now->st_dev != opened->st_dev || now->st_ino != opened->st_ino)
-		return "the name now belongs to another file";
+		return _("the name now belongs to another file");
 	if (now->st_size != opened->st_size)
-		return "its size changed";
+		return _("its size changed");
 	if (now->st_mtim.tv_sec != opened->st_mtim.tv_sec ||
 	    now->st_mtim.tv_nsec != opened->st_mtim.tv_nsec)
-		return "it was modified";
+		return _("it was modified");
 	if (now->st_ctim.tv_sec != opened->st_ctim.tv_sec ||
 	    now->st_ctim.tv_nsec != opened->st_ctim.tv_nsec)
-		return "its status changed";
+		return _("its status changed");
 	return NULL;
 }
 
@@ -709,9 +713,9 @@ static int change_seen(const struct source *src, const char **how)
 	 * have been given to another file since (a new download saved over
 	 * it), which the user would not expect us to ignore. */
 	if (stat(src->path, &named) < 0)
-		*how = "it was deleted or renamed";
+		*how = _("it was deleted or renamed");
 	else if (named.st_dev != src->st.st_dev || named.st_ino != src->st.st_ino)
-		*how = "the name now belongs to another file";
+		*how = _("the name now belongs to another file");
 	else
 		*how = stat_change(&src->st, &now);
 	return 0;
@@ -743,7 +747,7 @@ int source_check_unchanged(const struct source *src, struct errmsg *e)
 	int rc = change_seen(src, &how);
 
 	if (rc)
-		return errmsg_set(e, rc, "cannot stat %s: %s", src->path, strerror(-rc));
+		return errmsg_set(e, rc, _("cannot stat %s: %s"), src->path, strerror(-rc));
 	return how ? source_changed_error(src, how, e) : 0;
 }
 

@@ -12,6 +12,7 @@
 #include "firmware/srccheck.h"
 #include "firmware/srchash.h"
 #include "lib/exitcodes.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 
 static void on_progress(void *arg, uint64_t done, uint64_t total)
@@ -42,7 +43,7 @@ static int conclude(struct srccheck *sc)
 	sc->verdict = ua_check_verdict(sc->chk);
 	if (sc->verdict == UA_VALID || sc->verdict == UA_VALID_WITH_WARNINGS)
 		return EXIT_OK;
-	errmsg_set(&sc->error, 0, "%s: %s", sc->name, f ? f->message : "not a valid UPDATE.APP");
+	errmsg_set(&sc->error, 0, "%s: %s", sc->name, f ? f->message : _("not a valid UPDATE.APP"));
 	xstrncpy(sc->advice, f && f->advice ? f->advice : "", sizeof(sc->advice));
 	return sc->verdict == UA_DAMAGED ? EXIT_SOURCE_DAMAGED : EXIT_SOURCE_INVALID;
 }
@@ -193,28 +194,28 @@ static void check_model(struct srccheck *sc, const char *model)
 			continue;
 		line_around(e->text, hit ? hit : e->text, line, sizeof(line));
 		snprintf(sc->model.message, sizeof(sc->model.message),
-			 "The package names %s: entry %u (%s) says \"%s\".", model, e->index,
+			 _("The package names %s: entry %u (%s) says \"%s\"."), model, e->index,
 			 e->name, line);
-		note(sc, "model", UA_INFO, "Nothing to do.");
+		note(sc, "model", UA_INFO, _("Nothing to do."));
 		return;
 	}
 	if (*sc->products) {
 		snprintf(sc->model.message, sizeof(sc->model.message),
-			 "This package is for %s, not %s: no text entry in it names %s.",
+			 _("This package is for %s, not %s: no text entry in it names %s."),
 			 sc->products, model, model);
 		note(sc, "model-mismatch", UA_WARNING,
-		     "Check the model on the device (its label, or Settings > About phone) and use "
+		     _("Check the model on the device (its label, or Settings > About phone) and use "
 		     "the firmware made for it: a device refuses another model's firmware, or is "
-		     "harmed by it.");
+		     "harmed by it."));
 		if (sc->verdict == UA_VALID)
 			sc->verdict = UA_VALID_WITH_WARNINGS;
 		return;
 	}
 	snprintf(sc->model.message, sizeof(sc->model.message),
-		 "Nothing is known of the product this package is for: no text entry names one, "
-		 "so it cannot be compared with %s.", model);
+		 _("Nothing is known of the product this package is for: no text entry names one, "
+		   "so it cannot be compared with %s."), model);
 	note(sc, "model-unknown", UA_INFO,
-	     "Make sure from where you got the firmware that it is made for this model.");
+	     _("Make sure from where you got the firmware that it is made for this model."));
 }
 
 static int compare_digests(struct srccheck *sc, const struct srccheck_opts *o)
@@ -243,8 +244,8 @@ int srccheck_run(const char *path, const struct srccheck_opts *o, struct progres
 	time_now(&t);
 	xstrncpy(sc->name, path, sizeof(sc->name));
 	if (source_open_member(&sc->src, path, o->member, &sc->error) != 0) {
-		xstrncpy(sc->advice, "Give the UPDATE.APP from the firmware package (or the "
-			 "firmware zip itself).", sizeof(sc->advice));
+		xstrncpy(sc->advice, _("Give the UPDATE.APP from the firmware package (or the "
+				       "firmware zip itself)."), sizeof(sc->advice));
 		return sc->exit_code = EXIT_SOURCE_INVALID;
 	}
 	xstrncpy(sc->name, source_describe(sc->src), sizeof(sc->name));
@@ -254,23 +255,23 @@ int srccheck_run(const char *path, const struct srccheck_opts *o, struct progres
 		so.what |= SCAN_SHA256;
 	if (o->want_md5 || o->expect_md5)
 		so.what |= SCAN_MD5;
-	progress_begin(pg, "Checking UPDATE.APP", sc->size);
+	progress_begin(pg, _("Checking UPDATE.APP"), sc->size);
 	rc = scan_source(sc->src, &so, &res, &sc->error);
 	sc->seconds = elapsed_since(&t);
 	if (rc == -ECANCELED) {
-		progress_end(pg, "interrupted");
-		errmsg_set(&sc->error, 0, "interrupted while checking %s", sc->name);
+		progress_end(pg, _("interrupted"));
+		errmsg_set(&sc->error, 0, _("interrupted while checking %s"), sc->name);
 		return sc->exit_code = EXIT_INTERRUPTED;
 	}
 	if (rc == -ESTALE) {
-		progress_end(pg, "failed");
+		progress_end(pg, _("failed"));
 		/* The code of a source that changed under prepare, too. */
-		xstrncpy(sc->advice, "Run the command again once nothing writes to the file "
-			 "(a download still running, a copy, an editor).", sizeof(sc->advice));
+		xstrncpy(sc->advice, _("Run the command again once nothing writes to the file "
+				       "(a download still running, a copy, an editor)."), sizeof(sc->advice));
 		return sc->exit_code = EXIT_SOURCE_DAMAGED;
 	}
 	if (rc) {
-		progress_end(pg, "failed");
+		progress_end(pg, _("failed"));
 		/* A zip that fails to inflate is a damaged download. */
 		return sc->exit_code = source_is_zip(sc->src) ? EXIT_SOURCE_DAMAGED : EXIT_SOURCE_INVALID;
 	}
@@ -293,8 +294,8 @@ int srccheck_run(const char *path, const struct srccheck_opts *o, struct progres
 	}
 	if (!sc->exit_code)
 		sc->exit_code = compare_digests(sc, o);
-	progress_end(pg, sc->exit_code ? "FAILED" :
-		     sc->verdict == UA_VALID ? "valid" : "valid, with warnings");
+	progress_end(pg, sc->exit_code ? _("FAILED") :
+		     sc->verdict == UA_VALID ? _("valid") : _("valid, with warnings"));
 	return sc->exit_code;
 }
 

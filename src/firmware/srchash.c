@@ -20,6 +20,7 @@
 #include "firmware/scan.h"
 #include "firmware/source.h"
 #include "lib/interrupt.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 
 #define WAIT_TICK_MS 100
@@ -53,7 +54,7 @@ static int mismatch(const char *name, const char *what, const unsigned char *got
 {
 	char g[65], w[65];
 
-	return errmsg_set(e, -EBADMSG, "%s: its %s is %s, not the %s given", name, what,
+	return errmsg_set(e, -EBADMSG, _("%s: its %s is %s, not the %s given"), name, what,
 			  hex_string(got, len, g), hex_string(want, len, w));
 }
 
@@ -132,7 +133,7 @@ int srchash_start(struct srchash **hp, const struct source *src, const struct sr
 
 	*hp = NULL;
 	if (!h)
-		return errmsg_set(e, -ENOMEM, "out of memory");
+		return errmsg_set(e, -ENOMEM, _("out of memory"));
 	h->what = o->what | (o->expect_sha256 ? SCAN_SHA256 : 0) | (o->expect_md5 ? SCAN_MD5 : 0);
 	h->want_sha256 = o->expect_sha256 != NULL;
 	h->want_md5 = o->expect_md5 != NULL;
@@ -159,7 +160,7 @@ int srchash_start(struct srchash **hp, const struct source *src, const struct sr
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
 		destroy(h);
-		return errmsg_set(e, -rc, "cannot start a thread: %s", strerror(rc));
+		return errmsg_set(e, -rc, _("cannot start a thread: %s"), strerror(rc));
 	}
 	*hp = h;
 	return 0;
@@ -200,13 +201,13 @@ static const char *ended_as(int rc)
 {
 	switch (rc) {
 	case 0:
-		return "done";
+		return _("done");
 	case -ECANCELED:
-		return "interrupted";
+		return _("interrupted");
 	case -EBADMSG:
-		return "does not match";
+		return _("does not match");
 	}
-	return "failed";
+	return _("failed");
 }
 
 int srchash_wait(struct srchash *h, volatile sig_atomic_t *cancel, struct progress *pg,
@@ -222,8 +223,8 @@ int srchash_wait(struct srchash *h, volatile sig_atomic_t *cancel, struct progre
 		if (pg) {
 			pthread_mutex_unlock(&h->lock);
 			if (!shown)
-				progress_begin(pg, h->what & SCAN_MD5 ? "Computing SHA-256 and MD5" :
-					       "Computing SHA-256", h->total);
+				progress_begin(pg, h->what & SCAN_MD5 ? _("Computing SHA-256 and MD5") :
+					       _("Computing SHA-256"), h->total);
 			shown = true;
 			progress_update(pg, srchash_done(h));
 			pthread_mutex_lock(&h->lock);
@@ -231,7 +232,7 @@ int srchash_wait(struct srchash *h, volatile sig_atomic_t *cancel, struct progre
 		tick_deadline(&ts);
 		pthread_cond_timedwait(&h->ended, &h->lock, &ts);
 	}
-	rc = h->finished ? verdict(h, res, e) : errmsg_set(e, -ECANCELED, "interrupted");
+	rc = h->finished ? verdict(h, res, e) : errmsg_set(e, -ECANCELED, _("interrupted"));
 	pthread_mutex_unlock(&h->lock);
 	if (shown) {
 		if (!rc)

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "lib/errmsg.h"
+#include "lib/nls.h"
 #include "lib/progress.h"
 
 struct source;
@@ -45,8 +46,8 @@ struct srchash_result {
 };
 
 /* What to tell a user whose file has another digest than the one given. */
-#define SRCHASH_MISMATCH_ADVICE "It is not the file the vendor published (another build, or " \
-	"damaged in transfer): download it again, or check the checksum you copied."
+#define SRCHASH_MISMATCH_ADVICE _("It is not the file the vendor published (another build, " \
+	"or damaged in transfer): download it again, or check the checksum you copied.")
 
 /*
  * Start hashing the file src was opened from, from its first byte.  src

@@ -25,6 +25,7 @@
 #include "firmware/crc16.h"
 #include "firmware/updateapp_private.h"
 #include "lib/byteorder.h"
+#include "lib/nls.h"
 
 #define PREFIX_MAX 512          /* first bytes kept for ua_sniff() */
 #define TEXT_TOTAL_MAX (64u << 10)  /* all entry texts together */
@@ -183,9 +184,9 @@ static void finding(struct ua_check *c, enum ua_kind kind, int entry,
 static const char *ename(const struct ua_entry *e, char *buf, size_t len)
 {
 	if (e->name[0])
-		snprintf(buf, len, "entry %u (%s)", e->index, e->name);
+		snprintf(buf, len, _("entry %u (%s)"), e->index, e->name);
 	else
-		snprintf(buf, len, "entry %u", e->index);
+		snprintf(buf, len, _("entry %u"), e->index);
 	return buf;
 }
 
@@ -200,7 +201,7 @@ static void store_entry(struct ua_check *c)
 		if (c->entries_seen == UA_MAX_ENTRIES + 1)
 			finding(c, UA_K_TOO_MANY_ENTRIES, -1, c->cur.header_offset,
 				UA_MAX_ENTRIES,
-				"The file has more than %u entries; only the first %u are listed (real firmware has a few dozen).",
+				_("The file has more than %u entries; only the first %u are listed (real firmware has a few dozen)."),
 				UA_MAX_ENTRIES, UA_MAX_ENTRIES);
 		free((void *)c->cur.text);
 		c->cur.text = NULL;
@@ -287,15 +288,16 @@ static void end_data(struct ua_check *c)
 
 		if (c->zero_bad_blocks == e->bad_blocks)
 			snprintf(zeros, sizeof(zeros),
-				 " %s only zero bytes: that part of the file was never written (an incomplete download or copy).",
-				 e->bad_blocks == 1 ? "It holds" : "They all hold");
+				 "%s", P_(" It holds only zero bytes: that part of the file was never written (an incomplete download or copy).",
+					  " They all hold only zero bytes: that part of the file was never written (an incomplete download or copy).",
+					  e->bad_blocks));
 		else if (c->zero_bad_blocks)
 			snprintf(zeros, sizeof(zeros),
-				 " %" PRIu32 " of them hold only zero bytes, as if never written.",
+				 _(" %" PRIu32 " of them hold only zero bytes, as if never written."),
 				 c->zero_bad_blocks);
 		finding(c, UA_K_BLOCK_CRC, (int)e->index, e->first_bad_offset,
 			e->bad_blocks,
-			"%s: %" PRIu32 " of %" PRIu32 " data blocks fail their checksum, the first at byte %" PRIu64 " (0x%" PRIX64 "): the data changed after the file was made (a damaged download, a bad copy, or a failing disk or card).%s",
+			_("%s: %" PRIu32 " of %" PRIu32 " data blocks fail their checksum, the first at byte %" PRIu64 " (0x%" PRIX64 "): the data changed after the file was made (a damaged download, a bad copy, or a failing disk or card).%s"),
 			ENAME(e), e->bad_blocks, e->block_count,
 			e->first_bad_offset, e->first_bad_offset, zeros);
 	}
@@ -368,31 +370,31 @@ static void check_heuristics(struct ua_check *c)
 
 	if (odd & UA_ODD_HARDWARE_ID)
 		finding(c, UA_K_HARDWARE_ID, idx, off + 12, 0,
-			"%s: the hardware id \"%s\" does not have the usual form (\"HW\", then letters, padded with FF bytes).",
+			_("%s: the hardware id \"%s\" does not have the usual form (\"HW\", then letters, padded with FF bytes)."),
 			ENAME(e), e->hardware_id);
 	if (odd & UA_ODD_DATE)
 		finding(c, UA_K_DATE, idx, off + 28, 0,
-			"%s: the date \"%s\" is not of the form YYYY.MM.DD.",
+			_("%s: the date \"%s\" is not of the form YYYY.MM.DD."),
 			ENAME(e), e->date);
 	if (odd & UA_ODD_TIME)
 		finding(c, UA_K_TIME, idx, off + 44, 0,
-			"%s: the time \"%s\" is not of the form HH.MM.SS.",
+			_("%s: the time \"%s\" is not of the form HH.MM.SS."),
 			ENAME(e), e->time);
 	if (odd & UA_ODD_NAME)
 		finding(c, UA_K_NAME, idx, off + 60, 0,
-			"%s: the entry name is empty or holds unprintable bytes.",
+			_("%s: the entry name is empty or holds unprintable bytes."),
 			ENAME(e));
 	if (e->block_size && e->block_size != STD_BLOCK_SIZE)
 		finding(c, UA_K_BLOCK_SIZE, idx, off + 94, e->block_size,
-			"%s: block size %u, where every known file uses %u.",
+			_("%s: block size %u, where every known file uses %u."),
 			ENAME(e), e->block_size, STD_BLOCK_SIZE);
 	if (e->is_signature)
 		finding(c, UA_K_SIGNATURE, idx, off, e->data_size,
-			"%s is Huawei's signature over the firmware (%" PRIu32 " bytes); it cannot be checked without Huawei's key, and the device checks it itself.",
+			_("%s is Huawei's signature over the firmware (%" PRIu32 " bytes); it cannot be checked without Huawei's key, and the device checks it itself."),
 			ENAME(e), e->data_size);
 	if (idx == 0 && !e->is_signature && strcmp(e->name, "INPUT") != 0)
 		finding(c, UA_K_SIGNATURE_POSITION, idx, off, 0,
-			"%s comes first, not a signature entry (MD5RSA or SHA256RSA) as in official firmware: the file may have been rebuilt or edited.",
+			_("%s comes first, not a signature entry (MD5RSA or SHA256RSA) as in official firmware: the file may have been rebuilt or edited."),
 			ENAME(e));
 }
 
@@ -406,19 +408,20 @@ static bool check_lengths(struct ua_check *c)
 	char buf[96];
 
 	if (e->header_length < UA_FIXED_HEADER) {
-		why = "less than the 98 bytes of the fixed header";
+		/* TRANSLATORS: "the header length %u is %s", the %s being this. */
+		why = _("less than the 98 bytes of the fixed header");
 	} else if (e->header_length % 2) {
-		why = "odd (the checksum table holds 2 bytes per block)";
+		why = _("odd (the checksum table holds 2 bytes per block)");
 	} else if (e->block_size && e->header_length != want) {
 		snprintf(buf, sizeof(buf),
-			 "not 98 + 2 x %" PRIu64 " blocks = %" PRIu64, blocks, want);
+			 _("not 98 + 2 x %" PRIu64 " blocks = %" PRIu64), blocks, want);
 		why = buf;
 	}
 	if (!why)
 		return true;
 	finding(c, UA_K_BAD_HEADER_LENGTH, (int)e->index, e->header_offset + 4,
 		e->header_length,
-		"%s at byte %" PRIu64 ": the header length %" PRIu32 " is %s: the header is damaged, and the entries after it cannot be located.",
+		_("%s at byte %" PRIu64 ": the header length %" PRIu32 " is %s: the header is damaged, and the entries after it cannot be located."),
 		ENAME(e), e->header_offset, e->header_length, why);
 	return false;
 }
@@ -436,15 +439,15 @@ static void check_header(struct ua_check *c)
 	e->header_crc_ok = crc == e->header_crc;
 	if (!e->header_crc_ok)
 		finding(c, UA_K_HEADER_CRC, idx, off + 92, 0,
-			"%s at byte %" PRIu64 ": the header checksum is 0x%04X but the header computes to 0x%04X: the header is damaged, so its sizes and names may be wrong.",
+			_("%s at byte %" PRIu64 ": the header checksum is 0x%04X but the header computes to 0x%04X: the header is damaged, so its sizes and names may be wrong."),
 			ENAME(e), off, e->header_crc, crc);
 	if (konst != 1)
 		finding(c, UA_K_BAD_CONST, idx, off + 8, konst,
-			"%s at byte %" PRIu64 ": the field at byte %" PRIu64 " holds 0x%08" PRIX32 " where every UPDATE.APP has 1: the header is damaged.",
+			_("%s at byte %" PRIu64 ": the field at byte %" PRIu64 " holds 0x%08" PRIX32 " where every UPDATE.APP has 1: the header is damaged."),
 			ENAME(e), off, off + 8, konst);
 	if (e->block_size == 0)
 		finding(c, UA_K_ZERO_BLOCK_SIZE, idx, off + 94, 0,
-			"%s at byte %" PRIu64 ": the block size is 0, so its data cannot be checked: the header is damaged.",
+			_("%s at byte %" PRIu64 ": the block size is 0, so its data cannot be checked: the header is damaged."),
 			ENAME(e), off);
 	check_heuristics(c);
 
@@ -459,7 +462,7 @@ static void check_header(struct ua_check *c)
 	if (!c->keep_table) {
 		finding(c, UA_K_TABLE_TOO_LARGE, idx, off + UA_FIXED_HEADER,
 			c->table_len,
-			"%s: its checksum table has %" PRIu64 " bytes, more than the %u this checker accepts, so its data was not checked: the header is probably damaged.",
+			_("%s: its checksum table has %" PRIu64 " bytes, more than the %u this checker accepts, so its data was not checked: the header is probably damaged."),
 			ENAME(e), c->table_len, UA_MAX_TABLE_BYTES);
 	} else if (c->table_len > c->table_cap) {
 		void *p = realloc(c->table, c->table_len);
@@ -495,9 +498,9 @@ static void report_padding(struct ua_check *c)
 	else if (c->pad_entry == c->cur.index)
 		ename(&c->cur, name, sizeof(name));
 	else
-		snprintf(name, sizeof(name), "entry %u", c->pad_entry);
+		snprintf(name, sizeof(name), _("entry %u"), c->pad_entry);
 	finding(c, UA_K_PADDING, (int)c->pad_entry, c->pad_start, 0,
-		"%s: the pad bytes after its data, at byte %" PRIu64 ", are not zero.",
+		_("%s: the pad bytes after its data, at byte %" PRIu64 ", are not zero."),
 		name, c->pad_start);
 }
 
@@ -515,7 +518,7 @@ static void no_magic(struct ua_check *c)
 	/* Damaged magic, or just bytes after the end? */
 	if (c->hdr_have == UA_FIXED_HEADER && ua_header_plausible(h)) {
 		finding(c, UA_K_BAD_MAGIC, (int)c->cur.index, off, 0,
-			"Entry %u at byte %" PRIu64 " (0x%" PRIX64 ") does not start with 55 AA 5A A5 (it has %02X %02X %02X %02X): the file is damaged there, and the rest of it cannot be checked.",
+			_("Entry %u at byte %" PRIu64 " (0x%" PRIX64 ") does not start with 55 AA 5A A5 (it has %02X %02X %02X %02X): the file is damaged there, and the rest of it cannot be checked."),
 			c->cur.index, off, off, h[0], h[1], h[2], h[3]);
 		c->state = S_SKIP;
 		return;
@@ -540,7 +543,7 @@ static void lead_bad_magic(struct ua_check *c)
 	size_t n = c->hdr_have;
 
 	finding(c, UA_K_BAD_MAGIC, 0, c->cur.header_offset, 0,
-		"The first entry should start at byte %" PRIu64 " after the leading zeros, but the bytes there are %02X %02X %02X %02X, not 55 AA 5A A5: the file is damaged at its start.",
+		_("The first entry should start at byte %" PRIu64 " after the leading zeros, but the bytes there are %02X %02X %02X %02X, not 55 AA 5A A5: the file is damaged at its start."),
 		c->cur.header_offset, h[0], n > 1 ? h[1] : 0, n > 2 ? h[2] : 0,
 		n > 3 ? h[3] : 0);
 	c->state = S_SKIP;
@@ -561,10 +564,10 @@ static bool resolve_lead(struct ua_check *c)
 	if (memcmp(c->hdr, UA_MAGIC, 4) == 0) {
 		if (off == 0)
 			finding(c, UA_K_LEADING_ZEROS, -1, 0, 0,
-				"The first entry starts at byte 0, without the 92 zero bytes that every known UPDATE.APP starts with.");
+				_("The first entry starts at byte 0, without the 92 zero bytes that every known UPDATE.APP starts with."));
 		else if (off != UA_LEADING_ZEROS)
 			finding(c, UA_K_LEADING_ZEROS, -1, 0, off,
-				"The file starts with %" PRIu64 " zero bytes before the first entry, where every known UPDATE.APP has 92.",
+				_("The file starts with %" PRIu64 " zero bytes before the first entry, where every known UPDATE.APP has 92."),
 				off);
 		c->lead_resolved = true;
 		return true;
@@ -580,7 +583,7 @@ static bool resolve_lead(struct ua_check *c)
 		size_t have = (size_t)(c->pos - UA_LEADING_ZEROS);
 
 		finding(c, UA_K_LEADING_ZEROS, -1, off, off,
-			"The 92 bytes before the first entry should all be zero, but byte %" PRIu64 " is not.",
+			_("The 92 bytes before the first entry should all be zero, but byte %" PRIu64 " is not."),
 			off);
 		memcpy(c->hdr, c->prefix + UA_LEADING_ZEROS, have);
 		c->hdr_have = have;
@@ -743,7 +746,7 @@ static void report_truncated(struct ua_check *c, uint64_t end)
 	uint64_t missing = end > c->pos ? end - c->pos : 0;
 
 	finding(c, UA_K_TRUNCATED, (int)e->index, c->pos, missing,
-		"The file ends at byte %" PRIu64 ", inside %s, which needs %" PRIu64 " more bytes: an incomplete download or copy.",
+		_("The file ends at byte %" PRIu64 ", inside %s, which needs %" PRIu64 " more bytes: an incomplete download or copy."),
 		c->pos, ENAME(e), missing);
 }
 
@@ -789,16 +792,16 @@ static void finish_trailing(struct ua_check *c)
 	uint64_t n = c->pos - c->trailing_start;
 	char what[64];
 
-	snprintf(what, sizeof(what), "entry %u", c->cur.index - 1);
+	snprintf(what, sizeof(what), _("entry %u"), c->cur.index - 1);
 	if (last && last->index + 1 == c->cur.index)
 		ename(last, what, sizeof(what));
 	finding(c, UA_K_TRAILING, -1, c->trailing_start, n,
-		"%" PRIu64 " extra bytes follow the end of the last entry, %s, at byte %" PRIu64 "%s: %s",
+		_("%" PRIu64 " extra bytes follow the end of the last entry, %s, at byte %" PRIu64 "%s: %s"),
 		n, what, c->trailing_start,
-		c->trailing_nonzero ? "" : " (all of them zero)",
+		c->trailing_nonzero ? "" : _(" (all of them zero)"),
 		c->trailing_copy ?
-		"they look like a second copy of an UPDATE.APP, from a download saved twice into one file." :
-		"a download resumed into an old file, or files joined by mistake.");
+		_("they look like a second copy of an UPDATE.APP, from a download saved twice into one file.") :
+		_("a download resumed into an old file, or files joined by mistake."));
 }
 
 static void finish_not_ua(struct ua_check *c)
@@ -810,27 +813,27 @@ static void finish_not_ua(struct ua_check *c)
 	switch (ua_sniff(p, len)) {
 	case UA_FMT_HTML:
 		finding(c, UA_K_HTML, -1, 0, 0,
-			"The file is a web page (HTML), not firmware: it was saved instead of the firmware because the download link redirected or failed.");
+			_("The file is a web page (HTML), not firmware: it was saved instead of the firmware because the download link redirected or failed."));
 		break;
 	case UA_FMT_ZIP:
 		finding(c, UA_K_ZIP, -1, 0, 0,
-			"The file is a zip archive that was not extracted: firmware zips hold the UPDATE.APP in a dload folder inside.");
+			_("The file is a zip archive that was not extracted: firmware zips hold the UPDATE.APP in a dload folder inside."));
 		break;
 	case UA_FMT_ARCHIVE:
 		finding(c, UA_K_ARCHIVE, -1, 0, 0,
-			"The file is a %s archive, not an UPDATE.APP: it must be extracted first.",
+			_("The file is a %s archive, not an UPDATE.APP: it must be extracted first."),
 			ua_archive_name(p, len));
 		break;
 	case UA_FMT_UPDATE_BIN:
 		ua_update_bin_product(buf, sizeof(buf), p, len);
 		finding(c, UA_K_UPDATE_BIN, -1, 0, 0,
-			"The file is a HarmonyOS/OpenHarmony update.bin package%s, a newer format than UPDATE.APP that dloadcard does not handle.",
+			_("The file is a HarmonyOS/OpenHarmony update.bin package%s, a newer format than UPDATE.APP that dloadcard does not handle."),
 			buf);
 		break;
 	case UA_FMT_TEXT:
 		ua_text_excerpt(buf, 61, p, len);
 		finding(c, UA_K_TEXT, -1, 0, 0,
-			"The file is plain text, not firmware (it begins \"%s\"): probably an error message saved instead of the download.",
+			_("The file is plain text, not firmware (it begins \"%s\"): probably an error message saved instead of the download."),
 			buf);
 		break;
 	default:
@@ -838,7 +841,7 @@ static void finish_not_ua(struct ua_check *c)
 			 len > 0 ? p[0] : 0, len > 1 ? p[1] : 0,
 			 len > 2 ? p[2] : 0, len > 3 ? p[3] : 0);
 		finding(c, UA_K_UNKNOWN_FORMAT, -1, 0, 0,
-			"The file is not an UPDATE.APP: it does not start with 92 zero bytes and an entry header (55 AA 5A A5), and its format is not recognised (it starts with %s).",
+			_("The file is not an UPDATE.APP: it does not start with 92 zero bytes and an entry header (55 AA 5A A5), and its format is not recognised (it starts with %s)."),
 			buf);
 		break;
 	}
@@ -850,11 +853,11 @@ static void finish_size(struct ua_check *c)
 		return;
 	if (c->pos < c->file_size)
 		finding(c, UA_K_SIZE_MISMATCH, -1, c->pos, c->pos,
-			"Only %" PRIu64 " of the %" PRIu64 " bytes the file should have could be read: it shrank while being read, or reading it failed.",
+			_("Only %" PRIu64 " of the %" PRIu64 " bytes the file should have could be read: it shrank while being read, or reading it failed."),
 			c->pos, c->file_size);
 	else
 		finding(c, UA_K_SIZE_MISMATCH, -1, c->file_size, c->pos,
-			"%" PRIu64 " bytes were read, but the file was announced with %" PRIu64 ": it grew while being read.",
+			_("%" PRIu64 " bytes were read, but the file was announced with %" PRIu64 ": it grew while being read."),
 			c->pos, c->file_size);
 }
 
@@ -894,31 +897,31 @@ static void judge_crc(struct ua_check *c)
 		break;
 	case UA_CRC_PASS:
 		finding(c, UA_K_CRC_ENTRY, idx, here, s->listed,
-			"PASS: the CRC entry (entry %d) lists %" PRIu64 " checksums, one per 32 KiB of the other entries' data, and every one matches: the file holds all the data it was made with.",
+			_("PASS: the CRC entry (entry %d) lists %" PRIu64 " checksums, one per 32 KiB of the other entries' data, and every one matches: the file holds all the data it was made with."),
 			idx, s->listed);
 		break;
 	case UA_CRC_CUT:
 		missing = (s->listed - s->pieces) * UA_CRC_PIECE;
 		finding(c, UA_K_CRC_ENTRY_CUT, -1, c->pos, missing,
-			"The file ends at byte %" PRIu64 ", at an entry boundary after %s, but its CRC entry (entry %d) lists %" PRIu64 " checksums of 32 KiB pieces and the entries present hold only %" PRIu64 ": the file was cut there, and up to %" PRIu64 " bytes of entry data (%" PRIu64 " pieces), with their headers, are missing: an incomplete download or copy.",
+			_("The file ends at byte %" PRIu64 ", at an entry boundary after %s, but its CRC entry (entry %d) lists %" PRIu64 " checksums of 32 KiB pieces and the entries present hold only %" PRIu64 ": the file was cut there, and up to %" PRIu64 " bytes of entry data (%" PRIu64 " pieces), with their headers, are missing: an incomplete download or copy."),
 			c->pos, last ? ENAME(last) : "the CRC entry", idx, s->listed,
 			s->pieces, missing, s->listed - s->pieces);
 		break;
 	case UA_CRC_MISMATCH:
 		if (s->matched == s->listed) {
 			finding(c, UA_K_CRC_ENTRY_MISMATCH, idx, here, s->matched,
-				"The CRC entry (entry %d) lists %" PRIu64 " checksums, all matching, but the file holds %" PRIu64 " pieces of 32 KiB: entries were added after it was made.",
+				_("The CRC entry (entry %d) lists %" PRIu64 " checksums, all matching, but the file holds %" PRIu64 " pieces of 32 KiB: entries were added after it was made."),
 				idx, s->listed, s->pieces);
 			break;
 		}
 		e = piece_entry(c, s->matched, &off);
 		finding(c, UA_K_CRC_ENTRY_MISMATCH, e ? (int)e->index : idx, off, s->matched,
-			"The CRC entry (entry %d): its first %" PRIu64 " checksums match the data, but checksum %" PRIu64 " (of the 32 KiB at byte %" PRIu64 "%s%s) does not, although every block checksum matched: the file may have been rebuilt or edited.",
+			_("The CRC entry (entry %d): its first %" PRIu64 " checksums match the data, but checksum %" PRIu64 " (of the 32 KiB at byte %" PRIu64 "%s%s) does not, although every block checksum matched: the file may have been rebuilt or edited."),
 			idx, s->matched, s->matched, off, e ? ", in " : "", e ? ENAME(e) : "");
 		break;
 	case UA_CRC_UNKNOWN:
 		finding(c, UA_K_CRC_ENTRY_UNKNOWN, idx, here, 0,
-			"The CRC entry (entry %d) is not of the layout known (one CRC-16 per 32 KiB of the other entries' data): not understood, not judged.",
+			_("The CRC entry (entry %d) is not of the layout known (one CRC-16 per 32 KiB of the other entries' data): not understood, not judged."),
 			idx);
 		break;
 	}
@@ -939,10 +942,10 @@ void ua_check_finish(struct ua_check *c)
 	case S_LEAD:
 		if (c->pos == 0)
 			finding(c, UA_K_EMPTY, -1, 0, 0,
-				"The file is empty (0 bytes): the download or copy saved nothing.");
+				_("The file is empty (0 bytes): the download or copy saved nothing."));
 		else
 			finding(c, UA_K_ZEROS, -1, 0, c->pos,
-				"All %" PRIu64 " bytes of the file are zero: space was reserved but the content never written (an interrupted download or copy).",
+				_("All %" PRIu64 " bytes of the file are zero: space was reserved but the content never written (an interrupted download or copy)."),
 				c->pos);
 		break;
 	case S_HEADER:

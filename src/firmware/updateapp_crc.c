@@ -22,6 +22,7 @@
 #include "firmware/crc16.h"
 #include "firmware/updateapp_private.h"
 #include "lib/byteorder.h"
+#include "lib/nls.h"
 
 struct ua_crcent {
 	int entry;              /* the (first) CRC entry's index, or -1 */

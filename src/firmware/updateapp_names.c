@@ -6,6 +6,7 @@
  * and the one line of advice a user gets with it.
  */
 #include "firmware/updateapp_private.h"
+#include "lib/nls.h"
 
 static const struct kind_info {
 	const char *name;
@@ -13,69 +14,69 @@ static const struct kind_info {
 	const char *advice;
 } kinds[UA_K_COUNT] = {
 	[UA_K_EMPTY] = { "empty", UA_ERROR,
-		"Download or copy the firmware again." },
+		N_("Download or copy the firmware again.") },
 	[UA_K_ZEROS] = { "zeros", UA_ERROR,
-		"Download or copy the firmware again and let it finish." },
+		N_("Download or copy the firmware again and let it finish.") },
 	[UA_K_HTML] = { "html", UA_ERROR,
-		"Download the firmware again from a working link and compare its size with the published one." },
+		N_("Download the firmware again from a working link and compare its size with the published one.") },
 	[UA_K_ZIP] = { "zip", UA_ERROR,
-		"Give dloadcard the zip itself, or extract dload/UPDATE.APP from it first." },
+		N_("Give dloadcard the zip itself, or extract dload/UPDATE.APP from it first.") },
 	[UA_K_ARCHIVE] = { "archive", UA_ERROR,
-		"Extract the archive and use the dload/UPDATE.APP inside it." },
+		N_("Extract the archive and use the dload/UPDATE.APP inside it.") },
 	[UA_K_UPDATE_BIN] = { "update-bin", UA_ERROR,
-		"Use an UPDATE.APP firmware (from a dload folder) for an SD-card update." },
+		N_("Use an UPDATE.APP firmware (from a dload folder) for an SD-card update.") },
 	[UA_K_TEXT] = { "text", UA_ERROR,
-		"Read the file in a text editor, then download the firmware again." },
+		N_("Read the file in a text editor, then download the firmware again.") },
 	[UA_K_UNKNOWN_FORMAT] = { "unknown-format", UA_ERROR,
-		"Make sure this is the UPDATE.APP from the firmware's dload folder." },
+		N_("Make sure this is the UPDATE.APP from the firmware's dload folder.") },
 	[UA_K_BAD_MAGIC] = { "bad-magic", UA_ERROR,
-		"Download or copy the firmware again." },
+		N_("Download or copy the firmware again.") },
 	[UA_K_BAD_HEADER_LENGTH] = { "bad-header-length", UA_ERROR,
-		"Download or copy the firmware again." },
+		N_("Download or copy the firmware again.") },
 	[UA_K_BAD_CONST] = { "bad-const", UA_ERROR,
-		"Download or copy the firmware again." },
+		N_("Download or copy the firmware again.") },
 	[UA_K_ZERO_BLOCK_SIZE] = { "zero-block-size", UA_ERROR,
-		"Download or copy the firmware again." },
+		N_("Download or copy the firmware again.") },
 	[UA_K_HEADER_CRC] = { "header-crc", UA_ERROR,
-		"Download or copy the firmware again." },
+		N_("Download or copy the firmware again.") },
 	[UA_K_BLOCK_CRC] = { "block-crc", UA_ERROR,
-		"Get a fresh copy of the firmware; if the same blocks fail again, suspect the disk or card it is stored on." },
+		N_("Get a fresh copy of the firmware; if the same blocks fail again, suspect the disk or card it is stored on.") },
 	[UA_K_TRUNCATED] = { "truncated", UA_ERROR,
-		"Download or copy the firmware again, let it finish, and compare its size with the published one." },
+		N_("Download or copy the firmware again, let it finish, and compare its size with the published one.") },
 	[UA_K_TRAILING] = { "trailing", UA_ERROR,
-		"Download the firmware again into a new file (do not resume into an old one)." },
+		N_("Download the firmware again into a new file (do not resume into an old one).") },
 	[UA_K_TABLE_TOO_LARGE] = { "table-too-large", UA_ERROR,
-		"Download or copy the firmware again." },
+		N_("Download or copy the firmware again.") },
 	[UA_K_SIZE_MISMATCH] = { "size-mismatch", UA_ERROR,
-		"Make sure nothing writes to the file while it is read, then try again." },
+		N_("Make sure nothing writes to the file while it is read, then try again.") },
 	[UA_K_CRC_ENTRY_CUT] = { "crc-entry-cut", UA_ERROR,
-		"Download or copy the firmware again, let it finish, and compare its size with the published one." },
+		N_("Download or copy the firmware again, let it finish, and compare its size with the published one.") },
 	[UA_K_LEADING_ZEROS] = { "leading-zeros", UA_WARNING,
-		"Compare the file with a fresh download if the device rejects it." },
+		N_("Compare the file with a fresh download if the device rejects it.") },
 	[UA_K_PADDING] = { "padding", UA_WARNING,
-		"Compare the file with a fresh download if the device rejects it." },
+		N_("Compare the file with a fresh download if the device rejects it.") },
 	[UA_K_HARDWARE_ID] = { "hardware-id", UA_WARNING,
-		"Compare the file with a fresh download if the device rejects it." },
+		N_("Compare the file with a fresh download if the device rejects it.") },
 	[UA_K_DATE] = { "date", UA_WARNING,
-		"Compare the file with a fresh download if the device rejects it." },
+		N_("Compare the file with a fresh download if the device rejects it.") },
 	[UA_K_TIME] = { "time", UA_WARNING,
-		"Compare the file with a fresh download if the device rejects it." },
+		N_("Compare the file with a fresh download if the device rejects it.") },
 	[UA_K_NAME] = { "name", UA_WARNING,
-		"Compare the file with a fresh download if the device rejects it." },
+		N_("Compare the file with a fresh download if the device rejects it.") },
 	[UA_K_BLOCK_SIZE] = { "block-size", UA_WARNING,
-		"Compare the file with a fresh download if the device rejects it." },
+		N_("Compare the file with a fresh download if the device rejects it.") },
 	[UA_K_SIGNATURE_POSITION] = { "signature-position", UA_WARNING,
-		"Prefer official firmware: an edited file may be refused by the device." },
+		N_("Prefer official firmware: an edited file may be refused by the device.") },
 	[UA_K_TOO_MANY_ENTRIES] = { "too-many-entries", UA_WARNING,
-		"Make sure this is a real firmware file." },
+		N_("Make sure this is a real firmware file.") },
 	[UA_K_CRC_ENTRY_MISMATCH] = { "crc-entry-mismatch", UA_WARNING,
-		"Prefer official firmware, or compare the file with a fresh download if the device rejects it." },
+		N_("Prefer official firmware, or compare the file with a fresh download if the device rejects it.") },
 	[UA_K_SIGNATURE] = { "signature", UA_INFO,
-		"Nothing to do: the device checks the signature itself." },
+		N_("Nothing to do: the device checks the signature itself.") },
 	[UA_K_CRC_ENTRY] = { "crc-entry", UA_INFO,
-		"Nothing to do." },
+		N_("Nothing to do.") },
 	[UA_K_CRC_ENTRY_UNKNOWN] = { "crc-entry-unknown", UA_INFO,
-		"Nothing to do: the rest of the file was checked as usual." },
+		N_("Nothing to do: the rest of the file was checked as usual.") },
 };
 
 const char *ua_kind_name(enum ua_kind k)
@@ -90,7 +91,7 @@ enum ua_severity ua_kind_severity(enum ua_kind k)
 
 const char *ua_kind_advice(enum ua_kind k)
 {
-	return (unsigned)k < UA_K_COUNT ? kinds[k].advice : "";
+	return (unsigned)k < UA_K_COUNT ? _(kinds[k].advice) : "";
 }
 
 /* A name from a table indexed by the enum, "unknown" past it or for a gap. */

@@ -11,6 +11,7 @@
 
 #include "firmware/updateapp_private.h"
 #include "lib/byteorder.h"
+#include "lib/nls.h"
 
 size_t ua_zero_run(const unsigned char *p, size_t len)
 {
@@ -170,9 +171,9 @@ void ua_update_bin_product(char *out, size_t outsz, const unsigned char *p, size
 	if (len >= 76 + 64)
 		ua_field_str(version, sizeof(version), p + 76, 64, 0);
 	if (product[0] && version[0])
-		snprintf(out, outsz, " (product %s, version %s)", product, version);
+		snprintf(out, outsz, _(" (product %s, version %s)"), product, version);
 	else if (product[0])
-		snprintf(out, outsz, " (product %s)", product);
+		snprintf(out, outsz, _(" (product %s)"), product);
 	else
 		out[0] = '\0';
 }

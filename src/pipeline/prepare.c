@@ -20,6 +20,7 @@
 #include "firmware/srchash.h"
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 #include "pipeline/copy.h"
 #include "pipeline/prepare.h"
@@ -63,7 +64,9 @@ static const char *where(uint64_t off, char *buf, size_t len)
 	if (off == NO_OFFSET)
 		buf[0] = '\0';
 	else
-		snprintf(buf, len, " at %.0f MiB", mib(off));
+		/* TRANSLATORS: where on the card, after "the card failed while
+		 * writing" or "the card went away". */
+		snprintf(buf, len, _(" at %.0f MiB"), mib(off));
 	return buf;
 }
 
@@ -71,14 +74,14 @@ static const char *where(uint64_t off, char *buf, size_t len)
 static int host_full(struct prepare_run *r, int err)
 {
 	if (err == EFBIG)
-		return prepare_fail(r, EXIT_WRITE_ERROR, "Put the image on a file system that "
-				    "allows larger files (ext4, xfs), or make it smaller (--size).",
-				    "%s is larger than its file system allows: %s", r->card.path,
+		return prepare_fail(r, EXIT_WRITE_ERROR, _("Put the image on a file system that "
+				    "allows larger files (ext4, xfs), or make it smaller (--size)."),
+				    _("%s is larger than its file system allows: %s"), r->card.path,
 				    strerror(err));
-	return prepare_fail(r, EXIT_WRITE_ERROR, "Free some space there (a sparse image needs "
+	return prepare_fail(r, EXIT_WRITE_ERROR, _("Free some space there (a sparse image needs "
 			    "about as much as UPDATE.APP), or put the image on another file "
-			    "system.",
-			    "the file system that holds %s is full: %s", r->card.path,
+			    "system."),
+			    _("the file system that holds %s is full: %s"), r->card.path,
 			    strerror(err));
 }
 
@@ -93,16 +96,16 @@ static int card_io_failure(struct prepare_run *r, int err, uint64_t off, bool wr
 	if (full)
 		return host_full(r, full);
 	if (card_errno_vanished(err) || card_gone(&r->card))
-		return prepare_fail(r, EXIT_VANISHED, "Check the reader and the card's contacts, "
-				    "insert it again and rerun.",
-				    "the card went away%s (unplugged, or the reader reset)", at);
+		return prepare_fail(r, EXIT_VANISHED, _("Check the reader and the card's contacts, "
+				    "insert it again and rerun."),
+				    _("the card went away%s (unplugged, or the reader reset)"), at);
 	if (writing)
-		return prepare_fail(r, EXIT_WRITE_ERROR, "The card is faulty or worn: use another "
-				    "card (or try another reader).",
-				    "the card failed while writing%s: %s", at, strerror(err));
+		return prepare_fail(r, EXIT_WRITE_ERROR, _("The card is faulty or worn: use another "
+				    "card (or try another reader)."),
+				    _("the card failed while writing%s: %s"), at, strerror(err));
 	return prepare_fail(r, EXIT_READ_ERROR,
-			    "The card is faulty or worn: use another card (or try another reader).",
-			    "the card failed while reading%s: %s", at, strerror(err));
+			    _("The card is faulty or worn: use another card (or try another reader)."),
+			    _("the card failed while reading%s: %s"), at, strerror(err));
 }
 
 /* batch's main thread reads the phase of a card it gives up on. */
@@ -116,7 +119,7 @@ static int cancelled(struct prepare_run *r)
 	return cancel_requested(r->cancel);
 }
 
-#define KEEP_SOURCE "Keep the file unchanged while dloadcard runs, and run prepare again."
+#define KEEP_SOURCE _("Keep the file unchanged while dloadcard runs, and run prepare again.")
 
 /*
  * The source failed while it was read (during: "while it was copied to the
@@ -134,14 +137,14 @@ static int source_failed(struct prepare_run *r, struct source *src,
 	if (source_check_unchanged(src, &changed) == -ESTALE)
 		return prepare_fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE, "%s, %s", changed.text,
 				    during);
-	return prepare_fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE, "%s could not be read %s: %s",
+	return prepare_fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE, _("%s could not be read %s: %s"),
 			    ps->path, during, *said->text ? said->text : strerror(err));
 }
 
 static int interrupted(struct prepare_run *r)
 {
-	return prepare_fail(r, EXIT_INTERRUPTED, "Run prepare again to make the card.",
-			    "interrupted during %s", prepare_phase_name(r->phase));
+	return prepare_fail(r, EXIT_INTERRUPTED, _("Run prepare again to make the card."),
+			    _("interrupted during %s"), prepare_phase_name(r->phase));
 }
 
 static void note(struct prepare_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -177,9 +180,9 @@ static int open_card(struct prepare_run *r, const char *target, const struct pre
 	r->card_open = true;
 	xstrncpy(r->holds, sr.holds, sizeof(r->holds));
 	if (sr.forced)
-		note(r, "%s holds %s: erased all the same (--force)", target, sr.holds);
+		note(r, _("%s holds %s: erased all the same (--force)"), target, sr.holds);
 	if (o->create_size && !r->card.created && o->create_size != r->card.size)
-		note(r, "%s already exists, of %s: --size %s is for a new file, and is not used",
+		note(r, _("%s already exists, of %s: --size %s is for a new file, and is not used"),
 		     target, size_to_human(r->card.size, size, sizeof(size)),
 		     size_to_human(o->create_size, asked, sizeof(asked)));
 	return 0;
@@ -209,7 +212,7 @@ int prepare_open(struct prepare_run *r, const char *target, const struct prepare
 		identity_read(&r->root, r->card.name, &r->id);
 	if (r->card.sector_size != LAYOUT_SECTOR)
 		return prepare_fail(r, EXIT_REFUSED, NULL,
-				    "%s has %u-byte sectors: only 512-byte sectors are supported",
+				    _("%s has %u-byte sectors: only 512-byte sectors are supported"),
 				    target, r->card.sector_size);
 
 	size_to_human_both(r->card.size, have, sizeof(have));
@@ -218,13 +221,15 @@ int prepare_open(struct prepare_run *r, const char *target, const struct prepare
 	if (layout_compute(r->card.size, &r->layout) != 0 ||
 	    layout_max_file(&r->layout) < ps->size)
 		return prepare_fail(r, EXIT_REFUSED, NULL,
-				    "%s is too small: it holds %s, and this UPDATE.APP needs a card "
-				    "of at least %s%s", target, have, need,
-				    size_unused ? " (--size is for a new file: remove this one "
-				    "first, or give another name)" : "");
+				    size_unused ?
+				    _("%s is too small: it holds %s, and this UPDATE.APP needs a card "
+				      "of at least %s (--size is for a new file: remove this one "
+				      "first, or give another name)") :
+				    _("%s is too small: it holds %s, and this UPDATE.APP needs a card "
+				      "of at least %s"), target, have, need);
 	if (layout_capped(&r->layout))
-		note(r, "only the first %s of %s's %s are used: an MBR partition ends within "
-		     "2 TiB, and the device needs an MBR",
+		note(r, _("only the first %s of %s's %s are used: an MBR partition ends within "
+		     "2 TiB, and the device needs an MBR"),
 		     size_to_human(layout_used_bytes(&r->layout), used, sizeof(used)), target,
 		     size_to_human(r->card.size, have, sizeof(have)));
 	content_probe(card_tool_fd(&r->card), r->card.size, &r->before);
@@ -246,7 +251,7 @@ static int check_capacity(struct prepare_run *r)
 
 	enter(r, PHASE_PROBE);
 	time_now(&t);
-	progress_note(r->pg, "Probing the card's real capacity");
+	progress_note(r->pg, _("Probing the card's real capacity"));
 	probe_card(&r->card, &po, &r->probe);
 	r->probed = true;
 	r->seconds[PHASE_PROBE] = elapsed_since(&t);
@@ -261,12 +266,12 @@ static int check_capacity(struct prepare_run *r)
 		return 0;
 	case PROBE_FAKE:
 		return prepare_fail(r, EXIT_FAKE_CAPACITY,
-				    "This card is fake: return it, and use another card.",
-				    "the card is fake: it %s", what);
+				    _("This card is fake: return it, and use another card."),
+				    _("the card is fake: it %s"), what);
 	case PROBE_DAMAGED:
 		return prepare_fail(r, EXIT_PROBE_DAMAGED,
-				    "Use another card (or try another reader).",
-				    "the card loses or alters data: %s", what);
+				    _("Use another card (or try another reader)."),
+				    _("the card loses or alters data: %s"), what);
 	case PROBE_CANCELLED:
 		return interrupted(r);
 	case PROBE_IO_ERROR:
@@ -289,7 +294,7 @@ static int step_failure(struct prepare_run *r, int rc, const struct errmsg *e)
 		return card_io_failure(r, ENODEV, NO_OFFSET, true);
 	/* the card gave back other bytes than written (format.h) */
 	return prepare_fail(r, rc == -EBADMSG ? EXIT_MISMATCH : EXIT_WRITE_ERROR,
-			    "Use another card.", "%s", e->text);
+			    _("Use another card."), "%s", e->text);
 }
 
 static int write_layout(struct prepare_run *r)
@@ -299,7 +304,7 @@ static int write_layout(struct prepare_run *r)
 	int rc;
 
 	enter(r, PHASE_WIPE);
-	progress_note(r->pg, "Erasing old partition tables and file systems");
+	progress_note(r->pg, _("Erasing old partition tables and file systems"));
 	r->card_touched = true;
 	rc = content_wipe(card_tool_fd(&r->card), r->card.size, NULL);
 	if (rc < 0)
@@ -313,7 +318,7 @@ static int write_layout(struct prepare_run *r)
 	}
 
 	enter(r, PHASE_PARTITION);
-	progress_note(r->pg, "Writing the partition table (MBR, FAT32 partition at 4 MiB)");
+	progress_note(r->pg, _("Writing the partition table (MBR, FAT32 partition at 4 MiB)"));
 	rc = partition_write_mbr(card_tool_fd(&r->card), r->card.path, &r->layout, r->disk_id, &e);
 	if (rc)
 		return step_failure(r, rc, &e);
@@ -321,8 +326,9 @@ static int write_layout(struct prepare_run *r)
 		return interrupted(r);
 
 	enter(r, PHASE_FORMAT);
-	progress_note(r->pg, "Formatting FAT32 (label %s, %s clusters) and creating " DLOAD_DIR "/",
-		      r->opts->label, size_to_human(layout_cluster_bytes(&r->layout), csize, sizeof(csize)));
+	progress_note(r->pg, _("Formatting FAT32 (label %s, %s clusters) and creating %s/"),
+		      r->opts->label, size_to_human(layout_cluster_bytes(&r->layout), csize, sizeof(csize)),
+		      DLOAD_DIR);
 	rc = format_fat32(&r->card, &r->layout, r->opts->label, r->volume_id, &e);
 	if (!rc && cancelled(r))
 		return interrupted(r);
@@ -346,11 +352,11 @@ static int allocate_file(struct prepare_run *r, uint64_t size)
 	rc = volume_open(&r->card, false, l->part_start * LAYOUT_SECTOR,
 			 l->part_sectors * LAYOUT_SECTOR, &vol, &e);
 	if (rc)
-		return prepare_fail(r, EXIT_WRITE_ERROR, "Use another card.",
-				    "the new file system does not read back: %s", e.text);
+		return prepare_fail(r, EXIT_WRITE_ERROR, _("Use another card."),
+				    _("the new file system does not read back: %s"), e.text);
 	rc = fat_alloc_contiguous(vol, TMP_PATH, size, FILE_ALIGN, &ext, &e);
 	if (rc) {
-		errmsg_prefix(&e, rc, "cannot allocate room for UPDATE.APP");
+		errmsg_prefix(&e, rc, _("cannot allocate room for UPDATE.APP"));
 		step_failure(r, 0, &e);	/* fat.c's errno is the volume's, not the host's */
 	}
 	fat_close(vol);
@@ -380,25 +386,25 @@ static int write_file(struct prepare_run *r, struct source *src, const struct pr
 	case COPY_OK:
 		break;
 	case COPY_WRITE_ERROR:
-		progress_end(r->pg, "failed");
+		progress_end(r->pg, _("failed"));
 		rc = card_io_failure(r, job.err, job.err_card_off, true);
 		break;
 	case COPY_SOURCE_ERROR:
-		progress_end(r->pg, "failed");
-		rc = source_failed(r, src, ps, "while it was copied to the card", job.err,
+		progress_end(r->pg, _("failed"));
+		rc = source_failed(r, src, ps, _("while it was copied to the card"), job.err,
 				   &job.source_error);
 		break;
 	case COPY_CANCELLED:
-		progress_end(r->pg, "interrupted");
+		progress_end(r->pg, _("interrupted"));
 		rc = interrupted(r);
 		break;
 	}
 	if (rc)
 		return rc;
-	progress_end(r->pg, "done");
+	progress_end(r->pg, _("done"));
 	rc = source_check_unchanged(src, &job.source_error);
 	if (rc)
-		return source_failed(r, src, ps, "while it was copied to the card", -rc,
+		return source_failed(r, src, ps, _("while it was copied to the card"), -rc,
 				     &job.source_error);
 	return 0;
 }
@@ -432,7 +438,7 @@ static int source_digests(struct prepare_run *r, struct source *src,
 	case -EBADMSG:
 		return prepare_fail(r, EXIT_DIGEST_MISMATCH, SRCHASH_MISMATCH_ADVICE, "%s", e.text);
 	}
-	return source_failed(r, src, ps, "while its SHA-256 was computed", -rc, &e);
+	return source_failed(r, src, ps, _("while its SHA-256 was computed"), -rc, &e);
 }
 
 int prepare_start_hash(struct prepare_run *r, struct source *src, struct prepare_source *ps,
@@ -442,7 +448,7 @@ int prepare_start_hash(struct prepare_run *r, struct source *src, struct prepare
 	int rc = srchash_start(&ps->hash, src, o, &e);
 
 	if (rc == -ESTALE)
-		return source_failed(r, src, ps, "before its SHA-256 was computed", ESTALE, &e);
+		return source_failed(r, src, ps, _("before its SHA-256 was computed"), ESTALE, &e);
 	if (rc)
 		return prepare_fail(r, EXIT_ERROR, NULL, "%s", e.text);
 	return 0;
@@ -453,17 +459,20 @@ static void describe_diff(struct prepare_run *r)
 	const struct diff_report *d = &r->diff;
 
 	if (!d->n) {
-		prepare_fail(r, EXIT_MISMATCH, "Try another reader, then another card.",
-			     "the copy read back from the card differs from UPDATE.APP");
+		prepare_fail(r, EXIT_MISMATCH, _("Try another reader, then another card."),
+			     _("the copy read back from the card differs from UPDATE.APP"));
 		return;
 	}
 	prepare_fail(r, EXIT_MISMATCH,
-		     "The card (or the reader) gives back other bytes than it was given: "
-		     "it is faulty or fake; try another reader, then another card.",
-		     "the card gave back other bytes: %" PRIu64 " bytes differ in %zu range%s, "
-		     "the first at byte %" PRIu64 " of UPDATE.APP (card offset %" PRIu64
-		     ", %.1f MiB)",
-		     d->bytes, d->total_ranges, d->total_ranges == 1 ? "" : "s",
+		     _("The card (or the reader) gives back other bytes than it was given: "
+		     "it is faulty or fake; try another reader, then another card."),
+		     P_("the card gave back other bytes: %" PRIu64 " bytes differ in %zu range, "
+			"the first at byte %" PRIu64 " of UPDATE.APP (card offset %" PRIu64
+			", %.1f MiB)",
+			"the card gave back other bytes: %" PRIu64 " bytes differ in %zu ranges, "
+			"the first at byte %" PRIu64 " of UPDATE.APP (card offset %" PRIu64
+			", %.1f MiB)", d->total_ranges),
+		     d->bytes, d->total_ranges,
 		     d->ranges[0].file_off, d->ranges[0].card_off, mib(d->ranges[0].card_off));
 }
 
@@ -494,15 +503,15 @@ static bool source_changed(struct prepare_run *r, struct source *src,
 		return true;
 	if (source_rewind(src, NULL) != 0)
 		return false;
-	progress_begin(r->pg, "Checking whether the source changed", ps->size);
+	progress_begin(r->pg, _("Checking whether the source changed"), ps->size);
 	if (scan_source(src, &so, &res, NULL) != 0) {
-		progress_end(r->pg, "failed");
+		progress_end(r->pg, _("failed"));
 		return source_check_unchanged(src, how) != 0;
 	}
 	differs = memcmp(res.sha256, r->sha256, sizeof(res.sha256)) != 0;
-	progress_end(r->pg, differs ? "it changed" : "unchanged");
+	progress_end(r->pg, differs ? _("it changed") : _("unchanged"));
 	if (differs)
-		source_changed_error(src, "its content is no longer what was written", how);
+		source_changed_error(src, _("its content is no longer what was written"), how);
 	return differs;
 }
 
@@ -522,7 +531,7 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 		.n_ext = ps->size ? 1 : 0,
 		.length = ps->size,
 		.pg = r->pg,
-		.label = "Reading back",
+		.label = _("Reading back"),
 		.cancel = r->cancel,
 	};
 	bool compare = !source_is_zip(src), same;
@@ -537,26 +546,26 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 		return card_io_failure(r, -rc, NO_OFFSET, true);
 	if (compare && source_rewind(src, &e) != 0)
 		return prepare_fail(r, EXIT_SOURCE_DAMAGED, KEEP_SOURCE,
-				    "%s cannot be read again: %s", ps->path, e.text);
+				    _("%s cannot be read again: %s"), ps->path, e.text);
 	st = compare ? readback_compare(&job, src, &r->diff) : readback_hash(&job);
 	switch (st) {
 	case READBACK_OK:
 		break;
 	case READBACK_READ_ERROR:
-		progress_end(r->pg, "failed");
+		progress_end(r->pg, _("failed"));
 		return card_io_failure(r, job.err, job.err_card_off, false);
 	case READBACK_CANCELLED:
-		progress_end(r->pg, "interrupted");
+		progress_end(r->pg, _("interrupted"));
 		return interrupted(r);
 	case READBACK_SOURCE_ERROR:
-		progress_end(r->pg, "failed");
-		return source_failed(r, src, ps, "while the card's copy was compared with it",
+		progress_end(r->pg, _("failed"));
+		return source_failed(r, src, ps, _("while the card's copy was compared with it"),
 				     job.err, &job.source_error);
 	}
 	if (compare)
-		progress_end(r->pg, r->diff.bytes == 0 ? "identical, byte for byte" : "MISMATCH");
+		progress_end(r->pg, r->diff.bytes == 0 ? _("identical, byte for byte") : _("MISMATCH"));
 	else
-		progress_end(r->pg, "hashed");
+		progress_end(r->pg, _("hashed"));
 	/* Only now, so that the hash had the write and the read-back to run. */
 	rc = source_digests(r, src, ps);
 	if (rc)
@@ -572,7 +581,7 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 	/* The bytes compared were the source's as it is now: the card is at
 	 * fault only if they are still those that were written. */
 	if (compare && source_changed(r, src, ps, &e))
-		return source_failed(r, src, ps, "while the card's copy was compared with it",
+		return source_failed(r, src, ps, _("while the card's copy was compared with it"),
 				     ESTALE, &e);
 	if (!compare) {
 		memcpy(r->card_sha256, job.sha256, sizeof(r->card_sha256));
@@ -580,7 +589,7 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 		/* Say where: inflate the zip again and compare. */
 		if (source_rewind(src, NULL) == 0) {
 			job.want_sha256 = false;
-			job.label = "Locating differences";
+			job.label = _("Locating differences");
 			readback_compare(&job, src, &r->diff);
 		}
 	}
@@ -606,16 +615,16 @@ static int check_boot_record(struct prepare_run *r, struct fat_vol *vol)
 	struct errmsg e;
 
 	if (bad)
-		return prepare_fail(r, EXIT_MISMATCH, "Use another card.",
-				    "the file system read back from the card is not as written: %s",
+		return prepare_fail(r, EXIT_MISMATCH, _("Use another card."),
+				    _("the file system read back from the card is not as written: %s"),
 				    fat_warning_text(bad & -bad));
 	if (fat_count_free(vol, &free_clusters, &last_used, &e))
-		return prepare_fail(r, EXIT_READ_ERROR, "Use another card.",
-				    "the FAT does not read back from the card: %s", e.text);
+		return prepare_fail(r, EXIT_READ_ERROR, _("Use another card."),
+				    _("the FAT does not read back from the card: %s"), e.text);
 	if (g->fsinfo_free != free_clusters || g->fsinfo_next != last_used)
-		return prepare_fail(r, EXIT_MISMATCH, "Use another card.",
-				    "FSInfo on the card (%u free clusters, next-free hint %u) does "
-				    "not agree with its FAT (%u free, %u the last in use)",
+		return prepare_fail(r, EXIT_MISMATCH, _("Use another card."),
+				    _("FSInfo on the card (%u free clusters, next-free hint %u) does "
+				    "not agree with its FAT (%u free, %u the last in use)"),
 				    g->fsinfo_free, g->fsinfo_next, free_clusters, last_used);
 	return 0;
 }
@@ -643,14 +652,14 @@ static int finish(struct prepare_run *r, uint64_t size)
 	rc = volume_open(&r->card, true, l->part_start * LAYOUT_SECTOR,
 			 l->part_sectors * LAYOUT_SECTOR, &vol, &e);
 	if (rc)
-		return prepare_fail(r, EXIT_MISMATCH, "Use another card.",
-				    "the file system does not read back from the card: %s", e.text);
+		return prepare_fail(r, EXIT_MISMATCH, _("Use another card."),
+				    _("the file system does not read back from the card: %s"), e.text);
 	rc = fat_lookup(vol, FINAL_PATH, &de, NULL, 0, NULL);
 	if (!rc && size)
 		rc = fat_map_offset(vol, &de, 0, &off, NULL);
 	if (rc || de.size != size || off != r->file_card_off)
-		rc = prepare_fail(r, EXIT_MISMATCH, "Use another card.",
-				  "the card does not show " FINAL_PATH " as written");
+		rc = prepare_fail(r, EXIT_MISMATCH, _("Use another card."),
+				  _("the card does not show %s as written"), FINAL_PATH);
 	else
 		rc = check_boot_record(r, vol);
 	fat_close(vol);
@@ -664,8 +673,8 @@ static int finish(struct prepare_run *r, uint64_t size)
 
 	rc = card_reread_partitions(&r->card);
 	if (rc && rc != -EINVAL)
-		progress_note(r->pg, "warning: the system did not re-read the partition table "
-			      "(%s); remove and insert the card to see it", strerror(-rc));
+		progress_note(r->pg, _("warning: the system did not re-read the partition table "
+			      "(%s); remove and insert the card to see it"), strerror(-rc));
 	return 0;
 }
 
@@ -746,43 +755,43 @@ void prepare_close(struct prepare_run *r)
 const char *prepare_card_state(const struct prepare_run *r)
 {
 	if (r->verified)
-		return "the card is ready: dload/UPDATE.APP is written and verified";
+		return _("the card is ready: dload/UPDATE.APP is written and verified");
 	if (r->final_named)
-		return "dload/UPDATE.APP could not be confirmed on the card, nor removed: "
-		       "do not use this card";
+		return _("dload/UPDATE.APP could not be confirmed on the card, nor removed: "
+		       "do not use this card");
 	if (!r->card_touched)
-		return "nothing was written to the card";
+		return _("nothing was written to the card");
 	if (r->temp_created)
-		return "the card has no UPDATE.APP (a partial dload/UPDATE.TMP remains, which the "
-		       "device ignores); it will not start an update";
+		return _("the card has no UPDATE.APP (a partial dload/UPDATE.TMP remains, which the "
+		       "device ignores); it will not start an update");
 	if (r->temp_removed)
-		return "the card has no UPDATE.APP (the partial dload/UPDATE.TMP was removed); it "
-		       "will not start an update";
+		return _("the card has no UPDATE.APP (the partial dload/UPDATE.TMP was removed); it "
+		       "will not start an update");
 	if (r->final_removed)
-		return "the card has no UPDATE.APP (the copy just named so was removed again); it "
-		       "will not start an update";
-	return "the card has no UPDATE.APP and will not start an update";
+		return _("the card has no UPDATE.APP (the copy just named so was removed again); it "
+		       "will not start an update");
+	return _("the card has no UPDATE.APP and will not start an update");
 }
 
 const char *prepare_state_at(enum prepare_phase phase)
 {
 	switch (phase) {
 	case PHASE_OPEN:
-		return "nothing was written to the card";
+		return _("nothing was written to the card");
 	case PHASE_WIPE:
 	case PHASE_PROBE:
 	case PHASE_PARTITION:
-		return "the card has no UPDATE.APP and will not start an update; what it held "
-		       "is partly erased";
+		return _("the card has no UPDATE.APP and will not start an update; what it held "
+		       "is partly erased");
 	case PHASE_FORMAT:
 	case PHASE_WRITE:
 	case PHASE_READBACK:
-		return "the card has no UPDATE.APP (a partial dload/UPDATE.TMP may remain, which "
-		       "the device ignores); it will not start an update";
+		return _("the card has no UPDATE.APP (a partial dload/UPDATE.TMP may remain, which "
+		       "the device ignores); it will not start an update");
 	case PHASE_FINISH:
 	case PHASE_COUNT:
 		break;
 	}
-	return "if the card shows dload/UPDATE.APP, that file was read back and verified; "
-	       "otherwise it has none (the file is named so only once verified)";
+	return _("if the card shows dload/UPDATE.APP, that file was read back and verified; "
+	       "otherwise it has none (the file is named so only once verified)");
 }

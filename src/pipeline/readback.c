@@ -9,6 +9,7 @@
 
 #include "firmware/source.h"
 #include "lib/interrupt.h"
+#include "lib/nls.h"
 #include "pipeline/readback.h"
 #include "pipeline/ring.h"
 
@@ -124,7 +125,7 @@ static enum readback_status readback_run(struct readback_job *job)
 	pthread_mutex_init(&rd.lock, NULL);
 	/* The number of chunks is known: the sequence ends there. */
 	ring_close(&ring, (job->length + READ_CHUNK - 1) / READ_CHUNK);
-	progress_begin(job->pg, job->label ? job->label : "Reading back", job->length);
+	progress_begin(job->pg, job->label ? job->label : _("Reading back"), job->length);
 	for (i = 0; i < READ_THREADS; i++)
 		if (pthread_create(&tid[started], NULL, reader_main, &rd) == 0)
 			started++;

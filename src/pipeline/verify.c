@@ -23,6 +23,7 @@
 #include "firmware/source.h"
 #include "firmware/updateapp.h"
 #include "lib/exitcodes.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 #include "pipeline/verify.h"
 
@@ -74,18 +75,18 @@ static void check_partition_type(const struct content_item *p, struct verify_rep
 
 	if (p->type_code == (in_chs ? LAYOUT_MBR_TYPE_CHS : LAYOUT_MBR_TYPE_LBA))
 		add(rep, "partition-type", V_PASS, VC_LAYOUT,
-		    "type 0x%02x, as the SD layout has it for a partition ending at sector %" PRIu64,
+		    _("type 0x%02x, as the SD layout has it for a partition ending at sector %" PRIu64),
 		    p->type_code, end);
 	else if (in_chs)
 		add(rep, "partition-type", V_WARN, VC_LAYOUT,
-		    "type 0x0c for a partition that ends within CHS reach (sector %" PRIu64 "), "
+		    _("type 0x0c for a partition that ends within CHS reach (sector %" PRIu64 "), "
 		    "where the SD layout has 0x0b: a reader written for that layout may pass it "
-		    "over; run dloadcard prepare", end);
+		    "over; run dloadcard prepare"), end);
 	else
 		add(rep, "partition-type", V_WARN, VC_LAYOUT,
-		    "type 0x0b (FAT32 by CHS) for a partition that ends past CHS reach (sector "
+		    _("type 0x0b (FAT32 by CHS) for a partition that ends past CHS reach (sector "
 		    "%" PRIu64 "): a reader that goes by CHS cannot reach all of it; run dloadcard "
-		    "prepare", end);
+		    "prepare"), end);
 }
 
 /*
@@ -101,28 +102,28 @@ static bool check_partition_geometry(const struct card *c, struct verify_report 
 
 	if (start < s) {
 		add(rep, "partition-geometry", V_FAIL, VC_LAYOUT,
-		    "the partition starts at sector 0, on the partition table itself; "
-		    "run dloadcard prepare");
+		    _("the partition starts at sector 0, on the partition table itself; "
+		    "run dloadcard prepare"));
 		return false;
 	}
 	if (start >= c->size) {
 		add(rep, "partition-geometry", V_FAIL, VC_LAYOUT,
-		    "the partition starts at sector %" PRIu64 ", past the end of the card "
-		    "(%" PRIu64 " sectors): the table does not fit this card; run dloadcard prepare",
+		    _("the partition starts at sector %" PRIu64 ", past the end of the card "
+		    "(%" PRIu64 " sectors): the table does not fit this card; run dloadcard prepare"),
 		    start / s, c->size / s);
 		return false;
 	}
 	if (end > c->size) {
 		add(rep, "partition-geometry", V_FAIL, VC_LAYOUT,
-		    "the partition (%" PRIu64 " sectors from sector %" PRIu64 ") ends %" PRIu64
+		    _("the partition (%" PRIu64 " sectors from sector %" PRIu64 ") ends %" PRIu64
 		    " sectors past the end of the card (%" PRIu64 " sectors): the device would look "
-		    "for data where there is none; run dloadcard prepare", rep->part_size / s,
+		    "for data where there is none; run dloadcard prepare"), rep->part_size / s,
 		    start / s, (end - c->size + s - 1) / s, c->size / s);
 		return true;
 	}
 	add(rep, "partition-geometry", V_PASS, VC_LAYOUT,
-	    "the partition (sectors %" PRIu64 " to %" PRIu64 ") lies inside the card "
-	    "(%" PRIu64 " sectors)", start / s, end / s - 1, c->size / s);
+	    _("the partition (sectors %" PRIu64 " to %" PRIu64 ") lies inside the card "
+	    "(%" PRIu64 " sectors)"), start / s, end / s - 1, c->size / s);
 	return true;
 }
 
@@ -157,51 +158,53 @@ static bool check_partition_table(struct card *c, struct verify_report *rep)
 	if (!*cc.pttype) {
 		if (cc.n && !cc.items[0].partno && strcmp(cc.items[0].type, "vfat") == 0) {
 			add(rep, "partition-table", V_WARN, VC_LAYOUT,
-			    "no partition table: a file system fills the whole card (\"superfloppy\"); "
-			    "many devices read it, some do not; prepare makes a partitioned card");
+			    _("no partition table: a file system fills the whole card (\"superfloppy\"); "
+			    "many devices read it, some do not; prepare makes a partitioned card"));
 			rep->part_offset = 0;
 			rep->part_size = c->size;
 			return true;
 		}
 		if (cc.n && !cc.items[0].partno) {
 			add(rep, "partition-table", V_FAIL, VC_LAYOUT,
-			    "no partition table: %s fills the whole card; the device needs an MBR "
-			    "with a FAT32 partition: run dloadcard prepare", cc.items[0].type);
+			    _("no partition table: %s fills the whole card; the device needs an MBR "
+			    "with a FAT32 partition: run dloadcard prepare"), cc.items[0].type);
 			rep->part_offset = 0;
 			rep->part_size = c->size;
 			return true;
 		}
 		add(rep, "partition-table", V_FAIL, VC_LAYOUT,
-		    "no partition table and no file system: the card is blank or unreadable; "
-		    "run dloadcard prepare");
+		    _("no partition table and no file system: the card is blank or unreadable; "
+		    "run dloadcard prepare"));
 		return false;
 	}
 	if (strcmp(cc.pttype, "gpt") == 0) {
 		add(rep, "partition-table", V_FAIL, VC_LAYOUT,
-		    "a GPT partition table: the device's recovery looks for an MBR (DOS) card "
-		    "and is likely to ignore this one; run dloadcard prepare");
+		    _("a GPT partition table: the device's recovery looks for an MBR (DOS) card "
+		    "and is likely to ignore this one; run dloadcard prepare"));
 	} else if (strcmp(cc.pttype, "dos") != 0) {
 		add(rep, "partition-table", V_FAIL, VC_LAYOUT,
-		    "a \"%s\" partition table: the device needs an MBR (DOS) card; "
-		    "run dloadcard prepare", cc.pttype);
+		    _("a \"%s\" partition table: the device needs an MBR (DOS) card; "
+		    "run dloadcard prepare"), cc.pttype);
 	} else if (!first) {
 		add(rep, "partition-table", V_FAIL, VC_LAYOUT,
-		    extended ? "MBR with only an extended partition: the device reads a primary "
-			       "partition; run dloadcard prepare" :
-			       "MBR without any partition: run dloadcard prepare");
+		    extended ? _("MBR with only an extended partition: the device reads a primary "
+			       "partition; run dloadcard prepare") :
+			       _("MBR without any partition: run dloadcard prepare"));
 		return false;
 	} else if (!is_fat32_type(first->type_code)) {
 		add(rep, "partition-table", V_WARN, VC_LAYOUT,
-		    "MBR, but the first partition's type is 0x%02x, not FAT32 (0x0b/0x0c); "
-		    "some devices go by the type", first->type_code);
+		    _("MBR, but the first partition's type is 0x%02x, not FAT32 (0x0b/0x0c); "
+		    "some devices go by the type"), first->type_code);
 	} else if (parts > 1) {
 		add(rep, "partition-table", V_WARN, VC_LAYOUT,
-		    "MBR with %zu partitions%s: the device reads the first, which is FAT32 "
-		    "(0x%02x); a single partition is safer", parts,
-		    extended ? " (one extended)" : "", first->type_code);
+		    extended ?
+		    _("MBR with %zu partitions (one extended): the device reads the first, which "
+		      "is FAT32 (0x%02x); a single partition is safer") :
+		    _("MBR with %zu partitions: the device reads the first, which is FAT32 "
+		      "(0x%02x); a single partition is safer"), parts, first->type_code);
 	} else {
 		add(rep, "partition-table", V_PASS, VC_LAYOUT,
-		    "MBR with one FAT32 partition (type 0x%02x)", first->type_code);
+		    _("MBR with one FAT32 partition (type 0x%02x)"), first->type_code);
 	}
 	if (first && is_fat32_type(first->type_code))
 		check_partition_type(first, rep);
@@ -213,11 +216,11 @@ static bool check_partition_table(struct card *c, struct verify_report *rep)
 		return false;
 	if (first->offset % ALIGN_4M)
 		add(rep, "partition-alignment", V_WARN, VC_LAYOUT,
-		    "the partition starts at sector %" PRIu64 ", not on a 4 MiB boundary: "
-		    "slower writes and more wear on the card", first->offset / 512);
+		    _("the partition starts at sector %" PRIu64 ", not on a 4 MiB boundary: "
+		    "slower writes and more wear on the card"), first->offset / 512);
 	else
 		add(rep, "partition-alignment", V_PASS, VC_LAYOUT,
-		    "the partition starts at %" PRIu64 " MiB, on a 4 MiB boundary",
+		    _("the partition starts at %" PRIu64 " MiB, on a 4 MiB boundary"),
 		    first->offset >> 20);
 	return true;
 }
@@ -226,22 +229,22 @@ static const char *kind_advice(enum fat_kind k)
 {
 	switch (k) {
 	case FAT_KIND_EXFAT:
-		return "exFAT: the device needs FAT32 (Windows formats cards above 32 GiB as "
-		       "exFAT); run dloadcard prepare, which makes FAT32 at any size";
+		return _("exFAT: the device needs FAT32 (Windows formats cards above 32 GiB as "
+		       "exFAT); run dloadcard prepare, which makes FAT32 at any size");
 	case FAT_KIND_NTFS:
-		return "NTFS: the device needs FAT32; run dloadcard prepare";
+		return _("NTFS: the device needs FAT32; run dloadcard prepare");
 	case FAT_KIND_FAT16:
 	case FAT_KIND_FAT12:
-		return "too small a FAT: the device needs FAT32; run dloadcard prepare";
+		return _("too small a FAT: the device needs FAT32; run dloadcard prepare");
 	case FAT_KIND_EXT2:
 	case FAT_KIND_EXT3:
 	case FAT_KIND_EXT4:
-		return "a Linux file system: the device needs FAT32; run dloadcard prepare";
+		return _("a Linux file system: the device needs FAT32; run dloadcard prepare");
 	case FAT_KIND_BLANK:
 	case FAT_KIND_TOO_SMALL:
-		return "nothing: the partition holds no file system; run dloadcard prepare";
+		return _("nothing: the partition holds no file system; run dloadcard prepare");
 	default:
-		return "the device needs FAT32; run dloadcard prepare";
+		return _("the device needs FAT32; run dloadcard prepare");
 	}
 }
 
@@ -276,11 +279,11 @@ static void check_fs_points(const struct fat_geom *g, struct verify_report *rep)
 		 * follows the specification: it reads FAT16 structures. */
 		if (bit == FAT_WARN_CLUSTER_SIZE)
 			add(rep, fs_points[i].name, V_WARN, VC_LAYOUT,
-			    "%u KiB clusters: %s; run dloadcard prepare", g->cluster_size / 1024,
+			    _("%u KiB clusters: %s; run dloadcard prepare"), g->cluster_size / 1024,
 			    fat_warning_text(bit));
 		else
 			add(rep, fs_points[i].name, bit == FAT_WARN_FEW_CLUSTERS ? V_FAIL : V_WARN,
-			    VC_LAYOUT, "%s; run dloadcard prepare", fat_warning_text(bit));
+			    VC_LAYOUT, _("%s; run dloadcard prepare"), fat_warning_text(bit));
 	}
 	for (bit = 1; bit && bit <= FAT_WARN_LAST; bit <<= 1) {
 		if (g->warnings & bit & ~named)
@@ -289,8 +292,8 @@ static void check_fs_points(const struct fat_geom *g, struct verify_report *rep)
 	if (!(g->warnings & (FAT_WARN_STRICT | FAT_WARN_FEW_CLUSTERS | FAT_WARN_FSINFO |
 			     FAT_WARN_FSINFO_RANGE | FAT_WARN_BACKUP_BOOT)))
 		add(rep, "fat-spec", V_PASS, VC_LAYOUT,
-		    "boot sector as FAT's specification asks: \"%s\", drive 0x%02x, media 0x%02x, "
-		    "FSInfo, backup boot record identical", g->oem, g->drive_number, g->media);
+		    _("boot sector as FAT's specification asks: \"%s\", drive 0x%02x, media 0x%02x, "
+		    "FSInfo, backup boot record identical"), g->oem, g->drive_number, g->media);
 }
 
 static struct fat_vol *check_filesystem(struct card *c, struct verify_report *rep)
@@ -318,24 +321,24 @@ static struct fat_vol *check_filesystem(struct card *c, struct verify_report *re
 	if (rc) {
 		add(rep, "filesystem", V_FAIL,
 		    rc == -EMEDIUMTYPE || rc == -EUCLEAN ? VC_LAYOUT : VC_IO,
-		    "FAT32, but it cannot be read: %s; run dloadcard prepare", e.text);
+		    _("FAT32, but it cannot be read: %s; run dloadcard prepare"), e.text);
 		return NULL;
 	}
 	g = fat_geometry(vol);
 	xstrncpy(rep->label, g->has_root_label ? g->root_label : g->label, sizeof(rep->label));
 	/* Powers of two: 512 B (small cards) to 64 KiB, shown exactly. */
 	add(rep, "filesystem", V_PASS, VC_LAYOUT,
-	    "FAT32, %u %s clusters, %u clusters, label \"%s\", formatted by \"%s\"",
+	    _("FAT32, %u %s clusters, %u clusters, label \"%s\", formatted by \"%s\""),
 	    g->cluster_size >= 1024 ? g->cluster_size / 1024 : g->cluster_size,
 	    g->cluster_size >= 1024 ? "KiB" : "B", g->cluster_count, rep->label, g->oem);
 	check_fs_points(g, rep);
 	if ((rep->part_offset + g->data_offset) % ALIGN_4M)
 		add(rep, "data-alignment", V_WARN, VC_LAYOUT,
-		    "the data area starts at card offset %" PRIu64 ", not on a 4 MiB boundary: "
-		    "slower writes and more wear on the card", rep->part_offset + g->data_offset);
+		    _("the data area starts at card offset %" PRIu64 ", not on a 4 MiB boundary: "
+		    "slower writes and more wear on the card"), rep->part_offset + g->data_offset);
 	else
 		add(rep, "data-alignment", V_PASS, VC_LAYOUT,
-		    "the data area starts on a 4 MiB boundary (%" PRIu64 " MiB)",
+		    _("the data area starts on a 4 MiB boundary (%" PRIu64 " MiB)"),
 		    (rep->part_offset + g->data_offset) >> 20);
 	return vol;
 }
@@ -352,50 +355,53 @@ static bool check_dload(struct fat_vol *vol, struct verify_report *rep, struct f
 	if (rc || !(dir.attr & FAT_ATTR_DIRECTORY)) {
 		if (fat_lookup(vol, DLOAD_FILE, &other, stored, sizeof(stored), NULL) == 0)
 			add(rep, "dload", V_FAIL, VC_LAYOUT,
-			    "%s is at the root, not in dload/: the device looks for dload/UPDATE.APP; "
-			    "make a folder dload and move it there", stored);
+			    _("%s is at the root, not in dload/: the device looks for dload/UPDATE.APP; "
+			    "make a folder dload and move it there"), stored);
 		else if (rc == 0)
 			add(rep, "dload", V_FAIL, VC_LAYOUT,
-			    "%s at the root is a file, not a folder: the device looks for "
-			    "dload/UPDATE.APP", stored);
+			    _("%s at the root is a file, not a folder: the device looks for "
+			    "dload/UPDATE.APP"), stored);
 		else
 			add(rep, "dload", V_FAIL, VC_LAYOUT,
-			    "no dload folder at the root: the device looks for dload/UPDATE.APP");
+			    _("no dload folder at the root: the device looks for dload/UPDATE.APP"));
 		return false;
 	}
 	if (strcmp(stored, DLOAD_DIR) != 0)
 		add(rep, "dload", V_PASS, VC_LAYOUT,
-		    "folder %s/ at the root (stored as \"%s\"; FAT ignores case, so the device "
-		    "finds it)", DLOAD_DIR, stored);
+		    _("folder %s/ at the root (stored as \"%s\"; FAT ignores case, so the device "
+		    "finds it)"), DLOAD_DIR, stored);
 	else
-		add(rep, "dload", V_PASS, VC_LAYOUT, "folder dload/ at the root");
+		add(rep, "dload", V_PASS, VC_LAYOUT, _("folder dload/ at the root"));
 
 	rc = fat_lookup(vol, DLOAD_DIR "/" DLOAD_FILE, de, stored, sizeof(stored), NULL);
 	xstrncpy(rep->dload_path, rc == 0 ? stored : "", sizeof(rep->dload_path));
 	if (fat_lookup(vol, DLOAD_DIR "/" DLOAD_TMPFILE, &other, NULL, 0, NULL) == 0)
 		add(rep, "leftover", rc == 0 ? V_WARN : V_INFO, VC_LAYOUT,
-		    "dload/%s is left over from an interrupted dloadcard prepare%s",
-		    DLOAD_TMPFILE, rc == 0 ? " (the device ignores it)" : "");
+		    rc == 0 ?
+		    _("dload/%s is left over from an interrupted dloadcard prepare (the device "
+		      "ignores it)") :
+		    _("dload/%s is left over from an interrupted dloadcard prepare"),
+		    DLOAD_TMPFILE);
 	if (rc) {
 		if (fat_lookup(vol, DLOAD_FILE, &other, stored, sizeof(stored), NULL) == 0)
 			add(rep, "update-app", V_FAIL, VC_LAYOUT,
-			    "dload/ holds no UPDATE.APP, but %s is at the root: move it into dload/",
+			    _("dload/ holds no UPDATE.APP, but %s is at the root: move it into dload/"),
 			    stored);
 		else
 			add(rep, "update-app", V_FAIL, VC_LAYOUT,
-			    "dload/ holds no UPDATE.APP: copy the firmware's UPDATE.APP there, "
-			    "or run dloadcard prepare");
+			    _("dload/ holds no UPDATE.APP: copy the firmware's UPDATE.APP there, "
+			    "or run dloadcard prepare"));
 		return false;
 	}
 	if (de->attr & FAT_ATTR_DIRECTORY) {
-		add(rep, "update-app", V_FAIL, VC_LAYOUT, "%s is a folder, not a file", stored);
+		add(rep, "update-app", V_FAIL, VC_LAYOUT, _("%s is a folder, not a file"), stored);
 		return false;
 	}
 	rep->have_file = true;
 	rep->file_size = de->size;
 	if (de->size == 0) {
 		add(rep, "update-app", V_FAIL, VC_CONTENT,
-		    "%s is empty: the copy failed; run dloadcard prepare", stored);
+		    _("%s is empty: the copy failed; run dloadcard prepare"), stored);
 		return false;
 	}
 	add(rep, "update-app", V_PASS, VC_LAYOUT, "%s, %s", stored,
@@ -411,15 +417,15 @@ static void check_fsinfo_count(const struct fat_geom *g, const struct fat_tree_r
 		return;		/* said by the fsinfo check */
 	if (g->fsinfo_free == FAT_FSINFO_UNKNOWN)
 		add(rep, "fsinfo-count", V_PASS, VC_LAYOUT,
-		    "FSInfo leaves the free count unknown (0xFFFFFFFF), which readers count");
+		    _("FSInfo leaves the free count unknown (0xFFFFFFFF), which readers count"));
 	else if (g->fsinfo_free != tr->free_clusters)
 		add(rep, "fsinfo-count", V_WARN, VC_LAYOUT,
-		    "FSInfo says %u clusters are free, the FAT has %u: a reader that trusts "
+		    _("FSInfo says %u clusters are free, the FAT has %u: a reader that trusts "
 		    "FSInfo gets the free space wrong (fsck.fat: \"Free cluster summary "
-		    "wrong\"); run dloadcard prepare", g->fsinfo_free, tr->free_clusters);
+		    "wrong\"); run dloadcard prepare"), g->fsinfo_free, tr->free_clusters);
 	else
 		add(rep, "fsinfo-count", V_PASS, VC_LAYOUT,
-		    "FSInfo's free count is the FAT's (%u clusters)", tr->free_clusters);
+		    _("FSInfo's free count is the FAT's (%u clusters)"), tr->free_clusters);
 }
 
 /* The file's clusters: chain as long as the size, FAT copies agree, no
@@ -435,47 +441,48 @@ static void check_clusters(struct fat_vol *vol, struct verify_report *rep,
 
 	rc = fat_check_chain(vol, de, &cr, &e);
 	if (rc)
-		add(rep, "cluster-chain", V_FAIL, VC_IO, "cannot read the FAT: %s", e.text);
+		add(rep, "cluster-chain", V_FAIL, VC_IO, _("cannot read the FAT: %s"), e.text);
 	else if (cr.problem != FAT_CHAIN_OK)
 		add(rep, "cluster-chain", V_FAIL, VC_CONTENT,
-		    "UPDATE.APP's cluster chain is broken: %s (cluster %u); the device would read "
-		    "other data; run dloadcard prepare", fat_chain_problem_text(cr.problem),
+		    _("UPDATE.APP's cluster chain is broken: %s (cluster %u); the device would read "
+		    "other data; run dloadcard prepare"), fat_chain_problem_text(cr.problem),
 		    cr.at_cluster);
 	else
 		add(rep, "cluster-chain", V_PASS, VC_CONTENT,
-		    "cluster chain: %u clusters in %u run%s, as long as the size says",
-		    cr.clusters, cr.runs, cr.runs == 1 ? "" : "s");
+		    P_("cluster chain: %u clusters in %u run, as long as the size says",
+		       "cluster chain: %u clusters in %u runs, as long as the size says", cr.runs),
+		    cr.clusters, cr.runs);
 
 	rc = fat_compare_fats(vol, de, &fd, &e);
 	if (rc < 0)
-		add(rep, "fat-copies", V_FAIL, VC_IO, "cannot read the FATs: %s", e.text);
+		add(rep, "fat-copies", V_FAIL, VC_IO, _("cannot read the FATs: %s"), e.text);
 	else if (rc == 1)
 		add(rep, "fat-copies", V_FAIL, VC_CONTENT,
-		    "the FAT copies disagree over UPDATE.APP's clusters (cluster %u: copy %u "
-		    "holds 0x%x, the first 0x%x); run dloadcard prepare", fd.cluster, fd.copy + 1,
+		    _("the FAT copies disagree over UPDATE.APP's clusters (cluster %u: copy %u "
+		    "holds 0x%x, the first 0x%x); run dloadcard prepare"), fd.cluster, fd.copy + 1,
 		    fd.value, fd.active_value);
 	else
 		add(rep, "fat-copies", V_PASS, VC_CONTENT,
-		    "the FAT copies agree over UPDATE.APP's clusters");
+		    _("the FAT copies agree over UPDATE.APP's clusters"));
 
 	tr = calloc(1, sizeof(*tr));
 	if (!tr)
 		return;
 	rc = fat_check_tree(vol, de, tr, &e);
 	if (rc)
-		add(rep, "cross-links", V_WARN, VC_CONTENT, "the folders could not all be read: %s",
+		add(rep, "cross-links", V_WARN, VC_CONTENT, _("the folders could not all be read: %s"),
 		    e.text);
 	else if (tr->target_xlinks)
 		add(rep, "cross-links", V_FAIL, VC_CONTENT,
-		    "UPDATE.APP shares cluster %u with %s: one of them is corrupt; "
-		    "run dloadcard prepare", tr->target_xlink_cluster, tr->first_target_xlink);
+		    _("UPDATE.APP shares cluster %u with %s: one of them is corrupt; "
+		    "run dloadcard prepare"), tr->target_xlink_cluster, tr->first_target_xlink);
 	else if (tr->bad_chains || tr->other_xlinks)
 		add(rep, "cross-links", V_WARN, VC_CONTENT,
-		    "UPDATE.APP is intact, but other files are damaged (%s): fsck.fat would "
-		    "repair them", tr->bad_chains ? tr->first_bad_chain : tr->first_other_xlink);
+		    _("UPDATE.APP is intact, but other files are damaged (%s): fsck.fat would "
+		    "repair them"), tr->bad_chains ? tr->first_bad_chain : tr->first_other_xlink);
 	else
 		add(rep, "cross-links", V_PASS, VC_CONTENT,
-		    "no other file shares UPDATE.APP's clusters (%u files, %u folders checked)",
+		    _("no other file shares UPDATE.APP's clusters (%u files, %u folders checked)"),
 		    tr->files, tr->dirs);
 	if (!rc)
 		check_fsinfo_count(fat_geometry(vol), tr, rep);
@@ -530,18 +537,19 @@ static void report_container(struct fat_vol *vol, const struct fat_dirent *de,
 	}
 	if (v == UA_VALID) {
 		add(rep, "container", V_PASS, VC_CONTENT,
-		    "UPDATE.APP read back from the card: %zu entries, every CRC right",
+		    _("UPDATE.APP read back from the card: %zu entries, every CRC right"),
 		    ua_check_entry_count(chk));
 	} else if (v == UA_VALID_WITH_WARNINGS) {
-		add(rep, "container", V_WARN, VC_CONTENT, "UPDATE.APP is intact, but: %s",
-		    f ? f->message : "warnings");
+		add(rep, "container", V_WARN, VC_CONTENT, _("UPDATE.APP is intact, but: %s"),
+		    f ? f->message : _("warnings"));
 	} else {
 		if (f && f->offset < de->size)
 			fat_map_offset(vol, de, f->offset, &card_off, NULL);
 		add(rep, "container", V_FAIL, VC_CONTENT,
-		    "UPDATE.APP on the card is %s: %s (card offset %" PRIu64 ")",
-		    v == UA_DAMAGED ? "damaged" : "not an UPDATE.APP",
-		    f ? f->message : "see dloadcard check", card_off);
+		    v == UA_DAMAGED ?
+		    _("UPDATE.APP on the card is damaged: %s (card offset %" PRIu64 ")") :
+		    _("UPDATE.APP on the card is not an UPDATE.APP: %s (card offset %" PRIu64 ")"),
+		    f ? f->message : _("see dloadcard check"), card_off);
 	}
 }
 
@@ -553,8 +561,8 @@ static void check_against(struct verify_report *rep, const struct verify_opts *o
 	char hex[65];
 
 	if (memcmp(rep->sha256, o->expect_sha256, 32) == 0) {
-		add(rep, "against", V_PASS, VC_CONTENT, "identical to %s (SHA-256 %s)",
-		    o->against ? o->against : "the SHA-256 given",
+		add(rep, "against", V_PASS, VC_CONTENT, _("identical to %s (SHA-256 %s)"),
+		    o->against ? o->against : _("the SHA-256 given"),
 		    hex_string(rep->sha256, 32, hex));
 		return;
 	}
@@ -563,22 +571,26 @@ static void check_against(struct verify_report *rep, const struct verify_opts *o
 
 		cmp.consume = NULL;
 		cmp.want_sha256 = false;
-		cmp.label = "Locating differences";
+		cmp.label = _("Locating differences");
 		readback_compare(&cmp, src, &rep->diff);
 		source_close(src);
 	}
 	if (!rep->diff.n) {
 		add(rep, "against", V_FAIL, VC_CONTENT,
-		    "differs from %s (SHA-256 %s on the card)",
-		    o->against ? o->against : "the SHA-256 given", hex_string(rep->sha256, 32, hex));
+		    _("differs from %s (SHA-256 %s on the card)"),
+		    o->against ? o->against : _("the SHA-256 given"), hex_string(rep->sha256, 32, hex));
 		return;
 	}
 	d = &rep->diff.ranges[0];
 	add(rep, "against", V_FAIL, VC_CONTENT,
-	    "differs from %s: %" PRIu64 " byte%s in %zu place%s, the first at byte %" PRIu64
-	    " of UPDATE.APP (card offset %" PRIu64 ")", o->against, rep->diff.bytes,
-	    rep->diff.bytes == 1 ? "" : "s", rep->diff.total_ranges,
-	    rep->diff.total_ranges == 1 ? "" : "s", d->file_off, d->card_off);
+	    rep->diff.bytes == 1 ?
+	    _("differs from %s: %" PRIu64 " byte in %zu place, the first at byte %" PRIu64
+	      " of UPDATE.APP (card offset %" PRIu64 ")") :
+	    P_("differs from %s: %" PRIu64 " bytes in %zu place, the first at byte %" PRIu64
+	       " of UPDATE.APP (card offset %" PRIu64 ")",
+	       "differs from %s: %" PRIu64 " bytes in %zu places, the first at byte %" PRIu64
+	       " of UPDATE.APP (card offset %" PRIu64 ")", rep->diff.total_ranges),
+	    o->against, rep->diff.bytes, rep->diff.total_ranges, d->file_off, d->card_off);
 }
 
 static void check_content(struct card *c, struct fat_vol *vol, const struct fat_dirent *de,
@@ -592,14 +604,14 @@ static void check_content(struct card *c, struct fat_vol *vol, const struct fat_
 	int rc;
 
 	if (o->quick) {
-		add(rep, "content", V_SKIP, VC_CONTENT, "UPDATE.APP not read (--quick)");
+		add(rep, "content", V_SKIP, VC_CONTENT, _("UPDATE.APP not read (--quick)"));
 		return;
 	}
 	rc = fat_extents(vol, de, collect_extent, &ext, &e);
 	chk = ua_check_new(de->size);
 	if (rc || !chk) {
 		add(rep, "content", V_FAIL, rc == -ENOMEM || !chk ? VC_IO : VC_CONTENT,
-		    "cannot map UPDATE.APP's clusters: %s",
+		    _("cannot map UPDATE.APP's clusters: %s"),
 		    rc && rc != -ENOMEM ? e.text : strerror(ENOMEM));
 		goto out;
 	}
@@ -608,7 +620,7 @@ static void check_content(struct card *c, struct fat_vol *vol, const struct fat_
 	job.n_ext = ext.n;
 	job.length = de->size;
 	job.pg = o->pg;
-	job.label = "Reading UPDATE.APP";
+	job.label = _("Reading UPDATE.APP");
 	job.cancel = o->cancel;
 	job.consume = feed_checker;
 	job.consume_ctx = chk;
@@ -616,24 +628,24 @@ static void check_content(struct card *c, struct fat_vol *vol, const struct fat_
 	card_flush(c);
 	switch (readback_hash(&job)) {
 	case READBACK_OK:
-		progress_end(o->pg, "done");
+		progress_end(o->pg, _("done"));
 		break;
 	case READBACK_READ_ERROR:
 	case READBACK_SOURCE_ERROR:	/* not with readback_hash */
-		progress_end(o->pg, "failed");
+		progress_end(o->pg, _("failed"));
 		add(rep, "content", V_FAIL, VC_IO,
-		    "the card failed while reading UPDATE.APP at card offset %" PRIu64 ": %s",
+		    _("the card failed while reading UPDATE.APP at card offset %" PRIu64 ": %s"),
 		    job.err_card_off, strerror(job.err));
 		goto out;
 	case READBACK_CANCELLED:
-		progress_end(o->pg, "interrupted");
-		add(rep, "content", V_FAIL, VC_IO, "interrupted while reading UPDATE.APP");
+		progress_end(o->pg, _("interrupted"));
+		add(rep, "content", V_FAIL, VC_IO, _("interrupted while reading UPDATE.APP"));
 		goto out;
 	}
 	ua_check_finish(chk);
 	rep->read_done = true;
 	memcpy(rep->sha256, job.sha256, sizeof(rep->sha256));
-	add(rep, "sha256", V_INFO, VC_CONTENT, "SHA-256 of UPDATE.APP as read from the card: %s",
+	add(rep, "sha256", V_INFO, VC_CONTENT, _("SHA-256 of UPDATE.APP as read from the card: %s"),
 	    hex_string(rep->sha256, 32, hex));
 	report_container(vol, de, rep, chk);
 	if (o->expect_sha256)
@@ -664,23 +676,27 @@ static void conclude(struct verify_report *rep, const struct verify_opts *o)
 	}
 	if (io) {
 		rep->exit_code = EXIT_READ_ERROR;
-		snprintf(rep->verdict, sizeof(rep->verdict), "UNREADABLE: %s", first->text);
+		snprintf(rep->verdict, sizeof(rep->verdict), _("UNREADABLE: %s"), first->text);
 	} else if (layout) {
 		rep->exit_code = EXIT_NOT_DLOAD;
 		snprintf(rep->verdict, sizeof(rep->verdict),
-			 "NOT A DLOAD CARD: the device will not start an update from it");
+			 _("NOT A DLOAD CARD: the device will not start an update from it"));
 	} else if (content) {
 		rep->exit_code = EXIT_DAMAGED_CARD;
 		snprintf(rep->verdict, sizeof(rep->verdict),
-			 "DAMAGED: a dload card, but its UPDATE.APP is not right; the update "
-			 "would fail or be refused");
+			 _("DAMAGED: a dload card, but its UPDATE.APP is not right; the update "
+			   "would fail or be refused"));
 	} else {
 		rep->exit_code = warn ? EXIT_VERIFY_WARN : EXIT_OK;
-		snprintf(rep->verdict, sizeof(rep->verdict), "%s: a dload card the device should "
-			 "accept%s%s", warn ? "GOOD, WITH WARNINGS" : "GOOD",
-			 o->quick ? "; UPDATE.APP was not read (--quick)" :
-			 "; UPDATE.APP read back from the card and checked",
-			 o->expect_sha256 && !o->quick ? ", identical to the reference" : "");
+		snprintf(rep->verdict, sizeof(rep->verdict),
+			 o->quick ? _("%s: a dload card the device should accept; UPDATE.APP was "
+				      "not read (--quick)") :
+			 o->expect_sha256 ? _("%s: a dload card the device should accept; "
+					      "UPDATE.APP read back from the card and checked, "
+					      "identical to the reference") :
+			 _("%s: a dload card the device should accept; UPDATE.APP read back "
+			   "from the card and checked"),
+			 warn ? _("GOOD, WITH WARNINGS") : _("GOOD"));
 	}
 }
 

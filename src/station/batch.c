@@ -14,6 +14,7 @@
 #include "firmware/srchash.h"
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
+#include "lib/nls.h"
 #include "lib/strutils.h"
 #include "pipeline/verify.h"
 #include "station/batch.h"
@@ -145,11 +146,11 @@ static void find_same(struct batch *b, struct batch_card *c)
 		if (!pending || !identity_same(&c->card_id, &o->card_id))
 			continue;
 		if (strcmp(c->target, o->target) == 0)
-			snprintf(c->same, sizeof(c->same), "%s is named twice: it is made once",
+			snprintf(c->same, sizeof(c->same), _("%s is named twice: it is made once"),
 				 c->target);
 		else
-			snprintf(c->same, sizeof(c->same), "%s is the same card as %s (%s): it is "
-				 "made once", c->target, o->target,
+			snprintf(c->same, sizeof(c->same), _("%s is the same card as %s (%s): it is "
+				 "made once"), c->target, o->target,
 				 identity_explain(&c->card_id, c->target, &o->card_id, o->target,
 						  how, sizeof(how)));
 		return;
@@ -287,9 +288,9 @@ int batch_open(struct batch_card *c)
 		c->id = r->id;
 		disks_short_identity(&r->id, c->ident, sizeof(c->ident));
 	} else if (r->card_open) {
-		snprintf(c->ident, sizeof(c->ident), "image file, %s%s",
-			 size_to_human(r->card.size, size, sizeof(size)),
-			 r->card.created ? " (new)" : "");
+		snprintf(c->ident, sizeof(c->ident),
+			 r->card.created ? _("image file, %s (new)") : _("image file, %s"),
+			 size_to_human(r->card.size, size, sizeof(size)));
 	}
 	if (r->card_open)
 		c->size = r->card.size;
@@ -324,14 +325,14 @@ static int write_card(struct batch_card *c)
 	int rc;
 
 	if (cancel_requested(&c->cancel))
-		return prepare_fail(r, EXIT_INTERRUPTED, NULL, "interrupted before anything was "
-				    "written");
+		return prepare_fail(r, EXIT_INTERRUPTED, NULL, _("interrupted before anything was "
+				    "written"));
 	if (source_open_member(&src, b->ps.path, b->ps.member, &e) != 0)
 		return prepare_fail(r, EXIT_SOURCE_INVALID, NULL, "%s", e.text);
 	if (!same_source(b, src)) {
 		source_close(src);
-		return prepare_fail(r, EXIT_SOURCE_DAMAGED, NULL, "%s changed since it was checked: "
-				    "keep it unchanged while dloadcard runs", b->ps.path);
+		return prepare_fail(r, EXIT_SOURCE_DAMAGED, NULL, _("%s changed since it was checked: "
+				    "keep it unchanged while dloadcard runs"), b->ps.path);
 	}
 	rc = prepare_write(r, src, &b->ps);
 	source_close(src);
@@ -355,7 +356,7 @@ static bool already_done(struct batch_card *c, struct card_result *res)
 	int rc;
 
 	time_now(&t);
-	progress_note(&c->pg, "Looking for this UPDATE.APP on the card");
+	progress_note(&c->pg, _("Looking for this UPDATE.APP on the card"));
 	rep = malloc(sizeof(*rep));
 	if (!rep)
 		return false;
@@ -378,7 +379,7 @@ static bool already_done(struct batch_card *c, struct card_result *res)
 	if (found) {
 		memset(res, 0, sizeof(*res));
 		res->outcome = OUTCOME_ALREADY;
-		res->card_state = "the card is ready: dload/UPDATE.APP is this UPDATE.APP, verified";
+		res->card_state = _("the card is ready: dload/UPDATE.APP is this UPDATE.APP, verified");
 		res->have_card_sha = true;
 		memcpy(res->card_sha256, rep->sha256, sizeof(res->card_sha256));
 		res->check_seconds = elapsed_since(&t);
@@ -404,8 +405,8 @@ static void *card_main(void *arg)
 		}
 		check = elapsed_since(&t);
 		if (cancel_requested(&c->cancel))
-			rc = prepare_fail(&c->run, EXIT_INTERRUPTED, NULL, "interrupted before "
-					  "anything was written");
+			rc = prepare_fail(&c->run, EXIT_INTERRUPTED, NULL, _("interrupted before "
+					  "anything was written"));
 		else if (*c->same)
 			rc = prepare_fail(&c->run, EXIT_REFUSED, NULL, "%s", c->same);
 		else
@@ -436,7 +437,7 @@ int batch_start(struct batch_card *c)
 		time_now(&c->t0);
 	}
 	stall_watch_start(&c->stall, &c->pg, BATCH_TICK_MS);
-	view_show(b->view, &c->row, "Starting");
+	view_show(b->view, &c->row, _("Starting"));
 	pthread_mutex_lock(&b->lock);
 	c->started = true;
 	pthread_mutex_unlock(&b->lock);
@@ -447,7 +448,7 @@ int batch_start(struct batch_card *c)
 	c->started = false;
 	pthread_mutex_unlock(&b->lock);
 	prepare_close(&c->run);
-	fill_result(c, prepare_fail(&c->run, EXIT_ERROR, NULL, "cannot start a thread: %s",
+	fill_result(c, prepare_fail(&c->run, EXIT_ERROR, NULL, _("cannot start a thread: %s"),
 				    strerror(rc)), &res);
 	publish(c, &res, false);
 	return -rc;
@@ -499,10 +500,10 @@ static void conclude_stalled(struct batch_card *c, double secs)
 	char phase[64], error[256];
 
 	view_phase(c->b->view, &c->row, phase, sizeof(phase));
-	snprintf(error, sizeof(error), "the card stopped responding: no progress for "
-		 "%.0f s during \"%s\"", secs, phase);
-	give_up(c, EXIT_STALLED, error, "The card or the reader hangs: remove the card, then try "
-		"another reader or card.");
+	snprintf(error, sizeof(error), _("the card stopped responding: no progress for "
+		 "%.0f s during \"%s\""), secs, phase);
+	give_up(c, EXIT_STALLED, error, _("The card or the reader hangs: remove the card, then try "
+		"another reader or card."));
 }
 
 void batch_abandon_all(struct batch *b)
@@ -522,9 +523,9 @@ void batch_abandon_all(struct batch *b)
 		pthread_mutex_unlock(&b->lock);
 		if (!running)
 			continue;
-		snprintf(error, sizeof(error), "interrupted during %s, and the cleanup abandoned",
+		snprintf(error, sizeof(error), _("interrupted during %s, and the cleanup abandoned"),
 			 prepare_phase_name(__atomic_load_n(&c->run.phase, __ATOMIC_RELAXED)));
-		give_up(c, EXIT_INTERRUPTED, error, "Prepare the card again.");
+		give_up(c, EXIT_INTERRUPTED, error, _("Prepare the card again."));
 	}
 }
 
@@ -633,23 +634,23 @@ static void announce(struct batch_card *c, const struct card_result *res)
 	format_duration(res->total_seconds, took, sizeof(took));
 	switch (res->outcome) {
 	case OUTCOME_OK:
-		view_hide(v, &c->row, "%s: READY: dload card written and verified in %s; you may "
-			  "pull it out.  [%s]", c->name, took, c->ident);
+		view_hide(v, &c->row, _("%s: READY: dload card written and verified in %s; you may "
+			  "pull it out.  [%s]"), c->name, took, c->ident);
 		break;
 	case OUTCOME_ALREADY:
-		view_hide(v, &c->row, "%s: ALREADY READY: it holds this UPDATE.APP, read back and "
-			  "verified; left alone (--redo writes it again); you may pull it out.  [%s]",
+		view_hide(v, &c->row, _("%s: ALREADY READY: it holds this UPDATE.APP, read back and "
+			  "verified; left alone (--redo writes it again); you may pull it out.  [%s]"),
 			  c->name, c->ident);
 		break;
 	case OUTCOME_REFUSED:
-		view_hide(v, &c->row, "%s: REFUSED: %s", c->name, res->error);
+		view_hide(v, &c->row, _("%s: REFUSED: %s"), c->name, res->error);
 		break;
 	case OUTCOME_INTERRUPTED:
-		view_hide(v, &c->row, "%s: INTERRUPTED: %s.\n    State: %s.", c->name, res->error,
+		view_hide(v, &c->row, _("%s: INTERRUPTED: %s.\n    State: %s."), c->name, res->error,
 			  res->card_state);
 		break;
 	case OUTCOME_FAILED:
-		view_hide(v, &c->row, "%s: FAILED: %s%s%s\n    State: %s; set the card aside.  [%s]",
+		view_hide(v, &c->row, _("%s: FAILED: %s%s%s\n    State: %s; set the card aside.  [%s]"),
 			  c->name, res->error, *res->advice ? "\n    " : "", res->advice,
 			  res->card_state, c->ident);
 		break;
@@ -747,6 +748,6 @@ static void log_card(struct batch_card *c, struct card_result *res)
 	struct errmsg e;
 
 	if (c->b->log && shoplog_write(c->b->log, fill_log, &la, &e) != 0)
-		view_message(c->b->view, "dloadcard: warning: %s: %s is not recorded", e.text,
+		view_message(c->b->view, _("dloadcard: warning: %s: %s is not recorded"), e.text,
 			     c->name);
 }

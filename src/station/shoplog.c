@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/nls.h"
 #include "station/shoplog.h"
 
 struct shoplog {
@@ -23,11 +24,11 @@ int shoplog_open(struct shoplog **logp, const char *path, struct errmsg *e)
 
 	*logp = NULL;
 	if (!log)
-		return errmsg_set(e, -ENOMEM, "cannot open the log %s: out of memory", path);
+		return errmsg_set(e, -ENOMEM, _("cannot open the log %s: out of memory"), path);
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
 	if (fd < 0) {
 		free(log);
-		return errmsg_set(e, -errno, "cannot open the log %s: %s", path, strerror(errno));
+		return errmsg_set(e, -errno, _("cannot open the log %s: %s"), path, strerror(errno));
 	}
 	log->fd = fd;
 	pthread_mutex_init(&log->lock, NULL);
@@ -88,7 +89,7 @@ int shoplog_write(struct shoplog *log, void (*fill)(struct json *j, void *arg), 
 
 	mem = open_memstream(&line, &len);
 	if (!mem)
-		return errmsg_set(e, -ENOMEM, "cannot write the log: %s", strerror(errno));
+		return errmsg_set(e, -ENOMEM, _("cannot write the log: %s"), strerror(errno));
 	json_init(&j, mem, true);
 	json_open(&j, NULL);
 	fill(&j, arg);
@@ -96,13 +97,13 @@ int shoplog_write(struct shoplog *log, void (*fill)(struct json *j, void *arg), 
 	json_end(&j);
 	if (fclose(mem) != 0) {
 		free(line);
-		return errmsg_set(e, -ENOMEM, "cannot write the log: out of memory");
+		return errmsg_set(e, -ENOMEM, _("cannot write the log: out of memory"));
 	}
 	pthread_mutex_lock(&log->lock);
 	rc = append(log->fd, line, len);
 	pthread_mutex_unlock(&log->lock);
 	free(line);
 	if (rc)
-		return errmsg_set(e, rc, "cannot write the log: %s", strerror(-rc));
+		return errmsg_set(e, rc, _("cannot write the log: %s"), strerror(-rc));
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/nls.h"
 #include "lib/strutils.h"
 #include "station/view.h"
 
@@ -204,7 +205,7 @@ static void plain_line(struct view *v, const struct view_row *row, const struct 
 	if (ev == PROGRESS_NOTE)
 		put_linef(v, "%s: %s", row->name, p->text);
 	else if (ev == PROGRESS_END && p->total)
-		put_linef(v, "%s: %s: %s (%s in %.1f s)", row->name, p->label, p->text,
+		put_linef(v, _("%s: %s: %s (%s in %.1f s)"), row->name, p->label, p->text,
 			  size_to_human(p->done, size, sizeof(size)), elapsed_since(&p->start));
 	else if (ev == PROGRESS_END)
 		put_linef(v, "%s: %s: %s", row->name, p->label, p->text);

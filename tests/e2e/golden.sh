@@ -22,32 +22,13 @@ got=$TMP/got
 mkdir -p "$got/help" "$got/json"
 cd "$TMP" || exit 99
 
-# The volatile parts of a JSON report, the same for every command.
-normalise() {
-	jq --arg tmp "$TMP/" '
-		walk(if type == "string" then split($tmp) | join("") else . end)
-		| walk(if type == "string" then
-			gsub("MTOO[0-9]+"; "MTOOnnnn")
-			| gsub("\\([0-9]+ places checked\\)"; "(N places checked)")
-		  else . end)
-		| walk(if type == "object" then
-			with_entries(
-				if (.key | test("^(seconds|time|started)$")) and .value != null
-				then .value = (if (.value | type) == "object"
-					then (.value | map_values(0)) else "VOLATILE" end)
-				elif (.key | test("^(samples|blocks_written|blocks_read)$"))
-				then .value = 0
-				else . end)
-		  else . end)'
-}
-
 # json NAME CMD...: the report of a run, normalised, as got/json/NAME.json.
 json() {
 	local name=$1
 	shift
 	"$DLOADCARD" "$@" >"$TMP/raw.json" 2>"$TMP/raw.err"
 	status=$?
-	normalise <"$TMP/raw.json" >"$got/json/$name.json" ||
+	json_normalise <"$TMP/raw.json" >"$got/json/$name.json" ||
 		echo "not JSON: $(cat "$TMP/raw.json")" >"$got/json/$name.json"
 	[ "$(jq -r .exit_code "$TMP/raw.json" 2>/dev/null)" = "$status" ]
 	ok $? "$name: the report's exit_code is the exit status ($status)"

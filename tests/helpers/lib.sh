@@ -15,6 +15,10 @@ DLOADCARD=${DLOADCARD:-$(pwd)/src/dloadcard}
 MKUPDATEAPP=${MKUPDATEAPP:-$(pwd)/tests/tools/mkupdateapp}
 TESTS_SRCDIR=${TESTS_SRCDIR:-$(dirname "${BASH_SOURCE[0]}")/..}
 export MTOOLSRC=/dev/null
+# The tests read the program's English words, as the golden files hold
+# them: the C locale, whatever the machine's (e2e/locale.sh runs others).
+export LC_ALL=C
+unset LANGUAGE
 
 _tap_n=0
 _tap_failed=0
@@ -66,6 +70,27 @@ like() {
 	grep -Eq -- "$2" <<<"$1" || rc=1
 	ok $rc "$3"
 	[ $rc -eq 0 ] || diag "no match for /$2/ in: $1"
+}
+
+# A JSON report on stdin without what changes from run to run (times,
+# durations, the test's own paths, the probe's random places, mtools'
+# version in the boot sector), for golden.sh and locale.sh.
+json_normalise() {
+	jq --arg tmp "$TMP/" '
+		walk(if type == "string" then split($tmp) | join("") else . end)
+		| walk(if type == "string" then
+			gsub("MTOO[0-9]+"; "MTOOnnnn")
+			| gsub("\\([0-9]+ places checked\\)"; "(N places checked)")
+		  else . end)
+		| walk(if type == "object" then
+			with_entries(
+				if (.key | test("^(seconds|time|started)$")) and .value != null
+				then .value = (if (.value | type) == "object"
+					then (.value | map_values(0)) else "VOLATILE" end)
+				elif (.key | test("^(samples|blocks_written|blocks_read)$"))
+				then .value = 0
+				else . end)
+		  else . end)'
 }
 
 # openssl is about five times faster than coreutils' sha256sum here.

@@ -90,7 +90,8 @@ bin=$root/usr/bin/dloadcard
 for f in usr/bin/dloadcard usr/share/man/man1/dloadcard.1.gz \
 	usr/share/doc/dloadcard/README.md usr/share/doc/dloadcard/sd-layout.md \
 	usr/share/doc/dloadcard/updateapp-format.md usr/share/doc/dloadcard/copyright \
-	usr/share/bash-completion/completions/dloadcard; do
+	usr/share/bash-completion/completions/dloadcard \
+	usr/share/locale/es/LC_MESSAGES/dloadcard.mo; do
 	[ -f "$root/$f" ]
 	ok $? "the package installs /$f"
 done
