@@ -104,6 +104,14 @@ enum package_role package_role_of(const char *name, char *model, size_t len);
 int package_set_check(const struct package *set, size_t n, char *warn, size_t wlen,
 		      struct errmsg *e);
 
+/*
+ * The set a card's dload/ holds (verify): the rules above, and a set that
+ * would not start: cust or preload packages without a base, -ENOENT (e says
+ * why); SD packages of other names without a base, a warning.
+ */
+int package_card_set_check(const struct package *set, size_t n, char *warn, size_t wlen,
+			   struct errmsg *e);
+
 const char *package_kind_name(enum package_kind k);   /* "update-app", "sd-package", ... */
 const char *package_role_name(enum package_role r);   /* "base", "cust", ... or NULL */
 

@@ -39,6 +39,10 @@ struct source {
 	uint64_t size;
 	uint64_t done;                  /* bytes delivered */
 
+	/* a file read through the caller's callback (source_open_reader()) */
+	struct source_io rd;        /* rd.read NULL: the descriptor */
+	uint64_t pos;                   /* libarchive's position in it */
+
 	/* zip only */
 	char *member;                   /* the member to read, or NULL: dload/UPDATE.APP */
 	struct archive *ar;
@@ -62,6 +66,19 @@ static la_ssize_t cb_read(struct archive *a, void *arg, const void **buf)
 	struct source *src = arg;
 	ssize_t n;
 
+	*buf = src->io;
+	if (src->rd.read) {
+		uint64_t left = src->rd.size - src->pos;
+		size_t len = left < ZIP_IO_SIZE ? (size_t)left : ZIP_IO_SIZE;
+		int r = len ? src->rd.read(src->rd.ctx, src->pos, src->io, len) : 0;
+
+		if (r < 0) {
+			archive_set_error(a, -r, "read error");
+			return ARCHIVE_FATAL;
+		}
+		src->pos += len;
+		return (la_ssize_t)len;
+	}
 	do
 		n = read(src->fd, src->io, ZIP_IO_SIZE);
 	while (n < 0 && errno == EINTR);
@@ -74,8 +91,20 @@ static la_ssize_t cb_read(struct archive *a, void *arg, const void **buf)
 static la_int64_t cb_seek(struct archive *a, void *arg, la_int64_t off, int whence)
 {
 	struct source *src = arg;
-	off_t r = lseek(src->fd, (off_t)off, whence);
+	off_t r;
 
+	if (src->rd.read) {
+		int64_t at = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)src->pos :
+			     (int64_t)src->rd.size;
+
+		if (off < -at || at + off > (int64_t)src->rd.size) {
+			archive_set_error(a, EINVAL, "seek error");
+			return ARCHIVE_FATAL;
+		}
+		src->pos = (uint64_t)(at + off);
+		return (la_int64_t)src->pos;
+	}
+	r = lseek(src->fd, (off_t)off, whence);
 	if (r < 0) {
 		archive_set_error(a, errno, "seek error");
 		return ARCHIVE_FATAL;
@@ -88,6 +117,16 @@ static la_int64_t cb_skip(struct archive *a, void *arg, la_int64_t request)
 	struct source *src = arg;
 
 	(void)a;
+	if (src->rd.read) {
+		uint64_t left = src->rd.size - src->pos;
+
+		if (request < 0)
+			return 0;
+		if ((uint64_t)request > left)
+			request = (la_int64_t)left;
+		src->pos += (uint64_t)request;
+		return request;
+	}
 	if (lseek(src->fd, (off_t)request, SEEK_CUR) < 0)
 		return 0;       /* libarchive then reads instead */
 	return request;
@@ -101,7 +140,8 @@ static int zip_open(struct source *src, struct errmsg *e)
 
 	if (!a)
 		return errmsg_set(e, -ENOMEM, _("%s: out of memory"), src->path);
-	if (lseek(src->fd, 0, SEEK_SET) < 0) {
+	src->pos = 0;
+	if (!src->rd.read && lseek(src->fd, 0, SEEK_SET) < 0) {
 		rc = errmsg_set(e, -errno, _("%s: cannot go back to the start: %s"), src->path,
 				strerror(errno));
 		archive_read_free(a);
@@ -349,13 +389,15 @@ static const char *file_type(mode_t mode)
 	return _("not a regular file");
 }
 
-static bool starts_like_zip(int fd)
+static bool starts_like_zip(const struct source *src)
 {
 	unsigned char m[4];
+	bool got = src->rd.read ?
+		   src->rd.size >= sizeof(m) && src->rd.read(src->rd.ctx, 0, m, sizeof(m)) == 0 :
+		   pread(src->fd, m, sizeof(m), 0) == (ssize_t)sizeof(m);
 
 	/* Local file header, or the end record of an empty zip. */
-	return pread(fd, m, sizeof(m), 0) == (ssize_t)sizeof(m) &&
-	       m[0] == 'P' && m[1] == 'K' &&
+	return got && m[0] == 'P' && m[1] == 'K' &&
 	       ((m[2] == 3 && m[3] == 4) || (m[2] == 5 && m[3] == 6));
 }
 
@@ -363,6 +405,8 @@ static int open_file(struct source *src, struct errmsg *e)
 {
 	int fl;
 
+	if (src->rd.read)
+		return 0;	/* the caller's, already open */
 	/* O_NONBLOCK: a FIFO (or a device) must not hang the open; what it is
 	 * is refused just below. */
 	src->fd = open(src->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -386,8 +430,10 @@ int source_open(struct source **srcp, const char *path, struct errmsg *e)
 	return source_open_member(srcp, path, NULL, e);
 }
 
-int source_open_member(struct source **srcp, const char *path, const char *member,
-		       struct errmsg *e)
+enum open_how { OPEN_GUESS, OPEN_RAW };
+
+static int open_source(struct source **srcp, const char *path, const struct source_io *rd,
+		       const char *member, enum open_how how, struct errmsg *e)
 {
 	struct source *src = calloc(1, sizeof(*src));
 	int r;
@@ -398,20 +444,22 @@ int source_open_member(struct source **srcp, const char *path, const char *membe
 		return errmsg_set(e, -ENOMEM, _("%s: out of memory"), path);
 	}
 	src->fd = -1;
+	if (rd)
+		src->rd = *rd;
 	if (member && !(src->member = strdup(member))) {
 		free(src->path);
 		free(src);
 		return errmsg_set(e, -ENOMEM, "%s: out of memory", path);
 	}
 	r = open_file(src, e);
-	if (!r && starts_like_zip(src->fd)) {
+	if (!r && how == OPEN_GUESS && starts_like_zip(src)) {
 		r = open_zip(src, e);
 		if (!r && asprintf(&src->desc, "%s:%s", path, src->entry) < 0) {
 			src->desc = NULL;
 			r = errmsg_set(e, -ENOMEM, _("%s: out of memory"), path);
 		}
 	} else if (!r) {
-		src->size = (uint64_t)src->st.st_size;
+		src->size = rd ? rd->size : (uint64_t)src->st.st_size;
 		if (src->size > SOURCE_MAX_SIZE)
 			r = too_big(path, src->size, e);
 		else if (!(src->desc = strdup(path)))
@@ -425,6 +473,23 @@ int source_open_member(struct source **srcp, const char *path, const char *membe
 	return 0;
 }
 
+int source_open_member(struct source **srcp, const char *path, const char *member,
+		       struct errmsg *e)
+{
+	return open_source(srcp, path, NULL, member, OPEN_GUESS, e);
+}
+
+int source_open_raw(struct source **srcp, const char *path, struct errmsg *e)
+{
+	return open_source(srcp, path, NULL, NULL, OPEN_RAW, e);
+}
+
+int source_open_reader(struct source **srcp, const char *name, const struct source_io *rd,
+		       const char *member, struct errmsg *e)
+{
+	return open_source(srcp, name, rd, member, OPEN_GUESS, e);
+}
+
 /*
  * Open the zip at path on its own and call fn on each file (directories
  * left out), in the zip's order, until fn returns non-zero.  0, 1 when
@@ -433,14 +498,17 @@ int source_open_member(struct source **srcp, const char *path, const char *membe
 typedef int (*zip_file_fn)(struct source *src, struct archive_entry *ent, void *arg,
 			   struct errmsg *e);
 
-static int zip_walk(const char *path, zip_file_fn fn, void *arg, struct errmsg *e)
+static int zip_walk(const char *path, const struct source_io *rd, zip_file_fn fn, void *arg,
+		    struct errmsg *e)
 {
 	struct source src = { .fd = -1, .path = (char *)path };
 	struct archive_entry *ent;
 	int r, ar = ARCHIVE_OK;
 
+	if (rd)
+		src.rd = *rd;
 	r = open_file(&src, e);
-	if (!r && !starts_like_zip(src.fd))
+	if (!r && !starts_like_zip(&src))
 		r = 1;
 	if (!r && !(src.io = malloc(ZIP_IO_SIZE)))
 		r = errmsg_set(e, -ENOMEM, "%s: out of memory", path);
@@ -488,8 +556,14 @@ static int add_name(struct source *src, struct archive_entry *ent, void *arg,
 
 int source_zip_list(const char *path, char ***names, size_t *n, struct errmsg *e)
 {
+	return source_zip_list_reader(path, NULL, names, n, e);
+}
+
+int source_zip_list_reader(const char *path, const struct source_io *rd, char ***names,
+			   size_t *n, struct errmsg *e)
+{
 	struct name_list l = { 0 };
-	int r = zip_walk(path, add_name, &l, e);
+	int r = zip_walk(path, rd, add_name, &l, e);
 
 	if (r < 0) {
 		source_free_list(l.names, l.n);
@@ -533,8 +607,14 @@ static int read_through(struct source *src, struct archive_entry *ent, void *arg
 int source_zip_verify(const char *path, const char *skip, uint64_t *checked,
 		      struct errmsg *e)
 {
+	return source_zip_verify_reader(path, NULL, skip, checked, e);
+}
+
+int source_zip_verify_reader(const char *path, const struct source_io *rd, const char *skip,
+			     uint64_t *checked, struct errmsg *e)
+{
 	struct verify_walk v = { .skip = skip };
-	int r = zip_walk(path, read_through, &v, e);
+	int r = zip_walk(path, rd, read_through, &v, e);
 
 	*checked = v.checked;
 	return r == 1 ? errmsg_set(e, -EINVAL, "%s is no zip", path) : r;
@@ -574,6 +654,12 @@ static ssize_t read_plain(struct source *src, unsigned char *buf, size_t len, st
 {
 	size_t got = 0;
 
+	if (src->rd.read) {
+		int r = src->rd.read(src->rd.ctx, src->done, buf, len);
+
+		return r ? errmsg_set(e, r, _("reading %s at byte %" PRIu64 ": %s"), src->path,
+				      src->done, strerror(-r)) : (ssize_t)len;
+	}
 	while (got < len) {
 		ssize_t n = pread(src->fd, buf + got, len - got, (off_t)(src->done + got));
 
@@ -673,7 +759,7 @@ int source_rewind(struct source *src, struct errmsg *e)
 
 	src->done = 0;
 	if (!src->entry) {
-		if (lseek(src->fd, 0, SEEK_SET) < 0)
+		if (!src->rd.read && lseek(src->fd, 0, SEEK_SET) < 0)
 			return errmsg_set(e, -errno, _("%s: cannot go back to the start: %s"), src->path,
 					  strerror(errno));
 		return 0;
@@ -724,7 +810,11 @@ static int change_seen(const struct source *src, const char **how)
 int source_reopen(const struct source *src, struct source **copy, struct errmsg *e)
 {
 	const char *how;
-	int rc = source_open_member(copy, src->path, src->member, e);
+	int rc;
+
+	if (src->rd.read)	/* a file on a card: its name is no path here */
+		return errmsg_set(e, -EINVAL, "%s: cannot be reopened", src->path);
+	rc = source_open_member(copy, src->path, src->member, e);
 
 	/* One that no longer opens (or no longer holds its entry) has most
 	 * likely changed: say so, and how. */
@@ -744,8 +834,11 @@ int source_reopen(const struct source *src, struct source **copy, struct errmsg 
 int source_check_unchanged(const struct source *src, struct errmsg *e)
 {
 	const char *how;
-	int rc = change_seen(src, &how);
+	int rc;
 
+	if (src->rd.read)
+		return 0;	/* no file of this machine: the caller's to watch */
+	rc = change_seen(src, &how);
 	if (rc)
 		return errmsg_set(e, rc, _("cannot stat %s: %s"), src->path, strerror(-rc));
 	return how ? source_changed_error(src, how, e) : 0;

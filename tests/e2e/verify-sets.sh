@@ -1,0 +1,191 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# verify on cards holding an SD package set, made as the device's owner
+# might: dloadcard prepare made the card with an UPDATE.APP, the owner
+# deleted it (mdel) and copied the packages in with their long names
+# (mcopy).  Each file is judged on its own line, the set as a whole, the
+# stray files named with what they risk, --quick, --against with the set,
+# --json; and the card is never written.
+. "${TESTS_SRCDIR:-$(dirname "$0")/..}/helpers/lib.sh"
+. "$TESTS_SRCDIR/helpers/patch-lib.sh"
+
+base=update_sd_base.zip
+cust=update_sd_cust_VOG-L29_hw_eu.zip
+pre=update_sd_preload_VOG-L29_hw_eu_R1.zip
+mkpkg() {	# mkpkg NAME SIZE SEED [more mkupdateapp options]
+	local name=$1 size=$2 seed=$3
+	shift 3
+	"$MKUPDATEAPP" --size "$size" --seed "$seed" --zip UPDATE.APP \
+		--zip-extra SOFTWARE_VER_LIST.mbn --zip-extra META-INF/CERT.RSA "$@" \
+		--output "$TMP/$name"
+}
+mkdir -p "$TMP/other"
+# other/$cust: another package of the same name and size (another seed).
+mkpkg "$base" 2M 1 && mkpkg "$cust" 1M 2 && mkpkg "$pre" 1M 3 && mkpkg "other/$cust" 1M 4 ||
+	{ echo "Bail out! cannot make the packages"; exit 1; }
+make_sample "$TMP/UPDATE.APP" 1M || { echo "Bail out! cannot make an UPDATE.APP"; exit 1; }
+
+# verified IMAGE EXIT REGEX what [verify options]: exit code, a line, unchanged.
+verified() {
+	local img=$1 code=$2 regex=$3 what=$4 before
+	shift 4
+	before=$(sha256_of "$img")
+	run "$DLOADCARD" verify "$@" "$img"
+	is_status "$code" "$what"
+	like "$out" "$regex" "$what: $regex"
+	[ "$(sha256_of "$img")" = "$before" ]; ok $? "$what: the card is unchanged"
+}
+
+# The card offset of a file's first byte, from mtools' own view of the FAT.
+file_offset() {	# file_offset IMAGE PATH
+	local info c r f l first
+	info=$(minfo -i "$1@@$P" ::)
+	c=$(sed -n 's/^cluster size: \([0-9]*\) sectors/\1/p' <<<"$info")
+	r=$(sed -n 's/^reserved (boot) sectors: \([0-9]*\)/\1/p' <<<"$info")
+	f=$(sed -n 's/^fats: \([0-9]*\)/\1/p' <<<"$info")
+	l=$(sed -n 's/^Big fatlen=\([0-9]*\)/\1/p' <<<"$info")
+	first=$(mshowfat -i "$1@@$P" "::$2" | sed -n 's/.*<\([0-9]*\).*/\1/p')
+	echo $((P + (r + f * l + (first - 2) * c) * 512))
+}
+
+# The owner's card: made by prepare with an UPDATE.APP, which is deleted,
+# and the packages copied in (cust, preload, base), long names and all.
+card=$TMP/card.img
+run "$DLOADCARD" prepare --yes --quiet --size 256M "$card" "$TMP/UPDATE.APP"
+is_status 0 "prepare makes the card with an UPDATE.APP"
+P=$(part_offset "$card")
+mdel -i "$card@@$P" ::dload/UPDATE.APP
+mcopy -i "$card@@$P" "$TMP/$cust" "$TMP/$pre" "$TMP/$base" ::dload/
+mdir -i "$card@@$P" ::dload | grep -q "UPDATE~1 ZIP .*$cust"
+ok $? "mcopy stored the packages under long names with 8.3 aliases"
+good=$TMP/good.img
+cp "$card" "$good"
+
+# --- A good set -------------------------------------------------------------------
+verified "$good" 0 "Verdict: GOOD: a dload card with an SD package set" "a good set: exit 0"
+for f in "$base" "$cust" "$pre"; do
+	like "$out" "PASS +package +$f, .*: an SD package \((base|cust|preload)\), UPDATE.APP at its root" \
+		"a good set: $f recognised from its content"
+	like "$out" "PASS +container +$f:UPDATE.APP read back from the card: 12 entries, every CRC right" \
+		"a good set: $f's UPDATE.APP checked inside the zip"
+	like "$out" "PASS +zip-integrity +$f: 3 files in the zip, every CRC-32 right" \
+		"a good set: $f's members checked by their CRC-32"
+	like "$out" "INFO +sha256 +SHA-256 of $f as read from the card: $(sha256_of "$TMP/$f")" \
+		"a good set: $f's SHA-256 as read from the card"
+	like "$out" "PASS +cluster-chain +$f: cluster chain: " "a good set: $f's clusters"
+done
+like "$out" "PASS +set +3 SD packages, the base among them" "a good set: the set as a whole"
+
+verified "$good" 0 "the packages were not read \(--quick\)" "--quick on a set: exit 0" --quick
+like "$out" "SKIP +content +$base not read \(--quick\)" "--quick: no file is read"
+like "$out" "PASS +package +$cust, .*: an SD package \(cust\) by its name" "--quick: recognised by the name"
+
+# --- --json ---------------------------------------------------------------------
+run "$DLOADCARD" verify --json "$good"
+is_status 0 "verify --json on a set"
+[ "$(jq -r .layout <<<"$out")" = sd-set ]; ok $? "--json: the layout is sd-set"
+[ "$(jq -r .file <<<"$out")" = null ]; ok $? "--json: no one-file path on a set"
+[ "$(jq -r '[.files[] | "\(.kind) \(.role)"] | sort | join(",")' <<<"$out")" = \
+  "sd-package base,sd-package cust,sd-package preload" ]
+ok $? "--json: each file's kind and role"
+[ "$(jq -r --arg f "$base" '.files[] | select(.name == $f) | .sha256' <<<"$out")" = "$(sha256_of "$TMP/$base")" ]
+ok $? "--json: a file's SHA-256 as read from the card"
+[ "$(jq -r --arg f "$cust" '.files[] | select(.name == $f) | "\(.short_name) \(.size) \(.container) \(.members_checked) \(.model)"' <<<"$out")" = \
+  "UPDATE~1.ZIP $(stat -c %s "$TMP/$cust") valid 3 VOG-L29" ]
+ok $? "--json: a file's short name, size, container, members checked and model"
+[ "$(jq -r --arg f "$pre" '[.files[] | select(.name == $f) | .checks[].check] | join(",")' <<<"$out")" = \
+  "cluster-chain,fat-copies,cross-links,package,container,zip-integrity,sha256" ]
+ok $? "--json: each file's checks"
+[ "$(jq -r '[.checks[] | select(.check == "set")][0].file' <<<"$out")" = null ]
+ok $? "--json: the set's check is about no one file"
+
+# --- Damage -----------------------------------------------------------------------
+# One byte of a member flipped on the card: the zip's directory still lists
+# it, its CRC-32 does not match.
+dmg=$TMP/member.img
+cp "$good" "$dmg"
+at=$(grep -obUa "an extra file" "$TMP/$cust" | head -1 | cut -d: -f1)
+flip_byte "$dmg" $(($(file_offset "$dmg" "dload/$cust") + at))
+verified "$dmg" 22 "FAIL +zip-integrity +$cust on the card: .*(SOFTWARE_VER_LIST.mbn|META-INF/CERT.RSA) in the zip fails its check" \
+	"a damaged member: FAIL naming the file and the member"
+like "$out" "Verdict: DAMAGED: a dload card, but its SD package set is not right" "a damaged member: the verdict"
+like "$out" "PASS +container +$cust:UPDATE.APP" "a damaged member: the package's UPDATE.APP is still right"
+
+# One byte of the inner UPDATE.APP flipped.
+dmg=$TMP/inner.img
+cp "$good" "$dmg"
+flip_byte "$dmg" $(($(file_offset "$dmg" "dload/$base") + 300000))
+verified "$dmg" 22 "FAIL +container +$base" "a damaged inner UPDATE.APP: FAIL"
+
+# --- Incomplete, disagreeing, mixed -----------------------------------------------
+nobase=$TMP/nobase.img
+cp "$good" "$nobase"
+mdel -i "$nobase@@$P" "::dload/$base"
+verified "$nobase" 22 "FAIL +set +no base package \(update_sd_base.zip\) beside the cust/preload packages: the device would not start" \
+	"base missing: FAIL"
+
+models=$TMP/models.img
+cp "$good" "$models"
+cp "$TMP/$pre" "$TMP/update_sd_preload_ELE-L29_hw_eu_R1.zip"
+mdel -i "$models@@$P" "::dload/$pre"
+mcopy -i "$models@@$P" "$TMP/update_sd_preload_ELE-L29_hw_eu_R1.zip" ::dload/
+verified "$models" 20 "WARN +set +update_sd_preload_ELE-L29_hw_eu_R1.zip is for ELE-L29 but .* is for VOG-L29" \
+	"models that disagree: WARN"
+
+app=$TMP/app.img
+cp "$good" "$app"
+mcopy -i "$app@@$P" "$TMP/UPDATE.APP" ::dload/UPDATE.APP
+verified "$app" 22 "FAIL +update-app +dload/UPDATE.APP .* is left beside the SD packages: a device may take this single package instead of the set" \
+	"a leftover UPDATE.APP beside the set: FAIL, with its risk"
+
+tmpf=$TMP/tmp.img
+cp "$good" "$tmpf"
+head -c 100000 "$TMP/$base" >"$TMP/SDPKG1.TMP"
+mcopy -i "$tmpf@@$P" "$TMP/SDPKG1.TMP" ::dload/SDPKG1.TMP
+verified "$tmpf" 20 "WARN +leftover +dload/SDPKG1.TMP is left over from an interrupted dloadcard prepare .*: the device ignores it, but the set beside it may be incomplete" \
+	"a SDPKG1.TMP beside the set: WARN, with its risk"
+
+stray=$TMP/stray.img
+cp "$good" "$stray"
+echo hello >"$TMP/readme.txt"
+mcopy -i "$stray@@$P" "$TMP/readme.txt" ::dload/readme.txt
+verified "$stray" 0 "INFO +stray +dload/readme.txt .* is no part of an update: the device ignores it" \
+	"an unknown file: INFO, the set still good"
+
+# --- --against --------------------------------------------------------------------
+verified "$good" 0 "identical to the files given" "--against the set: exit 0" \
+	--against "$TMP/$base" "$TMP/$cust" "$TMP/$pre"
+like "$out" "PASS +against +identical to $TMP/$cust, byte for byte" "--against: each package compared byte for byte"
+verified "$good" 0 "identical to the files given" "--against given again for each file" \
+	--against "$TMP/$base" --against "$TMP/$cust" --against "$TMP/$pre"
+verified "$good" 22 "FAIL +against +differs from $TMP/other/$cust: [0-9]+ bytes in [0-9]+ places?, the first at byte [0-9]+ of $cust \(card offset [0-9]+\)" \
+	"--against: one file differs, the difference named" --against "$TMP/$base" "$TMP/other/$cust" "$TMP/$pre"
+verified "$good" 22 "FAIL +against +dload/$pre is on the card but not among the files given" \
+	"--against: a card file not given: FAIL naming it" --against "$TMP/$base" "$TMP/$cust"
+verified "$nobase" 22 "FAIL +against +$TMP/$base is not on the card: dload/ holds no $base" \
+	"--against: a file given that is not on the card: FAIL naming it" \
+	--against "$TMP/$base" "$TMP/$cust" "$TMP/$pre"
+run "$DLOADCARD" verify --against "$TMP/$base" "$TMP/UPDATE.APP" "$good"
+is_status 2 "--against an UPDATE.APP and SD packages together: a usage error"
+like "$errout" "an UPDATE.APP and SD packages given together" "--against: the set rules say why"
+
+before=$(sha256_of "$good")
+run "$DLOADCARD" verify --sha256 "$(sha256_of "$TMP/$base")" "$good"
+is_status 2 "--sha256 on a card holding SD packages: refused"
+like "$errout" "--sha256 is the SHA-256 of one UPDATE.APP, but dload/ holds SD packages: give the packages with --against" \
+	"--sha256 on a set: says why and what to give instead"
+[ "$(sha256_of "$good")" = "$before" ]; ok $? "--sha256 refused: the card is unchanged"
+
+# The one-file card is judged as before, its leftovers named the same way.
+one=$TMP/one.img
+cp "$card" "$one"
+mdel -i "$one@@$P" "::dload/*"
+mcopy -i "$one@@$P" "$TMP/UPDATE.APP" ::dload/UPDATE.APP
+mcopy -i "$one@@$P" "$TMP/readme.txt" ::dload/notes.txt
+verified "$one" 0 "INFO +stray +dload/notes.txt .* is no part of an update" "an UPDATE.APP card: another file is INFO"
+run "$DLOADCARD" verify --json "$one"
+[ "$(jq -r '"\(.layout) \(.file) \(.files | length)"' <<<"$out")" = "update-app dload/UPDATE.APP 2" ]
+ok $? "an UPDATE.APP card's --json: the one-file keys kept, and the files"
+
+done_testing
