@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/byteorder.h"
 #include "lib/strutils.h"
 
 #define ZIP_IO_SIZE (256u << 10)
@@ -498,8 +499,51 @@ int source_open_reader(struct source **srcp, const char *name, const struct sour
 typedef int (*zip_file_fn)(struct source *src, struct archive_entry *ent, void *arg,
 			   struct errmsg *e);
 
-static int zip_walk(const char *path, const struct source_io *rd, zip_file_fn fn, void *arg,
-		    struct errmsg *e)
+/*
+ * A zip ends with its end of central directory record (22 bytes, then a
+ * comment of up to 65535): a zip without one was cut short.  libarchive's
+ * streaming reader lists and reads such a zip from its local headers; the
+ * device's recovery reads the central directory.  0 when it is there,
+ * -EIO (said) when not, or the read's error.
+ */
+#define ZIP_END_LEN 22u
+#define ZIP_END_MAX (ZIP_END_LEN + 65535u)
+
+static int zip_end_check(struct source *src, struct errmsg *e)
+{
+	uint64_t size = src->rd.read ? src->rd.size : (uint64_t)src->st.st_size;
+	size_t tail = size < ZIP_END_MAX ? (size_t)size : ZIP_END_MAX;
+	unsigned char *buf = malloc(tail ? tail : 1);
+	ssize_t n;
+	int r = 0;
+
+	if (!buf)
+		return errmsg_set(e, -ENOMEM, _("%s: out of memory"), src->path);
+	if (src->rd.read) {
+		r = src->rd.read(src->rd.ctx, size - tail, buf, tail);
+	} else {
+		n = pread(src->fd, buf, tail, (off_t)(size - tail));
+		r = n == (ssize_t)tail ? 0 : n < 0 ? -errno : -EIO;
+	}
+	if (r) {
+		free(buf);
+		return errmsg_set(e, r, _("reading %s: %s"), src->path, strerror(-r));
+	}
+	for (size_t i = tail >= ZIP_END_LEN ? tail - ZIP_END_LEN + 1 : 0; i-- > 0;) {
+		if (buf[i] == 'P' && buf[i + 1] == 'K' && buf[i + 2] == 5 && buf[i + 3] == 6 &&
+		    get_le16(buf + i + 20) == tail - i - ZIP_END_LEN) {
+			free(buf);
+			return 0;
+		}
+	}
+	free(buf);
+	return errmsg_set(e, -EIO, _("%s: the zip is incomplete: it does not end with its list of "
+			  "files (the central directory), which the device reads; download it again."),
+			  src->path);
+}
+
+static int zip_walk(const char *path, const struct source_io *rd, bool need_end, zip_file_fn fn,
+		    void *arg, struct errmsg *e)
 {
 	struct source src = { .fd = -1, .path = (char *)path };
 	struct archive_entry *ent;
@@ -510,6 +554,8 @@ static int zip_walk(const char *path, const struct source_io *rd, zip_file_fn fn
 	r = open_file(&src, e);
 	if (!r && !starts_like_zip(&src))
 		r = 1;
+	if (!r && need_end)
+		r = zip_end_check(&src, e);
 	if (!r && !(src.io = malloc(ZIP_IO_SIZE)))
 		r = errmsg_set(e, -ENOMEM, "%s: out of memory", path);
 	if (!r)
@@ -563,7 +609,7 @@ int source_zip_list_reader(const char *path, const struct source_io *rd, char **
 			   size_t *n, struct errmsg *e)
 {
 	struct name_list l = { 0 };
-	int r = zip_walk(path, rd, add_name, &l, e);
+	int r = zip_walk(path, rd, false, add_name, &l, e);
 
 	if (r < 0) {
 		source_free_list(l.names, l.n);
@@ -614,7 +660,7 @@ int source_zip_verify_reader(const char *path, const struct source_io *rd, const
 			     uint64_t *checked, struct errmsg *e)
 {
 	struct verify_walk v = { .skip = skip };
-	int r = zip_walk(path, rd, read_through, &v, e);
+	int r = zip_walk(path, rd, true, read_through, &v, e);
 
 	*checked = v.checked;
 	return r == 1 ? errmsg_set(e, -EINVAL, "%s is no zip", path) : r;

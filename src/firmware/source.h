@@ -70,7 +70,8 @@ void source_free_list(char **names, size_t n);
 
 /* Read every file of the zip but skip (the member checked elsewhere, or
  * NULL) to its end, so that its CRC-32 is checked; *checked counts them.
- * 0, or -EIO with e naming the first member that fails. */
+ * 0, or -EIO with e naming the first member that fails, or saying that the
+ * zip does not end with its central directory (it was cut short). */
 int source_zip_verify(const char *path, const char *skip, uint64_t *checked,
 		      struct errmsg *e);
 

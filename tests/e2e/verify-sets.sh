@@ -9,6 +9,7 @@
 # --json; and the card is never written.
 . "${TESTS_SRCDIR:-$(dirname "$0")/..}/helpers/lib.sh"
 . "$TESTS_SRCDIR/helpers/patch-lib.sh"
+. "$TESTS_SRCDIR/helpers/fakesys-lib.sh"
 
 base=update_sd_base.zip
 cust=update_sd_cust_VOG-L29_hw_eu.zip
@@ -118,6 +119,19 @@ cp "$good" "$dmg"
 flip_byte "$dmg" $(($(file_offset "$dmg" "dload/$base") + 300000))
 verified "$dmg" 22 "FAIL +container +$base" "a damaged inner UPDATE.APP: FAIL"
 
+# A package cut short (an interrupted copy, a download that stopped 100
+# bytes early): its members still read, its central directory is gone.
+cut=$TMP/cut.img
+cp "$good" "$cut"
+mkdir -p "$TMP/cut"
+head -c $(($(stat -c %s "$TMP/$base") - 100)) "$TMP/$base" >"$TMP/cut/$base"
+mcopy -o -i "$cut@@$P" "$TMP/cut/$base" "::dload/$base"
+verified "$cut" 22 "FAIL +zip-integrity +$base on the card: .*the zip is incomplete: it does not end with its list of files" \
+	"a package cut short on the card: FAIL, incomplete"
+run "$DLOADCARD" check --quiet "$TMP/cut/$base"
+is_status 4 "check: a package cut short is damaged"
+like "$out$errout" "the zip is incomplete: it does not end with its list of files" "check: it says why"
+
 # --- Incomplete, disagreeing, mixed -----------------------------------------------
 nobase=$TMP/nobase.img
 cp "$good" "$nobase"
@@ -187,5 +201,28 @@ verified "$one" 0 "INFO +stray +dload/notes.txt .* is no part of an update" "an 
 run "$DLOADCARD" verify --json "$one"
 [ "$(jq -r '"\(.layout) \(.file) \(.files | length)"' <<<"$out")" = "update-app dload/UPDATE.APP 2" ]
 ok $? "an UPDATE.APP card's --json: the one-file keys kept, and the files"
+
+# --- list: a card holding a good set is a dload card, an incomplete one damaged --
+if have_loop; then
+	fake=$TMP/sys
+	fakesys_init "$fake"
+	devs=()
+	for img in "$good" "$nobase"; do
+		before=$(sha256_of "$img")
+		d=$(attach_loop "$img")
+		fakesys_add "$fake" "$d" 1
+		devs+=("$d")
+	done
+	run "$DLOADCARD" list --sysroot "$fake" --json -o DEVICE,DLOAD,STATE
+	is_status 0 "list with two set cards"
+	[ "$(jq -r --arg d "${devs[0]}" '.disks[] | select(.device == $d) | "\(.dload) \(.state)"' <<<"$out")" = "yes eligible" ]
+	ok $? "list: a card holding a good SD package set is a dload card"
+	[ "$(jq -r --arg d "${devs[1]}" '.disks[] | select(.device == $d) | .dload' <<<"$out")" = damaged ]
+	ok $? "list: a set without its base is a damaged dload card"
+	for d in "${devs[@]}"; do detach_loop "$d"; done
+	[ "$(sha256_of "$nobase")" = "$before" ]; ok $? "list wrote nothing to the card"
+else
+	skip "list on set cards" "no loop devices here (needs root)"
+fi
 
 done_testing
