@@ -27,17 +27,6 @@ mkpkg "$base" 2M 1 && mkpkg "$cust" 1M 2 && mkpkg "$pre" 1M 3 && mkpkg "other/$c
 	{ echo "Bail out! cannot make the packages"; exit 1; }
 make_sample "$TMP/UPDATE.APP" 1M || { echo "Bail out! cannot make an UPDATE.APP"; exit 1; }
 
-# verified IMAGE EXIT REGEX what [verify options]: exit code, a line, unchanged.
-verified() {
-	local img=$1 code=$2 regex=$3 what=$4 before
-	shift 4
-	before=$(sha256_of "$img")
-	run "$DLOADCARD" verify "$@" "$img"
-	is_status "$code" "$what"
-	like "$out" "$regex" "$what: $regex"
-	[ "$(sha256_of "$img")" = "$before" ]; ok $? "$what: the card is unchanged"
-}
-
 # The card offset of a file's first byte, from mtools' own view of the FAT.
 file_offset() {	# file_offset IMAGE PATH
 	local info c r f l first
