@@ -385,6 +385,17 @@ static bool check_dload_dir(struct fat_vol *vol, struct verify_report *rep,
 	return false;
 }
 
+/* A name from the card, as the report may show it on a terminal: control
+ * characters (an escape sequence in a long name) become '?'. */
+static void printable_name(char *out, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; name[i] && i + 1 < len; i++)
+		out[i] = (unsigned char)name[i] < 0x20 || name[i] == 0x7f ? '?' : name[i];
+	out[i] = '\0';
+}
+
 /* What a file of dload/ is, by its name (its content is judged later). */
 static const char *kind_by_name(const struct fat_dirent *de)
 {
@@ -407,12 +418,12 @@ static int list_dload(struct fat_vol *vol, const struct fat_dirent *dir,
 	struct fat_dirent de;
 	struct fat_dir *d = NULL;
 	struct errmsg e;
-	bool app = false, zip = false;
+	bool app = false, zip = false, sd_named = false;
 	int rc;
 
 	rc = fat_dir_open(vol, dir, &d, &e);
 	while (rc == 0 && (rc = fat_dir_next(d, &de, &e)) == 1) {
-		struct vfile *f = &rep->files[rep->n_files];
+		struct vfile *f;
 
 		if (rep->n_files == VERIFY_MAX_FILES) {
 			add(rep, "stray", V_WARN, VC_LAYOUT,
@@ -420,12 +431,15 @@ static int list_dload(struct fat_vol *vol, const struct fat_dirent *dir,
 			    VERIFY_MAX_FILES);
 			break;
 		}
-		xstrncpy(f->name, de.name, sizeof(f->name));
-		xstrncpy(f->short_name, de.short_name, sizeof(f->short_name));
+		f = &rep->files[rep->n_files];
+		printable_name(f->name, de.name, sizeof(f->name));
+		printable_name(f->short_name, de.short_name, sizeof(f->short_name));
 		f->size = de.size;
 		f->kind = kind_by_name(&de);
 		app |= strcmp(f->kind, "update-app") == 0;
 		zip |= strcmp(f->kind, "sd-package") == 0;
+		sd_named |= strcmp(f->kind, "sd-package") == 0 &&
+			    strncasecmp(f->name, "update_sd_", 10) == 0;
 		des[rep->n_files++] = de;
 		rc = 0;
 	}
@@ -435,7 +449,12 @@ static int list_dload(struct fat_vol *vol, const struct fat_dirent *dir,
 		add(rep, "dload", V_FAIL, VC_IO, _("dload/ cannot be read: %s"), e.text);
 		return rc;
 	}
-	rep->layout = zip ? VL_SD_SET : app ? VL_UPDATE_APP : VL_NONE;
+	/* Beside an UPDATE.APP, only zips named as SD packages make a set
+	 * (a download zip left there after extracting it does not). */
+	rep->layout = zip && (!app || sd_named) ? VL_SD_SET : app ? VL_UPDATE_APP : VL_NONE;
+	for (size_t i = 0; rep->layout == VL_UPDATE_APP && i < rep->n_files; i++)
+		if (strcmp(rep->files[i].kind, "sd-package") == 0)
+			rep->files[i].kind = "zip";
 	return 0;
 }
 
@@ -465,6 +484,10 @@ static void report_strays(struct verify_report *rep)
 			add(rep, "stray", V_INFO, VC_LAYOUT,
 			    _("dload/%s/ is a folder, no part of an update: the device ignores it"),
 			    f->name);
+		else if (strcmp(f->kind, "zip") == 0)
+			add(rep, "stray", V_WARN, VC_LAYOUT,
+			    _("dload/%s (%s) is a zip beside UPDATE.APP: a device that takes SD "
+			      "packages may take it instead; delete it"), f->name, size);
 		else if (strcmp(f->kind, "other") == 0)
 			add(rep, "stray", V_INFO, VC_LAYOUT,
 			    _("dload/%s (%s) is no part of an update: the device ignores it"),

@@ -187,6 +187,12 @@ mdel -i "$one@@$P" "::dload/*"
 mcopy -i "$one@@$P" "$TMP/UPDATE.APP" ::dload/UPDATE.APP
 mcopy -i "$one@@$P" "$TMP/readme.txt" ::dload/notes.txt
 verified "$one" 0 "INFO +stray +dload/notes.txt .* is no part of an update" "an UPDATE.APP card: another file is INFO"
+"$MKUPDATEAPP" --size 1M --zip fw/dload/UPDATE.APP --output "$TMP/fw.zip"
+mcopy -i "$one@@$P" "$TMP/fw.zip" ::dload/fw.zip
+verified "$one" 20 "WARN +stray +dload/fw.zip .* is a zip beside UPDATE.APP: a device that takes SD packages may take it instead" \
+	"an UPDATE.APP card with a download zip left beside it: WARN, still an UPDATE.APP card"
+like "$out" "PASS +container +UPDATE.APP read back" "... its UPDATE.APP judged as before"
+mdel -i "$one@@$P" ::dload/fw.zip
 run "$DLOADCARD" verify --json "$one"
 [ "$(jq -r '"\(.layout) \(.file) \(.files | length)"' <<<"$out")" = "update-app dload/UPDATE.APP 2" ]
 ok $? "an UPDATE.APP card's --json: the one-file keys kept, and the files"
