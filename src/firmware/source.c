@@ -527,7 +527,7 @@ static int zip_end_check(struct source *src, struct errmsg *e)
 	}
 	if (r) {
 		free(buf);
-		return errmsg_set(e, r, _("reading %s: %s"), src->path, strerror(-r));
+		return errmsg_set(e, r, _("cannot read %s: %s"), src->path, strerror(-r));
 	}
 	for (size_t i = tail >= ZIP_END_LEN ? tail - ZIP_END_LEN + 1 : 0; i-- > 0;) {
 		if (buf[i] == 'P' && buf[i + 1] == 'K' && buf[i + 2] == 5 && buf[i + 3] == 6 &&

@@ -672,8 +672,10 @@ static int card_file_read(void *ctx, uint64_t off, void *buf, size_t len)
 	unsigned char *p = buf;
 	size_t i = 0;
 
-	if (cf->cancel && *cf->cancel)
+	if (cf->cancel && *cf->cancel) {
+		cf->err = -EINTR;
 		return -EINTR;
+	}
 	while (len) {
 		const struct card_extent *x;
 		uint64_t in, n;
@@ -699,6 +701,18 @@ static int card_file_read(void *ctx, uint64_t off, void *buf, size_t len)
 	}
 	progress_update(cf->pg, cf->done);
 	return 0;
+}
+
+/* The card's failure under a read through the zip, as its check's line. */
+static void card_file_failed(struct verify_report *rep, const char *check, const char *name,
+			     const struct card_file *cf)
+{
+	if (cf->err == -EINTR)
+		add(rep, check, V_FAIL, VC_IO, _("interrupted while reading %s"), name);
+	else
+		add(rep, check, V_FAIL, VC_IO,
+		    _("the card failed while reading %s at card offset %" PRIu64 ": %s"), name,
+		    cf->err_off, strerror(-cf->err));
 }
 
 /* The file's runs on the card; false (said) when they cannot be mapped. */
@@ -957,9 +971,7 @@ static void check_inner(struct vfile *f, const struct source_io *rd, const char 
 	if (!rc)
 		rc = scan_source(src, &so, &res, &e);
 	if (rc && cf->err)
-		add(rep, "container", V_FAIL, VC_IO,
-		    _("the card failed while reading %s at card offset %" PRIu64 ": %s"), name,
-		    cf->err_off, strerror(-cf->err));
+		card_file_failed(rep, "container", name, cf);
 	else if (rc)
 		add(rep, "container", V_FAIL, rc == -ENOMEM || rc == -ECANCELED ? VC_IO : VC_CONTENT,
 		    "%s", e.text);
@@ -1002,9 +1014,7 @@ static bool recognise_package(struct vfile *f, const struct source_io *rd,
 	if (r) {
 		f->kind = "zip";
 		if (cf->err)
-			add(rep, "zip-integrity", V_FAIL, VC_IO,
-			    _("the card failed while reading %s at card offset %" PRIu64 ": %s"),
-			    f->name, cf->err_off, strerror(-cf->err));
+			card_file_failed(rep, "zip-integrity", f->name, cf);
 		else
 			add(rep, "zip-integrity", V_FAIL, VC_CONTENT,
 			    r == 1 ? _("%s is no zip: the device cannot take it as an SD package; "
@@ -1082,12 +1092,14 @@ static bool check_package(struct card *c, struct fat_vol *vol, const struct fat_
 			       "%s: %" PRIu64 " files in the zip, every CRC-32 right, read from the card",
 			       f->members), f->name, f->members);
 		} else if (cf.err) {
-			add(rep, "zip-integrity", V_FAIL, VC_IO,
-			    _("the card failed while reading %s at card offset %" PRIu64 ": %s"),
-			    f->name, cf.err_off, strerror(-cf.err));
+			card_file_failed(rep, "zip-integrity", f->name, &cf);
 		} else {
+			size_t len = strlen(f->name);
+			const char *why = strncmp(e.text, f->name, len) == 0 &&
+					  e.text[len] == ':' ? e.text + len + 2 : e.text;
+
 			add(rep, "zip-integrity", V_FAIL, VC_CONTENT, _("%s on the card: %s"), f->name,
-			    e.text);
+			    why);
 		}
 	}
 	progress_end(o->pg, _("done"));
@@ -1129,9 +1141,13 @@ static void check_set(struct verify_report *rep, const struct package *pk, size_
 			break;
 		at += (size_t)k;
 	}
-	add(rep, "set", *warn ? V_INFO : V_PASS, VC_CONTENT,
-	    P_("%zu SD package, the base among them: %s", "%zu SD packages, the base among them: %s",
-	       n), n, list);
+	if (*warn)	/* said above: the set's line only lists it */
+		add(rep, "set", V_INFO, VC_CONTENT, P_("%zu SD package: %s", "%zu SD packages: %s", n),
+		    n, list);
+	else
+		add(rep, "set", V_PASS, VC_CONTENT,
+		    P_("%zu SD package, the base among them: %s",
+		       "%zu SD packages, the base among them: %s", n), n, list);
 }
 
 /* --against: every file given is on the card, and every file of the card
