@@ -284,17 +284,45 @@ static int against_files(struct report *rp, const struct verify_control *ctl, st
 	return rc;
 }
 
+/* The audit of the card itself, once the files given are checked. */
+static int audit(struct report *rp, const struct verify_control *ctl, const struct verify_opts *o)
+{
+	struct verify_report *rep = malloc(sizeof(*rep));
+	struct card card;
+	struct errmsg e;
+	int rc;
+
+	if (!rep)
+		err(EXIT_ERROR, _("cannot allocate memory"));
+	rc = card_open(&card, ctl->target, 0, 0, &e);
+	if (rc) {
+		free(rep);
+		return report_fail(rp, ctl->target, rc == -ENOENT ? EXIT_USAGE : EXIT_ERROR,
+				   "%s", e.text);
+	}
+	rc = verify_card(&card, o, rep);
+	if (rc == EXIT_USAGE) {
+		rc = report_fail(rp, ctl->target, EXIT_USAGE, "%s", rep->verdict);
+	} else if (ctl->json) {
+		print_json(rp, ctl->target, &card, rep);
+	} else {
+		printf(_("Card: %s\n"), ctl->target);
+		print_table(rep);
+		printf(_("\nVerdict: %s\n"), rep->verdict);
+	}
+	card_close(&card);
+	free(rep);
+	return rc;
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	struct verify_control ctl;
 	struct verify_opts o = { 0 };
-	struct verify_report *rep;
 	struct verify_ref *refs = NULL;
 	struct progress pg;
 	struct report rp;
 	struct term term;
-	struct card card;
-	struct errmsg e;
 	int rc;
 
 	parse_args(argc, argv, &ctl);
@@ -305,44 +333,23 @@ int cmd_verify(int argc, char **argv)
 	o.pg = &pg;
 	o.cancel = &interrupt_signal;
 	o.quick = ctl.quick;
-
-	/* A card that is not there is the first thing to say, before a
-	 * long check of --against. */
-	if (card_kind_of(ctl.target, NULL) == CARD_KIND_MISSING)
-		return report_fail(&rp, ctl.target, EXIT_USAGE, _("%s does not exist: give a card "
-				   "(/dev/sdX, /dev/mmcblkN) or an image file"), ctl.target);
+	if (ctl.have_sha256)
+		o.expect_sha256 = ctl.sha256;
 	if (ctl.n_against) {
 		refs = calloc(ctl.n_against, sizeof(*refs));
 		if (!refs)
 			err(EXIT_ERROR, _("cannot allocate memory"));
-		rc = against_files(&rp, &ctl, &pg, refs);
-		if (rc)
-			return rc;
 		o.refs = refs;
 		o.n_refs = ctl.n_against;
 	}
-	if (ctl.have_sha256)
-		o.expect_sha256 = ctl.sha256;
-	rep = malloc(sizeof(*rep));
-	if (!rep)
-		err(EXIT_ERROR, _("cannot allocate memory"));
 
-	rc = card_open(&card, ctl.target, 0, 0, &e);
-	if (rc)
-		return report_fail(&rp, ctl.target, rc == -ENOENT ? EXIT_USAGE : EXIT_ERROR,
-				   "%s", e.text);
-	rc = verify_card(&card, &o, rep);
-	if (rc == EXIT_USAGE) {
-		rc = report_fail(&rp, ctl.target, EXIT_USAGE, "%s", rep->verdict);
-	} else if (ctl.json) {
-		print_json(&rp, ctl.target, &card, rep);
-	} else {
-		printf(_("Card: %s\n"), ctl.target);
-		print_table(rep);
-		printf(_("\nVerdict: %s\n"), rep->verdict);
-	}
-	card_close(&card);
-	free(rep);
+	/* A card that is not there is the first thing to say, before a
+	 * long check of --against. */
+	if (card_kind_of(ctl.target, NULL) == CARD_KIND_MISSING)
+		rc = report_fail(&rp, ctl.target, EXIT_USAGE, _("%s does not exist: give a card "
+				 "(/dev/sdX, /dev/mmcblkN) or an image file"), ctl.target);
+	else if (!ctl.n_against || (rc = against_files(&rp, &ctl, &pg, refs)) == 0)
+		rc = audit(&rp, &ctl, &o);
 	free(refs);
 	free(ctl.against);
 	return interrupt_signal ? EXIT_INTERRUPTED : rc;

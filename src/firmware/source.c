@@ -624,6 +624,8 @@ int source_zip_list_reader(const char *path, const struct source_io *rd, char **
 struct verify_walk {
 	const char *skip;
 	uint64_t checked;
+	unsigned char *sink;		/* what is read, dropped: not src->io, which is
+					 * libarchive's own read buffer (cb_read) */
 };
 
 /* Read the file to its end: libarchive checks its CRC-32 there. */
@@ -636,7 +638,7 @@ static int read_through(struct source *src, struct archive_entry *ent, void *arg
 
 	if (v->skip && strcmp(name, v->skip) == 0)
 		return 0;
-	while ((n = archive_read_data(src->ar, src->io, ZIP_IO_SIZE)) > 0)
+	while ((n = archive_read_data(src->ar, v->sink, ZIP_IO_SIZE)) > 0)
 		;
 	if (n == 0) {
 		v->checked++;
@@ -659,9 +661,11 @@ int source_zip_verify(const char *path, const char *skip, uint64_t *checked,
 int source_zip_verify_reader(const char *path, const struct source_io *rd, const char *skip,
 			     uint64_t *checked, struct errmsg *e)
 {
-	struct verify_walk v = { .skip = skip };
-	int r = zip_walk(path, rd, true, read_through, &v, e);
+	struct verify_walk v = { .skip = skip, .sink = malloc(ZIP_IO_SIZE) };
+	int r = v.sink ? zip_walk(path, rd, true, read_through, &v, e) :
+		errmsg_set(e, -ENOMEM, _("%s: out of memory"), path);
 
+	free(v.sink);
 	*checked = v.checked;
 	return r == 1 ? errmsg_set(e, -EINVAL, "%s is no zip", path) : r;
 }
