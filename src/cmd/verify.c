@@ -242,12 +242,12 @@ static int against_file(struct report *rp, const struct verify_control *ctl, con
 
 	if (package_recognise(path, PKG_GUESS, NULL, p, &e) < 0)
 		return report_fail(rp, ctl->target, EXIT_USAGE, _("--against: %s"), e.text);
-	if (p->kind == PKG_TWO_STEP || p->kind == PKG_OTHER)
+	/* Anything else is refused by its check below, in its words. */
+	if (p->kind == PKG_TWO_STEP)
 		return report_fail(rp, ctl->target, EXIT_SOURCE_INVALID, _("--against: %s"), p->what);
 	ref->path = path;
 	xstrncpy(ref->card_name, p->card_name, sizeof(ref->card_name));
-	ref->raw = p->kind == PKG_SD_PACKAGE;
-	if (ref->raw) {
+	if (p->kind == PKG_SD_PACKAGE) {
 		so.member = *p->member ? p->member : NULL;
 		so.whole_zip = true;
 	} else if (p->kind == PKG_DOWNLOAD_ZIP) {
@@ -258,6 +258,8 @@ static int against_file(struct report *rp, const struct verify_control *ctl, con
 	    !sc.have_sha256)
 		rc = report_fail(rp, ctl->target, rc ? rc : EXIT_ERROR, _("--against: %s"),
 				 sc.error.text);
+	else if (p->kind == PKG_OTHER)
+		rc = report_fail(rp, ctl->target, EXIT_SOURCE_INVALID, _("--against: %s"), p->what);
 	else
 		rc = 0;
 	memcpy(ref->sha256, sc.sha256, 32);

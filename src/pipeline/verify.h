@@ -32,7 +32,7 @@ struct vcheck {
 	char text[400];
 };
 
-#define VERIFY_MAX_CHECKS 160
+#define VERIFY_MAX_CHECKS 256	/* a line or two of the card, 8 of each file */
 #define VERIFY_MAX_FILES 24
 
 /* What dload/ holds, as the device will take it. */
@@ -48,7 +48,8 @@ struct vfile {
 	char short_name[13];	/* the 8.3 entry */
 	uint64_t size;
 	const char *kind;	/* "update-app", "sd-package", "download-zip", "two-step-zip",
-				 * "zip" (no firmware, or unreadable), "leftover" (*.tmp),
+				 * "zip" (no SD package: no firmware at its root,
+				 * unreadable, or beside an UPDATE.APP), "leftover" (*.tmp),
 				 * "folder", "other" */
 	const char *role;	/* an SD package's "base", "cust", "preload", or NULL */
 	char model[64];		/* from its name, or "" */
@@ -59,13 +60,13 @@ struct vfile {
 	struct diff_report diff;	/* against its --against file */
 };
 
-/* A --against file, recognised by the caller: compared with the card's file
- * of card_name. */
+/* A --against file, recognised and checked by the caller: compared with the
+ * card's file of card_name (an SD package's name: byte for byte, as it is;
+ * "UPDATE.APP": by sha256, the difference located in the file's UPDATE.APP). */
 struct verify_ref {
 	const char *path;
 	char card_name[256];
-	bool raw;			/* an SD package: compared byte for byte as it is */
-	unsigned char sha256[32];	/* !raw: its UPDATE.APP's, checked */
+	unsigned char sha256[32];	/* its UPDATE.APP's (an SD package's: unused) */
 };
 
 struct verify_opts {
