@@ -1265,11 +1265,27 @@ static void conclude(struct verify_report *rep, const struct verify_opts *o)
 	}
 }
 
+/* dload/UPDATE.APP, the one file the device takes (or why there is none). */
+static void check_app_layout(struct card *c, struct fat_vol *vol, const struct verify_opts *o,
+			     struct verify_report *rep)
+{
+	struct fat_dirent de;
+
+	for (size_t i = 0; i < rep->n_files; i++)
+		if (strcmp(rep->files[i].kind, "update-app") == 0)
+			rep->cur_file = (int)i;
+	if (check_update_app(vol, rep, &de)) {
+		check_clusters(vol, rep, &de, DLOAD_FILE, true);
+		check_content(c, vol, &de, o, rep);
+	}
+	rep->cur_file = -1;
+}
+
 /* dload/: what it holds, each file judged, the strays named. */
 static void check_dload(struct card *c, struct fat_vol *vol, const struct verify_opts *o,
 			struct verify_report *rep)
 {
-	struct fat_dirent dir, de, *des;
+	struct fat_dirent dir, *des;
 	char stored[FAT_PATH_MAX];
 
 	if (!check_dload_dir(vol, rep, &dir, stored, sizeof(stored)))
@@ -1279,30 +1295,22 @@ static void check_dload(struct card *c, struct fat_vol *vol, const struct verify
 		add(rep, "dload", V_FAIL, VC_IO, "%s", strerror(ENOMEM));
 		return;
 	}
-	if (list_dload(vol, &dir, rep, des) == 0) {
-		if (rep->layout == VL_SD_SET && o->expect_sha256 && !o->n_refs) {
-			rep->exit_code = EXIT_USAGE;
-			snprintf(rep->verdict, sizeof(rep->verdict),
-				 _("--sha256 is the SHA-256 of one UPDATE.APP, but dload/ holds SD "
-				   "packages: give the packages with --against instead"));
-			goto out;
-		}
-		report_strays(rep);
-		if (rep->layout == VL_SD_SET) {
-			check_sd_set(c, vol, des, o, rep);
-		} else {
-			for (size_t i = 0; i < rep->n_files; i++)
-				if (strcmp(rep->files[i].kind, "update-app") == 0)
-					rep->cur_file = (int)i;
-			if (check_update_app(vol, rep, &de)) {
-				check_clusters(vol, rep, &de, DLOAD_FILE, true);
-				check_content(c, vol, &de, o, rep);
-			}
-			rep->cur_file = -1;
-		}
-		if (o->n_refs)
-			check_against_files(rep, o);
+	if (list_dload(vol, &dir, rep, des) != 0)
+		goto out;
+	if (rep->layout == VL_SD_SET && o->expect_sha256 && !o->n_refs) {
+		rep->exit_code = EXIT_USAGE;
+		snprintf(rep->verdict, sizeof(rep->verdict),
+			 _("--sha256 is the SHA-256 of one UPDATE.APP, but dload/ holds SD "
+			   "packages: give the packages with --against instead"));
+		goto out;
 	}
+	report_strays(rep);
+	if (rep->layout == VL_SD_SET)
+		check_sd_set(c, vol, des, o, rep);
+	else
+		check_app_layout(c, vol, o, rep);
+	if (o->n_refs)
+		check_against_files(rep, o);
 out:
 	free(des);
 }
