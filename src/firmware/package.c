@@ -53,8 +53,7 @@ static bool is_any_app(const char *name)
 	return strcasecmp(b ? b + 1 : name, "UPDATE.APP") == 0;
 }
 
-/* "update_sd_*.zip", any case. */
-static bool sd_name(const char *name)
+bool package_sd_named(const char *name)
 {
 	return strncasecmp(name, SD_PREFIX, strlen(SD_PREFIX)) == 0 &&
 	       endswith_ci(name, ".zip");
@@ -67,7 +66,7 @@ enum package_role package_role_of(const char *path, char *model, size_t len)
 
 	if (len)
 		model[0] = '\0';
-	if (!sd_name(name))
+	if (!package_sd_named(name))
 		return PKG_ROLE_NONE;
 	rest = name + strlen(SD_PREFIX);
 	if (strcasecmp(rest, "base.zip") == 0)
@@ -145,7 +144,7 @@ int package_recognise_zip(const char *path, const char *const *members, size_t n
 {
 	const char *root_app = NULL, *dload_app = NULL, *any_app = NULL;
 	size_t nested = 0, ndload = 0;
-	bool named_sd = sd_name(base_name(path));
+	bool named_sd = package_sd_named(base_name(path));
 	char list[400];
 
 	memset(p, 0, sizeof(*p));

@@ -438,8 +438,7 @@ static int list_dload(struct fat_vol *vol, const struct fat_dirent *dir,
 		f->kind = kind_by_name(&de);
 		app |= strcmp(f->kind, "update-app") == 0;
 		zip |= strcmp(f->kind, "sd-package") == 0;
-		sd_named |= strcmp(f->kind, "sd-package") == 0 &&
-			    strncasecmp(f->name, "update_sd_", 10) == 0;
+		sd_named |= package_sd_named(f->name);
 		des[rep->n_files++] = de;
 		rc = 0;
 	}
@@ -1000,10 +999,13 @@ static void package_by_name(struct vfile *f, struct package *pk, struct verify_r
 		    _("%s, %s: a zip, taken for an SD package; not read (--quick)"), f->name, size);
 }
 
-/* What the zip on the card is, from its members.  true for an SD package. */
+/* What the zip on the card is, from its members.  true for an SD package.
+ * One the device cannot take fails when its name is an SD package's (the
+ * device goes for it), else is a warning (a device may pass it over). */
 static bool recognise_package(struct vfile *f, const struct source_io *rd,
 			      struct card_file *cf, struct package *pk, struct verify_report *rep)
 {
+	enum vresult unusable = package_sd_named(f->name) ? V_FAIL : V_WARN;
 	struct errmsg e;
 	char size[32];
 	char **names;
@@ -1016,7 +1018,7 @@ static bool recognise_package(struct vfile *f, const struct source_io *rd,
 		if (cf->err)
 			card_file_failed(rep, "zip-integrity", f->name, cf);
 		else
-			add(rep, "zip-integrity", V_FAIL, VC_CONTENT,
+			add(rep, "zip-integrity", unusable, VC_CONTENT,
 			    r == 1 ? _("%s is no zip: the device cannot take it as an SD package; "
 				     "delete it, or run dloadcard prepare") :
 			    _("%s cannot be read as a zip (%s): the device cannot take it; run "
@@ -1029,7 +1031,7 @@ static bool recognise_package(struct vfile *f, const struct source_io *rd,
 	f->role = package_role_name(pk->role);
 	xstrncpy(f->model, pk->model, sizeof(f->model));
 	if (pk->kind != PKG_SD_PACKAGE) {
-		add(rep, "package", V_FAIL, VC_CONTENT,
+		add(rep, "package", unusable, VC_CONTENT,
 		    pk->kind == PKG_DOWNLOAD_ZIP ?
 		    _("%s, %s: a download zip, whose UPDATE.APP is in a folder, not at its root: the "
 		      "device does not extract it; run dloadcard prepare with it, which extracts "
@@ -1119,8 +1121,8 @@ static void check_set(struct verify_report *rep, const struct package *pk, size_
 	size_t at = 0;
 	int rc;
 
-	if (!n) {
-		add(rep, "set", V_FAIL, VC_CONTENT,
+	if (!n) {	/* as a dload/ without UPDATE.APP */
+		add(rep, "set", V_FAIL, VC_LAYOUT,
 		    _("dload/ holds zips, but no SD package the device can take; run dloadcard "
 		    "prepare"));
 		return;

@@ -156,6 +156,27 @@ mcopy -i "$stray@@$P" "$TMP/readme.txt" ::dload/readme.txt
 verified "$stray" 0 "INFO +stray +dload/readme.txt .* is no part of an update: the device ignores it" \
 	"an unknown file: INFO, the set still good"
 
+# Zips the device cannot take as SD packages: named as one, a failure; of
+# another name, a warning.
+"$MKUPDATEAPP" --size 1M --zip fw/dload/UPDATE.APP --output "$TMP/dlzip.zip"
+named=$TMP/named.img
+cp "$good" "$named"
+mdel -i "$named@@$P" "::dload/$cust"
+mcopy -i "$named@@$P" "$TMP/dlzip.zip" "::dload/$cust"
+verified "$named" 22 "FAIL +package +$cust, .*: a download zip, whose UPDATE.APP is in a folder, not at its root: the device does not extract it" \
+	"a download zip under an SD package's name: FAIL"
+bogus=$TMP/bogus.img
+cp "$good" "$bogus"
+mcopy -i "$bogus@@$P" "$TMP/readme.txt" ::dload/notes.zip
+verified "$bogus" 20 "WARN +zip-integrity +notes.zip is no zip: the device cannot take it as an SD package" \
+	"a file named .zip that is no zip, beside the set: WARN"
+lone=$TMP/lone.img
+cp "$card" "$lone"
+mdel -i "$lone@@$P" "::dload/*"
+mcopy -i "$lone@@$P" "$TMP/readme.txt" ::dload/notes.zip
+verified "$lone" 21 "FAIL +set +dload/ holds zips, but no SD package the device can take" \
+	"dload/ holding only a zip that is no SD package: not a dload card"
+
 # --- --against --------------------------------------------------------------------
 verified "$good" 0 "identical to the files given" "--against the set: exit 0" \
 	--against "$TMP/$base" "$TMP/$cust" "$TMP/$pre"
