@@ -128,50 +128,49 @@ mdel -i "$nobase@@$P" "::dload/$base"
 verified "$nobase" 22 "FAIL +set +no base package \(update_sd_base.zip\) beside the cust/preload packages: the device would not start" \
 	"base missing: FAIL"
 
-models=$TMP/models.img
-cp "$good" "$models"
+# variant FROM NAME [FILE DLOAD-NAME]...: a copy of the card FROM as
+# $TMP/NAME.img, the files copied into its dload/ (over any of that name).
+variant() {
+	local img=$TMP/$2.img
+	cp "$1" "$img"
+	shift 2
+	while [ $# -ge 2 ]; do
+		mcopy -o -i "$img@@$P" "$1" "::dload/$2"
+		shift 2
+	done
+	echo "$img"
+}
+
 cp "$TMP/$pre" "$TMP/update_sd_preload_ELE-L29_hw_eu_R1.zip"
+models=$(variant "$good" models "$TMP/update_sd_preload_ELE-L29_hw_eu_R1.zip" update_sd_preload_ELE-L29_hw_eu_R1.zip)
 mdel -i "$models@@$P" "::dload/$pre"
-mcopy -i "$models@@$P" "$TMP/update_sd_preload_ELE-L29_hw_eu_R1.zip" ::dload/
 verified "$models" 20 "WARN +set +update_sd_preload_ELE-L29_hw_eu_R1.zip is for ELE-L29 but .* is for VOG-L29" \
 	"models that disagree: WARN"
 
-app=$TMP/app.img
-cp "$good" "$app"
-mcopy -i "$app@@$P" "$TMP/UPDATE.APP" ::dload/UPDATE.APP
+app=$(variant "$good" app "$TMP/UPDATE.APP" UPDATE.APP)
 verified "$app" 22 "FAIL +update-app +dload/UPDATE.APP .* is left beside the SD packages: a device may take this single package instead of the set" \
 	"a leftover UPDATE.APP beside the set: FAIL, with its risk"
 
-tmpf=$TMP/tmp.img
-cp "$good" "$tmpf"
 head -c 100000 "$TMP/$base" >"$TMP/SDPKG1.TMP"
-mcopy -i "$tmpf@@$P" "$TMP/SDPKG1.TMP" ::dload/SDPKG1.TMP
+tmpf=$(variant "$good" tmp "$TMP/SDPKG1.TMP" SDPKG1.TMP)
 verified "$tmpf" 20 "WARN +leftover +dload/SDPKG1.TMP is left over from an interrupted dloadcard prepare .*: the device ignores it, but the set beside it may be incomplete" \
 	"a SDPKG1.TMP beside the set: WARN, with its risk"
 
-stray=$TMP/stray.img
-cp "$good" "$stray"
 echo hello >"$TMP/readme.txt"
-mcopy -i "$stray@@$P" "$TMP/readme.txt" ::dload/readme.txt
+stray=$(variant "$good" stray "$TMP/readme.txt" readme.txt)
 verified "$stray" 0 "INFO +stray +dload/readme.txt .* is no part of an update: the device ignores it" \
 	"an unknown file: INFO, the set still good"
 
 # Zips the device cannot take as SD packages: named as one, a failure; of
 # another name, a warning.
 "$MKUPDATEAPP" --size 1M --zip fw/dload/UPDATE.APP --output "$TMP/dlzip.zip"
-named=$TMP/named.img
-cp "$good" "$named"
-mdel -i "$named@@$P" "::dload/$cust"
-mcopy -i "$named@@$P" "$TMP/dlzip.zip" "::dload/$cust"
+named=$(variant "$good" named "$TMP/dlzip.zip" "$cust")
 verified "$named" 22 "FAIL +package +$cust, .*: a download zip, whose UPDATE.APP is in a folder, not at its root: the device does not extract it" \
 	"a download zip under an SD package's name: FAIL"
-bogus=$TMP/bogus.img
-cp "$good" "$bogus"
-mcopy -i "$bogus@@$P" "$TMP/readme.txt" ::dload/notes.zip
+bogus=$(variant "$good" bogus "$TMP/readme.txt" notes.zip)
 verified "$bogus" 20 "WARN +zip-integrity +notes.zip is no zip: the device cannot take it as an SD package" \
 	"a file named .zip that is no zip, beside the set: WARN"
-lone=$TMP/lone.img
-cp "$card" "$lone"
+lone=$(variant "$card" lone)
 mdel -i "$lone@@$P" "::dload/*"
 mcopy -i "$lone@@$P" "$TMP/readme.txt" ::dload/notes.zip
 verified "$lone" 21 "FAIL +set +dload/ holds zips, but no SD package the device can take" \
