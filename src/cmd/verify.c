@@ -60,10 +60,10 @@ static void __attribute__((noreturn)) usage(void)
 	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.\n"), out);
 	fputs(USAGE_OPTIONS, out);
 	fputs(_("     --against <file>  compare with this UPDATE.APP (or firmware zip); with\n"
-	      "                         several files (the card last), each with the card's\n"
-	      "                         file of its name, an SD package byte for byte\n"
+	      "                       several files (the card last), each with the card's\n"
+	      "                       file of its name, an SD package byte for byte\n"
 	      "     --sha256 <hex>    compare dload/UPDATE.APP with this SHA-256 (refused for\n"
-	      "                         a card holding SD packages: give --against)\n"
+	      "                       a card holding SD packages: give --against)\n"
 	      "     --quick           read no file (structure only)\n"
 	      " -j, --json            print every check and the verdict as JSON\n"
 	      " -q, --quiet           no progress\n"), out);
