@@ -714,6 +714,11 @@ static void card_file_failed(struct verify_report *rep, const char *check, const
 		    cf->err_off, strerror(-cf->err));
 }
 
+static bool cancelled(const struct verify_opts *o)
+{
+	return o->cancel && *o->cancel;
+}
+
 /* The file's runs on the card; false (said) when they cannot be mapped. */
 static bool map_file(struct fat_vol *vol, const struct fat_dirent *de, const char *name,
 		     struct extent_list *ext, struct verify_report *rep)
@@ -1104,7 +1109,7 @@ static bool check_package(struct card *c, struct fat_vol *vol, const struct fat_
 			    why);
 		}
 	}
-	progress_end(o->pg, _("done"));
+	progress_end(o->pg, "%s", cancelled(o) ? _("interrupted") : _("done"));
 	add(rep, "sha256", V_INFO, VC_CONTENT, _("SHA-256 of %s as read from the card: %s"),
 	    f->name, hex_string(f->sha256, 32, hex));
 	compare_raw(rep, o, &job, f);
@@ -1194,7 +1199,7 @@ static void check_sd_set(struct card *c, struct fat_vol *vol, const struct fat_d
 		add(rep, "set", V_FAIL, VC_IO, "%s", strerror(ENOMEM));
 		return;
 	}
-	for (size_t i = 0; i < rep->n_files; i++) {
+	for (size_t i = 0; i < rep->n_files && !cancelled(o); i++) {
 		if (strcmp(rep->files[i].kind, "sd-package") != 0)
 			continue;
 		rep->cur_file = (int)i;
@@ -1204,7 +1209,10 @@ static void check_sd_set(struct card *c, struct fat_vol *vol, const struct fat_d
 			n++;
 	}
 	rep->cur_file = -1;
-	check_set(rep, pk, n);
+	/* Interrupted: the files not read are no part of a verdict on the set
+	 * (the interruption is said where it happened). */
+	if (!cancelled(o))
+		check_set(rep, pk, n);
 	free(pk);
 }
 

@@ -10,6 +10,8 @@
 . "${TESTS_SRCDIR:-$(dirname "$0")/..}/helpers/lib.sh"
 . "$TESTS_SRCDIR/helpers/patch-lib.sh"
 . "$TESTS_SRCDIR/helpers/fakesys-lib.sh"
+. "$TESTS_SRCDIR/helpers/cardsim-lib.sh"
+PTYRUN=${PTYRUN:-${TESTS_BUILDDIR:-$(pwd)/tests}/tools/ptyrun}
 
 base=update_sd_base.zip
 cust=update_sd_cust_VOG-L29_hw_eu.zip
@@ -216,6 +218,34 @@ mdel -i "$one@@$P" ::dload/fw.zip
 run "$DLOADCARD" verify --json "$one"
 [ "$(jq -r '"\(.layout) \(.file) \(.files | length)"' <<<"$out")" = "update-app dload/UPDATE.APP 2" ]
 ok $? "an UPDATE.APP card's --json: the one-file keys kept, and the files"
+
+# --- ^C while a package is checked through its zip --------------------------------
+# The card on cardsim, its reads throttled so that the check of the first
+# package lasts (a second at least); ^C typed into the terminal reaches the
+# whole group.  The interruption is said, the set is not judged from what was
+# not read, the card is unchanged.
+if [ ! -x "$PTYRUN" ]; then
+	skip "^C during a set's check" "no tests/tools/ptyrun (make check builds it)"
+elif ! why=$(cardsim_usable); then
+	skip "^C during a set's check" "$why"
+else
+	slow=$(variant "$good" slow)
+	before=$(sha256_of "$slow")
+	cardsim_start "$TMP/slowcard" --size 256M --backing "$slow" --read-speed 2 ||
+		{ echo "Bail out! cardsim does not start"; exit 1; }
+	"$PTYRUN" --timeout 60 --when "Checking $cust" --after 0.1 --ctrl-c -- \
+		"$DLOADCARD" verify "$CARD" >"$TMP/int.out" 2>"$TMP/int.err"
+	status=$?
+	# The terminal's table wraps its details under their column: unwrapped.
+	out=$(tr '\r' '\n' <"$TMP/int.out" | sed 's/\x1b\[K//g' | perl -0pe 's/ *\n+ {27}(?=\S)//g')
+	is_status 130 "^C while a package is checked: exit 130"
+	like "$out" "FAIL +(container|zip-integrity) +interrupted while reading $cust" "^C: says where it stopped"
+	like "$out" "Verdict: UNREADABLE: interrupted" "^C: the verdict says so"
+	! grep -Eq "PASS +set|Verdict: GOOD" <<<"$out"
+	ok $? "^C: no verdict on the set from what was not read"
+	cardsim_stop
+	[ "$(sha256_of "$slow")" = "$before" ]; ok $? "^C: the card is unchanged"
+fi
 
 # --- list: a card holding a good set is a dload card, an incomplete one damaged --
 if have_loop; then
