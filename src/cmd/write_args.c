@@ -76,12 +76,6 @@ int write_args_source(const struct write_args *w, const char *path, struct packa
 	if (*p->warning)
 		warnx(_("warning: %s"), p->warning);
 	switch (p->kind) {
-	case PKG_SD_PACKAGE:
-		errmsg_set(e, -ENOTSUP, _("%s is an SD package, to be kept zipped in dload/ under its "
-			   "own name; this version writes only an UPDATE.APP to cards: give "
-			   "--extract to write the UPDATE.APP inside it instead, if the device "
-			   "takes that"), path);
-		return EXIT_SOURCE_INVALID;
 	case PKG_TWO_STEP:
 		errmsg_set(e, -EINVAL, "%s", p->what);
 		return EXIT_SOURCE_INVALID;

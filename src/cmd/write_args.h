@@ -62,8 +62,7 @@ bool write_args_parse(struct write_args *w, int c, const char *arg);
  * line on stderr (unless quiet) before anything is written: EXIT_OK with p
  * filled (p->member: the zip member to write, or ""), or the exit code of a
  * source that cannot be written, e saying why: EXIT_USAGE for a --member
- * not in the zip, EXIT_SOURCE_INVALID for an SD package (kept zipped: not
- * written to cards yet) or a two-step zip.
+ * not in the zip, EXIT_SOURCE_INVALID for a two-step zip.
  */
 int write_args_source(const struct write_args *w, const char *path, struct package *p,
 		      struct errmsg *e);

@@ -82,6 +82,13 @@ bool source_is_dload_app(const char *name);
  */
 int source_reopen(const struct source *src, struct source **copy, struct errmsg *e);
 
+/*
+ * The same, reading the file's own bytes, a zip's too (an SD package goes to
+ * the card as it is): a plain source, the same file as src (-ESTALE when it
+ * changed since src opened it).
+ */
+int source_reopen_raw(const struct source *src, struct source **raw, struct errmsg *e);
+
 /* Back to the first byte (a zip is reopened and searched again). */
 int source_rewind(struct source *src, struct errmsg *e);
 

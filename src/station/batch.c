@@ -219,8 +219,8 @@ static void fill_result(struct batch_card *c, int rc, struct card_result *res)
 		res->phase = prepare_phase_name(r->phase);
 	}
 	res->card_state = prepare_card_state(r);
-	res->have_card_sha = r->card_sha_known;
-	memcpy(res->card_sha256, r->card_sha256, sizeof(res->card_sha256));
+	res->have_card_sha = r->files[0].card_sha_known;
+	memcpy(res->card_sha256, r->files[0].card_sha256, sizeof(res->card_sha256));
 	memcpy(res->seconds, r->seconds, sizeof(res->seconds));
 	res->hash_wait = r->hash_wait;
 	res->size = r->card.size;
@@ -282,7 +282,7 @@ int batch_open(struct batch_card *c)
 	if (*c->same)
 		rc = prepare_fail(r, EXIT_REFUSED, NULL, "%s", c->same);
 	else
-		rc = prepare_open(r, c->target, b->opts, &b->ps, &c->pg, &c->cancel);
+		rc = prepare_open(r, c->target, b->opts, &b->ps, 1, &c->pg, &c->cancel);
 	c->opened = true;
 	if (r->card.blockdev) {
 		c->id = r->id;
@@ -334,7 +334,7 @@ static int write_card(struct batch_card *c)
 		return prepare_fail(r, EXIT_SOURCE_DAMAGED, NULL, _("%s changed since it was checked: "
 				    "keep it unchanged while dloadcard runs"), b->ps.path);
 	}
-	rc = prepare_write(r, src, &b->ps);
+	rc = prepare_write(r, &src, &b->ps, 1);
 	source_close(src);
 	return rc;
 }
@@ -410,7 +410,7 @@ static void *card_main(void *arg)
 		else if (*c->same)
 			rc = prepare_fail(&c->run, EXIT_REFUSED, NULL, "%s", c->same);
 		else
-			rc = prepare_open(&c->run, c->target, b->opts, &b->ps, &c->pg, &c->cancel);
+			rc = prepare_open(&c->run, c->target, b->opts, &b->ps, 1, &c->pg, &c->cancel);
 	}
 	if (!rc)
 		rc = write_card(c);
@@ -485,7 +485,7 @@ static void give_up(struct batch_card *c, int code, const char *error, const cha
 	res.outcome = outcome_of(code);
 	xstrncpy(res.error, error, sizeof(res.error));
 	xstrncpy(res.advice, advice, sizeof(res.advice));
-	res.card_state = prepare_state_at(phase);
+	res.card_state = prepare_state_at(phase, false);
 	res.phase = prepare_phase_name(phase);
 	publish(c, &res, true);
 }

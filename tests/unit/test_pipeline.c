@@ -174,7 +174,7 @@ static bool prepare_on(const char *path, const struct fake_model *model, enum pr
 	pg.sink_arg = &s;
 	m.on_io = on_io;
 	m.on_io_arg = &s;
-	o->rc = prepare_open(&o->r, path, &opts, &ps, &pg, &s.stop);
+	o->rc = prepare_open(&o->r, path, &opts, &ps, 1, &pg, &s.stop);
 	if (!o->rc && fake_stack(&o->r.card, &m) != 0)
 		o->rc = -1;
 	if (o->rc || source_open(&src, srcpath, &e) != 0)
@@ -185,7 +185,7 @@ static bool prepare_on(const char *path, const struct fake_model *model, enum pr
 	}
 	if (src) {
 		check_phase(&s);	/* a stop before anything is written */
-		o->rc = prepare_write(&o->r, src, &ps);
+		o->rc = prepare_write(&o->r, &src, &ps, 1);
 		srchash_free(ps.hash);
 		ps.hash = NULL;
 		source_close(src);
@@ -240,13 +240,13 @@ static void test_good(void)
 		return;
 	}
 	is_int(o.rc, 0, "a good card: prepared");
-	ok(o.r.verified && o.r.readback_compared, "... read back and compared byte for byte");
+	ok(o.r.verified && o.r.files[0].readback_compared, "... read back and compared byte for byte");
 	ok(o.on_card.app && !o.on_card.tmp, "... powered off, it holds dload/UPDATE.APP, and no "
 	   "UPDATE.TMP");
 	ok(o.on_card.app_right, "... the source, byte for byte, read through the FAT reader");
 	is_int(o.on_card.verify, EXIT_OK, "... and verify passes it");
 	ok(o.r.probed && o.r.probe.verdict == PROBE_GOOD, "... after a good probe");
-	file_at = o.r.file_card_off;
+	file_at = o.r.files[0].card_off;
 	flip.flip_read = (struct fake_range){ file_at + ps.size - 5, 1 };
 	is_int(verify_with(path, &flip), EXIT_DAMAGED_CARD, "... read by verify through a "
 	       "reader that flips a bit of it: damaged, exit 22");
@@ -271,7 +271,7 @@ static void test_refused(void)
 
 	prepare(&fake, PHASE_COUNT, &o);
 	is_int(o.rc, EXIT_FAKE_CAPACITY, "a fake card of 32 MiB in 128: refused, exit 10");
-	ok(o.r.phase == PHASE_PROBE && !o.r.temp_created && !o.r.final_named,
+	ok(o.r.phase == PHASE_PROBE && !o.r.files[0].temp_created && !o.r.files[0].final_named,
 	   "... by the probe, before any file");
 	ok(!o.on_card.app && !o.on_card.tmp, "... no UPDATE.APP, no UPDATE.TMP");
 
@@ -279,7 +279,7 @@ static void test_refused(void)
 	is_int(o.rc, EXIT_MISMATCH, "bits flipped on read in UPDATE.APP: refused, exit 9");
 	ok(o.r.phase == PHASE_READBACK && o.r.diff.bytes == 1 &&
 	   o.r.diff.ranges[0].file_off == 2 * MiB + 9, "... by the read-back, at the byte");
-	ok(!o.on_card.app && !o.on_card.tmp && o.r.temp_removed, "... no UPDATE.APP, and "
+	ok(!o.on_card.app && !o.on_card.tmp && o.r.files[0].temp_removed, "... no UPDATE.APP, and "
 	   "UPDATE.TMP removed");
 
 	prepare(&eio, PHASE_COUNT, &o);
@@ -293,7 +293,7 @@ static void test_refused(void)
 	       "reset: refused, exit 9");
 	/* the boot record, read back past the cache right after formatting,
 	 * is the first thing the lost cache shows: nothing is copied */
-	ok(o.r.phase == PHASE_FORMAT && !o.r.temp_created &&
+	ok(o.r.phase == PHASE_FORMAT && !o.r.files[0].temp_created &&
 	   strstr(o.r.error.text, "does not keep its first sectors"),
 	   "... by the boot record's read-back past the cache, before the file (%s)",
 	   o.r.error.text);
