@@ -464,6 +464,7 @@ static int allocate_files(struct prepare_run *r, const struct prepare_source *ps
 
 static int write_file(struct prepare_run *r, struct source *src, const struct prepare_source *ps)
 {
+	char label[PATH_LEN + 32];
 	struct copy_job job = {
 		.card = &r->card,
 		.card_off = r->files[r->at].card_off,
@@ -473,6 +474,12 @@ static int write_file(struct prepare_run *r, struct source *src, const struct pr
 		.cancel = r->cancel,
 	};
 	int rc = 0;
+
+	if (ps->card_name) {
+		/* TRANSLATORS: the progress of writing an SD package, by its name. */
+		snprintf(label, sizeof(label), _("Writing %s"), ps->card_name);
+		job.label = label;
+	}
 
 	enter(r, PHASE_WRITE);
 	switch (copy_to_card(&job)) {
