@@ -56,7 +56,7 @@ static void __attribute__((noreturn)) usage(void)
 
 	fputs(USAGE_HEADER, out);
 	fputs(_(" dloadcard prepare [options] <card> <UPDATE.APP|firmware.zip>\n"
-	      " dloadcard prepare [options] <card> <SD package>...\n"), out);
+	      " dloadcard prepare [options] <card> <SD-package>...\n"), out);
 	fputs(_("\nMake a dload card: check UPDATE.APP, partition the card (MBR, one FAT32\n"
 	      "partition at 4 MiB), format it FAT32 by Microsoft's FAT specification (as a\n"
 	      "bootloader reads it: clusters of 32 KiB at most, \"MSWIN4.1\", 8.3 names),\n"
@@ -103,7 +103,7 @@ static void __attribute__((noreturn)) usage(void)
 	fputs(USAGE_EXAMPLES, out);
 	fputs(" sudo dloadcard prepare /dev/sdb UPDATE.APP\n"
 	      " dloadcard prepare --size 8G card.img UPDATE.APP\n"
-	      " sudo dloadcard prepare /dev/sdb update_sd_cust_VOG-L29_hw_eu.zip update_sd_base.zip\n",
+	      " sudo dloadcard prepare /dev/sdb update_sd_cust_*.zip update_sd_base.zip\n",
 	      out);
 	fputs(USAGE_MAN_TAIL, out);
 	exit(EXIT_OK);

@@ -785,6 +785,9 @@ static int finish(struct prepare_run *r, const struct prepare_source *ps)
 	int rc;
 
 	enter(r, PHASE_FINISH);
+	if (r->set)
+		progress_note(r->pg, _("Every file verified: giving them their names in dload/, the "
+			      "base last"));
 	rc = give_names(r, ps);
 	if (rc)
 		return rc;
