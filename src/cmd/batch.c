@@ -241,6 +241,14 @@ static int check_source(struct report *rp, const struct batch_control *ctl, stru
 	rc = write_args_source(&ctl->w, ctl->source, pkg, &e);
 	if (rc)
 		return report_fail(rp, NULL, rc, "%s", e.text);
+	/* Its member would be written as UPDATE.APP: the zip goes whole, which
+	 * only prepare does yet. */
+	if (pkg->kind == PKG_SD_PACKAGE)
+		return report_fail(rp, NULL, EXIT_SOURCE_INVALID,
+				   _("%s is an SD package, to be kept zipped in dload/ under its own "
+				     "name: batch does not write SD packages yet; make each card with "
+				     "prepare (or give --extract to write the UPDATE.APP inside it, if "
+				     "the device takes that)"), ctl->source);
 	so.member = *pkg->member ? pkg->member : NULL;
 	term_init(&term, stderr, ctl->w.quiet || ctl->w.json);
 	term_progress(&term, &pg);

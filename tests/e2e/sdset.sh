@@ -178,4 +178,14 @@ like "$errout" "too small: it holds 64.0 MiB.*this set of 3 files \(19.0 MiB \+ 
 run "$DLOADCARD" prepare --yes --size 64M "$TMP/one.img" "$TMP/big/$base"
 is_status 0 "... where one of them alone fits"
 
+# batch does not write SD packages yet: refused before any card, never
+# extracted to an UPDATE.APP behind the user's back.
+truncate -s 64M "$TMP/b1.img"
+b1_before=$(sha256_of "$TMP/b1.img")
+run "$DLOADCARD" batch --yes "$TMP/set/$base" "$TMP/b1.img" "$TMP/b2.img"
+is_status 5 "batch with an SD package: refused"
+like "$errout" "batch does not write SD packages yet" "... and said so"
+[ "$(sha256_of "$TMP/b1.img")" = "$b1_before" ] && [ ! -e "$TMP/b2.img" ]
+ok $? "... no card touched, none created"
+
 done_testing
