@@ -227,17 +227,8 @@ static void print_next_steps(FILE *out)
 	      "     off or remove the card meanwhile.\n"), out);
 }
 
-/* The files of the set, in the order written.  What the command knows of
- * each beside the run: its check and what it is. */
-struct set_file {
-	const char *path;		/* as given */
-	struct package pkg;
-	struct srccheck sc;
-	struct source *src;		/* what is written: sc.src, or the zip's own bytes */
-};
-
 static void print_text_result(const struct prepare_run *r, const struct prepare_control *ctl,
-			      const struct set_file *sf)
+			      const struct write_file *sf)
 {
 	const struct sd_layout *l = &r->layout;
 	char sha[65], size[48];
@@ -296,7 +287,7 @@ static void json_layout(struct json *j, const struct prepare_run *r, const char 
 	json_close(j);
 }
 
-static void json_files(struct json *j, const struct prepare_run *r, const struct set_file *sf)
+static void json_files(struct json *j, const struct prepare_run *r, const struct write_file *sf)
 {
 	char hex[65];
 
@@ -328,7 +319,7 @@ static void json_files(struct json *j, const struct prepare_run *r, const struct
 /* The one-file keys ("source", "card"'s sha256 and readback, "layout"'s
  * file_offset) describe the first file written, as they did the only one. */
 static void print_json_result(struct report *rp, const struct prepare_run *r,
-			      const struct prepare_control *ctl, const struct set_file *sf, int rc)
+			      const struct prepare_control *ctl, const struct write_file *sf, int rc)
 {
 	struct json *j = report_begin(rp);
 	const struct prepare_file *f0 = &r->files[0];
@@ -412,7 +403,7 @@ static void failure_members(struct json *j, const void *arg)
 }
 
 static int report_run_failure(struct report *rp, const struct prepare_run *r,
-			      const struct prepare_control *ctl, const struct set_file *sf, int rc)
+			      const struct prepare_control *ctl, const struct write_file *sf, int rc)
 {
 	char last[512];
 
@@ -441,7 +432,7 @@ struct prepare_job {
 	struct prepare_run *r;		/* in shared memory: the parent reads the phase */
 	const struct prepare_control *ctl;
 	struct report *rp;
-	struct set_file *sf;
+	struct write_file *sf;
 	struct source *src[PREPARE_MAX_FILES];
 	struct prepare_source ps[PREPARE_MAX_FILES];
 	size_t n;
@@ -568,94 +559,17 @@ static bool confirmed(const struct prepare_run *r, const struct prepare_control 
 	return cli_confirm(q);
 }
 
-/*
- * Every file recognised and said in one line, then, for several, the set's
- * rules (firmware/package.h), then the order they go on the card: nothing
- * is opened yet.  0, or the exit code, reported.
- */
-static int recognise_set(struct report *rp, const struct prepare_control *ctl,
-			 struct set_file *sf)
-{
-	struct package given[PREPARE_MAX_FILES];
-	size_t order[PREPARE_MAX_FILES];
-	struct errmsg e = { { 0 } };
-	char warn[1024];
-	int rc;
-
-	for (size_t i = 0; i < ctl->nfiles; i++) {
-		rc = write_args_source(&ctl->w, ctl->files[i], &given[i], &e);
-		if (rc)
-			return report_fail(rp, ctl->target, rc, "%s", e.text);
-	}
-	if (ctl->nfiles > 1 &&
-	    package_set_check(given, ctl->nfiles, warn, sizeof(warn), &e) < 0)
-		return report_fail(rp, ctl->target, EXIT_SOURCE_INVALID,
-				   _("these files cannot go on one card: %s"), e.text);
-	for (const char *w = ctl->nfiles > 1 ? warn : ""; *w;) {
-		size_t len = strcspn(w, "\n");
-
-		warnx(_("warning: %.*s"), (int)len, w);
-		w += len + (w[len] == '\n');
-	}
-	package_set_order(given, ctl->nfiles, order);
-	for (size_t i = 0; i < ctl->nfiles; i++) {
-		sf[i].path = ctl->files[order[i]];
-		sf[i].pkg = given[order[i]];
-	}
-	return 0;
-}
-
-/*
- * Every file's check before the card is touched: its container and every
- * CRC, and an SD package's other members by their CRC-32 (it goes whole).
- * Its digests, and those given, are computed while the card is written
- * (run_job).  An SD package is written as it is: the zip's own bytes.
- */
-static int check_set(struct report *rp, const struct prepare_control *ctl, struct set_file *sf,
-		     struct progress *pg)
-{
-	struct errmsg e;
-	int rc;
-
-	for (size_t i = 0; i < ctl->nfiles; i++) {
-		const struct package *p = &sf[i].pkg;
-		struct srccheck_opts so = {
-			.member = *p->member ? p->member : NULL,
-			.whole_zip = p->kind == PKG_SD_PACKAGE,
-		};
-
-		rc = srccheck_run(sf[i].path, &so, pg, &interrupt_signal, &sf[i].sc);
-		if (rc)
-			return report_source(rp, &sf[i].sc);
-		sf[i].src = sf[i].sc.src;
-		if (p->kind == PKG_SD_PACKAGE &&
-		    source_reopen_raw(sf[i].sc.src, &sf[i].src, &e) != 0) {
-			sf[i].src = NULL;
-			return report_fail(rp, ctl->target, EXIT_SOURCE_DAMAGED, "%s", e.text);
-		}
-	}
-	return 0;
-}
-
-static void free_set(struct set_file *sf, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (sf[i].src != sf[i].sc.src)
-			source_close(sf[i].src);
-		srccheck_free(&sf[i].sc);
-	}
-}
-
 int cmd_prepare(int argc, char **argv)
 {
 	struct prepare_control ctl;
-	struct set_file sf[PREPARE_MAX_FILES];
+	struct write_file sf[PREPARE_MAX_FILES];
 	struct report rp;
 	struct prepare_job job = { .ctl = &ctl, .rp = &rp, .sf = sf };
 	struct prepare_run *r;
 	struct progress *pg;
 	struct term term;
 	struct errmsg e = { { 0 } };
+	size_t bad = 0;
 	int rc;
 
 	memset(sf, 0, sizeof(sf));
@@ -674,25 +588,25 @@ int cmd_prepare(int argc, char **argv)
 	term_init(&term, stderr, ctl.w.quiet || ctl.w.json);
 	term_progress(&term, pg);
 
-	/* The sources first: a bad file must not cost the card anything. */
-	rc = recognise_set(&rp, &ctl, sf);
-	if (!rc)
-		rc = check_set(&rp, &ctl, sf, pg);
-	if (rc)
+	/* The sources first: a bad file must not cost the card anything.
+	 * What each is, said; then its container only (every CRC, at memory
+	 * speed): its digests, and those given, are computed while the card
+	 * is written (run_job). */
+	rc = write_args_recognise(&ctl.w, ctl.files, ctl.nfiles, sf, &e);
+	if (rc) {
+		rc = report_fail(&rp, ctl.target, rc, "%s", e.text);
 		goto out;
-
-	job.n = ctl.nfiles;
-	for (size_t i = 0; i < job.n; i++) {
-		bool sd = sf[i].pkg.kind == PKG_SD_PACKAGE;
-
-		job.ps[i] = (struct prepare_source){
-			.path = sf[i].path,
-			.member = !sd && *sf[i].pkg.member ? sf[i].pkg.member : NULL,
-			.card_name = sd ? sf[i].pkg.card_name : NULL,
-			.size = source_size(sf[i].src),
-		};
-		job.src[i] = sf[i].src;
 	}
+	rc = write_args_check(sf, ctl.nfiles, pg, &interrupt_signal, &bad, &e);
+	if (rc) {
+		rc = *e.text ? report_fail(&rp, ctl.target, rc, "%s", e.text) :
+		     report_source(&rp, &sf[bad].sc);
+		goto out;
+	}
+	job.n = ctl.nfiles;
+	write_args_sources(sf, job.n, job.ps);
+	for (size_t i = 0; i < job.n; i++)
+		job.src[i] = sf[i].src;
 	job.digests.what = SCAN_SHA256 | (ctl.w.have_md5 ? SCAN_MD5 : 0);
 	job.digests.expect_sha256 = ctl.w.have_sha256 ? ctl.w.sha256 : NULL;
 	job.digests.expect_md5 = ctl.w.have_md5 ? ctl.w.md5 : NULL;
@@ -715,7 +629,7 @@ int cmd_prepare(int argc, char **argv)
 		rc = guard_run(run_job, &job, pg, ctl.w.stall_timeout, &prepare_guard);
 	prepare_close(r);
 out:
-	free_set(sf, ctl.nfiles);
+	write_args_free(sf, ctl.nfiles);
 	guard_shared_free(pg, sizeof(*pg));
 	guard_shared_free(r, sizeof(*r));
 	return rc;

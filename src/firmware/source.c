@@ -433,6 +433,11 @@ int source_open_member(struct source **srcp, const char *path, const char *membe
 	return open_source(srcp, path, member, false, e);
 }
 
+int source_open_raw(struct source **srcp, const char *path, struct errmsg *e)
+{
+	return open_source(srcp, path, NULL, true, e);
+}
+
 /*
  * Open the zip at path on its own and call fn on each file (directories
  * left out), in the zip's order, until fn returns non-zero.  0, 1 when
