@@ -146,6 +146,9 @@ jq -e '.ready == 2 and .refused == 1' "$TMP/batch1.json" >/dev/null
 ok $? "batch: two cards made, the source refused as a card"
 check_fields "batch: made and refused cards" "$TMP/batch1.json" ":batch --json" ".cards[]:batch --log"
 check_fields "batch --log: its lines" "$TMP/shop.jsonl" ":batch --log"
+jsonrun batch3 "$DLOADCARD" batch --json --yes --size 64M "$TMP/update_sd_base.zip" \
+	"$TMP/update_sd_cust_VOG-L29_hw_eu.zip" "$TMP/bs1.img" "$TMP/bs2.img"
+check_fields "batch: an SD package set" "$TMP/batch3.json" ":batch --json" ".cards[]:batch --log"
 jsonrun batch2 "$DLOADCARD" batch --json --yes --size 64M "$TMP/bad.APP" "$TMP/b3.img"
 check_fields "batch: a damaged source" "$TMP/batch2.json" ":A failure, with --json" \
 	":batch --json" ".cards[]:batch --log"

@@ -178,14 +178,22 @@ like "$errout" "too small: it holds 64.0 MiB.*this set of 3 files \(19.0 MiB \+ 
 run "$DLOADCARD" prepare --yes --size 64M "$TMP/one.img" "$TMP/big/$base"
 is_status 0 "... where one of them alone fits"
 
-# batch does not write SD packages yet: refused before any card, never
-# extracted to an UPDATE.APP behind the user's back.
-truncate -s 64M "$TMP/b1.img"
-b1_before=$(sha256_of "$TMP/b1.img")
-run "$DLOADCARD" batch --yes "$TMP/set/$base" "$TMP/b1.img" "$TMP/b2.img"
-is_status 5 "batch with an SD package: refused"
-like "$errout" "batch does not write SD packages yet" "... and said so"
-[ "$(sha256_of "$TMP/b1.img")" = "$b1_before" ] && [ ! -e "$TMP/b2.img" ]
-ok $? "... no card touched, none created"
+# --- batch: the set on two images, one hash per file for both ---------------------------
+run "$DLOADCARD" batch --yes --size 64M --log "$TMP/shop.jsonl" "$TMP/set/$base" "$TMP/set/$cust" \
+	"$TMP/set/$preload" "$TMP/b1.img" "$TMP/b2.img"
+is_status 0 "batch with a set on two images: both made"
+for b in b1 b2; do
+	names=$(mt mdir -b -i "$TMP/$b.img@@4194304" ::dload | sed 's|^::/dload/||' | sort)
+	[ "$names" = "$(printf '%s\n' "$base" "$cust" "$preload" | sort)" ]
+	ok $? "batch, $b: dload/ holds exactly the three long names"
+	for f in "$base" "$cust" "$preload"; do
+		[ "$(mt mcopy -n -i "$TMP/$b.img@@4194304" "::dload/$f" - | sha256sum | cut -d' ' -f1)" = "${sha[$f]}" ] || break
+	done
+	ok $? "batch, $b: each file the zip given, byte for byte (mtools)"
+	[ "$(jq -r --arg d "$TMP/$b.img" 'select(.device == $d) | [.files[] |
+		"\(.card_name) \(.sha256) \(.card_sha256) \(.verified) \(.card_offset % 4194304)"] | join(",")' "$TMP/shop.jsonl")" = \
+		"$cust ${sha[$cust]} ${sha[$cust]} true 0,$preload ${sha[$preload]} ${sha[$preload]} true 0,$base ${sha[$base]} ${sha[$base]} true 0" ]
+	ok $? "batch, $b: the shop log lists every file, the base last, with its SHA-256 as sha256sum's, verified, on a 4 MiB boundary"
+done
 
 done_testing
