@@ -785,6 +785,7 @@ static int finish(struct prepare_run *r, const struct prepare_source *ps)
 	int rc;
 
 	enter(r, PHASE_FINISH);
+	r->at = 0;
 	if (r->set)
 		progress_note(r->pg, _("Every file verified: giving them their names in dload/, the "
 			      "base last"));

@@ -436,13 +436,54 @@ static void test_set(void)
 	   "stopped while the second file is written: exit 130 (%d, file %zu)", o.rc, o.r.at);
 	ok(f.finals == 0 && f.temps == 0, "... no name of the set, no .TMP left (%zu, %zu)",
 	   f.finals, f.temps);
-	prepare_set(PHASE_FINISH, 0, &o, &f);
-	ok(o.rc == EXIT_INTERRUPTED && o.r.phase == PHASE_FINISH && o.r.files[0].final_removed,
-	   "stopped once the first name is given: exit 130, the name taken back (%d)", o.rc);
+	prepare_set(PHASE_FINISH, 1, &o, &f);
+	ok(o.rc == EXIT_INTERRUPTED && o.r.phase == PHASE_FINISH && o.r.files[0].final_removed &&
+	   o.r.files[1].final_removed && !o.r.files[2].final_named,
+	   "stopped once two names are given: exit 130, both taken back, the base never named "
+	   "(%d)", o.rc);
 	ok(f.finals == 0 && !f.base && f.temps == 0, "... no name of the set, no .TMP left "
 	   "(%zu, %zu)", f.finals, f.temps);
+	prepare_set(PHASE_FINISH, 2, &o, &f);
+	ok(o.rc == EXIT_INTERRUPTED && o.r.files[2].final_removed && o.r.files[0].final_removed,
+	   "stopped while the base is named: exit 130, every name taken back (%d)", o.rc);
+	ok(f.finals == 0 && !f.base && f.temps == 0, "... no name of the set on the card (%zu)",
+	   f.finals);
 	ok(strstr(prepare_card_state(&o.r), "none of the set's SD packages") != NULL,
 	   "... and the state says so: %s", prepare_card_state(&o.r));
+}
+
+/*
+ * mtools' name clash, on a made set's card: a long name that exists already
+ * is never overwritten nor renamed (the rename fails, both files stay), and
+ * nothing asks on a terminal.
+ */
+static void test_set_clash(void)
+{
+	struct prepare_source set[3];
+	struct set_found f;
+	struct outcome o;
+	struct errmsg e;
+	struct card c;
+	char path[64];
+	int fd = fake_memfd(CARD, path, sizeof(path)), rc = -1;
+
+	for (size_t i = 0; i < 3; i++)
+		set[i] = (struct prepare_source){ .path = srcpath, .card_name = set_names[i],
+						  .size = ps.size };
+	if (fd >= 0 && run_on(path, NULL, PHASE_COUNT, 0, set, 3, &o) && o.rc == 0 &&
+	    card_open(&c, path, CARD_WRITE, 0, &e) == 0) {
+		if (format_create_empty(&c, &o.r.layout, DLOAD_DIR "/SDPKG1.TMP", &e) == 0)
+			rc = format_rename_long(&c, &o.r.layout, DLOAD_DIR "/SDPKG1.TMP",
+						DLOAD_DIR "/update_sd_base.zip", &e);
+		card_close(&c);
+	}
+	ok(rc != 0, "a rename onto a long name that exists: fails (%s)", e.text);
+	f = set_on(path, &o.r.layout);
+	ok(f.finals == 3 && f.base && f.temps == 1,
+	   "... the existing file kept, the new one under its old name (%zu names, %zu .TMP)",
+	   f.finals, f.temps);
+	if (fd >= 0)
+		close(fd);
 }
 
 /* A valid UPDATE.APP of about 3 MiB (its last bytes unaligned), as a file. */
@@ -483,6 +524,7 @@ int main(void)
 	test_stopped();
 	test_set_names();
 	test_set();
+	test_set_clash();
 	unlink(srcpath);
 	return done_testing();
 }
