@@ -597,6 +597,9 @@ int cmd_prepare(int argc, char **argv)
 		rc = report_fail(&rp, ctl.target, rc, "%s", e.text);
 		goto out;
 	}
+	if (sf[0].pkg.kind == PKG_SD_PACKAGE)
+		closestream_on_lost_result(EXIT_REPORT_LOST, "the card is ready: every SD package "
+					   "of the set is written to dload/ and verified");
 	rc = write_args_check(sf, ctl.nfiles, pg, &interrupt_signal, &bad, &e);
 	if (rc) {
 		rc = *e.text ? report_fail(&rp, ctl.target, rc, "%s", e.text) :
