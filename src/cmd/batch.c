@@ -79,8 +79,8 @@ static void __attribute__((noreturn)) usage(void)
 	fputs(USAGE_HEADER, out);
 	fputs(_(" dloadcard batch [options] <UPDATE.APP|firmware.zip> <card>...\n"
 	      " dloadcard batch [options] <SD-package>... <card>...\n"
-	      " dloadcard batch --watch [options] <UPDATE.APP|firmware.zip|SD-package...>\n"),
-	      out);
+	      " dloadcard batch --watch [options] <UPDATE.APP|firmware.zip>\n"
+	      " dloadcard batch --watch [options] <SD-package>...\n"), out);
 	fputs(_("\nMake many dload cards at once.  UPDATE.APP is checked and hashed once; then\n"
 	      "every card runs the whole of prepare (safety rules, erase, partition, format,\n"
 	      "write, read back past the cache, compare) in parallel and on its own: a card\n"
