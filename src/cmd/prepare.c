@@ -448,10 +448,8 @@ static int run_job(void *arg, volatile sig_atomic_t *stop)
 	/* Here, in the child: a process forks alone.  The digests then run
 	 * beside the write and the read-back, one hash per file, and each is
 	 * waited for after its file is read back. */
-	for (size_t i = 0; i < job->n && !rc; i++) {
-		job->r->at = i;
+	for (size_t i = 0; i < job->n && !rc; i++)
 		rc = prepare_start_hash(job->r, job->src[i], &job->ps[i], &job->digests);
-	}
 	if (!rc)
 		rc = prepare_write(job->r, job->src, job->ps, job->n);
 	for (size_t i = 0; i < job->n; i++) {

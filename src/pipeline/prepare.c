@@ -156,6 +156,12 @@ static void enter(struct prepare_run *r, enum prepare_phase p)
 	__atomic_store_n(&r->phase, p, __ATOMIC_RELAXED);
 }
 
+/* ... and so may a test the file it is at. */
+static void at_file(struct prepare_run *r, size_t i)
+{
+	__atomic_store_n(&r->at, i, __ATOMIC_RELAXED);
+}
+
 static int cancelled(struct prepare_run *r)
 {
 	return cancel_requested(r->cancel);
@@ -445,7 +451,7 @@ static int allocate_files(struct prepare_run *r, const struct prepare_source *ps
 		rc = fat_alloc_contiguous(vol, dload_path(f->tmp_name, path, sizeof(path)),
 					  ps[i].size, FILE_ALIGN, &ext, &e);
 		if (rc) {
-			r->at = i;
+			at_file(r, i);
 			errmsg_prefix(&e, rc, _("cannot allocate room for %s"), final_name(&ps[i]));
 			step_failure(r, 0, &e);	/* fat.c's errno is the volume's, not the host's */
 			break;
@@ -749,7 +755,7 @@ static int give_names(struct prepare_run *r, const struct prepare_source *ps)
 		/* Stopped between two names: those given are taken back. */
 		if (cancelled(r))
 			return interrupted(r);
-		r->at = i;
+		at_file(r, i);
 		dload_path(f->tmp_name, from, sizeof(from));
 		dload_path(final_name(&ps[i]), to, sizeof(to));
 		/* From here, a failure must take the name away again (prepare_write). */
@@ -785,7 +791,7 @@ static int finish(struct prepare_run *r, const struct prepare_source *ps)
 	int rc;
 
 	enter(r, PHASE_FINISH);
-	r->at = 0;
+	at_file(r, 0);
 	if (r->set)
 		progress_note(r->pg, _("Every file verified: giving them their names in dload/, the "
 			      "base last"));
@@ -803,7 +809,7 @@ static int finish(struct prepare_run *r, const struct prepare_source *ps)
 	for (size_t i = 0; i < r->nfiles && !rc; i++) {
 		char path[PATH_LEN];
 
-		r->at = i;
+		at_file(r, i);
 		if (!shows(vol, final_name(&ps[i]), ps[i].size, r->files[i].card_off))
 			rc = prepare_fail(r, EXIT_MISMATCH, _("Use another card."),
 					  _("the card does not show %s as written"),
@@ -883,7 +889,7 @@ static int write_files(struct prepare_run *r, struct source *const *src,
 	int rc = 0;
 
 	for (size_t i = 0; i < r->nfiles && !rc; i++) {
-		r->at = i;
+		at_file(r, i);
 		if (r->set)
 			progress_note(r->pg, _("File %zu of %zu: dload/%s (as %s while written)"),
 				      i + 1, r->nfiles, final_name(&ps[i]), r->files[i].tmp_name);
@@ -913,7 +919,7 @@ int prepare_write(struct prepare_run *r, struct source *const *src,
 
 	/* A source its hash already found wrong costs the card nothing. */
 	for (size_t i = 0; i < n && !rc; i++) {
-		r->at = i;
+		at_file(r, i);
 		rc = srchash_poll(ps[i].hash, NULL, NULL);
 		rc = rc == 0 || rc == -EINPROGRESS ? 0 : source_digests(r, src[i], &ps[i]);
 	}
