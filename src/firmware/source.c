@@ -38,6 +38,7 @@ struct source {
 	char *desc;
 	uint64_t size;
 	uint64_t done;                  /* bytes delivered */
+	bool raw;                       /* the file's own bytes, a zip's too */
 
 	/* zip only */
 	char *member;                   /* the member to read, or NULL: dload/UPDATE.APP */
@@ -386,7 +387,7 @@ int source_open(struct source **srcp, const char *path, struct errmsg *e)
 	return source_open_member(srcp, path, NULL, e);
 }
 
-int source_open_member(struct source **srcp, const char *path, const char *member,
+static int open_source(struct source **srcp, const char *path, const char *member, bool raw,
 		       struct errmsg *e)
 {
 	struct source *src = calloc(1, sizeof(*src));
@@ -398,13 +399,14 @@ int source_open_member(struct source **srcp, const char *path, const char *membe
 		return errmsg_set(e, -ENOMEM, _("%s: out of memory"), path);
 	}
 	src->fd = -1;
+	src->raw = raw;
 	if (member && !(src->member = strdup(member))) {
 		free(src->path);
 		free(src);
 		return errmsg_set(e, -ENOMEM, "%s: out of memory", path);
 	}
 	r = open_file(src, e);
-	if (!r && starts_like_zip(src->fd)) {
+	if (!r && !raw && starts_like_zip(src->fd)) {
 		r = open_zip(src, e);
 		if (!r && asprintf(&src->desc, "%s:%s", path, src->entry) < 0) {
 			src->desc = NULL;
@@ -423,6 +425,17 @@ int source_open_member(struct source **srcp, const char *path, const char *membe
 	}
 	*srcp = src;
 	return 0;
+}
+
+int source_open_member(struct source **srcp, const char *path, const char *member,
+		       struct errmsg *e)
+{
+	return open_source(srcp, path, member, false, e);
+}
+
+int source_open_raw(struct source **srcp, const char *path, struct errmsg *e)
+{
+	return open_source(srcp, path, NULL, true, e);
 }
 
 /*
@@ -721,10 +734,11 @@ static int change_seen(const struct source *src, const char **how)
 	return 0;
 }
 
-int source_reopen(const struct source *src, struct source **copy, struct errmsg *e)
+/* Another reader of the file src opened, raw or not: -ESTALE if it changed. */
+static int reopen(const struct source *src, bool raw, struct source **copy, struct errmsg *e)
 {
 	const char *how;
-	int rc = source_open_member(copy, src->path, src->member, e);
+	int rc = open_source(copy, src->path, raw ? NULL : src->member, raw, e);
 
 	/* One that no longer opens (or no longer holds its entry) has most
 	 * likely changed: say so, and how. */
@@ -739,6 +753,16 @@ int source_reopen(const struct source *src, struct source **copy, struct errmsg 
 		return source_changed_error(src, how, e);
 	}
 	return 0;
+}
+
+int source_reopen(const struct source *src, struct source **copy, struct errmsg *e)
+{
+	return reopen(src, src->raw, copy, e);
+}
+
+int source_reopen_raw(const struct source *src, struct source **raw, struct errmsg *e)
+{
+	return reopen(src, true, raw, e);
 }
 
 int source_check_unchanged(const struct source *src, struct errmsg *e)
