@@ -320,13 +320,18 @@ static enum safety_refusal check_identity(const struct sysroot *root, struct car
 	enum safety_refusal r;
 	size_t i;
 
-	if (t->source_id && identity_same(id, t->source_id)) {
-		if (strcmp(target, t->source) == 0)
+	for (i = 0; i < t->nsources; i++) {
+		const struct card_identity *sid = t->source_ids ? t->source_ids[i] : NULL;
+
+		if (!sid || !identity_same(id, sid))
+			continue;
+		if (strcmp(target, t->sources[i]) == 0)
 			return refuse(res, SAFE_SOURCE, _("%s is the source itself: give the card "
 				      "first, then the UPDATE.APP"), target);
-		identity_explain(id, target, t->source_id, t->source, how, sizeof(how));
+		identity_explain(id, target, sid, t->sources[i], how, sizeof(how));
 		return refuse(res, SAFE_SOURCE, _("%s is the source %s under another name (%s): "
-			      "give the card first, then the UPDATE.APP"), target, t->source, how);
+			      "give the card first, then the UPDATE.APP"), target, t->sources[i],
+			      how);
 	}
 	for (i = 0; i < id->nloops; i++) {
 		if (c->blockdev && id->loops[i] == c->devno)

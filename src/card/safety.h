@@ -65,8 +65,10 @@ bool safety_find_mount(const struct sysroot *root, const char *disk, dev_t devno
 struct safety_target {
 	unsigned flags;				/* SAFETY_* */
 	uint64_t create_size;			/* create a missing image this big; 0: refuse */
-	const char *source;			/* the source's path, or NULL */
-	const struct card_identity *source_id;	/* ... and which file it is */
+	const char *const *sources;		/* the sources' paths (nsources of them) */
+	const struct card_identity *const *source_ids;	/* ... which file each is (NULL:
+							 * not known) */
+	size_t nsources;
 };
 
 /*

@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include <err.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libsmartcols.h>
@@ -42,7 +44,8 @@
 /* The command line. */
 struct batch_control {
 	struct write_args w;		/* as prepare's */
-	const char *source;
+	char **files;			/* the set: an UPDATE.APP, or SD packages */
+	size_t nfiles;
 	char **targets;
 	size_t ntargets;
 	bool watch, present, redo;
@@ -75,11 +78,15 @@ static void __attribute__((noreturn)) usage(void)
 
 	fputs(USAGE_HEADER, out);
 	fputs(_(" dloadcard batch [options] <UPDATE.APP|firmware.zip> <card>...\n"
-	      " dloadcard batch --watch [options] <UPDATE.APP|firmware.zip>\n"), out);
+	      " dloadcard batch [options] <SD-package>... <card>...\n"
+	      " dloadcard batch --watch [options] <UPDATE.APP|firmware.zip>\n"
+	      " dloadcard batch --watch [options] <SD-package>...\n"), out);
 	fputs(_("\nMake many dload cards at once.  UPDATE.APP is checked and hashed once; then\n"
 	      "every card runs the whole of prepare (safety rules, erase, partition, format,\n"
 	      "write, read back past the cache, compare) in parallel and on its own: a card\n"
 	      "that fails never stops the others.  At the end, a table of every card.\n"
+	      "\nSD packages make a set, written to each card as prepare writes it: the\n"
+	      "first argument and every zip after it are the files, the rest the cards.\n"
 	      "\nWith --watch, wait for cards to be plugged in and prepare each new one the\n"
 	      "safety rules allow (never a fixed disk, whatever the options), saying when a\n"
 	      "card is ready to be pulled out, or failed.\n"), out);
@@ -138,10 +145,45 @@ enum {
 	OPT_LOG,
 };
 
+/* A regular file that starts as a zip does: a file of the set, never a
+ * card (a card is a disk, or an image, which no zip is). */
+static bool looks_like_zip(const char *path)
+{
+	unsigned char m[4];
+	struct stat st;
+	bool zip;
+	int fd;
+
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	zip = read(fd, m, sizeof(m)) == (ssize_t)sizeof(m) && m[0] == 'P' && m[1] == 'K' &&
+	      m[2] == 3 && m[3] == 4;
+	close(fd);
+	return zip;
+}
+
+/* The files, then the cards: the first argument, and every zip after it. */
+static size_t count_files(char **pos, size_t npos)
+{
+	size_t n = npos ? 1 : 0;
+
+	while (n < npos && looks_like_zip(pos[n]))
+		n++;
+	return n;
+}
+
 static void check_combination(const struct batch_control *ctl, size_t npos)
 {
+	if (ctl->nfiles > PREPARE_MAX_FILES)
+		cli_usage_error(_("at most %d files make a card's set"), PREPARE_MAX_FILES);
+	if (ctl->nfiles > 1 && (ctl->w.have_sha256 || ctl->w.have_md5))
+		cli_usage_error(_("--sha256 and --md5 are one file's digests: give one file with "
+				  "them (check --sha256 checks a file of a set)"));
 	if (ctl->watch) {
-		if (npos != 1)
+		if (npos < 1 || npos != ctl->nfiles)
 			cli_usage_error(_("with --watch, give only the UPDATE.APP: cards are "
 					"taken as they are plugged in"));
 		if (ctl->w.opts.safety_flags & SAFETY_ALLOW_FIXED)
@@ -154,9 +196,9 @@ static void check_combination(const struct batch_control *ctl, size_t npos)
 	}
 	if (ctl->copies || ctl->present || ctl->redo || ctl->poll != DEFAULT_POLL)
 		cli_usage_error(_("--copies, --present, --redo and --poll go with --watch"));
-	if (npos < 2)
+	if (npos < 2 || npos == ctl->nfiles)
 		cli_usage_error(_("give the UPDATE.APP, then the cards"));
-	if (npos - 1 > MAX_CARDS)
+	if (npos - ctl->nfiles > MAX_CARDS)
 		cli_usage_error(_("at most %d cards at once"), MAX_CARDS);
 }
 
@@ -211,10 +253,11 @@ static void parse_args(int argc, char **argv, struct batch_control *ctl)
 			errtryhelp(EXIT_USAGE);
 		}
 	}
+	ctl->files = argv + optind;
+	ctl->nfiles = count_files(argv + optind, (size_t)(argc - optind));
 	check_combination(ctl, (size_t)(argc - optind));
-	ctl->source = argv[optind];
-	ctl->targets = argv + optind + 1;
-	ctl->ntargets = (size_t)(argc - optind - 1);
+	ctl->targets = argv + optind + ctl->nfiles;
+	ctl->ntargets = (size_t)(argc - optind) - ctl->nfiles;
 }
 
 /* --- Before the cards ---------------------------------------------------------- */
@@ -227,34 +270,35 @@ static void no_cards(struct json *j, const void *arg)
 	json_close_array(j);
 }
 
-/* What it is, said; then the container (every CRC, at memory speed); the
- * digests come next. */
-static int check_source(struct report *rp, const struct batch_control *ctl, struct package *pkg,
-			struct srccheck *sc)
+/* What each file is, said, and the set's rules; then each container (every
+ * CRC, at memory speed); the digests come next. */
+static int check_source(struct report *rp, const struct batch_control *ctl,
+			struct write_file *wf)
 {
-	struct srccheck_opts so = { 0 };
 	struct errmsg e;
 	struct progress pg;
 	struct term term;
+	size_t bad = 0;
 	int rc;
 
-	rc = write_args_source(&ctl->w, ctl->source, pkg, &e);
+	rc = write_args_recognise(&ctl->w, ctl->files, ctl->nfiles, wf, &e);
 	if (rc)
 		return report_fail(rp, NULL, rc, "%s", e.text);
-	so.member = *pkg->member ? pkg->member : NULL;
 	term_init(&term, stderr, ctl->w.quiet || ctl->w.json);
 	term_progress(&term, &pg);
-	rc = srccheck_run(ctl->source, &so, &pg, &interrupt_signal, sc);
-	return rc ? report_source_failure(rp, sc, _("any card"), no_cards, NULL) : 0;
+	rc = write_args_check(wf, ctl->nfiles, &pg, &interrupt_signal, &bad, &e);
+	if (rc && *e.text)
+		return report_fail(rp, NULL, rc, "%s", e.text);
+	return rc ? report_source_failure(rp, &wf[bad].sc, _("any card"), no_cards, NULL) : 0;
 }
 
 /*
- * The source's digests, once for all the cards, computed while they are
- * written (srchash.h): a card's file is named UPDATE.APP once they are
- * known, and right (--sha256, --md5).
+ * Each file's digests, once for all the cards, computed while they are
+ * written (srchash.h): a card's files are named once they are known, and
+ * right (--sha256, --md5).
  */
-static int start_hash(struct report *rp, const struct batch_control *ctl,
-		      const struct srccheck *sc, struct srchash **h)
+static int start_hashes(struct report *rp, const struct batch_control *ctl,
+			const struct write_file *wf, struct prepare_source *ps)
 {
 	const struct srchash_opts o = {
 		.what = SCAN_SHA256,	/* for the log, and to compare each card with */
@@ -262,8 +306,10 @@ static int start_hash(struct report *rp, const struct batch_control *ctl,
 		.expect_md5 = ctl->w.have_md5 ? ctl->w.md5 : NULL,
 	};
 	struct errmsg e;
-	int rc = srchash_start(h, sc->src, &o, &e);
+	int rc = 0;
 
+	for (size_t i = 0; i < ctl->nfiles && !rc; i++)
+		rc = srchash_start(&ps[i].hash, wf[i].src, &o, &e);
 	if (!rc)
 		return 0;
 	return report_failure(rp, &(struct report_failure){
@@ -278,7 +324,10 @@ static int start_hash(struct report *rp, const struct batch_control *ctl,
  * yet), or the exit code of a source found wrong, with e (and the advice). */
 static int source_verdict(const struct batch *b, struct errmsg *e, const char **advice)
 {
-	int rc = srchash_poll(b->ps.hash, NULL, e);
+	int rc = 0;
+
+	for (size_t i = 0; i < b->nps && (rc == 0 || rc == -EINPROGRESS || rc == -ECANCELED); i++)
+		rc = srchash_poll(b->ps[i].hash, NULL, e);
 
 	if (rc == 0 || rc == -EINPROGRESS || rc == -ECANCELED)
 		return 0;
@@ -489,8 +538,9 @@ static int loop_timeout(struct station *st)
 
 	if (batch_running(st->b))
 		ms = min_timeout(ms, BATCH_TICK_MS);	/* the stall watch */
-	if (srchash_poll(st->b->ps.hash, NULL, NULL) == -EINPROGRESS)
-		ms = min_timeout(ms, BATCH_TICK_MS);	/* its verdict, finished() */
+	for (size_t i = 0; i < st->b->nps; i++)
+		if (srchash_poll(st->b->ps[i].hash, NULL, NULL) == -EINPROGRESS)
+			ms = min_timeout(ms, BATCH_TICK_MS);	/* its verdict, finished() */
 	if (st->w && !st->draining && st->poll) {
 		double left = st->poll - elapsed_since(&st->last_scan);
 
@@ -617,7 +667,7 @@ static void print_json(struct report *rp, struct batch *b, int rc)
 	size_t i;
 
 	json_int(j, "exit_code", rc);
-	batch_source_json(j, b);
+	batch_source_json(j, b, NULL);
 	json_u64(j, "ready", batch_count(b, OUTCOME_OK) + batch_count(b, OUTCOME_ALREADY));
 	json_u64(j, "already", batch_count(b, OUTCOME_ALREADY));
 	json_u64(j, "failed", batch_count(b, OUTCOME_FAILED));
@@ -718,9 +768,8 @@ static int run_watch(struct station *st)
 int cmd_batch(int argc, char **argv)
 {
 	struct batch_control ctl;
-	struct srccheck sc = { 0 };
-	struct package pkg;
-	struct prepare_source ps = { 0 };
+	struct write_file wf[PREPARE_MAX_FILES];
+	struct prepare_source ps[PREPARE_MAX_FILES];
 	struct station st = { .ctl = &ctl };
 	struct shoplog *log = NULL;
 	struct report rp;
@@ -728,8 +777,11 @@ int cmd_batch(int argc, char **argv)
 	struct term term;
 	struct batch b;
 	struct errmsg e;
+	size_t i;
 	int rc;
 
+	memset(wf, 0, sizeof(wf));
+	memset(ps, 0, sizeof(ps));
 	parse_args(argc, argv, &ctl);
 	closestream_on_lost_result(EXIT_REPORT_LOST, _("every card is ready"));
 	report_init(&rp, "batch", ctl.w.json);
@@ -739,26 +791,27 @@ int cmd_batch(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 
-	/* The source once, before any card: a bad file costs no card anything. */
-	rc = check_source(&rp, &ctl, &pkg, &sc);
-	if (!rc)
-		rc = start_hash(&rp, &ctl, &sc, &ps.hash);
+	/* The files once, before any card: a bad file costs no card anything. */
+	rc = check_source(&rp, &ctl, wf);
+	if (!rc) {
+		write_args_sources(wf, ctl.nfiles, ps);
+		rc = start_hashes(&rp, &ctl, wf, ps);
+	}
 	if (rc) {
-		srccheck_free(&sc);
+		for (i = 0; i < ctl.nfiles; i++)
+			srchash_free(ps[i].hash);
+		write_args_free(wf, ctl.nfiles);
 		shoplog_close(log);
 		return rc;
 	}
-	ps.path = ctl.source;
-	ps.member = *pkg.member ? pkg.member : NULL;
-	ps.size = sc.size;
 
 	term_init(&term, stderr, ctl.w.quiet || ctl.w.json);
 	view_init(&view, term_screen(&term));
 	st.view = &view;
 	st.b = &b;
-	rc = batch_init(&b, &ctl.w.opts, &ps, sc.name, &view, log);
+	rc = batch_init(&b, &ctl.w.opts, ps, ctl.nfiles, wf[0].sc.name, &view, log);
 	if (rc)
-		errx(EXIT_ERROR, "%s: %s", ctl.source, strerror(-rc));
+		errx(EXIT_ERROR, "%s: %s", ctl.files[0], strerror(-rc));
 	b.stall_timeout = ctl.w.stall_timeout;
 	b.watch = ctl.watch;
 	b.redo = ctl.redo;
@@ -766,9 +819,10 @@ int cmd_batch(int argc, char **argv)
 	rc = ctl.watch ? run_watch(&st) : run_cards(&st);
 	view_finish(&view);
 	if (rc < 0) {
-		/* The source's digests for the report, and its verdict (unless
+		/* The files' digests for the report, and their verdict (unless
 		 * stopped: then what is known). */
-		srchash_wait(ps.hash, &interrupt_signal, NULL, NULL, NULL);
+		for (i = 0; i < ctl.nfiles; i++)
+			srchash_wait(ps[i].hash, &interrupt_signal, NULL, NULL, NULL);
 		rc = final_code(&st);
 		if (ctl.w.json) {
 			print_json(&rp, &b, rc);
@@ -777,16 +831,18 @@ int cmd_batch(int argc, char **argv)
 			print_source_verdict(&b);
 		}
 	}
-	/* A card's thread stuck in the kernel still uses b, view, log and sc,
+	/* A card's thread stuck in the kernel still uses b, view, log and wf,
 	 * some in this very frame: end here, without unwinding it.  The exit
 	 * waits until the kernel lets the thread go (the card pulled out).
-	 * The source's hash ends first: it holds nothing of the card. */
-	srchash_stop(ps.hash);
+	 * The files' hashes end first: they hold nothing of the card. */
+	for (i = 0; i < ctl.nfiles; i++)
+		srchash_stop(ps[i].hash);
 	if (!batch_destroy(&b))
 		exit(rc);
 	view_destroy(&view);
-	srchash_free(ps.hash);
-	srccheck_free(&sc);
+	for (i = 0; i < ctl.nfiles; i++)
+		srchash_free(ps[i].hash);
+	write_args_free(wf, ctl.nfiles);
 	shoplog_close(log);
 	return rc;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * dloadcard prepare TARGET UPDATE.APP: from the command line to a verified
+ * dloadcard prepare TARGET FILE...: from the command line to a verified
  * card.  The pipeline itself is prepare.c; this file is the conversation
  * with the user: options, what will be erased, the question, the report.
  */
@@ -46,7 +46,8 @@ static const int prepare_exit_codes[] = {
 struct prepare_control {
 	struct write_args w;		/* as batch's */
 	const char *target;
-	const char *source;
+	char *const *files;		/* as given */
+	size_t nfiles;
 };
 
 static void __attribute__((noreturn)) usage(void)
@@ -54,12 +55,19 @@ static void __attribute__((noreturn)) usage(void)
 	FILE *out = stdout;
 
 	fputs(USAGE_HEADER, out);
-	fputs(_(" dloadcard prepare [options] <card> <UPDATE.APP|firmware.zip>\n"), out);
+	fputs(_(" dloadcard prepare [options] <card> <UPDATE.APP|firmware.zip>\n"
+	      " dloadcard prepare [options] <card> <SD-package>...\n"), out);
 	fputs(_("\nMake a dload card: check UPDATE.APP, partition the card (MBR, one FAT32\n"
 	      "partition at 4 MiB), format it FAT32 by Microsoft's FAT specification (as a\n"
 	      "bootloader reads it: clusters of 32 KiB at most, \"MSWIN4.1\", 8.3 names),\n"
 	      "copy UPDATE.APP to dload/, read it back from the card and compare, and only\n"
 	      "then name it UPDATE.APP.\n"
+	      "\nSeveral SD packages (update_sd_base.zip, update_sd_cust_*.zip, ...) make one\n"
+	      "card's set: each goes to dload/ as it is, under its own name, contiguous from\n"
+	      "a 4 MiB boundary, the base last; each is read back and compared, and the names\n"
+	      "are given only once every file is verified.  The set's rules (no UPDATE.APP\n"
+	      "beside SD packages, one base, no name twice) and every file's check come\n"
+	      "before anything is written.\n"
 	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.  An\n"
 	      "existing file is erased only when it holds nothing, or is already a disk\n"
 	      "image (a partition table, a FAT file system); never the source under any\n"
@@ -75,7 +83,8 @@ static void __attribute__((noreturn)) usage(void)
 	      "     --no-probe       skip the quick capacity probe for fake cards\n"
 	      "     --sha256 <hex>   the vendor's SHA-256 of UPDATE.APP: a file with another\n"
 	      "                      never becomes the card's UPDATE.APP (it is known only\n"
-	      "                      once the card is erased: exit 6, no UPDATE.APP)\n"
+	      "                      once the card is erased: exit 6, no UPDATE.APP);\n"
+	      "                      one file only\n"
 	      "     --md5 <hex>      the same with the vendor's MD5\n"
 	      "     --stall-timeout <seconds>\n"
 	      "                      give up when the card makes no progress this long\n"
@@ -87,12 +96,15 @@ static void __attribute__((noreturn)) usage(void)
 	fputs(USAGE_PACKAGE_OPTIONS, out);
 	usage_help_options(out, 22);
 	fputs(_("\nCtrl-C (or SIGTERM, SIGHUP) stops at the end of the step under way and\n"
-	      "removes dload/UPDATE.TMP: the card is left without UPDATE.APP, and the\n"
-	      "command says so.  A second is absorbed; a third abandons the cleanup.\n"), out);
+	      "removes dload/UPDATE.TMP (a set: every SDPKG<n>.TMP, and any name already\n"
+	      "given): the card is left without UPDATE.APP, and the command says so.  A\n"
+	      "second is absorbed; a third abandons the cleanup.\n"), out);
 	usage_exit_codes(out, prepare_exit_codes);
 	fputs(USAGE_EXAMPLES, out);
 	fputs(" sudo dloadcard prepare /dev/sdb UPDATE.APP\n"
-	      " dloadcard prepare --size 8G card.img UPDATE.APP\n", out);
+	      " dloadcard prepare --size 8G card.img UPDATE.APP\n"
+	      " sudo dloadcard prepare /dev/sdb update_sd_cust_*.zip update_sd_base.zip\n",
+	      out);
 	fputs(USAGE_MAN_TAIL, out);
 	exit(EXIT_OK);
 }
@@ -123,10 +135,15 @@ static void parse_args(int argc, char **argv, struct prepare_control *ctl)
 	}
 	if (argc - optind < 2)
 		cli_usage_error(_("give the card and the UPDATE.APP"));
-	if (argc - optind > 2)
-		cli_usage_error(_("too many arguments: give the card and the UPDATE.APP"));
+	if (argc - optind > 1 + PREPARE_MAX_FILES)
+		cli_usage_error(_("too many arguments: give the card and at most %d files"),
+				PREPARE_MAX_FILES);
 	ctl->target = argv[optind];
-	ctl->source = argv[optind + 1];
+	ctl->files = argv + optind + 1;
+	ctl->nfiles = (size_t)(argc - optind - 1);
+	if (ctl->nfiles > 1 && (ctl->w.have_sha256 || ctl->w.have_md5))
+		cli_usage_error(_("--sha256 and --md5 are one file's digests: give one file with "
+				  "them (check --sha256 checks a file of a set)"));
 }
 
 /* What is on the card now, as a table: partitions and file systems. */
@@ -211,16 +228,25 @@ static void print_next_steps(FILE *out)
 }
 
 static void print_text_result(const struct prepare_run *r, const struct prepare_control *ctl,
-			      const struct srccheck *sc)
+			      const struct write_file *sf)
 {
 	const struct sd_layout *l = &r->layout;
 	char sha[65], size[48];
 
 	printf(_("\nDone: %s is a dload card.\n"), ctl->target);
-	printf(_("  dload/UPDATE.APP  %s, SHA-256 %s\n"), size_to_human(sc->size, size, sizeof(size)),
-	       hex_string(r->card_sha256, 32, sha));
-	printf(r->readback_compared ? _("  read back from the card: identical to %s, byte for byte\n") :
-	       _("  read back from the card: identical to %s (same SHA-256)\n"), sc->name);
+	for (size_t i = 0; i < r->nfiles; i++) {
+		const struct prepare_file *f = &r->files[i];
+
+		printf(_("  dload/%s  %s, SHA-256 %s\n"), sf[i].pkg.card_name,
+		       size_to_human(source_size(sf[i].src), size, sizeof(size)),
+		       hex_string(f->card_sha256, 32, sha));
+		printf(f->readback_compared ?
+		       _("    read back from the card at %" PRIu64 " MiB: identical to %s, byte for "
+			 "byte\n") :
+		       _("    read back from the card at %" PRIu64 " MiB: identical to %s (same "
+			 "SHA-256)\n"), f->card_off >> 20,
+		       r->set ? sf[i].path : sf[i].sc.name);
+	}
 	printf(_("  layout: MBR, FAT32 partition at %" PRIu64 " MiB, label %s, %s clusters, "
 	       "data area at %" PRIu64 " MiB\n"), l->part_start / 2048, ctl->w.opts.label,
 	       size_to_human(layout_cluster_bytes(l), size, sizeof(size)), l->data_start / 2048);
@@ -256,17 +282,54 @@ static void json_layout(struct json *j, const struct prepare_run *r, const char 
 	json_u64(j, "fat_sectors", l->fat_sectors);
 	json_u64(j, "data_start", l->data_start);
 	json_u64(j, "clusters", l->clusters);
-	json_u64(j, "file_offset", r->file_card_off);
+	json_u64(j, "file_offset", r->files[0].card_off);
 	json_u64(j, "used_bytes", layout_used_bytes(l));
 	json_close(j);
 }
 
-static void print_json_result(struct report *rp, const struct prepare_run *r,
-			      const struct prepare_control *ctl, const struct srccheck *sc, int rc)
+static void json_files(struct json *j, const struct prepare_run *r, const struct write_file *sf)
 {
-	struct json *j = report_begin(rp);
 	char hex[65];
 
+	json_open_array(j, "files");
+	for (size_t i = 0; i < r->nfiles; i++) {
+		const struct prepare_file *f = &r->files[i];
+
+		json_open(j, NULL);
+		json_str(j, "path", sf[i].path);
+		json_str(j, "card_name", sf[i].pkg.card_name);
+		json_str(j, "kind", package_kind_name(sf[i].pkg.kind));
+		json_str(j, "role", package_role_name(sf[i].pkg.role));
+		json_u64(j, "size", source_size(sf[i].src));
+		json_str(j, "sha256", f->sha256_known ? hex_string(f->sha256, 32, hex) : NULL);
+		if (f->md5_known)
+			json_str(j, "md5", hex_string(f->md5, 16, hex));
+		json_str(j, "card_sha256", f->card_sha_known ? hex_string(f->card_sha256, 32, hex) :
+			 NULL);
+		json_str(j, "readback", !f->card_sha_known ? NULL :
+			 f->readback_compared ? "compared byte for byte" : "hashed");
+		json_u64(j, "card_offset", f->card_off);
+		json_u64(j, "first_cluster", f->first_cluster);
+		json_bool(j, "verified", r->verified);
+		json_close(j);
+	}
+	json_close_array(j);
+}
+
+/* The one-file keys ("source", "card"'s sha256 and readback, "layout"'s
+ * file_offset) describe the first file written, as they did the only one. */
+static void print_json_result(struct report *rp, const struct prepare_run *r,
+			      const struct prepare_control *ctl, const struct write_file *sf, int rc)
+{
+	struct json *j = report_begin(rp);
+	const struct prepare_file *f0 = &r->files[0];
+	char hex[65];
+	double check = 0, hash = 0;
+
+	for (size_t i = 0; i < r->nfiles; i++) {
+		check += sf[i].sc.seconds;
+		hash += r->files[i].hash_seconds;
+	}
 	json_str(j, "result", rc == EXIT_OK ? "ok" : "failed");
 	json_int(j, "exit_code", rc);
 	json_str(j, "error", rc ? r->error.text : NULL);
@@ -276,11 +339,12 @@ static void print_json_result(struct report *rp, const struct prepare_run *r,
 	json_notes(j, r);
 
 	json_open(j, "source");
-	json_str(j, "path", ctl->source);
-	json_str(j, "name", sc->name);
-	json_u64(j, "size", sc->size);
-	json_str(j, "sha256", r->sha256_known ? hex_string(r->sha256, 32, hex) : NULL);
+	json_str(j, "path", sf[0].path);
+	json_str(j, "name", sf[0].sc.name);
+	json_u64(j, "size", source_size(sf[0].src));
+	json_str(j, "sha256", f0->sha256_known ? hex_string(f0->sha256, 32, hex) : NULL);
 	json_close(j);
+	json_files(j, r, sf);
 
 	json_open(j, "card");
 	json_str(j, "path", ctl->target);
@@ -290,9 +354,9 @@ static void print_json_result(struct report *rp, const struct prepare_run *r,
 		json_str(j, "model", r->id.model);
 		json_str(j, "serial", r->id.serial);
 	}
-	json_str(j, "sha256", r->card_sha_known ? hex_string(r->card_sha256, 32, hex) : NULL);
-	json_str(j, "readback", !r->card_sha_known ? NULL :
-		 r->readback_compared ? "compared byte for byte" : "hashed");
+	json_str(j, "sha256", f0->card_sha_known ? hex_string(f0->card_sha256, 32, hex) : NULL);
+	json_str(j, "readback", !f0->card_sha_known ? NULL :
+		 f0->readback_compared ? "compared byte for byte" : "hashed");
 	json_bool(j, "verified", r->verified);
 	json_close(j);
 
@@ -311,14 +375,14 @@ static void print_json_result(struct report *rp, const struct prepare_run *r,
 		json_layout(j, r, ctl->w.opts.label);
 	report_differences(j, &r->diff);
 	json_open(j, "seconds");
-	json_double(j, "check", sc->seconds);
+	json_double(j, "check", check);
 	json_double(j, "probe", r->seconds[PHASE_PROBE]);
 	json_double(j, "format", r->seconds[PHASE_FORMAT]);
 	json_double(j, "write", r->seconds[PHASE_WRITE]);
 	json_double(j, "readback", r->seconds[PHASE_READBACK]);
 	json_double(j, "hash_wait", r->hash_wait);
 	json_double(j, "finish", r->seconds[PHASE_FINISH]);
-	json_double(j, "hash", r->hash_seconds);
+	json_double(j, "hash", hash);
 	json_close(j);
 	report_end(rp);
 }
@@ -339,12 +403,12 @@ static void failure_members(struct json *j, const void *arg)
 }
 
 static int report_run_failure(struct report *rp, const struct prepare_run *r,
-			      const struct prepare_control *ctl, const struct srccheck *sc, int rc)
+			      const struct prepare_control *ctl, const struct write_file *sf, int rc)
 {
 	char last[512];
 
 	if (rp->json) {
-		print_json_result(rp, r, ctl, sc, rc);
+		print_json_result(rp, r, ctl, sf, rc);
 		return rc;
 	}
 	snprintf(last, sizeof(last), _("State: %s."), prepare_card_state(r));
@@ -368,32 +432,36 @@ struct prepare_job {
 	struct prepare_run *r;		/* in shared memory: the parent reads the phase */
 	const struct prepare_control *ctl;
 	struct report *rp;
-	const struct srccheck *sc;
-	struct source *src;
-	struct prepare_source ps;
-	struct srchash_opts digests;	/* what ps.hash computes and checks */
+	struct write_file *sf;
+	struct source *src[PREPARE_MAX_FILES];
+	struct prepare_source ps[PREPARE_MAX_FILES];
+	size_t n;
+	struct srchash_opts digests;	/* what each ps[i].hash computes and checks */
 };
 
 static int run_job(void *arg, volatile sig_atomic_t *stop)
 {
 	struct prepare_job *job = arg;
-	int rc;
+	int rc = 0;
 
 	job->r->cancel = stop;		/* the parent's word, not our own signals */
 	/* Here, in the child: a process forks alone.  The digests then run
-	 * beside the write and the read-back, and are waited for before the
-	 * file is named. */
-	rc = prepare_start_hash(job->r, job->src, &job->ps, &job->digests);
+	 * beside the write and the read-back, one hash per file, and each is
+	 * waited for after its file is read back. */
+	for (size_t i = 0; i < job->n && !rc; i++)
+		rc = prepare_start_hash(job->r, job->src[i], &job->ps[i], &job->digests);
 	if (!rc)
-		rc = prepare_write(job->r, job->src, &job->ps);
-	srchash_free(job->ps.hash);
-	job->ps.hash = NULL;
+		rc = prepare_write(job->r, job->src, job->ps, job->n);
+	for (size_t i = 0; i < job->n; i++) {
+		srchash_free(job->ps[i].hash);
+		job->ps[i].hash = NULL;
+	}
 	if (rc)
-		report_run_failure(job->rp, job->r, job->ctl, job->sc, rc);
+		report_run_failure(job->rp, job->r, job->ctl, job->sf, rc);
 	else if (job->rp->json)
-		print_json_result(job->rp, job->r, job->ctl, job->sc, rc);
+		print_json_result(job->rp, job->r, job->ctl, job->sf, rc);
 	else
-		print_text_result(job->r, job->ctl, job->sc);
+		print_text_result(job->r, job->ctl, job->sf);
 	fflush(stderr);
 	/* This process ends with _exit(): its stdout is checked here. */
 	return closestream_status(rc);
@@ -411,7 +479,7 @@ static void report_unfinished(const struct prepare_job *job, int code, const cha
 	const struct prepare_run *r = job->r;
 	const struct failure_state fs = {
 		prepare_phase_name(r->phase),
-		r->verified ? prepare_card_state(r) : prepare_state_at(r->phase),
+		r->verified ? prepare_card_state(r) : prepare_state_at(r->phase, r->set),
 	};
 	char last[512];
 	const struct report_failure f = {
@@ -451,7 +519,8 @@ static void on_abandon(void *arg)
 static void on_second(void *arg)
 {
 	(void)arg;
-	cli_still_stopping(_("the card's current step ends and dload/UPDATE.TMP is removed"));
+	cli_still_stopping(_("the card's current step ends and dload/UPDATE.TMP (a set: every "
+			     ".TMP file, and any name already given) is removed"));
 }
 
 static const struct guard_ops prepare_guard = {
@@ -491,18 +560,17 @@ static bool confirmed(const struct prepare_run *r, const struct prepare_control 
 int cmd_prepare(int argc, char **argv)
 {
 	struct prepare_control ctl;
-	struct srccheck_opts so = { 0 };
-	struct srccheck sc;
+	struct write_file sf[PREPARE_MAX_FILES];
 	struct report rp;
-	struct prepare_job job = { .ctl = &ctl, .rp = &rp, .sc = &sc };
+	struct prepare_job job = { .ctl = &ctl, .rp = &rp, .sf = sf };
 	struct prepare_run *r;
 	struct progress *pg;
-	struct package pkg;
 	struct term term;
 	struct errmsg e = { { 0 } };
+	size_t bad = 0;
 	int rc;
 
-	memset(&sc, 0, sizeof(sc));
+	memset(sf, 0, sizeof(sf));
 	parse_args(argc, argv, &ctl);
 	closestream_on_lost_result(EXIT_REPORT_LOST, "the card is ready: dload/UPDATE.APP "
 				   "is written and verified");
@@ -518,28 +586,32 @@ int cmd_prepare(int argc, char **argv)
 	term_init(&term, stderr, ctl.w.quiet || ctl.w.json);
 	term_progress(&term, pg);
 
-	/* The source first: a bad file must not cost the card anything.  What
-	 * it is, said; then its container only (every CRC, at memory speed):
-	 * its digests, and those given, are computed while the card is written
-	 * (run_job). */
-	rc = write_args_source(&ctl.w, ctl.source, &pkg, &e);
+	/* The sources first: a bad file must not cost the card anything.
+	 * What each is, said; then its container only (every CRC, at memory
+	 * speed): its digests, and those given, are computed while the card
+	 * is written (run_job). */
+	rc = write_args_recognise(&ctl.w, ctl.files, ctl.nfiles, sf, &e);
 	if (rc) {
 		rc = report_fail(&rp, ctl.target, rc, "%s", e.text);
 		goto out;
 	}
-	so.member = *pkg.member ? pkg.member : NULL;
-	rc = srccheck_run(ctl.source, &so, pg, &interrupt_signal, &sc);
+	if (sf[0].pkg.kind == PKG_SD_PACKAGE)
+		closestream_on_lost_result(EXIT_REPORT_LOST, "the card is ready: every SD package "
+					   "of the set is written to dload/ and verified");
+	rc = write_args_check(sf, ctl.nfiles, pg, &interrupt_signal, &bad, &e);
 	if (rc) {
-		rc = report_source(&rp, &sc);
+		rc = *e.text ? report_fail(&rp, ctl.target, rc, "%s", e.text) :
+		     report_source(&rp, &sf[bad].sc);
 		goto out;
 	}
-
-	job.ps.path = ctl.source;
-	job.ps.size = sc.size;
-	job.digests.what = SCAN_SHA256;
+	job.n = ctl.nfiles;
+	write_args_sources(sf, job.n, job.ps);
+	for (size_t i = 0; i < job.n; i++)
+		job.src[i] = sf[i].src;
+	job.digests.what = SCAN_SHA256 | (ctl.w.have_md5 ? SCAN_MD5 : 0);
 	job.digests.expect_sha256 = ctl.w.have_sha256 ? ctl.w.sha256 : NULL;
 	job.digests.expect_md5 = ctl.w.have_md5 ? ctl.w.md5 : NULL;
-	rc = prepare_open(r, ctl.target, &ctl.w.opts, &job.ps, pg, &interrupt_signal);
+	rc = prepare_open(r, ctl.target, &ctl.w.opts, job.ps, job.n, pg, &interrupt_signal);
 	if (!rc && !confirmed(r, &ctl, term.quiet) && !interrupt_signal)
 		rc = prepare_fail(r, EXIT_REFUSED, NULL, isatty(STDIN_FILENO) ?
 				  _("%s was not erased: not confirmed") :
@@ -548,17 +620,17 @@ int cmd_prepare(int argc, char **argv)
 	/* Ctrl-C at the question (or before it) answers it. */
 	if (!rc && interrupt_signal)
 		rc = prepare_fail(r, EXIT_INTERRUPTED, NULL, _("interrupted before anything was written"));
-	/* The very file that was checked, from its start. */
-	if (!rc && source_rewind(sc.src, &e) != 0)
-		rc = prepare_fail(r, EXIT_SOURCE_INVALID, NULL, "%s: %s", ctl.source, e.text);
-	job.src = sc.src;
+	/* The very files that were checked, from their start. */
+	for (size_t i = 0; i < job.n && !rc; i++)
+		if (source_rewind(job.src[i], &e) != 0)
+			rc = prepare_fail(r, EXIT_SOURCE_INVALID, NULL, "%s: %s", sf[i].path, e.text);
 	if (rc)
-		report_run_failure(&rp, r, &ctl, &sc, rc);
+		report_run_failure(&rp, r, &ctl, sf, rc);
 	else
 		rc = guard_run(run_job, &job, pg, ctl.w.stall_timeout, &prepare_guard);
 	prepare_close(r);
 out:
-	srccheck_free(&sc);
+	write_args_free(sf, ctl.nfiles);
 	guard_shared_free(pg, sizeof(*pg));
 	guard_shared_free(r, sizeof(*r));
 	return rc;

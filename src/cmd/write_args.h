@@ -7,6 +7,7 @@
 
 #include "cmd/cli.h"
 #include "firmware/package.h"
+#include "firmware/srccheck.h"
 #include "pipeline/prepare.h"
 
 /*
@@ -62,10 +63,42 @@ bool write_args_parse(struct write_args *w, int c, const char *arg);
  * line on stderr (unless quiet) before anything is written: EXIT_OK with p
  * filled (p->member: the zip member to write, or ""), or the exit code of a
  * source that cannot be written, e saying why: EXIT_USAGE for a --member
- * not in the zip, EXIT_SOURCE_INVALID for an SD package (kept zipped: not
- * written to cards yet) or a two-step zip.
+ * not in the zip, EXIT_SOURCE_INVALID for a two-step zip.
  */
 int write_args_source(const struct write_args *w, const char *path, struct package *p,
 		      struct errmsg *e);
+
+/* A file of a card's set, as the commands that write cards take it. */
+struct write_file {
+	const char *path;		/* as given */
+	struct package pkg;
+	struct srccheck sc;		/* its check */
+	struct source *src;		/* what is written: sc.src, or an SD package's own bytes */
+};
+
+/*
+ * The n files (at most PREPARE_MAX_FILES): each recognised and said
+ * (write_args_source()), then, for several, the set's rules
+ * (package_set_check(), its warnings on stderr), then the order they go on
+ * the card (package_set_order()) in wf.  EXIT_OK, or the exit code with e
+ * (EXIT_SOURCE_INVALID for a set that cannot be one card's).
+ */
+int write_args_recognise(const struct write_args *w, char *const *files, size_t n,
+			 struct write_file *wf, struct errmsg *e);
+
+/*
+ * Every file's check before a card is touched (srccheck.h: an SD package
+ * whole, every member by its CRC-32), and what is to be written opened: an
+ * SD package's zip as it is.  EXIT_OK; or the code of the file *bad, whose
+ * check failed (wf[*bad].sc says why, e is empty) or whose bytes would not
+ * open again (e says why).
+ */
+int write_args_check(struct write_file *wf, size_t n, struct progress *pg,
+		     volatile sig_atomic_t *cancel, size_t *bad, struct errmsg *e);
+
+/* What the pipeline is given of each file (ps[i].hash: NULL). */
+void write_args_sources(const struct write_file *wf, size_t n, struct prepare_source *ps);
+
+void write_args_free(struct write_file *wf, size_t n);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,14 +41,20 @@ int format_label(const char *label, char *out, struct errmsg *e)
 	return 0;
 }
 
-static int run(struct card *c, const char *const argv[], struct errmsg *e,
-	       const char *what)
+static int run_flags(struct card *c, const char *const argv[], unsigned flags,
+		     struct errmsg *e, const char *what)
 {
-	int rc = mtools_run(argv, -1, -1, card_tool_fd(c), e);
+	int rc = mtools_run_flags(argv, -1, -1, card_tool_fd(c), flags, e);
 
 	if (rc)
 		return errmsg_prefix(e, rc < 0 ? rc : -EIO, _("%s failed"), what);
 	return 0;
+}
+
+static int run(struct card *c, const char *const argv[], struct errmsg *e,
+	       const char *what)
+{
+	return run_flags(c, argv, 0, e, what);
 }
 
 static void drive(char *buf, size_t len, const struct sd_layout *l)
@@ -215,20 +222,40 @@ int format_create_empty(struct card *c, const struct sd_layout *l, const char *p
 	return run(c, argv, e, _("creating the file (mcopy)"));
 }
 
-int format_rename(struct card *c, const struct sd_layout *l, const char *from,
-		  const char *to, struct errmsg *e)
+/* mren, with the clash options given: no terminal to ask on (stdin is
+ * /dev/null), and a run whose names clash must fail, not guess. */
+static int rename_file(struct card *c, const struct sd_layout *l, const char *from,
+		       const char *to, bool long_name, struct errmsg *e)
 {
 	char drv[64], src[256], dst[256];
-	const char *argv[] = { MREN_PATH, "-i", drv, "-D", "o", src, dst, NULL };
+	/* 8.3: overwrite (the name is ours: an interrupted run's leftover).
+	 * A long name: never overwrite or rename it (-D s: mren fails), and
+	 * give its 8.3 alias the next numeric tail (-D A): how VFAT makes
+	 * UPDATE~1.ZIP, UPDATE~2.ZIP for the second package. */
+	const char *argv[] = { MREN_PATH, "-i", drv, "-D", long_name ? "s" : "o",
+			       "-D", long_name ? "A" : "O", src, dst, NULL };
 	int rc;
 
 	drive(drv, sizeof(drv), l);
 	fat_path(src, sizeof(src), from);
 	fat_path(dst, sizeof(dst), to);
-	rc = run(c, argv, e, _("renaming the file (mren)"));
+	rc = run_flags(c, argv, long_name ? MTOOLS_LONG_NAMES : 0, e,
+		       _("renaming the file (mren)"));
 	if (!rc && (rc = card_sync(c)) != 0)
 		errmsg_set(e, rc, _("flushing the renamed file: %s"), strerror(-rc));
 	return rc;
+}
+
+int format_rename(struct card *c, const struct sd_layout *l, const char *from,
+		  const char *to, struct errmsg *e)
+{
+	return rename_file(c, l, from, to, false, e);
+}
+
+int format_rename_long(struct card *c, const struct sd_layout *l, const char *from,
+		       const char *to, struct errmsg *e)
+{
+	return rename_file(c, l, from, to, true, e);
 }
 
 int format_delete(struct card *c, const struct sd_layout *l, const char *path,
@@ -240,7 +267,9 @@ int format_delete(struct card *c, const struct sd_layout *l, const char *path,
 
 	drive(drv, sizeof(drv), l);
 	fat_path(dst, sizeof(dst), path);
-	rc = run(c, argv, e, _("deleting the file (mdel)"));
+	/* Long names understood: an SD package's name, and its long-name
+	 * entries go with it. */
+	rc = run_flags(c, argv, MTOOLS_LONG_NAMES, e, _("deleting the file (mdel)"));
 	if (!rc && (rc = card_sync(c)) != 0)
 		errmsg_set(e, rc, _("flushing the deleted file: %s"), strerror(-rc));
 	return rc;

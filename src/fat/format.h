@@ -42,5 +42,14 @@ int format_rename(struct card *c, const struct sd_layout *l, const char *from,
 		  const char *to, struct errmsg *e);
 int format_delete(struct card *c, const struct sd_layout *l, const char *path,
 		  struct errmsg *e);
+/*
+ * Rename to a long name (an SD package's): a VFAT long-name entry and the
+ * 8.3 alias mtools makes up; a name that exists already fails (-EIO), never
+ * overwritten nor renamed.  format_rename() writes 8.3 names only
+ * (UPDATE.APP, no long-name entry), overwriting.  format_delete() takes
+ * either.
+ */
+int format_rename_long(struct card *c, const struct sd_layout *l, const char *from,
+		       const char *to, struct errmsg *e);
 
 #endif

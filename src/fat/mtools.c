@@ -28,21 +28,32 @@ void mtools_drive(char *buf, size_t len, uint64_t offset)
  * environment, given explicitly.  MTOOLSRC=/dev/null stops the user's files
  * from being read; /etc/mtools.conf is read regardless, and these override it.
  */
+#define CLEAN_ENV \
+	"PATH=/usr/bin:/bin", \
+	"HOME=/nonexistent", \
+	"LC_ALL=C", \
+	"MTOOLSRC=/dev/null", \
+	"MTOOLS_SKIP_CHECK=0", \
+	"MTOOLS_LOWER_CASE=0", \
+	"MTOOLS_FAT_COMPATIBILITY=0", \
+	"MTOOLS_DOTTED_DIR=0", \
+	"MTOOLS_NAME_NUMERIC_TAIL=1", \
+	"MTOOLS_TWENTY_FOUR_HOUR_CLOCK=1", \
+	"MTOOLS_DEFAULT_CODEPAGE=850"
+
 static char *const clean_env[] = {
-	"PATH=/usr/bin:/bin",
-	"HOME=/nonexistent",
-	"LC_ALL=C",
-	"MTOOLSRC=/dev/null",
-	"MTOOLS_SKIP_CHECK=0",
-	"MTOOLS_LOWER_CASE=0",
-	"MTOOLS_FAT_COMPATIBILITY=0",
+	CLEAN_ENV,
 	/* 8.3 names only, no long-name entries: what a bootloader without
 	 * long-name support matches (dload gets the lower-case flag) */
 	"MTOOLS_NO_VFAT=1",
-	"MTOOLS_DOTTED_DIR=0",
-	"MTOOLS_NAME_NUMERIC_TAIL=1",
-	"MTOOLS_TWENTY_FOUR_HOUR_CLOCK=1",
-	"MTOOLS_DEFAULT_CODEPAGE=850",
+	NULL
+};
+
+/* MTOOLS_LONG_NAMES: an SD package's own name, a long-name entry beside
+ * the 8.3 alias mtools makes up. */
+static char *const vfat_env[] = {
+	CLEAN_ENV,
+	"MTOOLS_NO_VFAT=0",
 	NULL
 };
 
@@ -122,7 +133,7 @@ static void child_fd(int fd, int target, int flags)
  * forks while others run.  On a failure to exec, errno goes to report_fd.
  */
 static void exec_child(const char *const argv[], int in_fd, int out_fd, int card_fd,
-		       int err_fd, int report_fd, pid_t parent)
+		       int err_fd, int report_fd, pid_t parent, char *const env[])
 {
 	sigset_t none;
 	int e;
@@ -153,7 +164,7 @@ static void exec_child(const char *const argv[], int in_fd, int out_fd, int card
 		fcntl(card_fd, F_SETFD, 0);
 	else if (card_fd >= 0)
 		dup2(card_fd, MTOOLS_CARD_FD);
-	execve(argv[0], (char *const *)argv, clean_env);
+	execve(argv[0], (char *const *)argv, env);
 	e = errno;
 	if (write(report_fd, &e, sizeof(e)) != sizeof(e))
 		e = 0;	/* the error line says "exit status 127" then */
@@ -174,6 +185,13 @@ static int exec_result(int fd)
 int mtools_run(const char *const argv[], int in_fd, int out_fd, int card_fd,
 	       struct errmsg *e)
 {
+	return mtools_run_flags(argv, in_fd, out_fd, card_fd, 0, e);
+}
+
+int mtools_run_flags(const char *const argv[], int in_fd, int out_fd, int card_fd,
+		     unsigned flags, struct errmsg *e)
+{
+	char *const *env = flags & MTOOLS_LONG_NAMES ? vfat_env : clean_env;
 	int pipefd[2], report[2], status, rc;
 	pid_t pid, self = getpid();
 
@@ -189,7 +207,7 @@ int mtools_run(const char *const argv[], int in_fd, int out_fd, int card_fd,
 	/* fork and exec, not posix_spawn: PR_SET_PDEATHSIG goes in between. */
 	pid = fork();
 	if (pid == 0)
-		exec_child(argv, in_fd, out_fd, card_fd, pipefd[1], report[1], self);
+		exec_child(argv, in_fd, out_fd, card_fd, pipefd[1], report[1], self, env);
 	rc = pid < 0 ? errno : 0;
 	close(pipefd[1]);
 	close(report[1]);

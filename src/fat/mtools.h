@@ -35,6 +35,12 @@ void mtools_drive(char *buf, size_t len, uint64_t offset);
 int mtools_run(const char *const argv[], int in_fd, int out_fd, int card_fd,
 	       struct errmsg *e);
 
+/* The same, with MTOOLS_LONG_NAMES: VFAT long-name entries (mtools_run
+ * writes 8.3 names only, MTOOLS_NO_VFAT). */
+#define MTOOLS_LONG_NAMES 0x1u
+int mtools_run_flags(const char *const argv[], int in_fd, int out_fd, int card_fd,
+		     unsigned flags, struct errmsg *e);
+
 /*
  * The child runs in a process group of its own, ignoring SIGINT, SIGTERM and
  * SIGHUP (dloadcard decides when to stop), and is killed when the thread

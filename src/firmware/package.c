@@ -353,6 +353,18 @@ int package_card_set_check(const struct package *set, size_t n, char *warn, size
 	return 0;
 }
 
+void package_set_order(const struct package *set, size_t n, size_t *order)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (set[i].role != PKG_ROLE_BASE || set[i].kind != PKG_SD_PACKAGE)
+			order[k++] = i;
+	for (size_t i = 0; i < n; i++)
+		if (set[i].role == PKG_ROLE_BASE && set[i].kind == PKG_SD_PACKAGE)
+			order[k++] = i;
+}
+
 const char *package_kind_name(enum package_kind k)
 {
 	static const char *const names[] = {

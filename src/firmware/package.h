@@ -115,6 +115,13 @@ int package_set_check(const struct package *set, size_t n, char *warn, size_t wl
 int package_card_set_check(const struct package *set, size_t n, char *warn, size_t wlen,
 			   struct errmsg *e);
 
+/*
+ * The order a set goes on the card, and is named in: as given, the base
+ * package last (the device starts from it, so it is never there without
+ * the others).  order receives n indices of set.
+ */
+void package_set_order(const struct package *set, size_t n, size_t *order);
+
 const char *package_kind_name(enum package_kind k);   /* "update-app", "sd-package", ... */
 const char *package_role_name(enum package_role r);   /* "base", "cust", ... or NULL */
 

@@ -39,6 +39,7 @@ struct source {
 	char *desc;
 	uint64_t size;
 	uint64_t done;                  /* bytes delivered */
+	bool raw;                       /* the file's own bytes, a zip's too */
 
 	/* a file read through the caller's callback (source_open_reader()) */
 	struct source_io rd;        /* rd.read NULL: the descriptor */
@@ -431,10 +432,8 @@ int source_open(struct source **srcp, const char *path, struct errmsg *e)
 	return source_open_member(srcp, path, NULL, e);
 }
 
-enum open_how { OPEN_GUESS, OPEN_RAW };
-
 static int open_source(struct source **srcp, const char *path, const struct source_io *rd,
-		       const char *member, enum open_how how, struct errmsg *e)
+		       const char *member, bool raw, struct errmsg *e)
 {
 	struct source *src = calloc(1, sizeof(*src));
 	int r;
@@ -445,6 +444,7 @@ static int open_source(struct source **srcp, const char *path, const struct sour
 		return errmsg_set(e, -ENOMEM, _("%s: out of memory"), path);
 	}
 	src->fd = -1;
+	src->raw = raw;
 	if (rd)
 		src->rd = *rd;
 	if (member && !(src->member = strdup(member))) {
@@ -453,7 +453,7 @@ static int open_source(struct source **srcp, const char *path, const struct sour
 		return errmsg_set(e, -ENOMEM, "%s: out of memory", path);
 	}
 	r = open_file(src, e);
-	if (!r && how == OPEN_GUESS && starts_like_zip(src)) {
+	if (!r && !raw && starts_like_zip(src)) {
 		r = open_zip(src, e);
 		if (!r && asprintf(&src->desc, "%s:%s", path, src->entry) < 0) {
 			src->desc = NULL;
@@ -477,18 +477,18 @@ static int open_source(struct source **srcp, const char *path, const struct sour
 int source_open_member(struct source **srcp, const char *path, const char *member,
 		       struct errmsg *e)
 {
-	return open_source(srcp, path, NULL, member, OPEN_GUESS, e);
+	return open_source(srcp, path, NULL, member, false, e);
 }
 
 int source_open_raw(struct source **srcp, const char *path, struct errmsg *e)
 {
-	return open_source(srcp, path, NULL, NULL, OPEN_RAW, e);
+	return open_source(srcp, path, NULL, NULL, true, e);
 }
 
 int source_open_reader(struct source **srcp, const char *name, const struct source_io *rd,
 		       const char *member, struct errmsg *e)
 {
-	return open_source(srcp, name, rd, member, OPEN_GUESS, e);
+	return open_source(srcp, name, rd, member, false, e);
 }
 
 /*
@@ -857,14 +857,15 @@ static int change_seen(const struct source *src, const char **how)
 	return 0;
 }
 
-int source_reopen(const struct source *src, struct source **copy, struct errmsg *e)
+/* Another reader of the file src opened, raw or not: -ESTALE if it changed. */
+static int reopen(const struct source *src, bool raw, struct source **copy, struct errmsg *e)
 {
 	const char *how;
 	int rc;
 
 	if (src->rd.read)	/* a file on a card: its name is no path here */
 		return errmsg_set(e, -EINVAL, "%s: cannot be reopened", src->path);
-	rc = source_open_member(copy, src->path, src->member, e);
+	rc = open_source(copy, src->path, NULL, raw ? NULL : src->member, raw, e);
 
 	/* One that no longer opens (or no longer holds its entry) has most
 	 * likely changed: say so, and how. */
@@ -879,6 +880,16 @@ int source_reopen(const struct source *src, struct source **copy, struct errmsg 
 		return source_changed_error(src, how, e);
 	}
 	return 0;
+}
+
+int source_reopen(const struct source *src, struct source **copy, struct errmsg *e)
+{
+	return reopen(src, src->raw, copy, e);
+}
+
+int source_reopen_raw(const struct source *src, struct source **raw, struct errmsg *e)
+{
+	return reopen(src, true, raw, e);
 }
 
 int source_check_unchanged(const struct source *src, struct errmsg *e)

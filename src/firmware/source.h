@@ -37,7 +37,8 @@ void source_close(struct source *src);
 int source_open_member(struct source **src, const char *path, const char *member,
 		       struct errmsg *e);
 
-/* A file as it is, a zip too (an SD package compared byte for byte). */
+/* The file's own bytes, a zip's too (an SD package goes to the card as it
+ * is): a plain source whatever the file holds. */
 int source_open_raw(struct source **src, const char *path, struct errmsg *e);
 
 /*
@@ -107,6 +108,13 @@ bool source_is_dload_app(const char *name);
  * that file changed since (e says how, as source_read() does).
  */
 int source_reopen(const struct source *src, struct source **copy, struct errmsg *e);
+
+/*
+ * The same, reading the file's own bytes, a zip's too (an SD package goes to
+ * the card as it is): a plain source, the same file as src (-ESTALE when it
+ * changed since src opened it).
+ */
+int source_reopen_raw(const struct source *src, struct source **raw, struct errmsg *e);
 
 /* Back to the first byte (a zip is reopened and searched again). */
 int source_rewind(struct source *src, struct errmsg *e);

@@ -120,7 +120,7 @@ enum copy_status copy_to_card(struct copy_job *job)
 		return job->status = COPY_SOURCE_ERROR;
 	}
 	pthread_mutex_init(&st.lock, NULL);
-	progress_begin(job->pg, _("Writing UPDATE.APP"), job->length);
+	progress_begin(job->pg, job->label ? job->label : _("Writing UPDATE.APP"), job->length);
 	for (i = 0; i < COPY_WRITERS; i++)
 		if (pthread_create(&tid[started], NULL, writer_main, &st) == 0)
 			started++;

@@ -25,6 +25,7 @@ struct copy_job {
 	uint64_t length;	/* file size */
 	struct source *src;	/* at its start */
 	struct progress *pg;
+	const char *label;	/* the progress phase's; NULL: "Writing UPDATE.APP" */
 	volatile sig_atomic_t *cancel;
 
 	enum copy_status status;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -15,6 +16,7 @@
 #include "fat/format.h"
 #include "fat/partition.h"
 #include "fat/volume.h"
+#include "firmware/package.h"
 #include "firmware/scan.h"
 #include "firmware/source.h"
 #include "firmware/srchash.h"
@@ -25,10 +27,50 @@
 #include "pipeline/copy.h"
 #include "pipeline/prepare.h"
 
-#define TMP_PATH	DLOAD_DIR "/" DLOAD_TMPFILE
-#define FINAL_PATH	DLOAD_DIR "/" DLOAD_FILE
-/* The file starts on an erase-block boundary, for the card's sake. */
+/* Each file starts on an erase-block boundary, for the card's sake. */
 #define FILE_ALIGN	((uint64_t)LAYOUT_BU_SECTORS * LAYOUT_SECTOR)
+#define PATH_LEN	(sizeof(DLOAD_DIR) + PKG_NAME_MAX + 1)
+
+/* A file's final name in dload/. */
+static const char *final_name(const struct prepare_source *ps)
+{
+	return ps->card_name ? ps->card_name : DLOAD_FILE;
+}
+
+/* "dload/NAME" */
+static const char *dload_path(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", DLOAD_DIR, name);
+	return buf;
+}
+
+void prepare_tmp_name(const struct prepare_source *ps, size_t n, size_t i, char *buf,
+		      size_t len)
+{
+	size_t k = 0;
+
+	if (!ps[i].card_name) {
+		snprintf(buf, len, "%s", DLOAD_TMPFILE);
+		return;
+	}
+	for (size_t j = 0; j <= i && j < n; j++)
+		k += ps[j].card_name != NULL;
+	snprintf(buf, len, "SDPKG%zu.TMP", k);
+}
+
+static uint64_t round_up(uint64_t x, uint64_t to)
+{
+	return (x + to - 1) / to * to;
+}
+
+uint64_t prepare_set_span(const struct prepare_source *ps, size_t n)
+{
+	uint64_t span = 0;
+
+	for (size_t i = 0; i < n; i++)
+		span += i + 1 < n ? round_up(ps[i].size, FILE_ALIGN) : ps[i].size;
+	return span;
+}
 
 const char *prepare_phase_name(enum prepare_phase p)
 {
@@ -114,6 +156,12 @@ static void enter(struct prepare_run *r, enum prepare_phase p)
 	__atomic_store_n(&r->phase, p, __ATOMIC_RELAXED);
 }
 
+/* ... and so may a test the file it is at. */
+static void at_file(struct prepare_run *r, size_t i)
+{
+	__atomic_store_n(&r->at, i, __ATOMIC_RELAXED);
+}
+
 static int cancelled(struct prepare_run *r)
 {
 	return cancel_requested(r->cancel);
@@ -162,19 +210,25 @@ static void note(struct prepare_run *r, const char *fmt, ...)
 
 /* The rules, the open, then what the card's size allows. */
 static int open_card(struct prepare_run *r, const char *target, const struct prepare_opts *o,
-		     const struct prepare_source *ps)
+		     const struct prepare_source *ps, size_t n)
 {
+	const char *paths[PREPARE_MAX_FILES];
+	struct card_identity ids[PREPARE_MAX_FILES];
+	const struct card_identity *known[PREPARE_MAX_FILES];
 	struct safety_target t = {
 		.flags = o->safety_flags | SAFETY_ERASE,
 		.create_size = o->create_size,
-		.source = ps->path,
+		.sources = paths,
+		.source_ids = known,
+		.nsources = n,
 	};
-	struct card_identity source;
 	struct safety_result sr;
 	char size[48], asked[48];
 
-	if (identity_of_path(&r->root, ps->path, &source) == 0)
-		t.source_id = &source;
+	for (size_t i = 0; i < n; i++) {
+		paths[i] = ps[i].path;
+		known[i] = identity_of_path(&r->root, ps[i].path, &ids[i]) == 0 ? &ids[i] : NULL;
+	}
 	if (safety_open_card(&r->root, &r->card, target, &t, &sr) != SAFE_OK)
 		return prepare_fail(r, EXIT_REFUSED, NULL, "%s", sr.reason.text);
 	r->card_open = true;
@@ -188,13 +242,43 @@ static int open_card(struct prepare_run *r, const char *target, const struct pre
 	return 0;
 }
 
+/* The card's room for the set: its files, each from a 4 MiB boundary. */
+static int check_room(struct prepare_run *r, const char *target, const struct prepare_source *ps,
+		      size_t n, bool size_unused)
+{
+	uint64_t span = prepare_set_span(ps, n);
+	char have[48], need[48], total[48], files[PREPARE_MAX_FILES * 24] = "";
+	const char *remedy = size_unused ? _(" (--size is for a new file: remove this one first, "
+					     "or give another name)") : "";
+
+	if (layout_compute(r->card.size, &r->layout) == 0 && layout_max_file(&r->layout) >= span)
+		return 0;
+	size_to_human_both(r->card.size, have, sizeof(have));
+	size_to_human_both(layout_min_card(span), need, sizeof(need));
+	if (!r->set)
+		return prepare_fail(r, EXIT_REFUSED, NULL,
+				    _("%s is too small: it holds %s, and this UPDATE.APP needs a card "
+				      "of at least %s%s"), target, have, need, remedy);
+	for (size_t i = 0; i < n; i++) {
+		char one[24];
+
+		size_to_human(ps[i].size, one, sizeof(one));
+		snprintf(files + strlen(files), sizeof(files) - strlen(files), "%s%s",
+			 i ? " + " : "", one);
+	}
+	return prepare_fail(r, EXIT_REFUSED, NULL,
+			    _("%s is too small: it holds %s, and this set of %zu files (%s; %s with "
+			      "each on its 4 MiB boundary) needs a card of at least %s%s"),
+			    target, have, n, files, size_to_human(span, total, sizeof(total)), need,
+			    remedy);
+}
+
 int prepare_open(struct prepare_run *r, const char *target, const struct prepare_opts *o,
-		 const struct prepare_source *ps, struct progress *pg,
+		 const struct prepare_source *ps, size_t n, struct progress *pg,
 		 volatile sig_atomic_t *cancel)
 {
-	char have[48], need[48], used[48];
+	char have[48], used[48];
 	bool size_unused;
-	uint64_t min;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -203,8 +287,16 @@ int prepare_open(struct prepare_run *r, const char *target, const struct prepare
 	r->cancel = cancel;
 	enter(r, PHASE_OPEN);
 	sysroot_init(&r->root, o->sysroot);
+	if (n < 1 || n > PREPARE_MAX_FILES)
+		return prepare_fail(r, EXIT_USAGE, NULL, _("a card takes 1 to %d files"),
+				    PREPARE_MAX_FILES);
+	r->nfiles = n;
+	for (size_t i = 0; i < n; i++) {
+		prepare_tmp_name(ps, n, i, r->files[i].tmp_name, sizeof(r->files[i].tmp_name));
+		r->set |= ps[i].card_name != NULL;
+	}
 
-	rc = open_card(r, target, o, ps);
+	rc = open_card(r, target, o, ps, n);
 	if (rc)
 		return rc;
 	size_unused = o->create_size && !r->card.created && o->create_size != r->card.size;
@@ -215,18 +307,9 @@ int prepare_open(struct prepare_run *r, const char *target, const struct prepare
 				    _("%s has %u-byte sectors: only 512-byte sectors are supported"),
 				    target, r->card.sector_size);
 
-	size_to_human_both(r->card.size, have, sizeof(have));
-	min = layout_min_card(ps->size);
-	size_to_human_both(min, need, sizeof(need));
-	if (layout_compute(r->card.size, &r->layout) != 0 ||
-	    layout_max_file(&r->layout) < ps->size)
-		return prepare_fail(r, EXIT_REFUSED, NULL,
-				    size_unused ?
-				    _("%s is too small: it holds %s, and this UPDATE.APP needs a card "
-				      "of at least %s (--size is for a new file: remove this one "
-				      "first, or give another name)") :
-				    _("%s is too small: it holds %s, and this UPDATE.APP needs a card "
-				      "of at least %s"), target, have, need);
+	rc = check_room(r, target, ps, n, size_unused);
+	if (rc)
+		return rc;
 	if (layout_capped(&r->layout))
 		note(r, _("only the first %s of %s's %s are used: an MBR partition ends within "
 		     "2 TiB, and the device needs an MBR"),
@@ -332,16 +415,23 @@ static int write_layout(struct prepare_run *r)
 	rc = format_fat32(&r->card, &r->layout, r->opts->label, r->volume_id, &e);
 	if (!rc && cancelled(r))
 		return interrupted(r);
-	if (!rc)
-		rc = format_create_empty(&r->card, &r->layout, TMP_PATH, &e);
 	if (rc)
 		return step_failure(r, rc, &e);
-	r->temp_created = true;
+	for (size_t i = 0; i < r->nfiles; i++) {
+		char path[PATH_LEN];
+
+		rc = format_create_empty(&r->card, &r->layout,
+					 dload_path(r->files[i].tmp_name, path, sizeof(path)), &e);
+		if (rc)
+			return step_failure(r, rc, &e);
+		r->files[i].temp_created = true;
+	}
 	return cancelled(r) ? interrupted(r) : 0;
 }
 
-/* Give dload/UPDATE.TMP its clusters, contiguous from a 4 MiB boundary. */
-static int allocate_file(struct prepare_run *r, uint64_t size)
+/* Give each temporary file its clusters, contiguous from a 4 MiB boundary,
+ * in order: each starts on the first boundary after the one before. */
+static int allocate_files(struct prepare_run *r, const struct prepare_source *ps)
 {
 	const struct sd_layout *l = &r->layout;
 	struct fat_extent ext;
@@ -354,10 +444,20 @@ static int allocate_file(struct prepare_run *r, uint64_t size)
 	if (rc)
 		return prepare_fail(r, EXIT_WRITE_ERROR, _("Use another card."),
 				    _("the new file system does not read back: %s"), e.text);
-	rc = fat_alloc_contiguous(vol, TMP_PATH, size, FILE_ALIGN, &ext, &e);
-	if (rc) {
-		errmsg_prefix(&e, rc, _("cannot allocate room for UPDATE.APP"));
-		step_failure(r, 0, &e);	/* fat.c's errno is the volume's, not the host's */
+	for (size_t i = 0; i < r->nfiles && !rc; i++) {
+		struct prepare_file *f = &r->files[i];
+		char path[PATH_LEN];
+
+		rc = fat_alloc_contiguous(vol, dload_path(f->tmp_name, path, sizeof(path)),
+					  ps[i].size, FILE_ALIGN, &ext, &e);
+		if (rc) {
+			at_file(r, i);
+			errmsg_prefix(&e, rc, _("cannot allocate room for %s"), final_name(&ps[i]));
+			step_failure(r, 0, &e);	/* fat.c's errno is the volume's, not the host's */
+			break;
+		}
+		f->card_off = ps[i].size ? ext.card_off : 0;
+		f->first_cluster = ext.first_cluster;
 	}
 	fat_close(vol);
 	if (rc)
@@ -365,21 +465,27 @@ static int allocate_file(struct prepare_run *r, uint64_t size)
 	rc = card_sync(&r->card);
 	if (rc)
 		return card_io_failure(r, -rc, NO_OFFSET, true);
-	r->file_card_off = size ? ext.card_off : 0;
 	return 0;
 }
 
 static int write_file(struct prepare_run *r, struct source *src, const struct prepare_source *ps)
 {
+	char label[PATH_LEN + 32];
 	struct copy_job job = {
 		.card = &r->card,
-		.card_off = r->file_card_off,
+		.card_off = r->files[r->at].card_off,
 		.length = ps->size,
 		.src = src,
 		.pg = r->pg,
 		.cancel = r->cancel,
 	};
 	int rc = 0;
+
+	if (ps->card_name) {
+		/* TRANSLATORS: the progress of writing an SD package, by its name. */
+		snprintf(label, sizeof(label), _("Writing %s"), ps->card_name);
+		job.label = label;
+	}
 
 	enter(r, PHASE_WRITE);
 	switch (copy_to_card(&job)) {
@@ -426,9 +532,13 @@ static int source_digests(struct prepare_run *r, struct source *src,
 	rc = srchash_wait(ps->hash, r->cancel, r->pg, &res, &e);
 	r->hash_wait += elapsed_since(&t);
 	if (rc == 0 || rc == -EBADMSG) {
-		memcpy(r->sha256, res.sha256, sizeof(r->sha256));
-		r->sha256_known = true;
-		r->hash_seconds = res.seconds;
+		struct prepare_file *f = &r->files[r->at];
+
+		memcpy(f->sha256, res.sha256, sizeof(f->sha256));
+		f->sha256_known = true;
+		memcpy(f->md5, res.md5, sizeof(f->md5));
+		f->md5_known = res.what & SCAN_MD5;
+		f->hash_seconds = res.seconds;
 	}
 	switch (rc) {
 	case 0:
@@ -454,26 +564,28 @@ int prepare_start_hash(struct prepare_run *r, struct source *src, struct prepare
 	return 0;
 }
 
-static void describe_diff(struct prepare_run *r)
+static void describe_diff(struct prepare_run *r, const struct prepare_source *ps)
 {
 	const struct diff_report *d = &r->diff;
+	const char *name = final_name(ps);
 
 	if (!d->n) {
 		prepare_fail(r, EXIT_MISMATCH, _("Try another reader, then another card."),
-			     _("the copy read back from the card differs from UPDATE.APP"));
+			     _("the copy read back from the card differs from %s"), name);
 		return;
 	}
 	prepare_fail(r, EXIT_MISMATCH,
 		     _("The card (or the reader) gives back other bytes than it was given: "
 		     "it is faulty or fake; try another reader, then another card."),
 		     P_("the card gave back other bytes: %" PRIu64 " bytes differ in %zu range, "
-			"the first at byte %" PRIu64 " of UPDATE.APP (card offset %" PRIu64
+			"the first at byte %" PRIu64 " of %s (card offset %" PRIu64
 			", %.1f MiB)",
 			"the card gave back other bytes: %" PRIu64 " bytes differ in %zu ranges, "
-			"the first at byte %" PRIu64 " of UPDATE.APP (card offset %" PRIu64
+			"the first at byte %" PRIu64 " of %s (card offset %" PRIu64
 			", %.1f MiB)", d->total_ranges),
 		     d->bytes, d->total_ranges,
-		     d->ranges[0].file_off, d->ranges[0].card_off, mib(d->ranges[0].card_off));
+		     d->ranges[0].file_off, name, d->ranges[0].card_off,
+		     mib(d->ranges[0].card_off));
 }
 
 static void on_rehash(void *arg, uint64_t done, uint64_t total)
@@ -508,7 +620,7 @@ static bool source_changed(struct prepare_run *r, struct source *src,
 		progress_end(r->pg, _("failed"));
 		return source_check_unchanged(src, how) != 0;
 	}
-	differs = memcmp(res.sha256, r->sha256, sizeof(res.sha256)) != 0;
+	differs = memcmp(res.sha256, r->files[r->at].sha256, sizeof(res.sha256)) != 0;
 	progress_end(r->pg, differs ? _("it changed") : _("unchanged"));
 	if (differs)
 		source_changed_error(src, _("its content is no longer what was written"), how);
@@ -524,7 +636,8 @@ static bool source_changed(struct prepare_run *r, struct source *src,
  */
 static int read_back(struct prepare_run *r, struct source *src, const struct prepare_source *ps)
 {
-	struct card_extent ext = { 0, r->file_card_off, ps->size };
+	struct prepare_file *f = &r->files[r->at];
+	struct card_extent ext = { 0, f->card_off, ps->size };
 	struct readback_job job = {
 		.card = &r->card,
 		.ext = &ext,
@@ -570,12 +683,12 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 	rc = source_digests(r, src, ps);
 	if (rc)
 		return rc;
-	same = compare ? r->diff.bytes == 0 : memcmp(job.sha256, r->sha256, 32) == 0;
+	same = compare ? r->diff.bytes == 0 : memcmp(job.sha256, f->sha256, 32) == 0;
 	if (same) {
 		/* Identical bytes, identical SHA-256. */
-		memcpy(r->card_sha256, compare ? r->sha256 : job.sha256, sizeof(r->card_sha256));
-		r->card_sha_known = true;
-		r->readback_compared = compare;
+		memcpy(f->card_sha256, compare ? f->sha256 : job.sha256, sizeof(f->card_sha256));
+		f->card_sha_known = true;
+		f->readback_compared = compare;
 		return 0;
 	}
 	/* The bytes compared were the source's as it is now: the card is at
@@ -584,8 +697,8 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 		return source_failed(r, src, ps, _("while the card's copy was compared with it"),
 				     ESTALE, &e);
 	if (!compare) {
-		memcpy(r->card_sha256, job.sha256, sizeof(r->card_sha256));
-		r->card_sha_known = true;
+		memcpy(f->card_sha256, job.sha256, sizeof(f->card_sha256));
+		f->card_sha_known = true;
 		/* Say where: inflate the zip again and compare. */
 		if (source_rewind(src, NULL) == 0) {
 			job.want_sha256 = false;
@@ -593,7 +706,7 @@ static int read_back(struct prepare_run *r, struct source *src, const struct pre
 			readback_compare(&job, src, &r->diff);
 		}
 	}
-	describe_diff(r);
+	describe_diff(r, ps);
 	return r->exit_code;
 }
 
@@ -629,23 +742,62 @@ static int check_boot_record(struct prepare_run *r, struct fat_vol *vol)
 	return 0;
 }
 
-/* Rename, then read the directory back from the card to see it there. */
-static int finish(struct prepare_run *r, uint64_t size)
+/* Each file under its final name, in order: the base package last. */
+static int give_names(struct prepare_run *r, const struct prepare_source *ps)
+{
+	struct errmsg e;
+	int rc;
+
+	for (size_t i = 0; i < r->nfiles; i++) {
+		struct prepare_file *f = &r->files[i];
+		char from[PATH_LEN], to[PATH_LEN];
+
+		/* Stopped between two names: those given are taken back. */
+		if (cancelled(r))
+			return interrupted(r);
+		at_file(r, i);
+		dload_path(f->tmp_name, from, sizeof(from));
+		dload_path(final_name(&ps[i]), to, sizeof(to));
+		/* From here, a failure must take the name away again (prepare_write). */
+		f->final_named = true;
+		rc = ps[i].card_name ? format_rename_long(&r->card, &r->layout, from, to, &e) :
+		     format_rename(&r->card, &r->layout, from, to, &e);
+		if (rc)
+			return step_failure(r, rc, &e);
+		f->temp_created = false;
+	}
+	return 0;
+}
+
+/* Is the name there with the file's size, where it was written? */
+static bool shows(struct fat_vol *vol, const char *name, uint64_t size, uint64_t card_off)
+{
+	struct fat_dirent de;
+	char path[PATH_LEN];
+	uint64_t off = 0;
+	int rc = fat_lookup(vol, dload_path(name, path, sizeof(path)), &de, NULL, 0, NULL);
+
+	if (!rc && size)
+		rc = fat_map_offset(vol, &de, 0, &off, NULL);
+	return !rc && de.size == size && off == card_off;
+}
+
+/* Rename, then read the directory back from the card to see every name. */
+static int finish(struct prepare_run *r, const struct prepare_source *ps)
 {
 	const struct sd_layout *l = &r->layout;
-	struct fat_dirent de;
 	struct fat_vol *vol;
 	struct errmsg e;
-	uint64_t off = 0;
 	int rc;
 
 	enter(r, PHASE_FINISH);
-	/* From here, a failure must take the name away again (prepare_write). */
-	r->final_named = true;
-	rc = format_rename(&r->card, l, TMP_PATH, FINAL_PATH, &e);
+	at_file(r, 0);
+	if (r->set)
+		progress_note(r->pg, _("Every file verified: giving them their names in dload/, the "
+			      "base last"));
+	rc = give_names(r, ps);
 	if (rc)
-		return step_failure(r, rc, &e);
-	r->temp_created = false;
+		return rc;
 	rc = card_flush(&r->card);
 	if (rc)
 		return card_io_failure(r, -rc, NO_OFFSET, true);
@@ -654,19 +806,22 @@ static int finish(struct prepare_run *r, uint64_t size)
 	if (rc)
 		return prepare_fail(r, EXIT_MISMATCH, _("Use another card."),
 				    _("the file system does not read back from the card: %s"), e.text);
-	rc = fat_lookup(vol, FINAL_PATH, &de, NULL, 0, NULL);
-	if (!rc && size)
-		rc = fat_map_offset(vol, &de, 0, &off, NULL);
-	if (rc || de.size != size || off != r->file_card_off)
-		rc = prepare_fail(r, EXIT_MISMATCH, _("Use another card."),
-				  _("the card does not show %s as written"), FINAL_PATH);
-	else
+	for (size_t i = 0; i < r->nfiles && !rc; i++) {
+		char path[PATH_LEN];
+
+		at_file(r, i);
+		if (!shows(vol, final_name(&ps[i]), ps[i].size, r->files[i].card_off))
+			rc = prepare_fail(r, EXIT_MISMATCH, _("Use another card."),
+					  _("the card does not show %s as written"),
+					  dload_path(final_name(&ps[i]), path, sizeof(path)));
+	}
+	if (!rc)
 		rc = check_boot_record(r, vol);
 	fat_close(vol);
 	if (rc)
 		return rc;
 	/* Stopped while renaming: an interrupted run never leaves a card that
-	 * looks made, so the name is taken back (prepare_write). */
+	 * looks made, so the names are taken back (prepare_write). */
 	if (cancelled(r))
 		return interrupted(r);
 	r->verified = true;
@@ -679,7 +834,7 @@ static int finish(struct prepare_run *r, uint64_t size)
 }
 
 /* After a failed rename or its failed confirmation: is the name gone? */
-static bool final_name_absent(struct prepare_run *r)
+static bool name_absent(struct prepare_run *r, const char *path)
 {
 	const struct sd_layout *l = &r->layout;
 	struct fat_dirent de;
@@ -689,56 +844,102 @@ static bool final_name_absent(struct prepare_run *r)
 	if (volume_open(&r->card, false, l->part_start * LAYOUT_SECTOR,
 			l->part_sectors * LAYOUT_SECTOR, &vol, NULL) != 0)
 		return false;
-	absent = fat_lookup(vol, FINAL_PATH, &de, NULL, 0, NULL) == -ENOENT;
+	absent = fat_lookup(vol, path, &de, NULL, 0, NULL) == -ENOENT;
 	fat_close(vol);
 	return absent;
 }
 
-int prepare_write(struct prepare_run *r, struct source *src, const struct prepare_source *ps)
+/*
+ * A card that failed must not look ready: no final name that was not
+ * confirmed on the card, taken back from the last given (the base first,
+ * so that it is never there without the others), and no temporary file
+ * left either.
+ */
+static void take_back(struct prepare_run *r, const struct prepare_source *ps)
+{
+	char path[PATH_LEN];
+
+	for (size_t i = r->nfiles; i-- > 0;) {
+		struct prepare_file *f = &r->files[i];
+
+		if (!f->final_named)
+			continue;
+		dload_path(final_name(&ps[i]), path, sizeof(path));
+		format_delete(&r->card, &r->layout, path, NULL);
+		f->final_named = !name_absent(r, path);
+		f->final_removed = !f->final_named;
+	}
+	for (size_t i = 0; i < r->nfiles; i++) {
+		struct prepare_file *f = &r->files[i];
+
+		if (f->temp_created &&
+		    format_delete(&r->card, &r->layout,
+				  dload_path(f->tmp_name, path, sizeof(path)), NULL) == 0) {
+			f->temp_created = false;
+			f->temp_removed = true;
+		}
+	}
+}
+
+/* Each file written, then read back and compared, in order. */
+static int write_files(struct prepare_run *r, struct source *const *src,
+		       const struct prepare_source *ps)
 {
 	struct timespec t;
-	int rc;
+	int rc = 0;
 
+	for (size_t i = 0; i < r->nfiles && !rc; i++) {
+		at_file(r, i);
+		if (r->set)
+			progress_note(r->pg, _("File %zu of %zu: dload/%s (as %s while written)"),
+				      i + 1, r->nfiles, final_name(&ps[i]), r->files[i].tmp_name);
+		time_now(&t);
+		rc = write_file(r, src[i], &ps[i]);
+		r->seconds[PHASE_WRITE] += elapsed_since(&t);
+		time_now(&t);
+		if (!rc)
+			rc = read_back(r, src[i], &ps[i]);
+		r->seconds[PHASE_READBACK] += elapsed_since(&t);
+	}
+	return rc;
+}
+
+int prepare_write(struct prepare_run *r, struct source *const *src,
+		  const struct prepare_source *ps, size_t n)
+{
+	struct timespec t;
+	int rc = 0;
+
+	if (n != r->nfiles)
+		return prepare_fail(r, EXIT_ERROR, NULL, _("%zu files given to write, %zu opened for"),
+				    n, r->nfiles);
 	if (getrandom(&r->disk_id, sizeof(r->disk_id), 0) != sizeof(r->disk_id) ||
 	    getrandom(&r->volume_id, sizeof(r->volume_id), 0) != sizeof(r->volume_id))
 		r->disk_id = r->volume_id = 0x44c0ad00u;
 
 	/* A source its hash already found wrong costs the card nothing. */
-	rc = srchash_poll(ps->hash, NULL, NULL);
-	rc = rc == 0 || rc == -EINPROGRESS ? 0 : source_digests(r, src, ps);
+	for (size_t i = 0; i < n && !rc; i++) {
+		at_file(r, i);
+		rc = srchash_poll(ps[i].hash, NULL, NULL);
+		rc = rc == 0 || rc == -EINPROGRESS ? 0 : source_digests(r, src[i], &ps[i]);
+	}
 	time_now(&t);
 	if (!rc)
 		rc = cancelled(r) ? interrupted(r) : write_layout(r);
 	if (!rc)
-		rc = allocate_file(r, ps->size);
+		rc = allocate_files(r, ps);
 	r->seconds[PHASE_FORMAT] = elapsed_since(&t) - r->seconds[PHASE_PROBE];
-	time_now(&t);
 	if (!rc)
-		rc = write_file(r, src, ps);
-	r->seconds[PHASE_WRITE] = elapsed_since(&t);
-	time_now(&t);
-	if (!rc)
-		rc = read_back(r, src, ps);
-	r->seconds[PHASE_READBACK] = elapsed_since(&t) - r->hash_wait;
+		rc = write_files(r, src, ps);
+	r->seconds[PHASE_READBACK] -= r->hash_wait;
 	time_now(&t);
 	if (!rc && cancelled(r))
 		rc = interrupted(r);
 	if (!rc)
-		rc = finish(r, ps->size);
+		rc = finish(r, ps);
 	r->seconds[PHASE_FINISH] = elapsed_since(&t);
-
-	/* A card that failed must not look ready: no UPDATE.APP that was not
-	 * confirmed on the card, and no UPDATE.TMP left either. */
-	if (rc && r->final_named && !r->verified) {
-		format_delete(&r->card, &r->layout, FINAL_PATH, NULL);
-		r->final_named = !final_name_absent(r);
-		r->final_removed = !r->final_named;
-	}
-	if (rc && r->temp_created &&
-	    format_delete(&r->card, &r->layout, TMP_PATH, NULL) == 0) {
-		r->temp_created = false;
-		r->temp_removed = true;
-	}
+	if (rc)
+		take_back(r, ps);
 	return rc;
 }
 
@@ -752,28 +953,57 @@ void prepare_close(struct prepare_run *r)
 	r->card_open = false;
 }
 
+/* Whether any file of the run is so. */
+#define ANY(r, field) any_file(r, offsetof(struct prepare_file, field))
+
+static bool any_file(const struct prepare_run *r, size_t field)
+{
+	for (size_t i = 0; i < r->nfiles; i++)
+		if (*(const bool *)((const char *)&r->files[i] + field))
+			return true;
+	return false;
+}
+
 const char *prepare_card_state(const struct prepare_run *r)
 {
 	if (r->verified)
-		return _("the card is ready: dload/UPDATE.APP is written and verified");
-	if (r->final_named)
-		return _("dload/UPDATE.APP could not be confirmed on the card, nor removed: "
-		       "do not use this card");
+		return r->set ? _("the card is ready: every SD package of the set is written to "
+				  "dload/ and verified") :
+		       _("the card is ready: dload/UPDATE.APP is written and verified");
+	if (ANY(r, final_named))
+		return r->set ? _("a name of the set in dload/ could not be confirmed on the card, "
+				  "nor removed: do not use this card") :
+		       _("dload/UPDATE.APP could not be confirmed on the card, nor removed: "
+			 "do not use this card");
 	if (!r->card_touched)
 		return _("nothing was written to the card");
-	if (r->temp_created)
+	if (r->set) {
+		if (ANY(r, temp_created))
+			return _("the card has none of the set's SD packages (partial .TMP files "
+			       "remain in dload/, which the device ignores); it will not start an "
+			       "update");
+		if (ANY(r, final_removed))
+			return _("the card has none of the set's SD packages (the names just given "
+			       "were taken back, and the .TMP files removed); it will not start an "
+			       "update");
+		if (ANY(r, temp_removed))
+			return _("the card has none of the set's SD packages (the partial .TMP files "
+			       "were removed); it will not start an update");
+		return _("the card has none of the set's SD packages and will not start an update");
+	}
+	if (ANY(r, temp_created))
 		return _("the card has no UPDATE.APP (a partial dload/UPDATE.TMP remains, which the "
 		       "device ignores); it will not start an update");
-	if (r->temp_removed)
-		return _("the card has no UPDATE.APP (the partial dload/UPDATE.TMP was removed); it "
-		       "will not start an update");
-	if (r->final_removed)
+	if (ANY(r, final_removed))
 		return _("the card has no UPDATE.APP (the copy just named so was removed again); it "
+		       "will not start an update");
+	if (ANY(r, temp_removed))
+		return _("the card has no UPDATE.APP (the partial dload/UPDATE.TMP was removed); it "
 		       "will not start an update");
 	return _("the card has no UPDATE.APP and will not start an update");
 }
 
-const char *prepare_state_at(enum prepare_phase phase)
+const char *prepare_state_at(enum prepare_phase phase, bool set)
 {
 	switch (phase) {
 	case PHASE_OPEN:
@@ -781,17 +1011,27 @@ const char *prepare_state_at(enum prepare_phase phase)
 	case PHASE_WIPE:
 	case PHASE_PROBE:
 	case PHASE_PARTITION:
-		return _("the card has no UPDATE.APP and will not start an update; what it held "
-		       "is partly erased");
+		return set ? _("the card has none of the set's SD packages and will not start an "
+			       "update; what it held is partly erased") :
+		       _("the card has no UPDATE.APP and will not start an update; what it held "
+			 "is partly erased");
 	case PHASE_FORMAT:
 	case PHASE_WRITE:
 	case PHASE_READBACK:
-		return _("the card has no UPDATE.APP (a partial dload/UPDATE.TMP may remain, which "
-		       "the device ignores); it will not start an update");
+		return set ? _("the card has none of the set's SD packages (partial .TMP files may "
+			       "remain in dload/, which the device ignores); it will not start an "
+			       "update") :
+		       _("the card has no UPDATE.APP (a partial dload/UPDATE.TMP may remain, which "
+			 "the device ignores); it will not start an update");
 	case PHASE_FINISH:
 	case PHASE_COUNT:
 		break;
 	}
-	return _("if the card shows dload/UPDATE.APP, that file was read back and verified; "
-	       "otherwise it has none (the file is named so only once verified)");
+	return set ? _("if the card shows the set's SD packages in dload/, every one was read "
+		       "back and verified; otherwise some may show, the base package never "
+		       "without the others (the names are given only once every file is "
+		       "verified, the base last): do not use this card until prepare has run "
+		       "again") :
+	       _("if the card shows dload/UPDATE.APP, that file was read back and verified; "
+		 "otherwise it has none (the file is named so only once verified)");
 }

@@ -20,21 +20,23 @@
 /*
  * The prepare pipeline for one card, in the order it runs:
  *
- *   prepare_open   safety rules, exclusive open and lock, layout, room
+ *   prepare_open   safety rules, exclusive open and lock, layout, room for
+ *                  every file of the set
  *   (the caller shows what will be erased and asks)
  *   prepare_write  wipe, probe the capacity, partition, format, dload/,
- *                  write UPDATE.TMP,
- *                  flush, read back past the cache, compare, the source's
- *                  digests (computed meanwhile: ps->hash), rename to
- *                  UPDATE.APP, check the rename on the card, re-read the
- *                  partition table
+ *                  the files under temporary names (UPDATE.TMP, SDPKG1.TMP,
+ *                  ...), each contiguous from a 4 MiB boundary, in order;
+ *                  each written, flushed, read back past the cache and
+ *                  compared, with its source's digests (computed meanwhile:
+ *                  ps[i].hash); once every file is verified, each renamed
+ *                  to its final name in order (the base package last), the
+ *                  names checked on the card, the partition table re-read
  *   prepare_close  release the card
  *
- * No step prints except through the progress reporter, so that batch can
- * run one pipeline per card.
+ * A set is one UPDATE.APP, or SD packages (firmware/package.h: the set's
+ * rules are the caller's).  No step prints except through the progress
+ * reporter, so that batch can run one pipeline per card.
  */
-struct source;
-
 struct prepare_opts {
 	char label[FORMAT_LABEL_MAX + 1];	/* volume label as written, "DLOAD" */
 	uint64_t create_size;		/* create an image file this big if missing */
@@ -45,10 +47,12 @@ struct prepare_opts {
 
 struct srchash;
 
-/* The source, checked once, shared by every card of a batch. */
+/* A file of the set, checked once, shared by every card of a batch. */
 struct prepare_source {
 	const char *path;		/* never the card, under any name (safety.h) */
 	const char *member;		/* the zip member written (--member), or NULL */
+	const char *card_name;		/* its name in dload/: an SD package's own, kept
+					 * zipped; NULL: UPDATE.APP */
 	uint64_t size;
 	/* Its digests, being computed meanwhile in threads of their own, with
 	 * --sha256 and --md5 (firmware/srchash.h): one hash for every card of
@@ -67,6 +71,28 @@ enum prepare_phase {
 	PHASE_READBACK,
 	PHASE_FINISH,
 	PHASE_COUNT
+};
+
+/* The files of a set, at most. */
+#define PREPARE_MAX_FILES 8
+
+/* A file of the set on the card. */
+struct prepare_file {
+	char tmp_name[16];		/* while written: "UPDATE.TMP", "SDPKG1.TMP" */
+	uint64_t card_off;		/* where it starts on the card */
+	uint32_t first_cluster;
+	unsigned char sha256[32];	/* of the source (its hash) */
+	bool sha256_known;		/* sha256 is set */
+	unsigned char md5[16];		/* ... with --md5 */
+	bool md5_known;
+	unsigned char card_sha256[32];	/* of what was read back from the card */
+	bool card_sha_known;		/* card_sha256 is set */
+	bool readback_compared;		/* ... proven by comparing every byte */
+	bool temp_created;		/* its temporary name exists */
+	bool temp_removed;		/* ... existed, and was removed after a failure */
+	bool final_named;		/* the rename to its final name was attempted */
+	bool final_removed;		/* ... and taken back after a failure */
+	double hash_seconds;		/* the source's hash took, overlapped */
 };
 
 /* What the user is told before the card is erased, beside what it holds. */
@@ -94,22 +120,15 @@ struct prepare_run {
 	struct errmsg error;		/* one line: what went wrong */
 	char advice[256];		/* one line: what to do */
 	bool card_touched;		/* anything written yet */
-	bool temp_created;		/* dload/UPDATE.TMP exists */
-	bool temp_removed;		/* ... existed, and was removed after a failure */
-	bool final_named;		/* the rename to UPDATE.APP was attempted */
-	bool final_removed;		/* ... and taken back after a failure */
-	unsigned char sha256[32];	/* of the source (its hash) */
-	bool sha256_known;		/* sha256 is set */
-	unsigned char card_sha256[32];	/* of what was read back from the card */
-	bool card_sha_known;		/* card_sha256 is set */
-	bool readback_compared;		/* ... proven by comparing every byte */
-	bool verified;			/* the two are equal, and renamed */
-	uint64_t file_card_off;
+	size_t nfiles;
+	struct prepare_file files[PREPARE_MAX_FILES];	/* in the order written */
+	bool set;			/* SD packages, not dload/UPDATE.APP */
+	size_t at;			/* the file the run is at (or failed on) */
+	bool verified;			/* every file read back, equal, and named */
 	struct diff_report diff;
 	bool probed;
 	struct probe_result probe;	/* the capacity probe, when it ran */
 	double seconds[PHASE_COUNT];	/* the read-back's without hash_wait */
-	double hash_seconds;		/* the source's hash took, overlapped */
 	double hash_wait;		/* after the read-back, waiting for it */
 };
 
@@ -129,7 +148,7 @@ int prepare_fail(struct prepare_run *r, int code, const char *advice, const char
  * it created is removed again by prepare_close unless the card was written.
  */
 int prepare_open(struct prepare_run *r, const char *target, const struct prepare_opts *o,
-		 const struct prepare_source *ps, struct progress *pg,
+		 const struct prepare_source *ps, size_t n, struct progress *pg,
 		 volatile sig_atomic_t *cancel);
 
 /* Start ps->hash on src, for a run of its own (a batch starts one for all):
@@ -138,10 +157,23 @@ struct srchash_opts;
 int prepare_start_hash(struct prepare_run *r, struct source *src, struct prepare_source *ps,
 		       const struct srchash_opts *o);
 
-/* 0, or the exit code with r->error and r->advice set.  src is at its start;
- * ps->hash runs (srchash_start() on src), and a source it already found
- * wrong is refused with nothing written. */
-int prepare_write(struct prepare_run *r, struct source *src, const struct prepare_source *ps);
+/* 0, or the exit code with r->error and r->advice set.  The n files of the
+ * set, as prepare_open() was given them: src[i] at its start (an SD
+ * package: the zip's own bytes, source_reopen_raw()); ps[i].hash runs
+ * (srchash_start() on src[i]), and a source it already found wrong is
+ * refused with nothing written. */
+int prepare_write(struct prepare_run *r, struct source *const *src,
+		  const struct prepare_source *ps, size_t n);
+
+/* The name a file of the set has while it is written: UPDATE.TMP for
+ * UPDATE.APP, SDPKG<k>.TMP for the k-th SD package (k from 1).  The device
+ * ignores both. */
+void prepare_tmp_name(const struct prepare_source *ps, size_t n, size_t i, char *buf,
+		      size_t len);
+
+/* The bytes the set takes from the first file's start: each file but the
+ * last rounded up to the 4 MiB boundary the next starts on. */
+uint64_t prepare_set_span(const struct prepare_source *ps, size_t n);
 
 void prepare_close(struct prepare_run *r);
 
@@ -149,7 +181,7 @@ void prepare_close(struct prepare_run *r);
 const char *prepare_card_state(const struct prepare_run *r);
 
 /* What a card left in this phase may hold, when the run could not finish
- * its failure's cleanup (a stall, an abandoned stop). */
-const char *prepare_state_at(enum prepare_phase phase);
+ * its failure's cleanup (a stall, an abandoned stop); set: SD packages. */
+const char *prepare_state_at(enum prepare_phase phase, bool set);
 
 #endif

@@ -42,17 +42,21 @@ static enum card_outcome outcome_of(int exit_code)
 }
 
 int batch_init(struct batch *b, const struct prepare_opts *opts, const struct prepare_source *ps,
-	       const char *source_name, struct view *view, struct shoplog *log)
+	       size_t n, const char *source_name, struct view *view, struct shoplog *log)
 {
 	memset(b, 0, sizeof(*b));
 	b->opts = opts;
-	b->ps = *ps;
+	if (n < 1 || n > PREPARE_MAX_FILES)
+		return -EINVAL;
+	memcpy(b->ps, ps, n * sizeof(*ps));
+	b->nps = n;
 	b->source_name = source_name;
 	b->view = view;
 	b->log = log;
 	b->notify[0] = b->notify[1] = -1;
-	if (stat(ps->path, &b->source_st) != 0)
-		return -errno;
+	for (size_t i = 0; i < n; i++)
+		if (stat(ps[i].path, &b->source_st[i]) != 0)
+			return -errno;
 	if (pipe2(b->notify, O_CLOEXEC | O_NONBLOCK) != 0)
 		return -errno;
 	pthread_mutex_init(&b->lock, NULL);
@@ -219,8 +223,15 @@ static void fill_result(struct batch_card *c, int rc, struct card_result *res)
 		res->phase = prepare_phase_name(r->phase);
 	}
 	res->card_state = prepare_card_state(r);
-	res->have_card_sha = r->card_sha_known;
-	memcpy(res->card_sha256, r->card_sha256, sizeof(res->card_sha256));
+	res->have_card_sha = r->files[0].card_sha_known;
+	memcpy(res->card_sha256, r->files[0].card_sha256, sizeof(res->card_sha256));
+	res->nfiles = r->nfiles;
+	for (size_t i = 0; i < r->nfiles; i++) {
+		res->files[i].card_off = r->files[i].card_off;
+		res->files[i].have_card_sha = r->files[i].card_sha_known;
+		memcpy(res->files[i].card_sha256, r->files[i].card_sha256,
+		       sizeof(res->files[i].card_sha256));
+	}
 	memcpy(res->seconds, r->seconds, sizeof(res->seconds));
 	res->hash_wait = r->hash_wait;
 	res->size = r->card.size;
@@ -282,7 +293,7 @@ int batch_open(struct batch_card *c)
 	if (*c->same)
 		rc = prepare_fail(r, EXIT_REFUSED, NULL, "%s", c->same);
 	else
-		rc = prepare_open(r, c->target, b->opts, &b->ps, &c->pg, &c->cancel);
+		rc = prepare_open(r, c->target, b->opts, b->ps, b->nps, &c->pg, &c->cancel);
 	c->opened = true;
 	if (r->card.blockdev) {
 		c->id = r->id;
@@ -303,9 +314,9 @@ int batch_open(struct batch_card *c)
 }
 
 /* The file to write must be the one checked: same inode, size and times. */
-static bool same_source(const struct batch *b, struct source *src)
+static bool same_source(const struct batch *b, size_t i, struct source *src)
 {
-	const struct stat *a = &b->source_st;
+	const struct stat *a = &b->source_st[i];
 	struct stat st;
 
 	return stat(source_path(src), &st) == 0 && st.st_dev == a->st_dev &&
@@ -320,22 +331,30 @@ static int write_card(struct batch_card *c)
 {
 	struct batch *b = c->b;
 	struct prepare_run *r = &c->run;
-	struct source *src;
+	struct source *src[PREPARE_MAX_FILES] = { NULL };
 	struct errmsg e;
-	int rc;
+	size_t i;
+	int rc = 0;
 
 	if (cancel_requested(&c->cancel))
 		return prepare_fail(r, EXIT_INTERRUPTED, NULL, _("interrupted before anything was "
 				    "written"));
-	if (source_open_member(&src, b->ps.path, b->ps.member, &e) != 0)
-		return prepare_fail(r, EXIT_SOURCE_INVALID, NULL, "%s", e.text);
-	if (!same_source(b, src)) {
-		source_close(src);
-		return prepare_fail(r, EXIT_SOURCE_DAMAGED, NULL, _("%s changed since it was checked: "
-				    "keep it unchanged while dloadcard runs"), b->ps.path);
+	for (i = 0; i < b->nps && !rc; i++) {
+		const struct prepare_source *ps = &b->ps[i];
+
+		/* An SD package goes as it is, the zip's own bytes. */
+		if ((ps->card_name ? source_open_raw(&src[i], ps->path, &e) :
+		     source_open_member(&src[i], ps->path, ps->member, &e)) != 0)
+			rc = prepare_fail(r, EXIT_SOURCE_INVALID, NULL, "%s", e.text);
+		else if (!same_source(b, i, src[i]))
+			rc = prepare_fail(r, EXIT_SOURCE_DAMAGED, NULL, _("%s changed since it was "
+					  "checked: keep it unchanged while dloadcard runs"),
+					  ps->path);
 	}
-	rc = prepare_write(r, src, &b->ps);
-	source_close(src);
+	if (!rc)
+		rc = prepare_write(r, src, b->ps, b->nps);
+	for (i = 0; i < b->nps; i++)
+		source_close(src[i]);
 	return rc;
 }
 
@@ -355,6 +374,9 @@ static bool already_done(struct batch_card *c, struct card_result *res)
 	bool found = false;
 	int rc;
 
+	/* A set is always written: verify judges one UPDATE.APP. */
+	if (b->nps != 1 || b->ps[0].card_name)
+		return false;
 	time_now(&t);
 	progress_note(&c->pg, _("Looking for this UPDATE.APP on the card"));
 	rep = malloc(sizeof(*rep));
@@ -368,8 +390,8 @@ static bool already_done(struct batch_card *c, struct card_result *res)
 	/* The source's SHA-256 is needed only now (and the source is right
 	 * only if its hash says so). */
 	if ((rc == EXIT_OK || rc == EXIT_VERIFY_WARN) && rep->have_file &&
-	    rep->file_size == b->ps.size &&
-	    srchash_wait(b->ps.hash, &c->cancel, &c->pg, &d, NULL) == 0) {
+	    rep->file_size == b->ps[0].size &&
+	    srchash_wait(b->ps[0].hash, &c->cancel, &c->pg, &d, NULL) == 0) {
 		vo.quick = false;
 		vo.expect_sha256 = d.sha256;
 		rc = verify_card(&card, &vo, rep);
@@ -410,7 +432,7 @@ static void *card_main(void *arg)
 		else if (*c->same)
 			rc = prepare_fail(&c->run, EXIT_REFUSED, NULL, "%s", c->same);
 		else
-			rc = prepare_open(&c->run, c->target, b->opts, &b->ps, &c->pg, &c->cancel);
+			rc = prepare_open(&c->run, c->target, b->opts, b->ps, b->nps, &c->pg, &c->cancel);
 	}
 	if (!rc)
 		rc = write_card(c);
@@ -485,7 +507,7 @@ static void give_up(struct batch_card *c, int code, const char *error, const cha
 	res.outcome = outcome_of(code);
 	xstrncpy(res.error, error, sizeof(res.error));
 	xstrncpy(res.advice, advice, sizeof(res.advice));
-	res.card_state = prepare_state_at(phase);
+	res.card_state = prepare_state_at(phase, false);
 	res.phase = prepare_phase_name(phase);
 	publish(c, &res, true);
 }
@@ -686,19 +708,45 @@ static void json_identity(struct json *j, const struct batch_card *c,
 	json_close(j);
 }
 
-void batch_source_json(struct json *j, const struct batch *b)
+/* A file's SHA-256 from its hash: unknown while it is still computed (a
+ * card that failed early). */
+static const char *source_sha256(const struct prepare_source *ps, char *hex)
 {
 	struct srchash_result d;
+	int rc = srchash_poll(ps->hash, &d, NULL);
+
+	return rc == 0 || rc == -EBADMSG ? hex_string(d.sha256, 32, hex) : NULL;
+}
+
+void batch_source_json(struct json *j, const struct batch *b, const struct card_result *card)
+{
 	char hex[65];
-	int rc = srchash_poll(b->ps.hash, &d, NULL);
 
 	json_open(j, "source");
-	json_str(j, "path", b->ps.path);
+	json_str(j, "path", b->ps[0].path);
 	json_str(j, "name", b->source_name);
-	json_u64(j, "size", b->ps.size);
-	/* Unknown while it is still computed (a card that failed early). */
-	json_str(j, "sha256", rc == 0 || rc == -EBADMSG ? hex_string(d.sha256, 32, hex) : NULL);
+	json_u64(j, "size", b->ps[0].size);
+	json_str(j, "sha256", source_sha256(&b->ps[0], hex));
 	json_close(j);
+	json_open_array(j, "files");
+	for (size_t i = 0; i < b->nps; i++) {
+		const struct batch_file_result *f = card && i < card->nfiles ? &card->files[i] : NULL;
+
+		json_open(j, NULL);
+		json_str(j, "path", b->ps[i].path);
+		json_str(j, "card_name", b->ps[i].card_name ? b->ps[i].card_name : DLOAD_FILE);
+		json_u64(j, "size", b->ps[i].size);
+		json_str(j, "sha256", source_sha256(&b->ps[i], hex));
+		if (card) {
+			json_str(j, "card_sha256", f && f->have_card_sha ?
+				 hex_string(f->card_sha256, 32, hex) : NULL);
+			json_u64(j, "card_offset", f ? f->card_off : 0);
+			json_bool(j, "verified", card->outcome == OUTCOME_OK ||
+				  card->outcome == OUTCOME_ALREADY);
+		}
+		json_close(j);
+	}
+	json_close_array(j);
 }
 
 void batch_card_json(struct json *j, const struct batch_card *c, const struct card_result *res)
@@ -710,7 +758,7 @@ void batch_card_json(struct json *j, const struct batch_card *c, const struct ca
 	json_str(j, "started", shoplog_time(res->started, when, sizeof(when)));
 	json_str(j, "device", c->target);
 	json_identity(j, c, res);
-	batch_source_json(j, b);
+	batch_source_json(j, b, res);
 	json_str(j, "card_sha256", res->have_card_sha ? hex_string(res->card_sha256, 32, hex) : NULL);
 	json_str(j, "label", b->opts->label);
 	json_str(j, "result", batch_outcome_name(res->outcome));

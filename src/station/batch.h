@@ -40,7 +40,13 @@ struct card_result {
 	const char *card_state;		/* prepare_card_state(), a constant string */
 	const char *phase;		/* where it stopped, or NULL */
 	bool have_card_sha;
-	unsigned char card_sha256[32];	/* as read back from the card */
+	unsigned char card_sha256[32];	/* as read back from the card (the first file) */
+	size_t nfiles;
+	struct batch_file_result {
+		uint64_t card_off;	/* where it starts on the card */
+		bool have_card_sha;
+		unsigned char card_sha256[32];
+	} files[PREPARE_MAX_FILES];	/* the set's, as written: b->ps's order */
 	double seconds[PHASE_COUNT];	/* prepare's phases */
 	double hash_wait;		/* of the read-back: the source's hash */
 	double check_seconds;		/* looking for an existing card (--watch) */
@@ -86,9 +92,11 @@ struct batch_card {
 struct batch {
 	pthread_mutex_t lock;
 	const struct prepare_opts *opts;
-	struct prepare_source ps;	/* checked and hashed once (ps.hash) */
-	const char *source_name;	/* "fw.zip:dload/UPDATE.APP" */
-	struct stat source_st;		/* the file as checked */
+	struct prepare_source ps[PREPARE_MAX_FILES];	/* the set, checked and hashed once
+							 * (ps[i].hash), in the order written */
+	size_t nps;
+	const char *source_name;	/* the first's: "fw.zip:dload/UPDATE.APP" */
+	struct stat source_st[PREPARE_MAX_FILES];	/* each file as checked */
 	unsigned stall_timeout;		/* seconds; 0: never */
 	bool watch;			/* cards come from batch --watch */
 	bool redo;			/* --watch: rewrite a card already right */
@@ -101,7 +109,7 @@ struct batch {
 
 /* 0, or -errno (the source cannot be stat'ed, no pipe). */
 int batch_init(struct batch *b, const struct prepare_opts *opts, const struct prepare_source *ps,
-	       const char *source_name, struct view *view, struct shoplog *log);
+	       size_t n, const char *source_name, struct view *view, struct shoplog *log);
 /*
  * Free everything and return true; or return false and free nothing when a
  * card's thread is still stuck in the kernel: it uses the batch, its view and
@@ -151,8 +159,9 @@ bool batch_result(struct batch *b, size_t i, struct card_result *res);
 
 const char *batch_outcome_name(enum card_outcome o);
 
-/* The "source" object: the summary's, and each card's. */
-void batch_source_json(struct json *j, const struct batch *b);
+/* The "source" object (the first file) and the "files" array (card: its
+ * result, or NULL: the summary's, each file's name, size and SHA-256). */
+void batch_source_json(struct json *j, const struct batch *b, const struct card_result *card);
 
 /* The members of one card's JSON object (the log line, and --json). */
 void batch_card_json(struct json *j, const struct batch_card *c, const struct card_result *res);

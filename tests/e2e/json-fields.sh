@@ -113,6 +113,13 @@ check_fields "check: a package for another model" "$TMP/check2.json" ":check --j
 
 jsonrun prepare1 "$DLOADCARD" prepare --json --yes --size 64M "$TMP/card.img" "$src"
 check_fields "prepare: an image file made" "$TMP/prepare1.json" ":prepare --json"
+jsonrun prepare5 "$DLOADCARD" prepare --json --yes --md5 "$md5" --size 64M "$TMP/md5.img" "$src"
+check_fields "prepare: --md5" "$TMP/prepare5.json" ":prepare --json"
+make_sample "$TMP/update_sd_base.zip" 1M --zip UPDATE.APP --zip-extra SOFTWARE_VER_LIST.mbn
+make_sample "$TMP/update_sd_cust_VOG-L29_hw_eu.zip" 1M --seed 2 --zip UPDATE.APP
+jsonrun prepare6 "$DLOADCARD" prepare --json --yes --size 64M "$TMP/set.img" \
+	"$TMP/update_sd_base.zip" "$TMP/update_sd_cust_VOG-L29_hw_eu.zip"
+check_fields "prepare: an SD package set" "$TMP/prepare6.json" ":prepare --json"
 jsonrun prepare2 "$DLOADCARD" prepare --json --yes --size 64M "$TMP/other.img" "$TMP/bad.APP"
 check_fields "prepare: a damaged source" "$TMP/prepare2.json" ":A failure, with --json" \
 	":prepare --json"
@@ -154,6 +161,9 @@ jq -e '.ready == 2 and .refused == 1' "$TMP/batch1.json" >/dev/null
 ok $? "batch: two cards made, the source refused as a card"
 check_fields "batch: made and refused cards" "$TMP/batch1.json" ":batch --json" ".cards[]:batch --log"
 check_fields "batch --log: its lines" "$TMP/shop.jsonl" ":batch --log"
+jsonrun batch3 "$DLOADCARD" batch --json --yes --size 64M "$TMP/update_sd_base.zip" \
+	"$TMP/update_sd_cust_VOG-L29_hw_eu.zip" "$TMP/bs1.img" "$TMP/bs2.img"
+check_fields "batch: an SD package set" "$TMP/batch3.json" ":batch --json" ".cards[]:batch --log"
 jsonrun batch2 "$DLOADCARD" batch --json --yes --size 64M "$TMP/bad.APP" "$TMP/b3.img"
 check_fields "batch: a damaged source" "$TMP/batch2.json" ":A failure, with --json" \
 	":batch --json" ".cards[]:batch --log"

@@ -78,8 +78,10 @@ done
 # The arguments each command wants.
 usage_error prepare "^dloadcard: give the card and the UPDATE.APP$" "prepare with one argument" \
 	prepare "$TMP/card.img"
-usage_error prepare "^dloadcard: too many arguments: give the card and the UPDATE.APP$" \
-	"prepare with three" prepare a b c
+usage_error prepare "^dloadcard: too many arguments: give the card and at most 8 files$" \
+	"prepare with ten (a set is at most 8 files)" prepare a b c d e f g h i j
+usage_error prepare "^dloadcard: --sha256 and --md5 are one file's digests" \
+	"prepare --sha256 with two files" prepare --sha256 "$(printf '%064d' 0)" a b c
 usage_error check "^dloadcard: give at least one file" "check without a file" check
 usage_error verify "^dloadcard: give one card" "verify without a card" verify
 usage_error probe "^dloadcard: give one card" "probe with two cards" probe a b

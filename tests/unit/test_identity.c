@@ -170,14 +170,15 @@ static void test_content(const char *dir)
 
 static void test_open(const struct sysroot *r, const char *dir, const char *src)
 {
-	struct safety_target t = { .flags = SAFETY_ERASE, .source = src };
 	struct card_identity sid;
+	const struct card_identity *sids[] = { &sid };
+	struct safety_target t = { .flags = SAFETY_ERASE, .sources = &src, .nsources = 1 };
 	struct safety_result res;
 	struct card c, c2;
 	char path[PATH_MAX];
 
 	identity_of_path(r, src, &sid);
-	t.source_id = &sid;
+	t.source_ids = sids;
 	is_int(safety_open_card(r, &c, src, &t, &res), SAFE_SOURCE, "the source is never a card");
 	ok(strstr(res.reason.text, "is the source itself") != NULL, "and said so: %s", res.reason.text);
 

@@ -163,10 +163,38 @@ static void test_card_sets(void)
 	   "a card's set: two bases: refused");
 }
 
+/* The order a set goes on the card: as given, the base last. */
+static void test_order(void)
+{
+	struct package s[3];
+	size_t order[3];
+
+	sdp(&s[0], "update_sd_base.zip");
+	sdp(&s[1], "update_sd_cust_VOG-L29_hw_eu.zip");
+	sdp(&s[2], "update_sd_preload_VOG-L29_hw_eu_R1.zip");
+	package_set_order(s, 3, order);
+	ok(order[0] == 1 && order[1] == 2 && order[2] == 0,
+	   "base, cust, preload go on the card as cust, preload, base");
+	sdp(&s[0], "update_sd_preload_VOG-L29_hw_eu_R1.zip");
+	sdp(&s[1], "update_sd_base.zip");
+	sdp(&s[2], "update_sd_cust_VOG-L29_hw_eu.zip");
+	package_set_order(s, 3, order);
+	ok(order[0] == 0 && order[1] == 2 && order[2] == 1,
+	   "preload, base, cust: as given, the base moved last");
+	package_recognise_plain("UPDATE.APP", &s[0]);
+	package_set_order(s, 1, order);
+	ok(order[0] == 0, "an UPDATE.APP alone: itself");
+	sdp(&s[0], "update_sd_cust_VOG-L29_hw_eu.zip");
+	sdp(&s[1], "update_sd_preload_VOG-L29_hw_eu_R1.zip");
+	package_set_order(s, 2, order);
+	ok(order[0] == 0 && order[1] == 1, "no base: as given");
+}
+
 int main(void)
 {
 	test_kinds();
 	test_sets();
 	test_card_sets();
+	test_order();
 	return done_testing();
 }

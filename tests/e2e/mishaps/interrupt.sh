@@ -477,4 +477,65 @@ nothing_left "batch, cards that hang while formatting"
 reap
 cardsim_stop
 
+# --- prepare of an SD package set ------------------------------------------------
+#
+# Stopped while the second file is written, and while the names are given:
+# no final name of the set is on the card (read with mtools and The Sleuth
+# Kit, not our FAT code), no .TMP either, the sources as they were.
+set_dir=$TMP/sdset
+mkdir -p "$set_dir"
+set_files=("$set_dir/update_sd_cust_VOG-L29_hw_eu.zip" "$set_dir/update_sd_preload_VOG-L29_hw_eu_R1.zip"
+	"$set_dir/update_sd_base.zip")
+for i in 0 1 2; do
+	"$MKUPDATEAPP" --size $((i + 2))M --seed $((i + 7)) --zip UPDATE.APP \
+		--zip-extra SOFTWARE_VER_LIST.mbn --output "${set_files[$i]}"
+done
+declare -A set_sha
+for f in "${set_files[@]}"; do set_sha[$f]=$(sha256_of "$f"); done
+"$DLOADCARD" prepare --yes --no-probe --json --size 64M "$TMP/goodset.img" "${set_files[@]}" \
+	>"$TMP/goodset.json" || { echo "Bail out! cannot prepare a card with a set"; exit 1; }
+second_at=$(jq -r '.files[1].card_offset' "$TMP/goodset.json")
+
+# set_stopped what WHERE: exit 130 and where, the state in words true for a
+# set, the sources kept, nothing left, and none of the set's names on the
+# card (nor any .TMP), as mtools and TSK read it.
+set_stopped() {
+	local f names
+	is_status 130 "$1: exit 130"
+	like "$out" "interrupted $2" "$1: says where it stopped"
+	like "$out" "State: the card has none of the set's SD packages" "$1: says the card has none of the set"
+	for f in "${set_files[@]}"; do
+		[ "$(sha256_of "$f")" = "${set_sha[$f]}" ] || break
+	done
+	ok $? "$1: the sources are unchanged"
+	nothing_left "$1"
+	names=$(MTOOLSRC=/dev/null mdir -b -i "$CARD@@$part" ::dload 2>&1)
+	[ -z "$names" ]; ok $? "$1: mtools finds dload/ empty: no name of the set, no .TMP"
+	[ -z "$names" ] || diag "dload/: $names"
+	if command -v fls >/dev/null; then
+		dl=$(fls -o $((part / 512)) "$CARD" | awk '$1 == "d/d" && tolower($3) == "dload" { sub(":", "", $2); print $2 }')
+		# Deleted entries are listed with a '*': those are no names.
+		[ -n "$dl" ] && ! fls -o $((part / 512)) "$CARD" "$dl" | grep -q '^r/r [0-9]'
+		ok $? "$1: The Sleuth Kit finds no file in dload/ (only deleted entries)"
+	else
+		skip "$1: The Sleuth Kit finds no file in dload/" "not installed (apt-get install sleuthkit)"
+	fi
+}
+
+sim set1 --stall-on write --stall-at $((second_at + MiB)):4096 --stall-seconds 5 --stall-abort
+interrupted --when "Writing update_sd_preload" --after 0.3 --ctrl-c -- \
+	"$DLOADCARD" prepare --yes --no-probe "$CARD" "${set_files[@]}"
+# The write under way ends once the card answers; the stop is seen there.
+set_stopped "Ctrl-C while the second file of a set is written" "during (write|readback)"
+reap
+cardsim_stop "$CARDSIM_DIR"
+
+# Every write to dload/ takes half a second: the names are given slowly.
+sim set2 --stall-on write --stall-every --stall-at "$dload_dir:$cluster" --stall-seconds 0.5
+interrupted --when "giving them their names" --after 0.2 --ctrl-c -- \
+	"$DLOADCARD" prepare --yes --no-probe "$CARD" "${set_files[@]}"
+set_stopped "Ctrl-C while the names of a set are given" "during finish"
+reap
+cardsim_stop "$CARDSIM_DIR"
+
 done_testing
