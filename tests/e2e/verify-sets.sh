@@ -266,8 +266,29 @@ if have_loop; then
 	ok $? "list: a set without its base is a damaged dload card"
 	for d in "${devs[@]}"; do detach_loop "$d"; done
 	[ "$(sha256_of "$nobase")" = "$before" ]; ok $? "list wrote nothing to the card"
+
+	# batch --watch: a card holding this very set is left alone; one whose
+	# package differs from a file given is written.
+	fake=$TMP/sys-watch
+	fakesys_init "$fake"
+	ready=$(variant "$good" ready)
+	d=$(attach_loop "$ready")
+	fakesys_add "$fake" "$d" 1
+	before=$(sha256_of "$ready")
+	run "$DLOADCARD" batch --watch --present --copies 1 --yes --sysroot "$fake" \
+		"$TMP/$base" "$TMP/$cust" "$TMP/$pre"
+	is_status 0 "batch --watch with the set: the card there is taken"
+	like "$errout" "ALREADY READY: it holds this SD package set, each read back and verified; left alone" "batch --watch: a card holding this very set is left alone"
+	[ "$(sha256_of "$ready")" = "$before" ]; ok $? "batch --watch: not a byte of it changed"
+	run "$DLOADCARD" batch --watch --present --copies 1 --yes --sysroot "$fake" \
+		"$TMP/$base" "$TMP/other/$cust" "$TMP/$pre"
+	is_status 0 "batch --watch with one package unlike the card's: the card is written"
+	! grep -q "ALREADY READY" <<<"$errout"; ok $? "batch --watch: that card is not taken for ready"
+	[ "$(mtype -i "$ready@@$P" "::dload/$cust" | sha256sum | cut -d' ' -f1)" = "$(sha256_of "$TMP/other/$cust")" ]
+	ok $? "batch --watch: the card now holds the package given"
+	detach_loop "$d"
 else
-	skip "list on set cards" "no loop devices here (needs root)"
+	skip "list and batch --watch on set cards" "no loop devices here (needs root)"
 fi
 
 done_testing
