@@ -73,6 +73,16 @@ verified "$good" 0 "the packages were not read \(--quick\)" "--quick on a set: e
 like "$out" "SKIP +content +$base not read \(--quick\)" "--quick: no file is read"
 like "$out" "PASS +package +$cust, .*: an SD package \(cust\) by its name" "--quick: recognised by the name"
 
+# The set as prepare writes it (contiguous, on 4 MiB boundaries, the base
+# last): good, and identical to the files.
+made=$TMP/made.img
+run "$DLOADCARD" prepare --yes --quiet --size 256M "$made" "$TMP/$base" "$TMP/$cust" "$TMP/$pre"
+is_status 0 "prepare writes the set"
+verified "$made" 0 "Verdict: GOOD: a dload card with an SD package set" "a set written by prepare: good"
+like "$out" "PASS +cluster-chain +$base: cluster chain: [0-9]+ clusters in 1 run" "prepare's set: each file in one run"
+verified "$made" 0 "identical to the files given" "a set written by prepare, --against its files" \
+	--against "$TMP/$base" "$TMP/$cust" "$TMP/$pre"
+
 # --- --json ---------------------------------------------------------------------
 run "$DLOADCARD" verify --json "$good"
 is_status 0 "verify --json on a set"
