@@ -96,7 +96,8 @@ static void __attribute__((noreturn)) usage(void)
 	      " -n, --copies <n>         with --watch: stop after <n> good cards\n"
 	      "     --present            with --watch: also take the cards already plugged in\n"
 	      "     --redo               with --watch: rewrite a card that already holds this\n"
-	      "                          UPDATE.APP (by default: verified and left alone)\n"
+	      "                          UPDATE.APP or set (by default: verified and left\n"
+	      "                          alone)\n"
 	      "     --poll <seconds>     with --watch: rescan the disks this often (default 1;\n"
 	      "                          0: only when the kernel announces a change)\n"
 	      "     --log <file>         append one JSON line per card to <file>\n"
@@ -625,8 +626,9 @@ static void print_table(struct batch *b)
 		scols_line_set_data(ln, 1, b->cards[i]->ident);
 		scols_line_set_data(ln, 2, batch_outcome_name(res.outcome));
 		scols_line_set_data(ln, 3, format_duration(res.total_seconds, took, sizeof(took)));
-		scols_line_set_data(ln, 4, res.outcome == OUTCOME_ALREADY ?
-				    _("already this UPDATE.APP, verified") : res.error);
+		scols_line_set_data(ln, 4, res.outcome != OUTCOME_ALREADY ? res.error :
+				    res.nfiles ? _("already this SD package set, verified") :
+				    _("already this UPDATE.APP, verified"));
 	}
 	scols_print_table(tb);
 	scols_unref_table(tb);

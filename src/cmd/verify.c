@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -17,6 +18,7 @@
 #include "cmd/commands.h"
 #include "cmd/report.h"
 #include "cmd/term.h"
+#include "firmware/package.h"
 #include "firmware/srccheck.h"
 #include "lib/exitcodes.h"
 #include "lib/interrupt.h"
@@ -35,7 +37,8 @@ struct verify_control {
 	bool json, quiet;
 	bool have_sha256;
 	unsigned char sha256[32];
-	const char *against;
+	const char **against;		/* --against FILE...: argv's */
+	size_t n_against;
 	bool quick;
 	const char *target;
 };
@@ -46,16 +49,22 @@ static void __attribute__((noreturn)) usage(void)
 
 	fputs(USAGE_HEADER, out);
 	fputs(_(" dloadcard verify [options] <card>\n"), out);
+	fputs(_(" dloadcard verify [options] --against <file>... <card>\n"), out);
 	fputs(_("\nAudit a dload card, whoever made it, and say why the device would refuse it:\n"
 	      "partition table, file system (and the points of Microsoft's FAT specification\n"
-	      "that a bootloader trips on), dload/UPDATE.APP, its clusters, and its content\n"
-	      "read back from the card past the page cache and checked completely.\n"
+	      "that a bootloader trips on), dload/UPDATE.APP or an SD package set (every zip,\n"
+	      "its UPDATE.APP and members, the set complete), their clusters, and their\n"
+	      "content read back from the card past the page cache and checked completely;\n"
+	      "leftovers and other files of dload/ named with what they risk.\n"
 	      "Nothing is written: the card is opened read-only.\n"
 	      "\n<card> is a whole disk (/dev/sdX, /dev/mmcblkN) or an image file.\n"), out);
 	fputs(USAGE_OPTIONS, out);
-	fputs(_("     --against <file>  compare with this UPDATE.APP (or firmware zip)\n"
-	      "     --sha256 <hex>    compare with this SHA-256\n"
-	      "     --quick           do not read UPDATE.APP (structure only)\n"
+	fputs(_("     --against <file>  compare with this UPDATE.APP (or firmware zip); with\n"
+	      "                       several files (the card last), each with the card's\n"
+	      "                       file of its name, an SD package byte for byte\n"
+	      "     --sha256 <hex>    compare dload/UPDATE.APP with this SHA-256 (refused for\n"
+	      "                       a card holding SD packages: give --against)\n"
+	      "     --quick           read no file (structure only)\n"
 	      " -j, --json            print every check and the verdict as JSON\n"
 	      " -q, --quiet           no progress\n"), out);
 	usage_help_options(out, 23);
@@ -85,7 +94,10 @@ static void parse_args(int argc, char **argv, struct verify_control *ctl)
 	while ((c = getopt_long(argc, argv, "jqhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_AGAINST:
-			ctl->against = optarg;
+			ctl->against = realloc(ctl->against, (ctl->n_against + 1) * sizeof(char *));
+			if (!ctl->against)
+				err(EXIT_ERROR, _("cannot allocate memory"));
+			ctl->against[ctl->n_against++] = optarg;
 			break;
 		case OPT_SHA256:
 			cli_parse_digest("--sha256", optarg, ctl->sha256, sizeof(ctl->sha256));
@@ -108,10 +120,17 @@ static void parse_args(int argc, char **argv, struct verify_control *ctl)
 			errtryhelp(EXIT_USAGE);
 		}
 	}
-	if (argc - optind != 1)
+	if (argc - optind < 1 || (argc - optind > 1 && !ctl->n_against))
 		cli_usage_error(_("give one card (a disk or an image file)"));
-	if (ctl->against && ctl->have_sha256)
+	if (ctl->n_against && ctl->have_sha256)
 		cli_usage_error(_("give --against or --sha256, not both"));
+	/* --against a b CARD: the card is the last; the others are files. */
+	for (; argc - optind > 1; optind++) {
+		ctl->against = realloc(ctl->against, (ctl->n_against + 1) * sizeof(char *));
+		if (!ctl->against)
+			err(EXIT_ERROR, _("cannot allocate memory"));
+		ctl->against[ctl->n_against++] = argv[optind];
+	}
 	ctl->target = argv[optind];
 }
 
@@ -140,6 +159,42 @@ static void print_table(const struct verify_report *rep)
 	scols_unref_table(tb);
 }
 
+static void json_check(struct json *j, const struct verify_report *rep, const struct vcheck *ck)
+{
+	json_open(j, NULL);
+	json_str(j, "check", ck->name);
+	json_str(j, "result", vresult_name(ck->result));
+	json_str(j, "details", ck->text);
+	json_str(j, "file", ck->file >= 0 ? rep->files[ck->file].name : NULL);
+	json_close(j);
+}
+
+/* A file of dload/: what it is, what was read, its checks. */
+static void json_file(struct json *j, const struct verify_report *rep, size_t i)
+{
+	const struct vfile *f = &rep->files[i];
+	char hex[65];
+
+	json_open(j, NULL);
+	json_str(j, "name", f->name);
+	json_str(j, "short_name", f->short_name);
+	json_u64(j, "size", f->size);
+	json_str(j, "kind", f->kind);
+	json_str(j, "role", f->role);
+	json_str(j, "model", *f->model ? f->model : NULL);
+	json_str(j, "sha256", f->read_done ? hex_string(f->sha256, 32, hex) : NULL);
+	json_str(j, "container", f->container);
+	if (f->members)
+		json_u64(j, "members_checked", f->members);
+	json_open_array(j, "checks");
+	for (size_t k = 0; k < rep->n; k++)
+		if (rep->checks[k].file == (int)i)
+			json_check(j, rep, &rep->checks[k]);
+	json_close_array(j);
+	report_differences(j, &f->diff);
+	json_close(j);
+}
+
 static void print_json(struct report *rp, const char *target, const struct card *c,
 		       const struct verify_report *rep)
 {
@@ -156,41 +211,109 @@ static void print_json(struct report *rp, const char *target, const struct card 
 	json_u64(j, "partition_size", rep->part_size);
 	json_str(j, "filesystem", *rep->fstype ? rep->fstype : NULL);
 	json_str(j, "label", *rep->label ? rep->label : NULL);
+	json_str(j, "layout", vlayout_name(rep->layout));
 	json_str(j, "file", *rep->dload_path ? rep->dload_path : NULL);
 	if (rep->have_file)
 		json_u64(j, "file_size", rep->file_size);
 	json_str(j, "sha256", rep->read_done ? hex_string(rep->sha256, 32, hex) : NULL);
 	json_str(j, "container", rep->container);
+	json_open_array(j, "files");
+	for (i = 0; i < rep->n_files; i++)
+		json_file(j, rep, i);
+	json_close_array(j);
 	json_open_array(j, "checks");
-	for (i = 0; i < rep->n; i++) {
-		json_open(j, NULL);
-		json_str(j, "check", rep->checks[i].name);
-		json_str(j, "result", vresult_name(rep->checks[i].result));
-		json_str(j, "details", rep->checks[i].text);
-		json_close(j);
-	}
+	for (i = 0; i < rep->n; i++)
+		json_check(j, rep, &rep->checks[i]);
 	json_close_array(j);
 	report_differences(j, &rep->diff);
 	report_end(rp);
 }
 
-/* --against: the SHA-256 of that file, once it passed its check.  0, or the
- * exit code (reported). */
-static int against_sha256(struct report *rp, const struct verify_control *ctl,
-			  struct progress *pg, unsigned char *sha)
+/* One --against file: recognised, checked as check would (an SD package
+ * whole, by every member's CRC-32), its UPDATE.APP's SHA-256 kept.  0, or
+ * the exit code (reported). */
+static int against_file(struct report *rp, const struct verify_control *ctl, const char *path,
+			struct progress *pg, struct package *p, struct verify_ref *ref)
 {
 	struct srccheck_opts so = { .want_sha256 = true };
 	struct srccheck sc;
-	int rc = srccheck_run(ctl->against, &so, pg, &interrupt_signal, &sc);
+	struct errmsg e;
+	int rc;
 
+	if (package_recognise(path, PKG_GUESS, NULL, p, &e) < 0)
+		return report_fail(rp, ctl->target, EXIT_USAGE, _("--against: %s"), e.text);
+	/* Anything else is refused by its check below, in its words. */
+	if (p->kind == PKG_TWO_STEP)
+		return report_fail(rp, ctl->target, EXIT_SOURCE_INVALID, _("--against: %s"), p->what);
+	ref->path = path;
+	xstrncpy(ref->card_name, p->card_name, sizeof(ref->card_name));
+	if (p->kind == PKG_SD_PACKAGE) {
+		so.member = *p->member ? p->member : NULL;
+		so.whole_zip = true;
+	} else if (p->kind == PKG_DOWNLOAD_ZIP) {
+		so.member = p->member;
+	}
+	rc = srccheck_run(path, &so, pg, &interrupt_signal, &sc);
 	if (rc == EXIT_SOURCE_DAMAGED || rc == EXIT_SOURCE_INVALID || rc == EXIT_INTERRUPTED ||
 	    !sc.have_sha256)
 		rc = report_fail(rp, ctl->target, rc ? rc : EXIT_ERROR, _("--against: %s"),
 				 sc.error.text);
+	else if (p->kind == PKG_OTHER)
+		rc = report_fail(rp, ctl->target, EXIT_SOURCE_INVALID, _("--against: %s"), p->what);
 	else
 		rc = 0;
-	memcpy(sha, sc.sha256, 32);
+	memcpy(ref->sha256, sc.sha256, 32);
 	srccheck_free(&sc);
+	return rc;
+}
+
+/* Every --against file, and the set they make as the card would hold them. */
+static int against_files(struct report *rp, const struct verify_control *ctl, struct progress *pg,
+			 struct verify_ref *refs)
+{
+	struct package *set = calloc(ctl->n_against, sizeof(*set));
+	char warn[1024];
+	struct errmsg e;
+	int rc = 0;
+
+	if (!set)
+		err(EXIT_ERROR, _("cannot allocate memory"));
+	for (size_t i = 0; i < ctl->n_against && !rc; i++)
+		rc = against_file(rp, ctl, ctl->against[i], pg, &set[i], &refs[i]);
+	if (!rc && package_set_check(set, ctl->n_against, warn, sizeof(warn), &e) < 0)
+		rc = report_fail(rp, ctl->target, EXIT_USAGE, _("--against: %s"), e.text);
+	free(set);
+	return rc;
+}
+
+/* The audit of the card itself, once the files given are checked. */
+static int audit(struct report *rp, const struct verify_control *ctl, const struct verify_opts *o)
+{
+	struct verify_report *rep = malloc(sizeof(*rep));
+	struct card card;
+	struct errmsg e;
+	int rc;
+
+	if (!rep)
+		err(EXIT_ERROR, _("cannot allocate memory"));
+	rc = card_open(&card, ctl->target, 0, 0, &e);
+	if (rc) {
+		free(rep);
+		return report_fail(rp, ctl->target, rc == -ENOENT ? EXIT_USAGE : EXIT_ERROR,
+				   "%s", e.text);
+	}
+	rc = verify_card(&card, o, rep);
+	if (rc == EXIT_USAGE) {
+		rc = report_fail(rp, ctl->target, EXIT_USAGE, "%s", rep->verdict);
+	} else if (ctl->json) {
+		print_json(rp, ctl->target, &card, rep);
+	} else {
+		printf(_("Card: %s\n"), ctl->target);
+		print_table(rep);
+		printf(_("\nVerdict: %s\n"), rep->verdict);
+	}
+	card_close(&card);
+	free(rep);
 	return rc;
 }
 
@@ -198,12 +321,10 @@ int cmd_verify(int argc, char **argv)
 {
 	struct verify_control ctl;
 	struct verify_opts o = { 0 };
-	struct verify_report rep;
+	struct verify_ref *refs = NULL;
 	struct progress pg;
 	struct report rp;
 	struct term term;
-	struct card card;
-	struct errmsg e;
 	int rc;
 
 	parse_args(argc, argv, &ctl);
@@ -214,34 +335,24 @@ int cmd_verify(int argc, char **argv)
 	o.pg = &pg;
 	o.cancel = &interrupt_signal;
 	o.quick = ctl.quick;
-	o.against = ctl.against;
+	if (ctl.have_sha256)
+		o.expect_sha256 = ctl.sha256;
+	if (ctl.n_against) {
+		refs = calloc(ctl.n_against, sizeof(*refs));
+		if (!refs)
+			err(EXIT_ERROR, _("cannot allocate memory"));
+		o.refs = refs;
+		o.n_refs = ctl.n_against;
+	}
 
 	/* A card that is not there is the first thing to say, before a
 	 * long check of --against. */
 	if (card_kind_of(ctl.target, NULL) == CARD_KIND_MISSING)
-		return report_fail(&rp, ctl.target, EXIT_USAGE, _("%s does not exist: give a card "
-				   "(/dev/sdX, /dev/mmcblkN) or an image file"), ctl.target);
-	if (ctl.against) {
-		rc = against_sha256(&rp, &ctl, &pg, ctl.sha256);
-		if (rc)
-			return rc;
-		ctl.have_sha256 = true;
-	}
-	if (ctl.have_sha256)
-		o.expect_sha256 = ctl.sha256;
-
-	rc = card_open(&card, ctl.target, 0, 0, &e);
-	if (rc)
-		return report_fail(&rp, ctl.target, rc == -ENOENT ? EXIT_USAGE : EXIT_ERROR,
-				   "%s", e.text);
-	rc = verify_card(&card, &o, &rep);
-	if (ctl.json) {
-		print_json(&rp, ctl.target, &card, &rep);
-	} else {
-		printf(_("Card: %s\n"), ctl.target);
-		print_table(&rep);
-		printf(_("\nVerdict: %s\n"), rep.verdict);
-	}
-	card_close(&card);
+		rc = report_fail(&rp, ctl.target, EXIT_USAGE, _("%s does not exist: give a card "
+				 "(/dev/sdX, /dev/mmcblkN) or an image file"), ctl.target);
+	else if (!ctl.n_against || (rc = against_files(&rp, &ctl, &pg, refs)) == 0)
+		rc = audit(&rp, &ctl, &o);
+	free(refs);
+	free(ctl.against);
 	return interrupt_signal ? EXIT_INTERRUPTED : rc;
 }

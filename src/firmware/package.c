@@ -53,8 +53,7 @@ static bool is_any_app(const char *name)
 	return strcasecmp(b ? b + 1 : name, "UPDATE.APP") == 0;
 }
 
-/* "update_sd_*.zip", any case. */
-static bool sd_name(const char *name)
+bool package_sd_named(const char *name)
 {
 	return strncasecmp(name, SD_PREFIX, strlen(SD_PREFIX)) == 0 &&
 	       endswith_ci(name, ".zip");
@@ -67,7 +66,7 @@ enum package_role package_role_of(const char *path, char *model, size_t len)
 
 	if (len)
 		model[0] = '\0';
-	if (!sd_name(name))
+	if (!package_sd_named(name))
 		return PKG_ROLE_NONE;
 	rest = name + strlen(SD_PREFIX);
 	if (strcasecmp(rest, "base.zip") == 0)
@@ -145,7 +144,7 @@ int package_recognise_zip(const char *path, const char *const *members, size_t n
 {
 	const char *root_app = NULL, *dload_app = NULL, *any_app = NULL;
 	size_t nested = 0, ndload = 0;
-	bool named_sd = sd_name(base_name(path));
+	bool named_sd = package_sd_named(base_name(path));
 	char list[400];
 
 	memset(p, 0, sizeof(*p));
@@ -279,14 +278,17 @@ static void add_warning(char *warn, size_t wlen, const char *line)
 		snprintf(warn + at, wlen - at, "%s%s", at ? "\n" : "", line);
 }
 
-int package_set_check(const struct package *set, size_t n, char *warn, size_t wlen,
-		      struct errmsg *e)
+/* The rules both a set given and a card's set follow; *base_found, *sd_found
+ * and *roles (cust or preload packages) for the callers' own rules. */
+static int set_rules(const struct package *set, size_t n, char *warn, size_t wlen,
+		     bool *sd_found, bool *base_found, bool *roles, struct errmsg *e)
 {
 	const struct package *app = NULL, *base = NULL, *sd = NULL, *modelled = NULL;
 	char line[600];
 
 	if (wlen)
 		warn[0] = '\0';
+	*roles = false;
 	for (size_t i = 0; i < n; i++) {
 		const struct package *p = &set[i];
 
@@ -301,6 +303,7 @@ int package_set_check(const struct package *set, size_t n, char *warn, size_t wl
 			continue;
 		}
 		sd = sd ? sd : p;
+		*roles |= p->role == PKG_ROLE_CUST || p->role == PKG_ROLE_PRELOAD;
 		if (p->role == PKG_ROLE_BASE) {
 			if (base)
 				return errmsg_set(e, -EINVAL, _("two base packages given (%s, %s): give one"),
@@ -320,11 +323,33 @@ int package_set_check(const struct package *set, size_t n, char *warn, size_t wl
 	if (app && sd)
 		return errmsg_set(e, -EINVAL, _("an UPDATE.APP and SD packages given together (%s, %s): the device would find both in dload/; give one kind"),
 				  app->card_name, sd->card_name);
-	if (sd && !base && modelled) {
-		snprintf(line, sizeof(line),
-			 _("no base package (update_sd_base.zip) among the SD packages: the device may need it"));
-		add_warning(warn, wlen, line);
-	}
+	*sd_found = sd != NULL;
+	*base_found = base != NULL;
+	return 0;
+}
+
+int package_set_check(const struct package *set, size_t n, char *warn, size_t wlen,
+		      struct errmsg *e)
+{
+	bool sd, base, roles;
+	int r = set_rules(set, n, warn, wlen, &sd, &base, &roles, e);
+
+	if (!r && sd && !base && roles)
+		add_warning(warn, wlen, _("no base package (update_sd_base.zip) among the SD packages: the device may need it"));
+	return r;
+}
+
+int package_card_set_check(const struct package *set, size_t n, char *warn, size_t wlen,
+			   struct errmsg *e)
+{
+	bool sd, base, roles;
+	int r = set_rules(set, n, warn, wlen, &sd, &base, &roles, e);
+
+	if (r || !sd || base)
+		return r;
+	if (roles)
+		return errmsg_set(e, -ENOENT, _("no base package (update_sd_base.zip) beside the cust/preload packages: the device would not start the update; copy the base package into dload/, or run dloadcard prepare with the whole set"));
+	add_warning(warn, wlen, _("no SD package is named update_sd_base.zip: a device that looks for the base package by its name would not find it"));
 	return 0;
 }
 

@@ -89,6 +89,9 @@ int package_recognise(const char *path, enum package_override how, const char *m
 /* A plain UPDATE.APP (the file is no zip). */
 void package_recognise_plain(const char *path, struct package *p);
 
+/* The name is update_sd_*.zip, any case (the name alone, no folder). */
+bool package_sd_named(const char *name);
+
 /* The role and model an SD package's file name gives; PKG_ROLE_NONE when it
  * is of another form. */
 enum package_role package_role_of(const char *name, char *model, size_t len);
@@ -103,6 +106,14 @@ enum package_role package_role_of(const char *name, char *model, size_t len);
  */
 int package_set_check(const struct package *set, size_t n, char *warn, size_t wlen,
 		      struct errmsg *e);
+
+/*
+ * The set a card's dload/ holds (verify): the rules above, and a set that
+ * would not start: cust or preload packages without a base, -ENOENT (e says
+ * why); SD packages of other names without a base, a warning.
+ */
+int package_card_set_check(const struct package *set, size_t n, char *warn, size_t wlen,
+			   struct errmsg *e);
 
 /*
  * The order a set goes on the card, and is named in: as given, the base

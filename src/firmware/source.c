@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/byteorder.h"
 #include "lib/strutils.h"
 
 #define ZIP_IO_SIZE (256u << 10)
@@ -39,6 +40,10 @@ struct source {
 	uint64_t size;
 	uint64_t done;                  /* bytes delivered */
 	bool raw;                       /* the file's own bytes, a zip's too */
+
+	/* a file read through the caller's callback (source_open_reader()) */
+	struct source_io rd;        /* rd.read NULL: the descriptor */
+	uint64_t pos;                   /* libarchive's position in it */
 
 	/* zip only */
 	char *member;                   /* the member to read, or NULL: dload/UPDATE.APP */
@@ -63,6 +68,19 @@ static la_ssize_t cb_read(struct archive *a, void *arg, const void **buf)
 	struct source *src = arg;
 	ssize_t n;
 
+	*buf = src->io;
+	if (src->rd.read) {
+		uint64_t left = src->rd.size - src->pos;
+		size_t len = left < ZIP_IO_SIZE ? (size_t)left : ZIP_IO_SIZE;
+		int r = len ? src->rd.read(src->rd.ctx, src->pos, src->io, len) : 0;
+
+		if (r < 0) {
+			archive_set_error(a, -r, "read error");
+			return ARCHIVE_FATAL;
+		}
+		src->pos += len;
+		return (la_ssize_t)len;
+	}
 	do
 		n = read(src->fd, src->io, ZIP_IO_SIZE);
 	while (n < 0 && errno == EINTR);
@@ -75,8 +93,20 @@ static la_ssize_t cb_read(struct archive *a, void *arg, const void **buf)
 static la_int64_t cb_seek(struct archive *a, void *arg, la_int64_t off, int whence)
 {
 	struct source *src = arg;
-	off_t r = lseek(src->fd, (off_t)off, whence);
+	off_t r;
 
+	if (src->rd.read) {
+		int64_t at = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)src->pos :
+			     (int64_t)src->rd.size;
+
+		if (off < -at || at + off > (int64_t)src->rd.size) {
+			archive_set_error(a, EINVAL, "seek error");
+			return ARCHIVE_FATAL;
+		}
+		src->pos = (uint64_t)(at + off);
+		return (la_int64_t)src->pos;
+	}
+	r = lseek(src->fd, (off_t)off, whence);
 	if (r < 0) {
 		archive_set_error(a, errno, "seek error");
 		return ARCHIVE_FATAL;
@@ -89,6 +119,16 @@ static la_int64_t cb_skip(struct archive *a, void *arg, la_int64_t request)
 	struct source *src = arg;
 
 	(void)a;
+	if (src->rd.read) {
+		uint64_t left = src->rd.size - src->pos;
+
+		if (request < 0)
+			return 0;
+		if ((uint64_t)request > left)
+			request = (la_int64_t)left;
+		src->pos += (uint64_t)request;
+		return request;
+	}
 	if (lseek(src->fd, (off_t)request, SEEK_CUR) < 0)
 		return 0;       /* libarchive then reads instead */
 	return request;
@@ -102,7 +142,8 @@ static int zip_open(struct source *src, struct errmsg *e)
 
 	if (!a)
 		return errmsg_set(e, -ENOMEM, _("%s: out of memory"), src->path);
-	if (lseek(src->fd, 0, SEEK_SET) < 0) {
+	src->pos = 0;
+	if (!src->rd.read && lseek(src->fd, 0, SEEK_SET) < 0) {
 		rc = errmsg_set(e, -errno, _("%s: cannot go back to the start: %s"), src->path,
 				strerror(errno));
 		archive_read_free(a);
@@ -350,13 +391,15 @@ static const char *file_type(mode_t mode)
 	return _("not a regular file");
 }
 
-static bool starts_like_zip(int fd)
+static bool starts_like_zip(const struct source *src)
 {
 	unsigned char m[4];
+	bool got = src->rd.read ?
+		   src->rd.size >= sizeof(m) && src->rd.read(src->rd.ctx, 0, m, sizeof(m)) == 0 :
+		   pread(src->fd, m, sizeof(m), 0) == (ssize_t)sizeof(m);
 
 	/* Local file header, or the end record of an empty zip. */
-	return pread(fd, m, sizeof(m), 0) == (ssize_t)sizeof(m) &&
-	       m[0] == 'P' && m[1] == 'K' &&
+	return got && m[0] == 'P' && m[1] == 'K' &&
 	       ((m[2] == 3 && m[3] == 4) || (m[2] == 5 && m[3] == 6));
 }
 
@@ -364,6 +407,8 @@ static int open_file(struct source *src, struct errmsg *e)
 {
 	int fl;
 
+	if (src->rd.read)
+		return 0;	/* the caller's, already open */
 	/* O_NONBLOCK: a FIFO (or a device) must not hang the open; what it is
 	 * is refused just below. */
 	src->fd = open(src->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -387,8 +432,8 @@ int source_open(struct source **srcp, const char *path, struct errmsg *e)
 	return source_open_member(srcp, path, NULL, e);
 }
 
-static int open_source(struct source **srcp, const char *path, const char *member, bool raw,
-		       struct errmsg *e)
+static int open_source(struct source **srcp, const char *path, const struct source_io *rd,
+		       const char *member, bool raw, struct errmsg *e)
 {
 	struct source *src = calloc(1, sizeof(*src));
 	int r;
@@ -400,20 +445,22 @@ static int open_source(struct source **srcp, const char *path, const char *membe
 	}
 	src->fd = -1;
 	src->raw = raw;
+	if (rd)
+		src->rd = *rd;
 	if (member && !(src->member = strdup(member))) {
 		free(src->path);
 		free(src);
 		return errmsg_set(e, -ENOMEM, "%s: out of memory", path);
 	}
 	r = open_file(src, e);
-	if (!r && !raw && starts_like_zip(src->fd)) {
+	if (!r && !raw && starts_like_zip(src)) {
 		r = open_zip(src, e);
 		if (!r && asprintf(&src->desc, "%s:%s", path, src->entry) < 0) {
 			src->desc = NULL;
 			r = errmsg_set(e, -ENOMEM, _("%s: out of memory"), path);
 		}
 	} else if (!r) {
-		src->size = (uint64_t)src->st.st_size;
+		src->size = rd ? rd->size : (uint64_t)src->st.st_size;
 		if (src->size > SOURCE_MAX_SIZE)
 			r = too_big(path, src->size, e);
 		else if (!(src->desc = strdup(path)))
@@ -430,12 +477,18 @@ static int open_source(struct source **srcp, const char *path, const char *membe
 int source_open_member(struct source **srcp, const char *path, const char *member,
 		       struct errmsg *e)
 {
-	return open_source(srcp, path, member, false, e);
+	return open_source(srcp, path, NULL, member, false, e);
 }
 
 int source_open_raw(struct source **srcp, const char *path, struct errmsg *e)
 {
-	return open_source(srcp, path, NULL, true, e);
+	return open_source(srcp, path, NULL, NULL, true, e);
+}
+
+int source_open_reader(struct source **srcp, const char *name, const struct source_io *rd,
+		       const char *member, struct errmsg *e)
+{
+	return open_source(srcp, name, rd, member, false, e);
 }
 
 /*
@@ -446,15 +499,63 @@ int source_open_raw(struct source **srcp, const char *path, struct errmsg *e)
 typedef int (*zip_file_fn)(struct source *src, struct archive_entry *ent, void *arg,
 			   struct errmsg *e);
 
-static int zip_walk(const char *path, zip_file_fn fn, void *arg, struct errmsg *e)
+/*
+ * A zip ends with its end of central directory record (22 bytes, then a
+ * comment of up to 65535): a zip without one was cut short.  libarchive's
+ * streaming reader lists and reads such a zip from its local headers; the
+ * device's recovery reads the central directory.  0 when it is there,
+ * -EIO (said) when not, or the read's error.
+ */
+#define ZIP_END_LEN 22u
+#define ZIP_END_MAX (ZIP_END_LEN + 65535u)
+
+static int zip_end_check(struct source *src, struct errmsg *e)
+{
+	uint64_t size = src->rd.read ? src->rd.size : (uint64_t)src->st.st_size;
+	size_t tail = size < ZIP_END_MAX ? (size_t)size : ZIP_END_MAX;
+	unsigned char *buf = malloc(tail ? tail : 1);
+	ssize_t n;
+	int r = 0;
+
+	if (!buf)
+		return errmsg_set(e, -ENOMEM, _("%s: out of memory"), src->path);
+	if (src->rd.read) {
+		r = src->rd.read(src->rd.ctx, size - tail, buf, tail);
+	} else {
+		n = pread(src->fd, buf, tail, (off_t)(size - tail));
+		r = n == (ssize_t)tail ? 0 : n < 0 ? -errno : -EIO;
+	}
+	if (r) {
+		free(buf);
+		return errmsg_set(e, r, _("cannot read %s: %s"), src->path, strerror(-r));
+	}
+	for (size_t i = tail >= ZIP_END_LEN ? tail - ZIP_END_LEN + 1 : 0; i-- > 0;) {
+		if (buf[i] == 'P' && buf[i + 1] == 'K' && buf[i + 2] == 5 && buf[i + 3] == 6 &&
+		    get_le16(buf + i + 20) == tail - i - ZIP_END_LEN) {
+			free(buf);
+			return 0;
+		}
+	}
+	free(buf);
+	return errmsg_set(e, -EIO, _("%s: the zip is incomplete: it does not end with its list of "
+			  "files (the central directory), which the device reads; download it again."),
+			  src->path);
+}
+
+static int zip_walk(const char *path, const struct source_io *rd, bool need_end, zip_file_fn fn,
+		    void *arg, struct errmsg *e)
 {
 	struct source src = { .fd = -1, .path = (char *)path };
 	struct archive_entry *ent;
 	int r, ar = ARCHIVE_OK;
 
+	if (rd)
+		src.rd = *rd;
 	r = open_file(&src, e);
-	if (!r && !starts_like_zip(src.fd))
+	if (!r && !starts_like_zip(&src))
 		r = 1;
+	if (!r && need_end)
+		r = zip_end_check(&src, e);
 	if (!r && !(src.io = malloc(ZIP_IO_SIZE)))
 		r = errmsg_set(e, -ENOMEM, "%s: out of memory", path);
 	if (!r)
@@ -501,8 +602,14 @@ static int add_name(struct source *src, struct archive_entry *ent, void *arg,
 
 int source_zip_list(const char *path, char ***names, size_t *n, struct errmsg *e)
 {
+	return source_zip_list_reader(path, NULL, names, n, e);
+}
+
+int source_zip_list_reader(const char *path, const struct source_io *rd, char ***names,
+			   size_t *n, struct errmsg *e)
+{
 	struct name_list l = { 0 };
-	int r = zip_walk(path, add_name, &l, e);
+	int r = zip_walk(path, rd, false, add_name, &l, e);
 
 	if (r < 0) {
 		source_free_list(l.names, l.n);
@@ -517,6 +624,8 @@ int source_zip_list(const char *path, char ***names, size_t *n, struct errmsg *e
 struct verify_walk {
 	const char *skip;
 	uint64_t checked;
+	unsigned char *sink;		/* what is read, dropped: not src->io, which is
+					 * libarchive's own read buffer (cb_read) */
 };
 
 /* Read the file to its end: libarchive checks its CRC-32 there. */
@@ -529,7 +638,7 @@ static int read_through(struct source *src, struct archive_entry *ent, void *arg
 
 	if (v->skip && strcmp(name, v->skip) == 0)
 		return 0;
-	while ((n = archive_read_data(src->ar, src->io, ZIP_IO_SIZE)) > 0)
+	while ((n = archive_read_data(src->ar, v->sink, ZIP_IO_SIZE)) > 0)
 		;
 	if (n == 0) {
 		v->checked++;
@@ -546,9 +655,17 @@ static int read_through(struct source *src, struct archive_entry *ent, void *arg
 int source_zip_verify(const char *path, const char *skip, uint64_t *checked,
 		      struct errmsg *e)
 {
-	struct verify_walk v = { .skip = skip };
-	int r = zip_walk(path, read_through, &v, e);
+	return source_zip_verify_reader(path, NULL, skip, checked, e);
+}
 
+int source_zip_verify_reader(const char *path, const struct source_io *rd, const char *skip,
+			     uint64_t *checked, struct errmsg *e)
+{
+	struct verify_walk v = { .skip = skip, .sink = malloc(ZIP_IO_SIZE) };
+	int r = v.sink ? zip_walk(path, rd, true, read_through, &v, e) :
+		errmsg_set(e, -ENOMEM, _("%s: out of memory"), path);
+
+	free(v.sink);
 	*checked = v.checked;
 	return r == 1 ? errmsg_set(e, -EINVAL, "%s is no zip", path) : r;
 }
@@ -587,6 +704,12 @@ static ssize_t read_plain(struct source *src, unsigned char *buf, size_t len, st
 {
 	size_t got = 0;
 
+	if (src->rd.read) {
+		int r = src->rd.read(src->rd.ctx, src->done, buf, len);
+
+		return r ? errmsg_set(e, r, _("reading %s at byte %" PRIu64 ": %s"), src->path,
+				      src->done, strerror(-r)) : (ssize_t)len;
+	}
 	while (got < len) {
 		ssize_t n = pread(src->fd, buf + got, len - got, (off_t)(src->done + got));
 
@@ -686,7 +809,7 @@ int source_rewind(struct source *src, struct errmsg *e)
 
 	src->done = 0;
 	if (!src->entry) {
-		if (lseek(src->fd, 0, SEEK_SET) < 0)
+		if (!src->rd.read && lseek(src->fd, 0, SEEK_SET) < 0)
 			return errmsg_set(e, -errno, _("%s: cannot go back to the start: %s"), src->path,
 					  strerror(errno));
 		return 0;
@@ -738,7 +861,11 @@ static int change_seen(const struct source *src, const char **how)
 static int reopen(const struct source *src, bool raw, struct source **copy, struct errmsg *e)
 {
 	const char *how;
-	int rc = open_source(copy, src->path, raw ? NULL : src->member, raw, e);
+	int rc;
+
+	if (src->rd.read)	/* a file on a card: its name is no path here */
+		return errmsg_set(e, -EINVAL, "%s: cannot be reopened", src->path);
+	rc = open_source(copy, src->path, NULL, raw ? NULL : src->member, raw, e);
 
 	/* One that no longer opens (or no longer holds its entry) has most
 	 * likely changed: say so, and how. */
@@ -768,8 +895,11 @@ int source_reopen_raw(const struct source *src, struct source **raw, struct errm
 int source_check_unchanged(const struct source *src, struct errmsg *e)
 {
 	const char *how;
-	int rc = change_seen(src, &how);
+	int rc;
 
+	if (src->rd.read)
+		return 0;	/* no file of this machine: the caller's to watch */
+	rc = change_seen(src, &how);
 	if (rc)
 		return errmsg_set(e, rc, _("cannot stat %s: %s"), src->path, strerror(-rc));
 	return how ? source_changed_error(src, how, e) : 0;

@@ -41,6 +41,28 @@ int source_open_member(struct source **src, const char *path, const char *member
  * is): a plain source whatever the file holds. */
 int source_open_raw(struct source **src, const char *path, struct errmsg *e);
 
+/*
+ * A file that is not opened by a path: its bytes come through read (verify
+ * reads a zip on the card, cluster by cluster, past the page cache, and the
+ * firmware layer knows nothing of cards).  read fills len bytes at off
+ * (off + len <= size) and returns 0 or a negative errno.  name is what the
+ * messages call it.  Such a source is never reopened nor checked for
+ * changes: source_reopen() refuses it, source_check_unchanged() returns 0.
+ */
+struct source_io {
+	void *ctx;
+	int (*read)(void *ctx, uint64_t off, void *buf, size_t len);
+	uint64_t size;
+};
+
+int source_open_reader(struct source **src, const char *name, const struct source_io *rd,
+		       const char *member, struct errmsg *e);
+/* source_zip_list() and source_zip_verify() of such a file. */
+int source_zip_list_reader(const char *name, const struct source_io *rd, char ***names,
+			   size_t *n, struct errmsg *e);
+int source_zip_verify_reader(const char *name, const struct source_io *rd,
+			     const char *skip, uint64_t *checked, struct errmsg *e);
+
 /* The files of a zip (directories left out), in its order, the caller's to
  * free with source_free_list(): 0, 1 when the file is no zip (nothing
  * listed), or a negative errno with e set. */
@@ -49,7 +71,8 @@ void source_free_list(char **names, size_t n);
 
 /* Read every file of the zip but skip (the member checked elsewhere, or
  * NULL) to its end, so that its CRC-32 is checked; *checked counts them.
- * 0, or -EIO with e naming the first member that fails. */
+ * 0, or -EIO with e naming the first member that fails, or saying that the
+ * zip does not end with its central directory (it was cut short). */
 int source_zip_verify(const char *path, const char *skip, uint64_t *checked,
 		      struct errmsg *e);
 

@@ -38,8 +38,9 @@
 	X(EXIT_STALLED, 12, N_("the card stopped responding: no progress for the --stall-timeout")) \
 	X(EXIT_VERIFY_WARN, 20, N_("verify: a dload card the device should accept, with warnings")) \
 	X(EXIT_NOT_DLOAD, 21, N_("verify: not a dload card")) \
-	X(EXIT_DAMAGED_CARD, 22, N_("verify: a dload card whose UPDATE.APP is damaged (content, " \
-	  "cluster chain or FAT copies), or differs from the reference")) \
+	X(EXIT_DAMAGED_CARD, 22, N_("verify: a dload card whose UPDATE.APP or SD package set " \
+	  "is damaged or incomplete (content, cluster chain or FAT copies), or differs from the " \
+	  "reference")) \
 	X(EXIT_SOME_FAILED, 23, N_("batch: at least one card failed, or was refused among others; " \
 	  "the rest are ready")) \
 	X(EXIT_PROBE_DAMAGED, 24, N_("the card loses or alters data inside its capacity")) \

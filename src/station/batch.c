@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -358,35 +359,17 @@ static int write_card(struct batch_card *c)
 	return rc;
 }
 
-/*
- * --watch: is the card already a dload card of this very UPDATE.APP?  A quick
- * look at the structure first; only a file of the right size is then read
- * back in full and compared.  Read-only.
- */
-static bool already_done(struct batch_card *c, struct card_result *res)
+/* --watch: dload/UPDATE.APP is this very UPDATE.APP (a file of the right
+ * size read back in full and compared).  rep: verify's report. */
+static bool app_found(struct batch_card *c, struct card *card, struct verify_report *rep)
 {
 	struct batch *b = c->b;
 	struct verify_opts vo = { .quick = true, .pg = &c->pg, .cancel = &c->cancel };
-	struct verify_report *rep;
 	struct srchash_result d;
-	struct timespec t;
-	struct card card;
-	bool found = false;
 	int rc;
 
-	/* A set is always written: verify judges one UPDATE.APP. */
-	if (b->nps != 1 || b->ps[0].card_name)
-		return false;
-	time_now(&t);
 	progress_note(&c->pg, _("Looking for this UPDATE.APP on the card"));
-	rep = malloc(sizeof(*rep));
-	if (!rep)
-		return false;
-	if (card_open(&card, c->target, 0, 0, NULL) != 0) {
-		free(rep);
-		return false;
-	}
-	rc = verify_card(&card, &vo, rep);
+	rc = verify_card(card, &vo, rep);
 	/* The source's SHA-256 is needed only now (and the source is right
 	 * only if its hash says so). */
 	if ((rc == EXIT_OK || rc == EXIT_VERIFY_WARN) && rep->have_file &&
@@ -394,16 +377,94 @@ static bool already_done(struct batch_card *c, struct card_result *res)
 	    srchash_wait(b->ps[0].hash, &c->cancel, &c->pg, &d, NULL) == 0) {
 		vo.quick = false;
 		vo.expect_sha256 = d.sha256;
-		rc = verify_card(&card, &vo, rep);
-		found = (rc == EXIT_OK || rc == EXIT_VERIFY_WARN) && rep->read_done;
+		rc = verify_card(card, &vo, rep);
+		return (rc == EXIT_OK || rc == EXIT_VERIFY_WARN) && rep->read_done;
 	}
+	return false;
+}
+
+/* The card's file of dload/ named so, or NULL. */
+static const struct vfile *card_file(const struct verify_report *rep, const char *name)
+{
+	for (size_t i = 0; i < rep->n_files; i++)
+		if (strcasecmp(rep->files[i].name, name) == 0)
+			return &rep->files[i];
+	return NULL;
+}
+
+/* --watch with an SD package set: dload/ holds these very packages and no
+ * other (by name and size first, then each read back and compared byte for
+ * byte), and verify calls the set good. */
+static bool set_found(struct batch_card *c, struct card *card, struct verify_report *rep)
+{
+	struct batch *b = c->b;
+	struct verify_ref refs[PREPARE_MAX_FILES] = { 0 };
+	struct verify_opts vo = { .quick = true, .pg = &c->pg, .cancel = &c->cancel,
+				  .refs = refs, .n_refs = b->nps };
+	int rc;
+
+	for (size_t i = 0; i < b->nps; i++) {
+		if (!b->ps[i].card_name)
+			return false;	/* an UPDATE.APP in a set: never on a card */
+		refs[i].path = b->ps[i].path;
+		xstrncpy(refs[i].card_name, b->ps[i].card_name, sizeof(refs[i].card_name));
+	}
+	progress_note(&c->pg, _("Looking for this SD package set on the card"));
+	rc = verify_card(card, &vo, rep);
+	if ((rc != EXIT_OK && rc != EXIT_VERIFY_WARN) || rep->layout != VL_SD_SET)
+		return false;
+	for (size_t i = 0; i < b->nps; i++) {
+		const struct vfile *f = card_file(rep, b->ps[i].card_name);
+
+		if (!f || f->size != b->ps[i].size)
+			return false;
+	}
+	vo.quick = false;
+	rc = verify_card(card, &vo, rep);
+	return rc == EXIT_OK || rc == EXIT_VERIFY_WARN;
+}
+
+/*
+ * --watch: is the card already a dload card of this very UPDATE.APP, or SD
+ * package set?  A quick look at the structure first; only files of the
+ * right sizes are then read back in full and compared.  Read-only.
+ */
+static bool already_done(struct batch_card *c, struct card_result *res)
+{
+	struct batch *b = c->b;
+	bool set = b->nps != 1 || b->ps[0].card_name;
+	struct verify_report *rep;
+	struct timespec t;
+	struct card card;
+	bool found;
+
+	time_now(&t);
+	rep = malloc(sizeof(*rep));
+	if (!rep)
+		return false;
+	if (card_open(&card, c->target, 0, 0, NULL) != 0) {
+		free(rep);
+		return false;
+	}
+	found = set ? set_found(c, &card, rep) : app_found(c, &card, rep);
 	card_close(&card);
 	if (found) {
 		memset(res, 0, sizeof(*res));
 		res->outcome = OUTCOME_ALREADY;
-		res->card_state = _("the card is ready: dload/UPDATE.APP is this UPDATE.APP, verified");
-		res->have_card_sha = true;
-		memcpy(res->card_sha256, rep->sha256, sizeof(res->card_sha256));
+		res->card_state = set ?
+			_("the card is ready: dload/ holds this SD package set, verified") :
+			_("the card is ready: dload/UPDATE.APP is this UPDATE.APP, verified");
+		res->nfiles = set ? b->nps : 0;
+		for (size_t i = 0; i < res->nfiles; i++) {
+			const struct vfile *f = card_file(rep, b->ps[i].card_name);
+
+			res->files[i].have_card_sha = f && f->read_done;
+			if (f)
+				memcpy(res->files[i].card_sha256, f->sha256, 32);
+		}
+		res->have_card_sha = set ? res->files[0].have_card_sha : true;
+		memcpy(res->card_sha256, set ? res->files[0].card_sha256 : rep->sha256,
+		       sizeof(res->card_sha256));
 		res->check_seconds = elapsed_since(&t);
 	}
 	free(rep);
@@ -660,8 +721,11 @@ static void announce(struct batch_card *c, const struct card_result *res)
 			  "pull it out.  [%s]"), c->name, took, c->ident);
 		break;
 	case OUTCOME_ALREADY:
-		view_hide(v, &c->row, _("%s: ALREADY READY: it holds this UPDATE.APP, read back and "
-			  "verified; left alone (--redo writes it again); you may pull it out.  [%s]"),
+		view_hide(v, &c->row, res->nfiles ?
+			  _("%s: ALREADY READY: it holds this SD package set, each read back and "
+			    "verified; left alone (--redo writes it again); you may pull it out.  [%s]") :
+			  _("%s: ALREADY READY: it holds this UPDATE.APP, read back and "
+			    "verified; left alone (--redo writes it again); you may pull it out.  [%s]"),
 			  c->name, c->ident);
 		break;
 	case OUTCOME_REFUSED:

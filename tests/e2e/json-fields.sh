@@ -133,6 +133,21 @@ check_fields "verify: a blank card" "$TMP/verify2.json" ":verify --json"
 jsonrun verify3 "$DLOADCARD" verify --json "$TMP/missing.img"
 check_fields "verify: a card that does not exist" "$TMP/verify3.json" \
 	":A failure, with --json" ":verify --json"
+# A card holding an SD package set (the owner's way: prepare's UPDATE.APP
+# deleted, the packages copied in), one of them unlike its file given.
+mkdir -p "$TMP/o"
+for z in update_sd_base.zip:1 o/update_sd_base.zip:2 update_sd_cust_VOG-L29_hw_eu.zip:3; do
+	"$MKUPDATEAPP" --size 1M --seed "${z#*:}" --zip UPDATE.APP --zip-extra SOFTWARE_VER_LIST.mbn \
+		--output "$TMP/${z%:*}" || { echo "Bail out! cannot make an SD package"; exit 1; }
+done
+cp "$TMP/card.img" "$TMP/set.img"
+p=$(part_offset "$TMP/set.img")
+mdel -i "$TMP/set.img@@$p" ::dload/UPDATE.APP
+mcopy -i "$TMP/set.img@@$p" "$TMP/update_sd_cust_VOG-L29_hw_eu.zip" "$TMP/update_sd_base.zip" ::dload/
+jsonrun verify4 "$DLOADCARD" verify --json --against "$TMP/o/update_sd_base.zip" \
+	"$TMP/update_sd_cust_VOG-L29_hw_eu.zip" "$TMP/set.img"
+check_fields "verify: an SD package set, --against, one package unlike its file" \
+	"$TMP/verify4.json" ":verify --json"
 
 jsonrun probe1 "$DLOADCARD" probe --json --quick "$TMP/card.img"
 check_fields "probe --quick: a good card" "$TMP/probe1.json" ":probe --json"

@@ -9,17 +9,6 @@
 src=$TMP/UPDATE.APP
 make_sample "$src" 6M || { echo "Bail out! cannot make a sample UPDATE.APP"; exit 1; }
 
-# verified IMAGE EXIT REGEX what [verify options]: exit code, a line, unchanged.
-verified() {
-	local img=$1 code=$2 regex=$3 what=$4 before
-	shift 4
-	before=$(sha256_of "$img")
-	run "$DLOADCARD" verify "$@" "$img"
-	is_status "$code" "$what"
-	like "$out" "$regex" "$what: $regex"
-	[ "$(sha256_of "$img")" = "$before" ]; ok $? "$what: the card is unchanged"
-}
-
 # A card made without dloadcard: partition at 1 MiB, FAT32 with 4 KiB
 # clusters (mkfs.fat), files copied with mtools.  FAT32 needs 65525
 # clusters, so with 4 KiB clusters a card of at least 300 MiB (sparse).

@@ -98,6 +98,18 @@ sha256_of() {
 	openssl dgst -sha256 -r "$1" | cut -d' ' -f1
 }
 
+# verify on an image: its exit status, a line of its report, and the image
+# unchanged (verify never writes).  verify.sh, verify-sets.sh.
+verified() {	# verified IMAGE EXIT REGEX "description" [verify options]
+	local img=$1 code=$2 regex=$3 what=$4 before
+	shift 4
+	before=$(sha256_of "$img")
+	run "$DLOADCARD" verify "$@" "$img"
+	is_status "$code" "$what"
+	like "$out" "$regex" "$what: $regex"
+	[ "$(sha256_of "$img")" = "$before" ]; ok $? "$what: the card is unchanged"
+}
+
 # A loop device on FILE (extra losetup options may follow), detached at exit.
 # Tests call it as dev=$(attach_loop ...), a subshell: the list of devices
 # to detach is kept in a file, not in a variable that would be lost.

@@ -127,6 +127,42 @@ static void test_sets(void)
 	   strstr(e.text, "an UPDATE.APP and SD packages"), "an UPDATE.APP with SD packages: refused");
 }
 
+/* The set a card holds (verify): what would not start is a failure. */
+static void test_card_sets(void)
+{
+	struct package s[4];
+	struct errmsg e = { 0 };
+	char warn[1024];
+
+	sdp(&s[0], "update_sd_cust_VOG-L29_hw_eu.zip");
+	sdp(&s[1], "update_sd_preload_VOG-L29_hw_eu_R1.zip");
+	sdp(&s[2], "update_sd_base.zip");
+	ok(package_card_set_check(s, 3, warn, sizeof(warn), &e) == 0 && !*warn,
+	   "a card's set: cust, preload, base (the base last, as prepare writes it): good");
+	ok(package_card_set_check(s, 2, warn, sizeof(warn), &e) == -ENOENT &&
+	   strstr(e.text, "no base package (update_sd_base.zip) beside the cust/preload packages") &&
+	   strstr(e.text, "would not start"),
+	   "a card's set: cust and preload without a base: a failure, the device would not start");
+	ok(package_card_set_check(s + 1, 1, warn, sizeof(warn), &e) == -ENOENT,
+	   "a card's set: a preload package alone: a failure");
+	ok(package_card_set_check(s + 2, 1, warn, sizeof(warn), &e) == 0 && !*warn,
+	   "a card's set: the base alone: good");
+
+	sdp(&s[3], "firmware.zip");
+	ok(package_card_set_check(s + 3, 1, warn, sizeof(warn), &e) == 0 &&
+	   strstr(warn, "no SD package is named update_sd_base.zip"),
+	   "a card's set: one package of another name: a warning, no failure");
+
+	sdp(&s[1], "update_sd_preload_ELE-L29_hw_eu_R1.zip");
+	ok(package_card_set_check(s, 3, warn, sizeof(warn), &e) == 0 &&
+	   strstr(warn, "is for ELE-L29 but update_sd_cust_VOG-L29_hw_eu.zip is for VOG-L29") &&
+	   !strchr(warn, '\n'), "a card's set: models that disagree: one warning");
+
+	sdp(&s[1], "UPDATE_SD_BASE.ZIP");
+	ok(package_card_set_check(s + 1, 2, warn, sizeof(warn), &e) == -EINVAL,
+	   "a card's set: two bases: refused");
+}
+
 /* The order a set goes on the card: as given, the base last. */
 static void test_order(void)
 {
@@ -158,6 +194,7 @@ int main(void)
 {
 	test_kinds();
 	test_sets();
+	test_card_sets();
 	test_order();
 	return done_testing();
 }
