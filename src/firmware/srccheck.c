@@ -227,6 +227,17 @@ static int compare_digests(struct srccheck *sc, const struct srccheck_opts *o)
 	return EXIT_DIGEST_MISMATCH;
 }
 
+/* Several files are checked in a row: each progress line names its own
+ * ("update_sd_base.zip:UPDATE.APP"). */
+static void begin_check(struct progress *pg, const struct srccheck *sc)
+{
+	const char *slash = strrchr(sc->name, '/');
+	char label[sizeof(pg->label)];
+
+	snprintf(label, sizeof(label), _("Checking %s"), slash ? slash + 1 : sc->name);
+	progress_begin(pg, label, sc->size);
+}
+
 int srccheck_run(const char *path, const struct srccheck_opts *o, struct progress *pg,
 		 volatile sig_atomic_t *cancel, struct srccheck *sc)
 {
@@ -255,7 +266,7 @@ int srccheck_run(const char *path, const struct srccheck_opts *o, struct progres
 		so.what |= SCAN_SHA256;
 	if (o->want_md5 || o->expect_md5)
 		so.what |= SCAN_MD5;
-	progress_begin(pg, _("Checking UPDATE.APP"), sc->size);
+	begin_check(pg, sc);
 	rc = scan_source(sc->src, &so, &res, &sc->error);
 	sc->seconds = elapsed_since(&t);
 	if (rc == -ECANCELED) {
@@ -288,8 +299,8 @@ int srccheck_run(const char *path, const struct srccheck_opts *o, struct progres
 	if (!sc->exit_code && o->whole_zip && source_is_zip(sc->src) &&
 	    source_zip_verify(path, source_zip_entry(sc->src), &sc->members_checked,
 			      &sc->error) < 0) {
-		xstrncpy(sc->advice, "The package goes onto the card whole, so every file in it "
-			 "must be intact: download it again.", sizeof(sc->advice));
+		xstrncpy(sc->advice, _("The package goes onto the card whole, so every file in it "
+			 "must be intact: download it again."), sizeof(sc->advice));
 		sc->exit_code = EXIT_SOURCE_DAMAGED;
 	}
 	if (!sc->exit_code)
