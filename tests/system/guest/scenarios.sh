@@ -16,7 +16,7 @@
 # sourced by the host only to read SCENARIOS.
 
 # shellcheck disable=SC2034 # read by ../run
-SCENARIOS="rig sd usb fixed badwrite mounted watch"
+SCENARIOS="rig sd sdset usb fixed badwrite mounted watch"
 
 DL_APP=/UPDATE.APP
 
@@ -140,6 +140,54 @@ scn_sd() {
 	check "setup: a used card (stale bytes, old FAT32 at 1 MiB)" make_used_card "$_disk"
 	prepare_card "$_disk" || return 0
 	card_checks "$_disk"
+	verify_card "$_disk"
+}
+
+# An SD package set on the SD card: Linux's vfat reads each zip under its
+# long name, byte for byte the one given, and nothing else in dload/.
+scn_sdset() {
+	need_modules sdhci-pci mmc_block || return 0
+	if [ -z "$SD_SET" ]; then
+		skip "all checks" "no SD package set (the host's generator makes no zips)"
+		return 0
+	fi
+	_disk=/dev/mmcblk0
+	check "$_disk appears" wait_for 30 test -b "$_disk" || return 0
+	need_dloadcard || return 0
+	_files=''
+	_names=''
+	for _f in $SD_SET; do
+		_files="$_files /sd/${_f%%=*}"
+		_names="$_names ${_f%%=*}"
+	done
+	check "setup: a used card (stale bytes, old FAT32 at 1 MiB)" make_used_card "$_disk"
+	# shellcheck disable=SC2086 # the set's names have no blanks
+	expect_rc "$EXIT_OK" "prepare --yes writes the set" dloadcard prepare --yes "$_disk" $_files ||
+		return 0
+	_p=$(part_dev "$_disk" 1)
+	check "partition 1 appears" wait_for 10 test -b "$_p" || return 0
+	if command -v fsck.fat >/dev/null; then
+		run_cmd fsck.fat -n "$_p"
+		check "fsck.fat -n finds no error" test "$RC" = 0
+	fi
+	_mp=/mnt/$SCN
+	mkdir -p "$_mp"
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	check "mount -t vfat" mount -t vfat -o ro "$_p" "$_mp" || return 0
+	# shellcheck disable=SC2012 # a listing for the log only
+	ls -l "$_mp/dload" 2>&1 | sed 's/^/  | /'
+	_want=$(for _n in $_names; do echo "$_n"; done | sort | tr '\n' ' ')
+	# shellcheck disable=SC2012 # the names are the set's, plain ASCII
+	_got=$(ls "$_mp/dload" | sort | tr '\n' ' ')
+	check "dload/ holds the set's long names and nothing else" test "$_got" = "$_want" ||
+		diag "dload/: $_got; expected $_want"
+	for _f in $SD_SET; do
+		_sum=$(file_sha "$_mp/dload/${_f%%=*}" 2>/dev/null)
+		check "mount -t vfat: dload/${_f%%=*} has the source's SHA-256" test "$_sum" = "${_f#*=}" ||
+			diag "sha256 ${_sum:-(missing)}"
+	done
+	umount "$_mp"
 	verify_card "$_disk"
 }
 
