@@ -719,8 +719,10 @@ int cmd_check(int argc, char **argv)
 			continue;
 		}
 		set[nset++] = pkg;
-		so.member = pc == EXIT_OK && *pkg.member ? pkg.member : NULL;
-		so.whole_zip = pc == EXIT_OK && pkg.kind == PKG_SD_PACKAGE;
+		so.member = NULL;
+		so.whole_zip = false;
+		if (pc == EXIT_OK)
+			srccheck_opts_for(&so, &pkg);
 		rc = srccheck_run(ctl.files[i], &so, &pg, &interrupt_signal, &sc);
 		if (pc == EXIT_SOURCE_INVALID && rc == EXIT_OK)
 			rc = pc;

@@ -247,12 +247,7 @@ static int against_file(struct report *rp, const struct verify_control *ctl, con
 		return report_fail(rp, ctl->target, EXIT_SOURCE_INVALID, _("--against: %s"), p->what);
 	ref->path = path;
 	xstrncpy(ref->card_name, p->card_name, sizeof(ref->card_name));
-	if (p->kind == PKG_SD_PACKAGE) {
-		so.member = *p->member ? p->member : NULL;
-		so.whole_zip = true;
-	} else if (p->kind == PKG_DOWNLOAD_ZIP) {
-		so.member = p->member;
-	}
+	srccheck_opts_for(&so, p);
 	rc = srccheck_run(path, &so, pg, &interrupt_signal, &sc);
 	if (rc == EXIT_SOURCE_DAMAGED || rc == EXIT_SOURCE_INVALID || rc == EXIT_INTERRUPTED ||
 	    !sc.have_sha256)

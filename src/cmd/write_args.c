@@ -127,11 +127,9 @@ int write_args_check(struct write_file *wf, size_t n, struct progress *pg,
 	errmsg_clear(e);
 	for (size_t i = 0; i < n; i++) {
 		const struct package *p = &wf[i].pkg;
-		struct srccheck_opts so = {
-			.member = *p->member ? p->member : NULL,
-			.whole_zip = p->kind == PKG_SD_PACKAGE,
-		};
+		struct srccheck_opts so = { 0 };
 
+		srccheck_opts_for(&so, p);
 		*bad = i;
 		rc = srccheck_run(wf[i].path, &so, pg, cancel, &wf[i].sc);
 		if (rc)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "firmware/package.h"
 #include "firmware/scan.h"
 #include "firmware/source.h"
 #include "firmware/srccheck.h"
@@ -225,6 +226,12 @@ static int compare_digests(struct srccheck *sc, const struct srccheck_opts *o)
 		return EXIT_OK;
 	xstrncpy(sc->advice, SRCHASH_MISMATCH_ADVICE, sizeof(sc->advice));
 	return EXIT_DIGEST_MISMATCH;
+}
+
+void srccheck_opts_for(struct srccheck_opts *o, const struct package *p)
+{
+	o->member = *p->member ? p->member : NULL;
+	o->whole_zip = p->kind == PKG_SD_PACKAGE;
 }
 
 /* Several files are checked in a row: each progress line names its own

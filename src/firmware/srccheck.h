@@ -58,6 +58,13 @@ struct srccheck {
 	uint64_t members_checked;	/* with opts.whole_zip: the other files of the zip */
 };
 
+struct package;
+
+/* What a recognised file asks of its check (firmware/package.h): the member
+ * to check (an SD package's root UPDATE.APP, a download zip's, --member),
+ * and for an SD package, which goes whole, every other file of the zip. */
+void srccheck_opts_for(struct srccheck_opts *o, const struct package *p);
+
 /* Returns sc->exit_code.  Always call srccheck_free(). */
 int srccheck_run(const char *path, const struct srccheck_opts *o, struct progress *pg,
 		 volatile sig_atomic_t *cancel, struct srccheck *sc);
